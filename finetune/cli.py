@@ -1,0 +1,227 @@
+"""Command line: ``python -m finetune {train,predict,tokenize,runs,push}``.
+
+Every config field is a flag of ``train`` (``--learning_rate 3e-5``), with the same help text
+the UI shows. ``--config cfg.json`` loads a saved config; flags override it. The same command
+runs under ``torchrun --nproc_per_node N -m finetune train ...`` and ``accelerate launch -m
+finetune train ...`` (rank 0 creates the run directory and writes events).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from .config import RunConfig, base_type, config_from_flat, field_index
+from .errors import FinetuneError
+
+
+def _type_name(annotation: Any) -> str:
+    target = base_type(annotation)
+    return getattr(target, "__name__", "list")
+
+
+def add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per config field, grouped by section, help text from the field's metadata."""
+    from typing import get_type_hints
+
+    from .config import section_classes
+
+    for section, cls in section_classes().items():
+        group = parser.add_argument_group(f"{section} options")
+        hints = get_type_hints(cls)
+        for name, (sec, f) in field_index().items():
+            if sec != section:
+                continue
+            help_text = f.metadata.get("help", "")
+            choices = f.metadata.get("choices")
+            default = f.default if f.default is not f.default_factory else None  # type: ignore[comparison-overlap]
+            extra = f" Choices: {', '.join(choices)}." if choices else ""
+            kind = _type_name(hints[name])
+            flags = [f"--{name}"] + ([f"--{name.replace('_', '-')}"] if "_" in name else [])
+            kwargs: dict[str, Any] = dict(dest=name, default=argparse.SUPPRESS,
+                                          help=f"{help_text}{extra} (default: {default})".replace("%", "%%"))
+            if kind == "bool":
+                kwargs.update(nargs="?", const="true", metavar="true|false")
+            else:
+                kwargs.update(metavar=kind.upper())
+            group.add_argument(*flags, **kwargs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m finetune", description="Fine-tune text classifiers with "
+                                     "the Hugging Face Trainer, offline or with the Hub.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser("train", help="fine-tune a checkpoint on a dataset",
+                           description="Fine-tune a checkpoint. Every option below is also a key of config.json.")
+    train.add_argument("--config", help="a saved config.json to start from (flags override it)")
+    train.add_argument("--run-dir", help="train into this existing run directory (holding config.json); "
+                       "used by the app's job runner and for resume")
+    train.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last checkpoint")
+    train.add_argument("--quiet", action="store_true", help="do not print events to the console")
+    train.add_argument("--print-config", action="store_true", help="print the resulting config as JSON and exit")
+    add_config_flags(train)
+
+    predict = sub.add_parser("predict", help="label probabilities for texts or pairs")
+    predict.add_argument("--model", required=True, help="a run directory, a model folder, bundled-minilm or a Hub id")
+    predict.add_argument("--text", action="append", help="text to classify (repeatable)")
+    predict.add_argument("--text-pair", action="append", help="second text for pair models (one per --text)")
+    predict.add_argument("--file", help="csv/tsv/xlsx/jsonl file to classify; writes CSV to --output")
+    predict.add_argument("--text-column", default=None, help="text column of --file (default: detected)")
+    predict.add_argument("--text-pair-column", default=None, help="second text column of --file")
+    predict.add_argument("--output", help="CSV file for --file results (default: print)")
+    predict.add_argument("--batch-size", type=int, default=32)
+
+    tokenize = sub.add_parser("tokenize", help="show what a tokenizer produces for a text or pair")
+    tokenize.add_argument("--checkpoint", default="bundled-minilm", help="checkpoint whose tokenizer to use")
+    tokenize.add_argument("--text", required=True)
+    tokenize.add_argument("--text-pair", default=None)
+    tokenize.add_argument("--max-length", type=int, default=None)
+    tokenize.add_argument("--padding", default="none", choices=("none", "longest", "max_length"))
+    tokenize.add_argument("--no-special-tokens", action="store_true")
+    tokenize.add_argument("--json", action="store_true", help="print the full report as JSON")
+
+    runs = sub.add_parser("runs", help="list runs")
+    runs.add_argument("--runs_dir", default="runs")
+
+    push = sub.add_parser("push", help="push a run's model to the Hugging Face Hub with a model card")
+    push.add_argument("--run-dir", required=True)
+    push.add_argument("--repo-id", default=None, help="default: <user>/<checkpoint>-finetuned-<dataset>")
+    push.add_argument("--private", action="store_true")
+    push.add_argument("--commit-message", default="Upload fine-tuned text classifier")
+    push.add_argument("--token", default=None, help="write token (default: HF_TOKEN or the saved login)")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    base = RunConfig.from_json_file(args.config) if getattr(args, "config", None) else RunConfig()
+    overrides = {name: getattr(args, name) for name in field_index() if hasattr(args, name)}
+    return config_from_flat(overrides, base=base)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .runs import create_run_dir, make_run_id, read_json, write_json
+    from .training import DistInfo, run_training
+
+    dist = DistInfo()
+    if args.run_dir:
+        run_dir = Path(args.run_dir)
+        raw = read_json(run_dir / "config.json")
+        if raw is None:
+            raise FinetuneError(f"--run-dir '{run_dir}': expected a run directory holding config.json, found none.")
+        config = RunConfig.from_dict(raw)
+    else:
+        if args.resume:
+            raise FinetuneError("--resume: expected --run-dir naming the run to continue, found none.")
+        config = config_from_args(args)
+        if args.print_config:
+            print(config.to_json())
+            return 0
+        run_id = config.run.run_name or make_run_id(config.model.checkpoint, config.data.dataset)
+
+        def create() -> str:
+            path = create_run_dir(config.run.runs_dir, run_id)
+            write_json(path / "config.json", config.to_dict())
+            return str(path)
+
+        run_dir = Path(_on_main_then_share(create, dist))
+    status = run_training(config, run_dir, resume=args.resume, echo=not args.quiet and dist.is_main)
+    if dist.is_main:
+        print(json.dumps({"run_dir": str(run_dir), **{k: v for k, v in status.items() if k != "pid"}}, default=str))
+    return {"finished": 0, "cancelled": 3}.get(status.get("status"), 1)
+
+
+def _on_main_then_share(fn: Any, dist: Any) -> Any:
+    """Run ``fn`` on rank 0 only and give its (picklable) result to every rank."""
+    if dist.world_size <= 1:
+        return fn()
+    from accelerate import PartialState
+    from accelerate.utils import broadcast_object_list
+
+    state = PartialState()
+    holder = [fn() if state.is_main_process else None]
+    broadcast_object_list(holder, from_process=0)
+    return holder[0]
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from .predict import get_predictor, predict_file
+
+    predictor = get_predictor(args.model)
+    if args.file:
+        frame = predict_file(predictor, args.file, text_column=args.text_column,
+                             text_pair_column=args.text_pair_column, batch_size=args.batch_size)
+        if args.output:
+            frame.to_csv(args.output, index=False)
+            print(f"wrote {len(frame)} predictions to {args.output}")
+        else:
+            print(frame.to_csv(index=False))
+        return 0
+    if not args.text:
+        raise FinetuneError("predict: expected --text (or --file), found neither.")
+    pairs = args.text_pair or []
+    if pairs and len(pairs) != len(args.text):
+        raise FinetuneError(f"predict: expected one --text-pair per --text, found {len(pairs)} for {len(args.text)}.")
+    results = predictor.predict(args.text, pairs or None, batch_size=args.batch_size)
+    for result in results:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    return 0
+
+
+def cmd_tokenize(args: argparse.Namespace) -> int:
+    from .tokenization import get_tokenizer, inspect_text
+
+    tokenizer = get_tokenizer(args.checkpoint)
+    report = inspect_text(tokenizer, args.text, args.text_pair, add_special_tokens=not args.no_special_tokens,
+                          max_length=args.max_length, padding=args.padding)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(json.dumps(report.raw_output()))
+    print(f"{'pos':>4}  {'token':<16} {'id':>7} {'type':>4} {'mask':>4}  span")
+    for row in report.tokens:
+        span = "" if row.start is None else f"{row.start}-{row.end}"
+        marker = " (special)" if row.special else ""
+        print(f"{row.position:>4}  {row.token:<16} {row.id:>7} {'' if row.token_type_id is None else row.token_type_id:>4}"
+              f" {row.attention_mask:>4}  {span}{marker}")
+    print(f"decode: {report.decoded}")
+    print(f"{report.n_chars} chars, {report.n_words} words, {report.n_tokens} tokens, {report.n_unknown} unknown"
+          f"{', truncated' if report.truncated else ''}")
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from .runs import list_runs
+
+    for summary in list_runs(args.runs_dir):
+        print(json.dumps(summary.as_row(), default=str))
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from .hub import push_run, resolve_token
+
+    token = resolve_token(args.token)
+    result = push_run(args.run_dir, repo_id=args.repo_id, token=token, private=args.private,
+                      commit_message=args.commit_message)
+    print(json.dumps(result))
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"train": cmd_train, "predict": cmd_predict, "tokenize": cmd_tokenize, "runs": cmd_runs,
+                "push": cmd_push}
+    try:
+        return handlers[args.command](args)
+    except FinetuneError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

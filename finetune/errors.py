@@ -1,0 +1,50 @@
+"""The engine's error hierarchy.
+
+Every error the engine raises on purpose is a :class:`FinetuneError`, so the UI can turn it
+into a readable message (never a traceback) and the CLI can print it and exit with status 2.
+Messages follow one pattern: what was expected, what was found, and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class FinetuneError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+
+class ConfigError(FinetuneError, ValueError):
+    """A configuration value is invalid (wrong range, unknown choice, conflicting options)."""
+
+
+class DataError(FinetuneError):
+    """A dataset cannot be loaded or does not have the shape text classification needs."""
+
+
+class ColumnMappingError(DataError):
+    """The text/label columns could not be found or are of the wrong kind."""
+
+
+class CheckpointError(FinetuneError):
+    """A checkpoint (model or tokenizer) cannot be found or loaded."""
+
+
+class RunError(FinetuneError):
+    """A run directory is missing, already exists, or is in the wrong state."""
+
+
+class JobBusyError(RunError):
+    """A training is already running and the runs folder allows no more at once."""
+
+
+class HubError(FinetuneError):
+    """Pushing to (or reading from) the Hugging Face Hub failed."""
+
+
+class PublicModeError(FinetuneError):
+    """A request is refused because the app runs in public mode (e.g. reading a server path)."""
+
+
+def expected_found(what: str, expected: str, found: str, todo: str = "") -> str:
+    """Build the standard message: ``<what>: expected <expected>, found <found>. <todo>``."""
+    message = f"{what}: expected {expected}, found {found}."
+    return f"{message} {todo}".strip()

@@ -1,0 +1,160 @@
+"""Events: one JSON object per line in a run's ``events.jsonl``.
+
+The training process writes them; the UI, the CLI's console output and the tests read the same
+stream. Types:
+
+- ``started``: config, device, precision, world size, data sizes, label names
+- ``log``: a human-readable line (also warnings, with ``level``)
+- ``progress``: step, total_steps, epoch, loss, learning_rate, samples_per_second, eta_seconds
+- ``evaluation``: step, epoch, split, metrics
+- ``checkpoint``: step, path
+- ``finished`` / ``failed`` (message, traceback tail) / ``cancelled``
+
+Every event has ``type`` and ``time`` (Unix seconds). Writes are appended and flushed line by
+line, so a reader never sees a partial object except the one being written, which it skips
+until the newline arrives.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator, Optional, Union
+
+TERMINAL_TYPES = ("finished", "failed", "cancelled")
+EVENT_TYPES = ("started", "log", "progress", "evaluation", "checkpoint") + TERMINAL_TYPES
+
+
+class EventWriter:
+    """Append-only writer of events; safe to share between threads; can be disabled (non-zero ranks)."""
+
+    def __init__(self, path: Union[str, Path], *, enabled: bool = True, echo: bool = False) -> None:
+        self.path = Path(path)
+        self.enabled = enabled
+        self.echo = echo
+        self._lock = threading.Lock()
+        self._file = open(self.path, "a", encoding="utf-8") if enabled else None
+
+    def emit(self, type: str, **fields: Any) -> dict[str, Any]:
+        if type not in EVENT_TYPES:
+            raise ValueError(f"event type: expected one of {', '.join(EVENT_TYPES)}, found {type!r}")
+        event = {"type": type, "time": round(time.time(), 3), **fields}
+        if self._file is not None:
+            line = json.dumps(event, ensure_ascii=False, default=_jsonable)
+            with self._lock:
+                self._file.write(line + "\n")
+                self._file.flush()
+            if self.echo:
+                print(format_event(event), flush=True)
+        return event
+
+    def log(self, message: str, level: str = "info") -> None:
+        self.emit("log", message=message, level=level)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> "EventWriter":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    return str(value)
+
+
+def read_events(path: Union[str, Path], offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Read complete lines from byte ``offset``; return (events, new offset). Missing file -> ([], offset)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            data = handle.read()
+    except FileNotFoundError:
+        return [], offset
+    events: list[dict[str, Any]] = []
+    consumed = 0
+    for raw in data.splitlines(keepends=True):
+        if not raw.endswith(b"\n"):
+            break  # a line still being written
+        consumed += len(raw)
+        text = raw.decode("utf-8", errors="replace").strip()
+        if not text:
+            continue
+        try:
+            events.append(json.loads(text))
+        except json.JSONDecodeError:
+            continue
+    return events, offset + consumed
+
+
+def follow(path: Union[str, Path], *, poll: float = 0.5, timeout: Optional[float] = None,
+           stop_when: Optional[Any] = None) -> Iterator[dict[str, Any]]:
+    """Yield events as they are appended until a terminal event (or ``stop_when()`` is true)."""
+    offset = 0
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        events, offset = read_events(path, offset)
+        for event in events:
+            yield event
+            if event["type"] in TERMINAL_TYPES:
+                return
+        if stop_when is not None and stop_when():
+            events, offset = read_events(path, offset)
+            yield from events
+            return
+        if deadline is not None and time.monotonic() > deadline:
+            return
+        time.sleep(poll)
+
+
+def format_event(event: dict[str, Any]) -> str:
+    """One readable console/log line for an event."""
+    kind = event.get("type")
+    stamp = time.strftime("%H:%M:%S", time.localtime(event.get("time", time.time())))
+    if kind == "progress":
+        parts = [f"step {event.get('step')}/{event.get('total_steps')}", f"epoch {event.get('epoch', 0):.2f}"]
+        if event.get("loss") is not None:
+            parts.append(f"loss {event['loss']:.4f}")
+        if event.get("learning_rate") is not None:
+            parts.append(f"lr {event['learning_rate']:.2e}")
+        if event.get("samples_per_second") is not None:
+            parts.append(f"{event['samples_per_second']:.1f} samples/s")
+        if event.get("eta_seconds") is not None:
+            parts.append(f"ETA {format_duration(event['eta_seconds'])}")
+        return f"[{stamp}] " + " | ".join(parts)
+    if kind == "evaluation":
+        metrics = event.get("metrics", {})
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, (int, float)))
+        return f"[{stamp}] eval ({event.get('split', 'validation')}) step {event.get('step')}: {shown}"
+    if kind == "checkpoint":
+        return f"[{stamp}] checkpoint saved at step {event.get('step')}: {event.get('path')}"
+    if kind == "started":
+        return (f"[{stamp}] started on {event.get('device')} ({event.get('precision')}), "
+                f"{event.get('sizes')} rows, labels {event.get('label_names')}")
+    if kind == "finished":
+        return f"[{stamp}] finished in {format_duration(event.get('seconds', 0))}; model saved to {event.get('model_dir')}"
+    if kind == "failed":
+        return f"[{stamp}] FAILED: {event.get('message')}"
+    if kind == "cancelled":
+        return f"[{stamp}] cancelled at step {event.get('step')}: {event.get('message', '')}"
+    level = event.get("level", "info")
+    prefix = "" if level == "info" else f"{level.upper()}: "
+    return f"[{stamp}] {prefix}{event.get('message', '')}"
+
+
+def format_duration(seconds: float) -> str:
+    seconds = int(max(0, seconds or 0))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -1,0 +1,324 @@
+"""Tokenization: cached tokenizers, dataset encoding, the inspection report, length statistics.
+
+- :func:`get_tokenizer` keeps loaded tokenizers in a small LRU cache, so the UI's explorer
+  answers in milliseconds once a tokenizer is loaded.
+- :func:`encode_splits` tokenizes with batched ``map`` and the fast tokenizer, truncating at
+  ``max_length``. Dynamic padding happens later, per batch, in ``DataCollatorWithPadding``. The
+  encoded dataset is saved under a cache folder keyed by (data fingerprint, tokenizer, options):
+  a second run with the same tokenizer and data reuses it instead of tokenizing again.
+- :func:`inspect_text` is what the Tokenizer tab and ``python -m finetune tokenize`` show.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from .errors import ConfigError, DataError, expected_found
+
+PADDING_MODES = ("none", "longest", "max_length")
+UNBOUNDED_MODEL_MAX = 100_000  # tokenizers without a limit report ~1e30
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_tokenizer(name: str, revision: Optional[str], trust_remote_code: bool) -> Any:
+    from .checkpoints import load_tokenizer_uncached
+
+    return load_tokenizer_uncached(name, revision=revision, trust_remote_code=trust_remote_code)
+
+
+def get_tokenizer(name: str, *, revision: Optional[str] = None, trust_remote_code: bool = False) -> Any:
+    """A fast tokenizer for a checkpoint (preset, folder or Hub id), cached per process."""
+    if not name or not str(name).strip():
+        raise ConfigError(expected_found("tokenizer checkpoint", "a checkpoint name or folder", "nothing"))
+    return _cached_tokenizer(str(name).strip(), revision, trust_remote_code)
+
+
+def model_max_length(tokenizer: Any, model_config: Any = None) -> int:
+    """The longest input the model accepts (tokenizer limit, else position embeddings)."""
+    limits = []
+    tok_limit = getattr(tokenizer, "model_max_length", None)
+    if tok_limit and tok_limit < UNBOUNDED_MODEL_MAX:
+        limits.append(int(tok_limit))
+    positions = getattr(model_config, "max_position_embeddings", None) if model_config is not None else None
+    if positions:
+        # RoBERTa-style models reserve padding_idx + 1 positions.
+        offset = (getattr(model_config, "pad_token_id", 0) or 0) + 1 if getattr(model_config, "model_type", "") in {
+            "roberta", "xlm-roberta", "camembert"} else 0
+        limits.append(int(positions) - offset)
+    return min(limits) if limits else 512
+
+
+def check_max_length(max_length: int, limit: int, checkpoint: str) -> None:
+    if max_length > limit:
+        raise ConfigError(expected_found("max_length", f"at most {limit} for '{checkpoint}' (the model's limit)",
+                                         str(max_length), f"Set max_length to {limit} or less."))
+    if max_length < 2:
+        raise ConfigError(expected_found("max_length", "at least 2 (room for the special tokens)", str(max_length)))
+
+
+def tokenizer_identity(tokenizer: Any) -> str:
+    """A string that changes whenever the tokenizer would produce other ids."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        payload = backend.to_str()
+    else:
+        payload = json.dumps(sorted(tokenizer.get_vocab().items()))
+    return hashlib.sha256(f"{type(tokenizer).__name__}|{payload}".encode("utf-8")).hexdigest()[:16]
+
+
+def _tokenize_fn(tokenizer: Any, is_pair: bool, max_length: int, padding: str):
+    pad = "max_length" if padding == "max_length" else False
+
+    def fn(batch: dict[str, list]) -> dict[str, list]:
+        if is_pair:
+            return tokenizer(batch["text"], batch["text_pair"], truncation=True, max_length=max_length, padding=pad)
+        return tokenizer(batch["text"], truncation=True, max_length=max_length, padding=pad)
+
+    return fn
+
+
+def encode_splits(splits: Any, tokenizer: Any, *, is_pair: bool, max_length: int, padding: str,
+                  cache_dir: Optional[Path] = None) -> tuple[Any, bool]:
+    """Tokenize every split; return (encoded DatasetDict, whether it came from the cache).
+
+    The text columns stay in the dataset (Trainer drops unused columns before batching); a
+    ``length`` column is added for grouping batches by length.
+    """
+    import datasets
+
+    key = None
+    if cache_dir is not None:
+        parts = [tokenizer_identity(tokenizer), str(is_pair), str(max_length), padding]
+        parts += [f"{name}:{split._fingerprint}" for name, split in sorted(splits.items())]
+        key = hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+        cached = Path(cache_dir) / key
+        if (cached / "dataset_dict.json").is_file():
+            try:
+                return datasets.load_from_disk(str(cached)), True
+            except Exception:  # a broken cache entry is rebuilt, never fatal
+                shutil.rmtree(cached, ignore_errors=True)
+    fn = _tokenize_fn(tokenizer, is_pair, max_length, padding)
+    encoded = splits.map(fn, batched=True, batch_size=1000, desc="Tokenizing")
+    encoded = encoded.map(lambda b: {"length": [len(ids) for ids in b["input_ids"]]}, batched=True,
+                          desc="Measuring lengths")
+    if cache_dir is not None and key is not None:
+        _save_atomically(encoded, Path(cache_dir), key)
+    return encoded, False
+
+
+def _save_atomically(encoded: Any, cache_dir: Path, key: str) -> None:
+    """Write to a temporary folder and rename, so parallel processes never see half a cache."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=cache_dir))
+        encoded.save_to_disk(str(tmp))
+        try:
+            os.replace(tmp, cache_dir / key)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError:
+        pass  # the cache is an optimisation; a read-only disk must not fail the run
+
+
+# --------------------------------------------------------------------------- inspection
+
+
+@dataclass
+class TokenRow:
+    position: int
+    token: str
+    id: int
+    token_type_id: Optional[int]
+    attention_mask: int
+    special: bool
+    segment: Optional[int]  # 0 = first text, 1 = second text, None = special/padding
+    start: Optional[int]
+    end: Optional[int]
+
+
+@dataclass
+class TokenReport:
+    """Everything the explorer shows about one input (text or pair)."""
+
+    tokens: list[TokenRow]
+    input_ids: list[int]
+    token_type_ids: Optional[list[int]]
+    attention_mask: list[int]
+    decoded: str
+    n_chars: int
+    n_words: int
+    n_tokens: int
+    n_unknown: int
+    n_padding: int
+    truncated: bool
+    text: str
+    text_pair: Optional[str] = None
+    unk_token: Optional[str] = None
+
+    def raw_output(self) -> dict[str, list[int]]:
+        """The tokenizer output as the tutorials print it."""
+        out = {"input_ids": self.input_ids}
+        if self.token_type_ids is not None:
+            out["token_type_ids"] = self.token_type_ids
+        out["attention_mask"] = self.attention_mask
+        return out
+
+    def highlights(self, which: int = 0) -> list[tuple[str, Optional[str]]]:
+        """(piece, label) pairs covering the original text: each token's span labelled, gaps unlabelled."""
+        text = self.text if which == 0 else (self.text_pair or "")
+        pieces: list[tuple[str, Optional[str]]] = []
+        cursor = 0
+        for row in self.tokens:
+            if row.segment != which or row.start is None or row.end is None or row.start < cursor:
+                continue
+            if row.start > cursor:
+                pieces.append((text[cursor:row.start], None))
+            label = "unknown" if row.token == self.unk_token else ("token-even" if row.position % 2 == 0
+                                                                   else "token-odd")
+            pieces.append((text[row.start:row.end], label))
+            cursor = row.end
+        if cursor < len(text):
+            pieces.append((text[cursor:], None))
+        return pieces
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _validate_inputs(text: str, max_length: Optional[int], padding: str) -> None:
+    if not isinstance(text, str) or not text.strip():
+        raise DataError(expected_found("text", "some text to tokenize", "an empty input"))
+    if padding not in PADDING_MODES:
+        raise ConfigError(expected_found("padding", "one of " + ", ".join(PADDING_MODES), repr(padding)))
+    if max_length is not None and max_length < 1:
+        raise ConfigError(expected_found("max_length", "a whole number > 0", str(max_length)))
+
+
+def inspect_text(tokenizer: Any, text: str, text_pair: Optional[str] = None, *, add_special_tokens: bool = True,
+                 truncation: bool = True, max_length: Optional[int] = None, padding: str = "none") -> TokenReport:
+    """Tokenize one text (or pair) and describe every position of the result."""
+    _validate_inputs(text, max_length, padding)
+    text_pair = text_pair if text_pair and text_pair.strip() else None
+    limit = model_max_length(tokenizer)
+    if max_length is not None and max_length > limit:
+        raise ConfigError(expected_found("max_length", f"at most {limit} for this tokenizer", str(max_length)))
+    if padding == "max_length" and max_length is None:
+        max_length = limit
+    enc = tokenizer(
+        text, text_pair, add_special_tokens=add_special_tokens, truncation=bool(truncation and max_length),
+        max_length=max_length, padding={"none": False, "longest": "longest", "max_length": "max_length"}[padding],
+        return_offsets_mapping=True, return_special_tokens_mask=True, return_overflowing_tokens=False,
+        return_length=False,
+    )
+    full = tokenizer(text, text_pair, add_special_tokens=add_special_tokens, truncation=False)
+    ids = list(enc["input_ids"])
+    types = list(enc["token_type_ids"]) if "token_type_ids" in enc else None
+    mask = list(enc["attention_mask"])
+    special = list(enc["special_tokens_mask"])
+    offsets = list(enc["offset_mapping"])
+    seq_ids = enc.sequence_ids(0)
+    tokens = tokenizer.convert_ids_to_tokens(ids)
+    rows = []
+    for i, token_id in enumerate(ids):
+        seg = seq_ids[i]
+        start, end = offsets[i] if seg is not None else (None, None)
+        rows.append(TokenRow(position=i, token=tokens[i], id=int(token_id),
+                             token_type_id=None if types is None else int(types[i]), attention_mask=int(mask[i]),
+                             special=bool(special[i]) or seg is None, segment=seg, start=start, end=end))
+    unk = tokenizer.unk_token
+    return TokenReport(
+        tokens=rows, input_ids=[int(i) for i in ids], token_type_ids=None if types is None else [int(t) for t in types],
+        attention_mask=[int(m) for m in mask], decoded=tokenizer.decode(ids),
+        n_chars=len(text) + (len(text_pair) if text_pair else 0),
+        n_words=len(text.split()) + (len(text_pair.split()) if text_pair else 0),
+        n_tokens=sum(mask), n_unknown=sum(1 for t in tokens if unk is not None and t == unk),
+        n_padding=len(mask) - sum(mask), truncated=len(full["input_ids"]) > len([m for m in mask if m]),
+        text=text, text_pair=text_pair, unk_token=unk,
+    )
+
+
+def inspect_batch(tokenizer: Any, lines: Sequence[str], *, max_length: Optional[int] = None,
+                  padding: str = "longest", add_special_tokens: bool = True) -> dict[str, Any]:
+    """Tokenize several lines together ("behind the pipeline"): padded ids, masks and tokens per row."""
+    lines = [line for line in lines if line and line.strip()]
+    if not lines:
+        raise DataError(expected_found("batch", "one or more non-empty lines", "no text"))
+    if padding not in PADDING_MODES:
+        raise ConfigError(expected_found("padding", "one of " + ", ".join(PADDING_MODES), repr(padding)))
+    enc = tokenizer(lines, padding={"none": False, "longest": "longest", "max_length": "max_length"}[padding],
+                    truncation=max_length is not None, max_length=max_length, add_special_tokens=add_special_tokens)
+    out = {"input_ids": [list(map(int, r)) for r in enc["input_ids"]],
+           "attention_mask": [list(map(int, r)) for r in enc["attention_mask"]],
+           "tokens": [tokenizer.convert_ids_to_tokens(r) for r in enc["input_ids"]]}
+    if "token_type_ids" in enc:
+        out["token_type_ids"] = [list(map(int, r)) for r in enc["token_type_ids"]]
+    return out
+
+
+# --------------------------------------------------------------------------- length statistics
+
+
+@dataclass
+class LengthStats:
+    """Token lengths of a dataset sample, and what a given max_length truncates."""
+
+    lengths: list[int]
+    n: int
+    mean: float
+    p50: int
+    p95: int
+    p99: int
+    max: int
+    max_length: int
+    truncated_share: float
+    suggested_max_length: int
+    suggestion_basis: str = "99th percentile rounded up to a multiple of 8"
+    histogram: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _percentile(sorted_values: list[int], q: float) -> int:
+    """Nearest-rank percentile (no interpolation: a length that actually occurs)."""
+    if not sorted_values:
+        return 0
+    rank = max(1, math.ceil(q / 100.0 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def round_up(value: int, multiple: int = 8) -> int:
+    return int(math.ceil(value / multiple) * multiple)
+
+
+def length_stats(tokenizer: Any, texts: Sequence[str], pairs: Optional[Sequence[Optional[str]]] = None, *,
+                 max_length: int = 128, limit: Optional[int] = None, bins: int = 20) -> LengthStats:
+    """Token lengths (special tokens included, untruncated) and a suggested max_length."""
+    if not texts:
+        raise DataError(expected_found("texts", "at least one text", "none"))
+    if pairs is not None and any(p is not None for p in pairs):
+        enc = tokenizer(list(texts), [p or "" for p in pairs], truncation=False)
+    else:
+        enc = tokenizer(list(texts), truncation=False)
+    lengths = [len(ids) for ids in enc["input_ids"]]
+    ordered = sorted(lengths)
+    p99 = _percentile(ordered, 99)
+    model_limit = limit or model_max_length(tokenizer)
+    suggested = min(round_up(p99), model_limit)
+    width = max(1, math.ceil((ordered[-1] + 1) / bins))
+    hist: dict[int, int] = {}
+    for value in lengths:
+        start = (value // width) * width
+        hist[start] = hist.get(start, 0) + 1
+    return LengthStats(
+        lengths=lengths, n=len(lengths), mean=sum(lengths) / len(lengths), p50=_percentile(ordered, 50),
+        p95=_percentile(ordered, 95), p99=p99, max=ordered[-1], max_length=max_length,
+        truncated_share=sum(1 for v in lengths if v > max_length) / len(lengths),
+        suggested_max_length=suggested, histogram=sorted(hist.items()),
+    )
