@@ -1,0 +1,235 @@
+"""Hub: the model card and the push of a run's model (the token is never stored).
+
+Token order: the Space's "Sign in with Hugging Face" token, then a token typed by the user,
+then ``HF_TOKEN`` / the saved ``huggingface-cli login``. The token is passed to ``HfApi`` and
+nowhere else: not to events, configs, cards, logs or any file of the run directory.
+
+The card's YAML metadata is built with ``huggingface_hub.ModelCardData`` + ``EvalResult``, so
+the Hub (and ``ModelCard.load``) parse it, model-index included; the body comes from
+``templates/model_card.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+import shutil
+import time
+from pathlib import Path
+from string import Template
+from typing import Any, Optional, Union
+
+from .errors import HubError, RunError, expected_found
+from .runs import read_json, read_status, write_json
+
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "model_card.md"
+LANGUAGE_HINTS = {"chinese": "zh", "-zh": "zh", "japanese": "ja", "german": "de", "french": "fr"}
+
+
+def resolve_token(typed: Optional[str] = None, oauth_token: Optional[str] = None) -> str:
+    """The token to use, by the documented order; HubError when there is none."""
+    for candidate in (oauth_token, typed):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    from huggingface_hub import get_token
+
+    saved = get_token()
+    if saved:
+        return saved
+    raise HubError("Hub token: expected a write token (sign in with Hugging Face on a Space, type one, or set "
+                   "HF_TOKEN / run `hf auth login`), found none. Without an account, download the model as a zip.")
+
+
+def _short(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name.rstrip("/").split("/")[-1]).strip("-.") or "model"
+
+
+def default_repo_id(user: str, checkpoint: str, dataset: str) -> str:
+    """``<user>/<checkpoint>-finetuned-<dataset>`` (short names, Hub-safe characters)."""
+    from .config import BUNDLED_CHECKPOINT
+    from .data import dataset_short_name
+
+    base = "all-MiniLM-L6-v2" if checkpoint == BUNDLED_CHECKPOINT else _short(checkpoint)
+    return f"{user}/{base}-finetuned-{dataset_short_name(dataset)}"[:96]
+
+
+def _base_model_id(checkpoint: str) -> Optional[str]:
+    from .config import BUNDLED_CHECKPOINT
+
+    if checkpoint == BUNDLED_CHECKPOINT:
+        return "sentence-transformers/all-MiniLM-L6-v2"
+    if re.fullmatch(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?", checkpoint) and not Path(checkpoint).exists():
+        return checkpoint
+    return None
+
+
+def _language(checkpoint: str, dataset: str, texts: list[str]) -> Optional[str]:
+    name = f"{checkpoint} {dataset}".lower()
+    for hint, code in LANGUAGE_HINTS.items():
+        if hint in name:
+            return code
+    sample = "".join(texts[:20])
+    if sample and sum("\u4e00" <= ch <= "\u9fff" for ch in sample) > len(sample) * 0.3:
+        return "zh"
+    if sample and sum(ch.isascii() for ch in sample) > len(sample) * 0.95:
+        return "en"
+    return None
+
+
+def _table(metrics: dict[str, float]) -> str:
+    rows = "\n".join(f"| {k} | {v:.4f} |" for k, v in metrics.items())
+    return "| metric | value |\n| --- | --- |\n" + rows
+
+
+def render_model_card(run_dir: Union[str, Path], *, repo_id: str) -> str:
+    """README.md for the pushed repo: YAML metadata (with model-index) + a body from the template."""
+    from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+    from .runs import load_predictions
+
+    run_dir = Path(run_dir)
+    config = read_json(run_dir / "config.json") or {}
+    metrics = read_json(run_dir / "metrics.json")
+    report = read_json(run_dir / "data_report.json") or {}
+    if not metrics:
+        raise RunError(expected_found(f"run '{run_dir.name}'", "a finished run with metrics.json", "no metrics"))
+    checkpoint = config.get("model", {}).get("checkpoint", "?")
+    data = config.get("data", {})
+    dataset = data.get("dataset", "?")
+    predictions = load_predictions(run_dir)
+    texts = [p["text"] for p in predictions]
+    language = _language(checkpoint, dataset, texts)
+    label_names = metrics["validation"]["label_names"]
+    dataset_id = dataset if "/" in dataset and not Path(dataset).exists() else None
+    dataset_name = dataset_id or Path(dataset).name
+    eval_results = []
+    for split in ("validation", "test"):
+        if split in metrics:
+            for name, value in metrics[split]["metrics"].items():
+                if name in {"accuracy", "f1", "precision", "recall", "matthews_correlation", "f1_macro"}:
+                    eval_results.append(EvalResult(
+                        task_type="text-classification", task_name="Text Classification",
+                        dataset_type=dataset_id or dataset_name, dataset_name=dataset_name,
+                        dataset_config=data.get("dataset_config"), dataset_split=split,
+                        metric_type=name, metric_name=f"{name} ({split})", metric_value=round(float(value), 4)))
+    widget = [{"text": t} for t in texts[:3]] if predictions and "text_pair" not in predictions[0] else None
+    card_data = ModelCardData(
+        language=language, license="apache-2.0", library_name="transformers", pipeline_tag="text-classification",
+        base_model=_base_model_id(checkpoint), datasets=[dataset_id] if dataset_id else None,
+        metrics=sorted({r.metric_type for r in eval_results}) or None, model_name=repo_id.split("/")[-1],
+        eval_results=eval_results or None, tags=["text-classification", "fine-tuned"], widget=widget,
+    )
+    train = metrics.get("train", {})
+    hyper = {k: config.get("train", {}).get(k) for k in (
+        "learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size", "gradient_accumulation_steps",
+        "weight_decay", "warmup_ratio", "lr_scheduler_type", "seed", "precision")}
+    test_section = ("## Test metrics\n\n" + _table(metrics["test"]["metrics"])) if "test" in metrics else ""
+    usage_input = json.dumps(texts[0] if texts else "I loved it!", ensure_ascii=False)
+    if predictions and "text_pair" in predictions[0]:
+        usage_input = json.dumps({"text": predictions[0]["text"], "text_pair": predictions[0]["text_pair"]},
+                                 ensure_ascii=False)
+    cols = report.get("columns", {})
+    body = Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
+        repo_name=repo_id.split("/")[-1], repo_id=repo_id, base_model=_base_model_id(checkpoint) or checkpoint,
+        dataset=dataset_name,
+        summary=f"Validation accuracy **{metrics['validation']['metrics'].get('accuracy', 0):.4f}** on "
+                f"{metrics['validation']['num_examples']} examples.",
+        label_rows="\n".join(f"| {i} | {n} |" for i, n in enumerate(label_names)),
+        validation_table=_table(metrics["validation"]["metrics"]), test_section=test_section,
+        per_class_rows="\n".join(f"| {r['label']} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} | "
+                                 f"{r['support']} |" for r in metrics["validation"]["per_class"]),
+        usage_input=usage_input,
+        data_summary=", ".join(f"{k}: {v} rows" for k, v in report.get("split_sizes", {}).items()),
+        columns=", ".join(f"{k} = `{v}`" for k, v in cols.items() if v) or "text, label",
+        validation_source=report.get("validation_source", "validation split"),
+        max_length=data.get("max_length"), padding=data.get("padding"),
+        hyperparameter_rows="\n".join(f"| {k} | {v} |" for k, v in hyper.items()),
+        train_seconds=train.get("seconds", "?"), device=train.get("device", "?"),
+        precision=train.get("precision", "?"), samples_per_second=train.get("samples_per_second", "?"),
+        versions=_versions(),
+    )
+    card = ModelCard(f"---\n{card_data.to_yaml()}\n---\n{body}")
+    return str(card)
+
+
+def _versions() -> str:
+    import importlib.metadata as md
+
+    lines = [f"- Python {platform.python_version()}"]
+    for name in ("transformers", "torch", "datasets", "tokenizers", "evaluate", "accelerate"):
+        try:
+            lines.append(f"- {name} {md.version(name)}")
+        except md.PackageNotFoundError:
+            pass
+    return "\n".join(lines)
+
+
+def _hub_error(exc: Exception, repo_id: str) -> HubError:
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if status == 401:
+        return HubError("Hub token: expected a valid token, found one the Hub rejects (401). Create a new token "
+                        "with write access at huggingface.co/settings/tokens.")
+    if status == 403:
+        return HubError(f"repo '{repo_id}': expected write access, found none (403): the token is read-only or the "
+                        "repo belongs to another user or organisation you cannot write to.")
+    if status is None and isinstance(exc, (OSError, ConnectionError)) or "connect" in str(exc).lower():
+        return HubError("Hugging Face Hub: expected it to be reachable, found no connection from this machine. "
+                        "Download the model as a zip instead, or push from a machine with internet access.")
+    return HubError(f"push to '{repo_id}' failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+
+
+def push_run(run_dir: Union[str, Path], *, token: str, repo_id: Optional[str] = None, private: bool = False,
+             commit_message: str = "Upload fine-tuned text classifier", api: Any = None) -> dict[str, str]:
+    """Push the run's model + tokenizer + model card; return {repo_id, url}. The token is used, never kept."""
+    from .network import hub_is_reachable
+
+    run_dir = Path(run_dir)
+    status = read_status(run_dir).get("status")
+    model_dir = run_dir / "model"
+    if status not in ("finished", "cancelled") or not (model_dir / "config.json").exists():
+        raise RunError(expected_found(f"run '{run_dir.name}'", "a finished (or cancelled) run with a saved model",
+                                      f"status {status}"))
+    if api is None:
+        if not hub_is_reachable():
+            raise HubError("Hugging Face Hub: expected it to be reachable, found no connection from this machine. "
+                           "Download the model as a zip instead, or push from a machine with internet access.")
+        from huggingface_hub import HfApi
+
+        api = HfApi()
+    try:
+        user = api.whoami(token=token)["name"]
+        if not repo_id:
+            config = read_json(run_dir / "config.json") or {}
+            repo_id = default_repo_id(user, config.get("model", {}).get("checkpoint", "model"),
+                                      config.get("data", {}).get("dataset", "data"))
+        elif "/" not in repo_id:
+            repo_id = f"{user}/{repo_id}"
+        card = render_model_card(run_dir, repo_id=repo_id)
+        (model_dir / "README.md").write_text(card, encoding="utf-8")
+        url = api.create_repo(repo_id=repo_id, token=token, private=private, exist_ok=True, repo_type="model")
+        api.upload_folder(repo_id=repo_id, folder_path=str(model_dir), token=token, commit_message=commit_message,
+                          repo_type="model", ignore_patterns=["training_args.bin", "*.tmp"])
+    except (HubError, RunError):
+        raise
+    except Exception as exc:
+        raise _hub_error(exc, repo_id or "?") from exc
+    result = {"repo_id": repo_id, "url": str(getattr(url, "url", None) or f"https://huggingface.co/{repo_id}"),
+              "private": str(private), "time": time.strftime("%Y-%m-%d %H:%M:%S")}
+    write_json(run_dir / "hub.json", result)
+    return result
+
+
+def zip_model(run_dir: Union[str, Path]) -> Path:
+    """The model folder (with a model card) as a zip under the run's ``export/`` folder."""
+    run_dir = Path(run_dir)
+    model_dir = run_dir / "model"
+    if not (model_dir / "config.json").exists():
+        raise RunError(expected_found(f"run '{run_dir.name}'", "a saved model", "none"))
+    if not (model_dir / "README.md").exists() and (run_dir / "metrics.json").exists():
+        (model_dir / "README.md").write_text(render_model_card(run_dir, repo_id=f"local/{run_dir.name}"),
+                                             encoding="utf-8")
+    out = run_dir / "export"
+    out.mkdir(exist_ok=True)
+    archive = shutil.make_archive(str(out / f"{run_dir.name}-model"), "zip", root_dir=model_dir)
+    return Path(archive)

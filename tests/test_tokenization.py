@@ -1,0 +1,85 @@
+import pytest
+
+from finetune.errors import ConfigError, DataError
+from finetune.tokenization import encode_splits, get_tokenizer, inspect_text, inspect_batch, length_stats
+
+
+@pytest.fixture(scope="module")
+def tok(bundled_checkpoint):
+    return get_tokenizer("bundled-minilm")
+
+
+def test_pairs_mark_two_segments(tok):
+    report = inspect_text(tok, "The cat sat.", "A dog ran away.")
+    types = report.token_type_ids
+    first_sep = report.input_ids.index(tok.sep_token_id)
+    assert set(types[: first_sep + 1]) == {0}
+    assert set(types[first_sep + 1:]) == {1}
+    assert {r.segment for r in report.tokens if not r.special} == {0, 1}
+
+
+def test_padding_masks_exactly_the_padded_positions(tok):
+    report = inspect_text(tok, "short text", max_length=16, padding="max_length")
+    pad_positions = [i for i, t in enumerate(report.input_ids) if t == tok.pad_token_id]
+    zero_mask = [i for i, m in enumerate(report.attention_mask) if m == 0]
+    assert len(report.input_ids) == 16
+    assert pad_positions == zero_mask and pad_positions
+    assert report.n_padding == len(pad_positions)
+    batch = inspect_batch(tok, ["a much longer line of text here", "tiny"])
+    lengths = [sum(m) for m in batch["attention_mask"]]
+    assert len(batch["input_ids"][0]) == len(batch["input_ids"][1])
+    assert batch["attention_mask"][1][lengths[1]:] == [0] * (len(batch["input_ids"][1]) - lengths[1])
+    assert all(t == tok.pad_token_id for t in batch["input_ids"][1][lengths[1]:])
+
+
+@pytest.mark.parametrize("text", ["Hugging Face's tokenizers are FAST!", "这期节目太好看了，笑死我了"])
+def test_spans_map_back_to_the_original_text(tok, text):
+    report = inspect_text(tok, text)
+    for row in report.tokens:
+        if row.special:
+            continue
+        piece = text[row.start:row.end].lower()
+        token = row.token[2:] if row.token.startswith("##") else row.token
+        assert piece == token or row.token == tok.unk_token
+    rebuilt = "".join(piece for piece, _ in report.highlights())
+    assert rebuilt == text
+
+
+def test_truncation_is_reported(tok):
+    report = inspect_text(tok, "one two three four five six seven eight", max_length=5)
+    assert report.truncated and len(report.input_ids) == 5
+    assert not inspect_text(tok, "one two").truncated
+
+
+def test_bad_inputs(tok):
+    with pytest.raises(DataError, match="empty"):
+        inspect_text(tok, "   ")
+    with pytest.raises(ConfigError, match="at most 512"):
+        inspect_text(tok, "hello", max_length=4096)
+
+
+def test_length_stats_on_known_data(tiny_checkpoint):
+    tok = get_tokenizer(str(tiny_checkpoint))
+    texts = ["good"] * 50 + ["good good good"] * 45 + ["good " * 20] * 5  # lengths 3, 5, 22 with [CLS]/[SEP]
+    stats = length_stats(tok, texts, max_length=8)
+    assert (stats.p50, stats.p95, stats.p99, stats.max) == (3, 5, 22, 22)
+    assert stats.truncated_share == pytest.approx(0.05)
+    assert stats.suggested_max_length == 24
+    assert sum(count for _, count in stats.histogram) == 100
+
+
+def test_encoded_data_is_cached_and_reused(tmp_path, tiny_checkpoint):
+    from finetune.config import DataConfig
+    from finetune.data import prepare_data
+
+    tok = get_tokenizer(str(tiny_checkpoint))
+    prepared = prepare_data(DataConfig(dataset="examples/data/sentiment_en"))
+    first, hit1 = encode_splits(prepared.splits, tok, is_pair=False, max_length=32, padding="dynamic",
+                                cache_dir=tmp_path)
+    again = prepare_data(DataConfig(dataset="examples/data/sentiment_en"))
+    second, hit2 = encode_splits(again.splits, tok, is_pair=False, max_length=32, padding="dynamic",
+                                 cache_dir=tmp_path)
+    assert (hit1, hit2) == (False, True)
+    assert first["train"]["input_ids"] == second["train"]["input_ids"]
+    _, hit3 = encode_splits(again.splits, tok, is_pair=False, max_length=16, padding="dynamic", cache_dir=tmp_path)
+    assert hit3 is False
