@@ -69,7 +69,11 @@ def tokenizer_identity(tokenizer: Any) -> str:
     """A string that changes whenever the tokenizer would produce other ids."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
     if backend is not None:
-        payload = backend.to_str()
+        # truncation/padding are call-time state the backend remembers; they do not change the ids
+        state = json.loads(backend.to_str())
+        state.pop("truncation", None)
+        state.pop("padding", None)
+        payload = json.dumps(state, sort_keys=True)
     else:
         payload = json.dumps(sorted(tokenizer.get_vocab().items()))
     return hashlib.sha256(f"{type(tokenizer).__name__}|{payload}".encode("utf-8")).hexdigest()[:16]
