@@ -428,7 +428,7 @@ def to_training_arguments(
         fp16=precision == "fp16",
         torch_compile=t.torch_compile,
         dataloader_num_workers=t.dataloader_num_workers,
-        dataloader_pin_memory=True,
+        dataloader_pin_memory=_cuda_available(),
         dataloader_persistent_workers=t.dataloader_num_workers > 0,
         report_to=report_to,
         disable_tqdm=True,
@@ -448,6 +448,12 @@ def to_training_arguments(
     if precision in {"bf16", "fp16"} and t.tf32:
         kwargs["tf32"] = True
     return TrainingArguments(**kwargs)
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_available())
 
 
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:

@@ -308,6 +308,9 @@ def _train(config: RunConfig, run_dir: Path, *, raw: Any, resume: bool, dist: Di
     for name in ("validation", "test"):
         if name in encoded:
             encoded[name] = _sort_by_length(encoded[name])
+    from transformers import set_seed
+
+    set_seed(config.train.seed)  # the new classification head is initialised here, before Trainer seeds anything
     model = load_model(ckpt, resolved, label_names, revision=config.model.revision,
                        trust_remote_code=config.model.trust_remote_code, events=events)
 

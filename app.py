@@ -1,0 +1,64 @@
+"""Start the fine-tuning studio: ``python app.py [--host H] [--port P] [--share] [--public] [--runs-dir D]``.
+
+Flags win over environment variables (GRADIO_SERVER_NAME, GRADIO_SERVER_PORT, STUDIO_RUNS_DIR,
+STUDIO_PUBLIC). This file only parses options, builds the Blocks from ui/ and launches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+
+def build_app(settings):
+    import gradio as gr
+
+    from ui import hub_tab, model_data, predict_tab, tokenizer_tab, train
+
+    widgets: dict = {}
+    with gr.Blocks(title="Fine-tuning studio") as demo:
+        gr.Markdown("# Fine-tuning studio\nFine-tune BERT-style models for text classification with the Hugging "
+                    "Face `Trainer`: pick a checkpoint and data, train with live curves, inspect the tokenizer, "
+                    "predict, and push to the Hub." + (" **Public mode**: local paths are limited to uploads, "
+                                                        "examples and runs." if settings.public else ""))
+        with gr.Tabs():
+            with gr.Tab("Model & Data", id="data"):
+                model_data.build(settings, widgets)
+            with gr.Tab("Train", id="train"):
+                train_parts = train.build(settings, widgets)
+            with gr.Tab("Tokenizer", id="tokenizer"):
+                tokenizer_tab.build(settings, widgets)
+            with gr.Tab("Predict", id="predict"):
+                predict_parts = predict_tab.build(settings, train_parts)
+            with gr.Tab("Hub", id="hub"):
+                hub_tab.build(settings)
+        demo.load(train_parts["attach"], None, [train_parts["run_state"], train_parts["offset_state"]]).then(
+            train_parts["history"], None, [train_parts["table"], train_parts["pick"]])
+    return demo
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description="Fine-tuning studio (Gradio app)")
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    parser.add_argument("--share", action="store_true", help="create a public gradio.live link")
+    parser.add_argument("--public", action="store_true", default=None,
+                        help="public mode: no arbitrary server paths, capped uploads (default on a Space)")
+    parser.add_argument("--runs-dir", default=None, help="where runs are written (default: runs, /data/runs on a Space)")
+    parser.add_argument("--max-upload-mb", type=int, default=50)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from ui.common import detect_settings
+
+    settings = detect_settings(args.runs_dir, args.public, args.max_upload_mb)
+    import gradio as gr
+
+    demo = build_app(settings)
+    demo.queue(default_concurrency_limit=4).launch(
+        server_name=args.host, server_port=args.port, share=args.share, theme=gr.themes.Soft(),
+        max_file_size=f"{settings.max_upload_mb}mb" if settings.public else None,
+        allowed_paths=[str(settings.runs_dir)], footer_links=["api"], ssr_mode=False)
+
+
+if __name__ == "__main__":
+    main()

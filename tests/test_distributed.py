@@ -1,0 +1,30 @@
+"""The same CLI under torchrun with 2 CPU processes (gloo) matches a 1-process run."""
+
+import json
+import subprocess
+import sys
+
+from conftest import PROJECT_ROOT, cli_env
+
+
+def _run(tmp_path, name, launcher, batch):
+    runs = tmp_path / "runs"
+    cmd = launcher + ["-m", "finetune", "train", "--config", str(PROJECT_ROOT / "examples/configs/sentiment_en.json"),
+                      "--runs_dir", str(runs), "--run_name", name, "--num_train_epochs", "2",
+                      "--per_device_train_batch_size", str(batch), "--quiet"]
+    env = cli_env()
+    env["OMP_NUM_THREADS"] = "1"
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=900)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-4000:]
+    return json.loads((runs / name / "metrics.json").read_text())
+
+
+def test_torchrun_two_processes_matches_one(tmp_path):
+    single = _run(tmp_path, "one", [sys.executable], batch=16)
+    double = _run(tmp_path, "two", [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+                                    "--master_port", "29517"], batch=8)
+    assert double["train"]["world_size"] == 2 and single["train"]["world_size"] == 1
+    assert double["train"]["steps"] == single["train"]["steps"]  # same effective batch of 16
+    assert double["validation"]["num_examples"] == single["validation"]["num_examples"] == 48
+    a1, a2 = single["validation"]["metrics"]["accuracy"], double["validation"]["metrics"]["accuracy"]
+    assert a2 >= 0.75 and abs(a1 - a2) <= 0.15, (a1, a2)

@@ -1,0 +1,66 @@
+import json
+import time
+
+import pytest
+
+from conftest import tiny_config
+from finetune.errors import JobBusyError
+from finetune.events import read_events
+from finetune.jobs import cancel, resume, start_training, wait
+from finetune.predict import Predictor
+from finetune.runs import latest_checkpoint, list_runs, read_status
+
+
+def _wait_for_step(run_dir, step, timeout=180):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        events, _ = read_events(run_dir / "events.jsonl")
+        if any(e["type"] == "progress" and e["step"] >= step for e in events):
+            return events
+        if read_status(run_dir)["status"] in ("failed", "finished"):
+            pytest.fail(f"run ended early: {read_status(run_dir)} {(run_dir / 'process.log').read_text()[-2000:]}")
+        time.sleep(0.2)
+    pytest.fail("no progress")
+
+
+def test_cancel_leaves_loadable_model_and_resume_continues(tmp_path, tiny_checkpoint):
+    config = tiny_config(tiny_checkpoint, tmp_path / "runs", max_steps=400, per_device_train_batch_size=4,
+                         eval_strategy="no", save_strategy="no", logging_steps=5)
+    job = start_training(config)
+    with pytest.raises(JobBusyError, match="Wait for it to finish"):
+        start_training(config.replace(run={"run_name": "second"}))
+    _wait_for_step(job.run_dir, 3)
+    status = cancel(job.run_dir, timeout=120)
+    assert status["status"] == "cancelled" and not status.get("killed")
+    step = status["step"]
+    assert 3 <= step < 400
+    predictor = Predictor(str(job.run_dir))
+    result = predictor.predict("This hotel was a genuine pleasure.")[0]
+    assert abs(sum(result.probabilities.values()) - 1) < 1e-6
+    assert latest_checkpoint(job.run_dir).name == f"checkpoint-{step}"
+
+    again = resume(job.run_dir)
+    final = wait(again.run_dir, timeout=300)
+    assert final["status"] == "finished", (job.run_dir / "process.log").read_text()[-3000:]
+    events, _ = read_events(job.run_dir / "events.jsonl")
+    restarted = [i for i, e in enumerate(events) if e["type"] == "started"]
+    assert len(restarted) == 2
+    after = [e for e in events[restarted[1]:] if e["type"] == "progress"]
+    assert after[0]["step"] == step  # continues where the checkpoint left off
+    assert any(e["type"] == "log" and f"resumed from step {step}" in e["message"] for e in events)
+    metrics = json.loads((job.run_dir / "metrics.json").read_text())
+    assert metrics["train"]["steps"] == 400
+    assert [r.status for r in list_runs(tmp_path / "runs")] == ["finished"]
+
+
+def test_crashed_child_reads_as_failed(tmp_path, tiny_checkpoint):
+    config = tiny_config(tiny_checkpoint, tmp_path / "runs", max_steps=100000, per_device_train_batch_size=4,
+                         eval_strategy="no", save_strategy="no")
+    job = start_training(config)
+    _wait_for_step(job.run_dir, 1)
+    import os
+    import signal
+
+    os.killpg(job.pid, signal.SIGKILL)  # as the OOM killer would
+    final = wait(job.run_dir, timeout=60)
+    assert final["status"] == "failed" and "without a final status" in final["message"]

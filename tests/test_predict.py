@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+
+from finetune.errors import CheckpointError, ColumnMappingError, DataError
+from finetune.predict import CACHE_SIZE, Predictor, _cache, get_predictor, predict_frame
+
+
+@pytest.fixture(scope="module")
+def predictor(tiny_checkpoint_with_head):
+    return Predictor(str(tiny_checkpoint_with_head))
+
+
+def test_probabilities_sum_to_one_in_id2label_order(predictor):
+    results = predictor.predict(["good movie", "bad movie", "the world"])
+    for r in results:
+        assert list(r.probabilities) == [predictor.id2label[i] for i in range(3)]
+        assert sum(r.probabilities.values()) == pytest.approx(1.0)
+        assert r.label == max(r.probabilities, key=r.probabilities.get)
+
+
+def test_results_equal_transformers_pipeline(predictor, tiny_checkpoint_with_head):
+    from transformers import pipeline
+
+    pipe = pipeline("text-classification", model=str(tiny_checkpoint_with_head))
+    texts = ["good movie", "the world was terrible", "hello"]
+    ours = predictor.predict(texts)
+    theirs = pipe(texts, top_k=None)
+    for mine, ref in zip(ours, theirs):
+        for entry in ref:
+            assert mine.probabilities[entry["label"]] == pytest.approx(entry["score"], abs=1e-5)
+
+
+def test_batches_sorted_by_length_return_input_order(predictor):
+    texts = ["good " * n for n in (1, 30, 5, 12, 2)]
+    batched = predictor.logits(texts, batch_size=2)
+    one_by_one = np.stack([predictor.logits([t])[0] for t in texts])
+    assert np.allclose(batched, one_by_one, atol=1e-4)
+
+
+def test_pairs_reach_the_model_with_both_segments(predictor, monkeypatch):
+    seen = {}
+    original = predictor.model.forward
+
+    def spy(**kwargs):
+        seen["types"] = kwargs["token_type_ids"].tolist()
+        return original(**kwargs)
+
+    monkeypatch.setattr(predictor.model, "forward", spy)
+    predictor.predict(["the movie"], ["the world"])
+    assert set(seen["types"][0]) == {0, 1}
+
+
+def test_explain_spells_out_the_pipeline(predictor):
+    exp = predictor.explain("good movie", "bad movie")
+    assert exp.tokens[0] == "[CLS]" and exp.tokens.count("[SEP]") == 2
+    assert sum(exp.probabilities) == pytest.approx(1.0)
+    assert exp.prediction == exp.id2label[int(np.argmax(exp.logits))]
+
+
+def test_cache_is_bounded_and_reuses(tiny_checkpoint_with_head):
+    _cache.clear()
+    first = get_predictor(str(tiny_checkpoint_with_head))
+    assert get_predictor(str(tiny_checkpoint_with_head)) is first
+    assert len(_cache) <= CACHE_SIZE
+
+
+def test_clear_messages(predictor, tmp_path):
+    with pytest.raises(DataError, match="empty"):
+        predictor.predict(["fine", "  "])
+    with pytest.raises(CheckpointError, match="unreachable"):
+        Predictor("nobody/no-such-model")
+    import pandas as pd
+
+    with pytest.raises(ColumnMappingError, match="a column of the file"):
+        predict_frame(predictor, pd.DataFrame({"body": ["x"]}), text_column="text")

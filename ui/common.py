@@ -1,0 +1,142 @@
+"""What the tabs share: settings, the widget <-> config mapping, engine-error handling.
+
+Handlers take plain values and return plain values; every engine error becomes a readable
+``gr.Error`` (never a traceback) through :func:`engine_call`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import gradio as gr
+
+from finetune.config import (RunConfig, config_from_flat, field_choices, field_default, field_help, field_index)
+from finetune.errors import FinetuneError
+from finetune.safety import check_public_path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES_DIR = PROJECT_ROOT / "examples"
+log = logging.getLogger("studio")
+
+
+@dataclass
+class Settings:
+    """App-wide settings from flags and environment."""
+
+    runs_dir: Path = Path("runs")
+    public: bool = False
+    max_upload_mb: int = 50
+    max_concurrent: int = 1
+    on_space: bool = False
+    upload_dirs: list[Path] = field(default_factory=list)
+
+    def allowed_roots(self) -> list[Path]:
+        return [EXAMPLES_DIR, self.runs_dir, *self.upload_dirs]
+
+    def guard(self, value: Optional[str], what: str) -> None:
+        """In public mode, refuse local paths outside uploads, examples/ and the runs folder."""
+        if self.public and value:
+            check_public_path(value, self.allowed_roots(), what=what)
+
+
+def engine_call(fn: Callable) -> Callable:
+    """Turn FinetuneError (and anything unexpected) into gr.Error, keeping the app alive."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except FinetuneError as exc:
+            raise gr.Error(str(exc), duration=None) from None
+        except Exception as exc:  # unexpected: say what happened, keep the traceback in the server log
+            log.exception("unexpected error in %s", fn.__name__)
+            raise gr.Error(f"Unexpected error ({type(exc).__name__}): {exc}", duration=None) from None
+
+    return wrapper
+
+
+# Config fields that have a widget, in the order the handlers receive them.
+CONFIG_WIDGETS = [name for name in field_index() if name not in ("runs_dir", "revision", "trust_remote_code")]
+
+
+def config_from_widgets(values: dict[str, Any], settings: Settings) -> RunConfig:
+    """Build the RunConfig from widget values (empty boxes take defaults; runs_dir from settings)."""
+    cleaned: dict[str, Any] = {}
+    for name, value in values.items():
+        if isinstance(value, str) and not value.strip():
+            value = None
+        if value is None and field_default(name) is not None:
+            continue
+        cleaned[name] = value
+    cleaned["runs_dir"] = str(settings.runs_dir)
+    config = config_from_flat(cleaned)
+    settings.guard(config.data.dataset, "dataset")
+    settings.guard(config.model.checkpoint, "checkpoint")
+    return config
+
+
+def widget_for(name: str, **overrides: Any) -> gr.components.Component:
+    """A widget for a config field, labelled and documented from the field itself."""
+    default = field_default(name)
+    choices = field_choices(name)
+    kwargs: dict[str, Any] = {"label": name.replace("_", " "), "info": field_help(name),
+                              "elem_id": f"cfg-{name}"}
+    kwargs.update(overrides)
+    if choices:
+        return gr.Dropdown(choices=list(choices), value=default, **kwargs)
+    if isinstance(default, bool):
+        return gr.Checkbox(value=default, **kwargs)
+    if isinstance(default, (int, float)) and not isinstance(default, bool):
+        return gr.Number(value=default, **kwargs)
+    if isinstance(default, tuple):
+        return gr.Textbox(value=", ".join(default), **kwargs)
+    return gr.Textbox(value=default or "", **kwargs)
+
+
+def config_to_widget_values(config: RunConfig) -> list[Any]:
+    """The widget values (CONFIG_WIDGETS order) that reproduce ``config``."""
+    flat = {k: v for section in config.to_dict().values() for k, v in section.items()}
+    out = []
+    for name in CONFIG_WIDGETS:
+        value = flat.get(name)
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(value)
+        out.append("" if value is None else value)
+    return out
+
+
+def cli_command(config: RunConfig) -> str:
+    """The equivalent command line: only what differs from the defaults."""
+    default = {k: v for s in RunConfig().to_dict().values() for k, v in s.items()}
+    current = {k: v for s in config.to_dict().values() for k, v in s.items()}
+    parts = ["python -m finetune train"]
+    for name, value in current.items():
+        if value != default.get(name) and value is not None:
+            if isinstance(value, list):
+                value = ",".join(value)
+            text = str(value)
+            parts.append(f"--{name} {text!r}" if " " in text or not text else f"--{name} {text}")
+    return " \\\n    ".join(parts)
+
+
+def detect_settings(runs_dir: Optional[str], public: Optional[bool], max_upload_mb: int = 50) -> Settings:
+    """Settings from flags + environment: on a Space, runs go to /data (persistent storage) when it exists."""
+    on_space = bool(os.environ.get("SPACE_ID"))
+    if runs_dir is None:
+        runs_dir = os.environ.get("STUDIO_RUNS_DIR") or ("/data/runs" if on_space and Path("/data").is_dir() else "runs")
+    if public is None:
+        public = os.environ.get("STUDIO_PUBLIC", "1" if on_space else "0").lower() in {"1", "true", "yes"}
+    settings = Settings(runs_dir=Path(runs_dir).resolve(), public=public, max_upload_mb=max_upload_mb,
+                        on_space=on_space)
+    settings.runs_dir.mkdir(parents=True, exist_ok=True)
+    import tempfile
+
+    settings.upload_dirs = [Path(os.environ.get("GRADIO_TEMP_DIR", Path(tempfile.gettempdir()) / "gradio")).resolve()]
+    return settings

@@ -1,0 +1,230 @@
+"""Train tab: hyperparameters, start/stop, live log + curves + progress, run history, config I/O.
+
+Training runs in a child process (finetune.jobs); this tab only reads the run's events.jsonl.
+A ``gr.Timer`` re-reads it every second; on page load the tab re-attaches to the active run
+(or shows the latest one), so a refresh loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import gradio as gr
+
+from finetune.config import RunConfig
+from finetune.errors import RunError
+from finetune.events import format_duration, format_event, read_events
+from finetune.runs import ACTIVE_STATUSES, active_runs, delete_run, list_runs, read_json, read_status
+
+from .common import CONFIG_WIDGETS, Settings, cli_command, config_from_widgets, config_to_widget_values, engine_call, widget_for
+
+BASIC = ["learning_rate", "num_train_epochs", "per_device_train_batch_size", "max_length", "padding", "precision"]
+HISTORY_COLUMNS = ["run", "status", "checkpoint", "dataset", "accuracy", "f1", "matthews_correlation", "date"]
+
+
+def values_to_config(settings: Settings, values: list[Any]) -> RunConfig:
+    return config_from_widgets(dict(zip(CONFIG_WIDGETS, values)), settings)
+
+
+def start(settings: Settings, *values: Any) -> tuple[str, str]:
+    """Start a training from the widget values; return (run id, message)."""
+    from finetune.jobs import start_training
+
+    config = values_to_config(settings, list(values))
+    busy = active_runs(settings.runs_dir)
+    if busy:
+        raise gr.Error(f"A training is already running ({busy[0].run_id}). It keeps running; wait for it to finish "
+                       "or press Stop first.", duration=None)
+    job = start_training(config, max_concurrent=settings.max_concurrent)
+    return job.run_id, f"Started **{job.run_id}**"
+
+
+def stop(settings: Settings, run_id: Optional[str]) -> str:
+    from finetune.jobs import cancel
+
+    if not run_id:
+        raise gr.Error("No run selected to stop.")
+    status = cancel(settings.runs_dir / run_id, timeout=60)
+    return f"Run **{run_id}** is {status.get('status')}."
+
+
+def curves(events: list[dict[str, Any]]) -> tuple[Any, Any]:
+    """(losses, metrics) as long DataFrames: step, value, series."""
+    import pandas as pd
+
+    losses, metrics = [], []
+    for e in events:
+        if e["type"] == "progress" and e.get("loss") is not None:
+            losses.append({"step": e["step"], "value": e["loss"], "series": "training loss"})
+        elif e["type"] == "evaluation" and e.get("split", "validation") == "validation":
+            m = e.get("metrics", {})
+            if "loss" in m:
+                losses.append({"step": e["step"], "value": m["loss"], "series": "validation loss"})
+            for key in ("accuracy", "f1", "matthews_correlation"):
+                if key in m:
+                    metrics.append({"step": e["step"], "value": m[key], "series": key})
+    cols = ["step", "value", "series"]
+    return pd.DataFrame(losses, columns=cols), pd.DataFrame(metrics, columns=cols)
+
+
+def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
+    started = next((e for e in reversed(events) if e["type"] == "started"), None)
+    last = next((e for e in reversed(events) if e["type"] == "progress"), None)
+    state = status.get("status", "unknown")
+    if started is None:
+        return f"<div id='run-progress'><b>Status:</b> {state}</div>"
+    step, total = (last or {}).get("step", 0), (last or {}).get("total_steps") or 0
+    share = 100.0 * step / total if total else 0.0
+    speed = (last or {}).get("samples_per_second")
+    eta = (last or {}).get("eta_seconds")
+    elapsed = time.time() - events[0]["time"] if state in ACTIVE_STATUSES else (events[-1]["time"] - events[0]["time"])
+    parts = [f"<b>Status:</b> <span id='run-status'>{state}</span>", f"step {step}/{total}",
+             f"epoch {(last or {}).get('epoch', 0):.2f}", f"elapsed {format_duration(elapsed)}"]
+    if state in ACTIVE_STATUSES and eta is not None:
+        parts.append(f"ETA {format_duration(eta)}")
+    if speed:
+        parts.append(f"{speed:.1f} samples/s")
+    parts.append(f"{started.get('device')} · {started.get('precision')}")
+    return (f"<div id='run-progress'><div style='background:#e5e7eb;border-radius:6px;height:14px'>"
+            f"<div style='width:{share:.1f}%;background:#f97316;height:14px;border-radius:6px'></div></div>"
+            f"<div style='margin-top:4px'>{' · '.join(parts)}</div></div>")
+
+
+def final_summary(run_dir: Path, status: dict[str, Any]) -> str:
+    state = status.get("status")
+    if state == "finished":
+        metrics = (read_json(run_dir / "metrics.json") or {})
+        val = metrics.get("validation", {}).get("metrics", {})
+        rows = "\n".join(f"| {k} | {v:.4f} |" for k, v in val.items())
+        test = metrics.get("test", {}).get("metrics")
+        extra = ("\n\n**Test:** " + ", ".join(f"{k} {v:.4f}" for k, v in test.items())) if test else ""
+        return (f"### Finished\n| validation metric | value |\n|---|---|\n{rows}{extra}\n\n"
+                f"Model saved to `{run_dir / 'model'}`")
+    if state == "failed":
+        return f"### Failed\n{status.get('message', '')}"
+    if state == "cancelled":
+        return f"### Cancelled\n{status.get('message', '')} Model: `{status.get('model_dir', 'not saved')}`"
+    return ""
+
+
+def render(settings: Settings, run_id: Optional[str], offset: int) -> tuple[Any, ...]:
+    """Everything the live view shows for a run; skipped when nothing changed since ``offset``."""
+    if not run_id or not (settings.runs_dir / run_id).is_dir():
+        return (gr.skip(),) * 6 + (offset,)
+    run_dir = settings.runs_dir / run_id
+    size = (run_dir / "events.jsonl").stat().st_size if (run_dir / "events.jsonl").exists() else 0
+    status = read_status(run_dir)
+    if size == offset and status.get("status") in ACTIVE_STATUSES:
+        return (gr.skip(),) * 6 + (offset,)
+    events, _ = read_events(run_dir / "events.jsonl")
+    losses, metrics = curves(events)
+    log = "\n".join(format_event(e) for e in events[-400:])
+    header = f"**Run:** `{run_id}`"
+    return (header, progress_html(events, status), log, losses, metrics, final_summary(run_dir, status), size)
+
+
+def history(settings: Settings) -> tuple[Any, Any]:
+    import pandas as pd
+
+    runs = list_runs(settings.runs_dir)
+    frame = pd.DataFrame([r.as_row() for r in runs], columns=HISTORY_COLUMNS)
+    return frame, gr.Dropdown(choices=[r.run_id for r in runs])
+
+
+def attach(settings: Settings) -> tuple[Optional[str], int]:
+    """On page load: follow the active run, else the latest one."""
+    active = active_runs(settings.runs_dir)
+    if active:
+        return active[0].run_id, -1
+    runs = list_runs(settings.runs_dir)
+    return (runs[0].run_id if runs else None), -1
+
+
+def show_config(settings: Settings, run_id: Optional[str]) -> str:
+    if not run_id:
+        return ""
+    return json.dumps(read_json(settings.runs_dir / run_id / "config.json") or {}, indent=2, ensure_ascii=False)
+
+
+def remove(settings: Settings, run_id: Optional[str]) -> str:
+    if not run_id:
+        raise gr.Error("Select a run to delete.")
+    delete_run(settings.runs_dir / run_id)
+    return f"Deleted {run_id}."
+
+
+def save_config(settings: Settings, *values: Any) -> str:
+    config = values_to_config(settings, list(values))
+    path = Path(tempfile.mkdtemp(prefix="config-")) / "finetune-config.json"
+    path.write_text(config.to_json(), encoding="utf-8")
+    return str(path)
+
+
+def load_config(file: Any) -> list[Any]:
+    if file is None:
+        return [gr.skip()] * len(CONFIG_WIDGETS)
+    config = RunConfig.from_json_file(str(getattr(file, "name", file)))
+    return config_to_widget_values(config)
+
+
+def build(settings: Settings, widgets: dict[str, Any]) -> dict[str, Any]:
+    with gr.Row():
+        for name in BASIC:
+            if name not in widgets:
+                widgets[name] = widget_for(name)
+    with gr.Accordion("Advanced hyperparameters", open=False):
+        rest = [n for n in CONFIG_WIDGETS if n not in widgets]
+        for i in range(0, len(rest), 4):
+            with gr.Row():
+                for name in rest[i:i + 4]:
+                    widgets[name] = widget_for(name)
+    with gr.Row():
+        start_btn = gr.Button("Start training", variant="primary", elem_id="start-btn")
+        stop_btn = gr.Button("Stop", variant="stop", elem_id="stop-btn")
+    message = gr.Markdown(elem_id="train-message")
+    run_state = gr.State(None)
+    offset_state = gr.State(-1)
+    header = gr.Markdown(elem_id="run-header")
+    progress = gr.HTML(elem_id="progress-box")
+    with gr.Row():
+        loss_plot = gr.LinePlot(x="step", y="value", color="series", label="loss", elem_id="loss-plot", height=260)
+        metric_plot = gr.LinePlot(x="step", y="value", color="series", label="validation metrics",
+                                  elem_id="metric-plot", height=260, y_lim=[0, 1])
+    summary = gr.Markdown(elem_id="run-summary")
+    log = gr.Textbox(label="log", lines=12, max_lines=12, autoscroll=True, elem_id="run-log", interactive=False)
+    with gr.Accordion("Configuration file and command line", open=False):
+        with gr.Row():
+            save_btn = gr.DownloadButton("Save config as JSON", elem_id="save-config")
+            load_btn = gr.UploadButton("Load config JSON", file_types=[".json"], elem_id="load-config")
+            cli_btn = gr.Button("Show CLI command")
+        cli_box = gr.Code(language="shell", label="equivalent command", elem_id="cli-command")
+    with gr.Accordion("Run history", open=True):
+        refresh_btn = gr.Button("Refresh history", size="sm")
+        table = gr.Dataframe(headers=HISTORY_COLUMNS, interactive=False, elem_id="run-history", max_height=260)
+        with gr.Row():
+            pick = gr.Dropdown(label="run", choices=[], elem_id="run-pick")
+            show_btn = gr.Button("Show this run")
+            delete_btn = gr.Button("Delete this run", variant="stop")
+        run_config = gr.Code(language="json", label="run config", elem_id="run-config")
+
+    inputs = [widgets[n] for n in CONFIG_WIDGETS]
+    outputs = [header, progress, log, loss_plot, metric_plot, summary, offset_state]
+    start_btn.click(engine_call(lambda *v: start(settings, *v)), inputs, [run_state, message]).then(
+        lambda: -1, None, offset_state).then(lambda: history(settings), None, [table, pick])
+    stop_btn.click(engine_call(lambda r: stop(settings, r)), run_state, message)
+    timer = gr.Timer(1.0)
+    timer.tick(lambda r, o: render(settings, r, o), [run_state, offset_state], outputs, show_progress="hidden")
+    save_btn.click(engine_call(lambda *v: save_config(settings, *v)), inputs, save_btn)
+    load_btn.upload(engine_call(load_config), load_btn, inputs)
+    cli_btn.click(engine_call(lambda *v: cli_command(values_to_config(settings, list(v)))), inputs, cli_box)
+    refresh_btn.click(lambda: history(settings), None, [table, pick])
+    show_btn.click(lambda r: (r, -1), pick, [run_state, offset_state]).then(
+        lambda r: show_config(settings, r), pick, run_config)
+    delete_btn.click(engine_call(lambda r: remove(settings, r)), pick, message).then(
+        lambda: history(settings), None, [table, pick])
+    return {"run_state": run_state, "offset_state": offset_state, "table": table, "pick": pick,
+            "attach": lambda: attach(settings), "history": lambda: history(settings)}
