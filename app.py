@@ -23,7 +23,7 @@ def build_app(settings):
                                                         "examples and runs." if settings.public else ""))
         with gr.Tabs():
             with gr.Tab("Model & Data", id="data"):
-                model_data.build(settings, widgets)
+                data_parts = model_data.build(settings, widgets)
             with gr.Tab("Train", id="train"):
                 train_parts = train.build(settings, widgets)
             with gr.Tab("Tokenizer", id="tokenizer"):
@@ -32,6 +32,7 @@ def build_app(settings):
                 predict_parts = predict_tab.build(settings, train_parts)
             with gr.Tab("Hub", id="hub"):
                 hub_tab.build(settings)
+        demo.load(*data_parts["preview"])
         demo.load(train_parts["attach"], None, [train_parts["run_state"], train_parts["offset_state"]]).then(
             train_parts["history"], None, [train_parts["table"], train_parts["pick"]])
     return demo
@@ -54,6 +55,9 @@ def main(argv=None) -> None:
     import gradio as gr
 
     demo = build_app(settings)
+    from ui.common import warm_up_in_background
+
+    warm_up_in_background()
     demo.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, share=args.share, theme=gr.themes.Soft(),
         max_file_size=f"{settings.max_upload_mb}mb" if settings.public else None,

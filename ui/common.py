@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -44,12 +45,41 @@ class Settings:
             check_public_path(value, self.allowed_roots(), what=what)
 
 
+_imports_lock = threading.Lock()
+_imports_done = False
+
+
+def heavy_imports() -> None:
+    """Import torch/transformers/datasets once, under a lock.
+
+    Handlers run in several threads; two threads importing transformers at the same moment can
+    see a half-initialised module ("cannot import name AutoTokenizer"). The app starts without
+    these imports (fast start) and warms them up in the background; every engine call waits here.
+    """
+    global _imports_done
+    if _imports_done:
+        return
+    with _imports_lock:
+        if not _imports_done:
+            import datasets  # noqa: F401
+            import torch  # noqa: F401
+            import transformers  # noqa: F401
+            from transformers import AutoModelForSequenceClassification, AutoTokenizer  # noqa: F401
+
+            _imports_done = True
+
+
+def warm_up_in_background() -> None:
+    threading.Thread(target=heavy_imports, name="warm-up-imports", daemon=True).start()
+
+
 def engine_call(fn: Callable) -> Callable:
     """Turn FinetuneError (and anything unexpected) into gr.Error, keeping the app alive."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            heavy_imports()
             return fn(*args, **kwargs)
         except gr.Error:
             raise
@@ -84,7 +114,7 @@ def config_from_widgets(values: dict[str, Any], settings: Settings) -> RunConfig
 
 def widget_for(name: str, **overrides: Any) -> gr.components.Component:
     """A widget for a config field, labelled and documented from the field itself."""
-    default = field_default(name)
+    default = overrides.pop("value", field_default(name))
     choices = field_choices(name)
     kwargs: dict[str, Any] = {"label": name.replace("_", " "), "info": field_help(name),
                               "elem_id": f"cfg-{name}"}

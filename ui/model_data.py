@@ -72,7 +72,7 @@ def on_upload(file: Any) -> str:
     return str(getattr(file, "name", file))
 
 
-def build(settings: Settings, widgets: dict[str, Any]) -> None:
+def build(settings: Settings, widgets: dict[str, Any]) -> dict[str, Any]:
     """Create the tab's components; config widgets go into ``widgets`` by field name."""
     gr.Markdown("Pick a **checkpoint** and a **dataset**, check the preview, then go to *Train*. "
                 "Offline, use the bundled checkpoint and the examples; online, any Hub id works.")
@@ -121,6 +121,7 @@ def build(settings: Settings, widgets: dict[str, Any]) -> None:
     upload.upload(on_upload, upload, widgets["dataset"])
     inputs = [widgets[n] for n in ("dataset", "dataset_config", "text_column", "text_pair_column", "label_column",
                                    "train_split", "validation_split", "label_names")]
-    preview_btn.click(engine_call(lambda *v: make_preview(settings, *v)), inputs,
-                      [rows, summary, dist, widgets["text_column"], widgets["text_pair_column"],
-                       widgets["label_column"], widgets["label_names"]])
+    outputs = [rows, summary, dist, widgets["text_column"], widgets["text_pair_column"], widgets["label_column"],
+               widgets["label_names"]]
+    preview_btn.click(engine_call(lambda *v: make_preview(settings, *v)), inputs, outputs)
+    return {"preview": (engine_call(lambda *v: make_preview(settings, *v)), inputs, outputs)}

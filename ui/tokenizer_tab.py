@@ -100,14 +100,17 @@ def build(settings: Settings, widgets: dict[str, Any]) -> None:
                                  info="Follows the training checkpoint; any preset, Hub id or folder.")
         special = gr.Checkbox(value=True, label="add special tokens")
         truncation = gr.Checkbox(value=True, label="truncation")
-        max_length = gr.Number(value=None, label="max_length", precision=0)
+        max_length = gr.Number(value=0, label="max_length (0: no limit)", precision=0)
         padding = gr.Radio(["none", "longest", "max_length"], value="none", label="padding")
     with gr.Row():
         text = gr.Textbox(label="text", value="Using a Transformer network is simple!", lines=2, elem_id="tok-text")
         text_pair = gr.Textbox(label="second text (optional, for pairs)", lines=2, elem_id="tok-text-pair")
     counts = gr.Markdown(elem_id="tok-counts")
-    highlighted = gr.HighlightedText(label="tokens over the text", elem_id="tok-highlight", combine_adjacent=False,
-                                     show_legend=False)
+    highlighted = gr.HighlightedText(label="tokens over the text (alternating colours; red: unknown)",
+                                     elem_id="tok-highlight", combine_adjacent=False, show_legend=False,
+                                     show_inline_category=False,
+                                     color_map={"token-even": "#fed7aa", "token-odd": "#bfdbfe", "unknown": "#ef4444",
+                                                "[SEP]": "#d1d5db"})
     table = gr.Dataframe(headers=TOKEN_COLUMNS, label="one row per token", elem_id="tok-table", max_height=320)
     with gr.Row():
         raw = gr.Code(language="json", label="tokenizer output (input_ids, token_type_ids, attention_mask)",
@@ -116,11 +119,9 @@ def build(settings: Settings, widgets: dict[str, Any]) -> None:
     widgets["checkpoint"].change(lambda c: c, widgets["checkpoint"], checkpoint)
     inputs = [checkpoint, text, text_pair, special, truncation, max_length, padding]
     outputs = [highlighted, table, raw, decoded, counts]
-    handler = engine_call(lambda *v: explore(settings, *v))
-    for component in (text, text_pair):
-        component.change(handler, inputs, outputs, trigger_mode="always_last", show_progress="hidden")
-    for component in (checkpoint, special, truncation, max_length, padding):
-        component.change(handler, inputs, outputs, trigger_mode="always_last")
+    # one listener for every input, so an older, slower answer never overwrites a newer one
+    gr.on([c.change for c in inputs], engine_call(lambda *v: explore(settings, *v)), inputs, outputs,
+          trigger_mode="always_last", show_progress="hidden")
 
     with gr.Accordion("Batch: several lines padded together", open=False):
         lines = gr.Textbox(lines=3, label="one text per line",

@@ -81,6 +81,6 @@ def page(browser, app_server):
     pg = context.new_page()
     pg.set_default_timeout(60_000)
     pg.goto(app_server["url"])
-    pg.wait_for_selector("#start-btn", state="attached")
+    pg.wait_for_selector("#preview-btn")
     yield pg
     context.close()
