@@ -138,12 +138,15 @@ def _on_main_then_share(fn: Any, dist: Any) -> Any:
     """Run ``fn`` on rank 0 only and give its (picklable) result to every rank."""
     if dist.world_size <= 1:
         return fn()
-    from accelerate import PartialState
-    from accelerate.utils import broadcast_object_list
+    import torch
+    import torch.distributed as torch_dist
 
-    state = PartialState()
-    holder = [fn() if state.is_main_process else None]
-    broadcast_object_list(holder, from_process=0)
+    if not torch_dist.is_initialized():
+        if torch.cuda.is_available():
+            torch.cuda.set_device(dist.local_rank)
+        torch_dist.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
+    holder = [fn() if dist.is_main else None]
+    torch_dist.broadcast_object_list(holder, src=0)
     return holder[0]
 
 

@@ -429,6 +429,8 @@ def to_training_arguments(
         torch_compile=t.torch_compile,
         dataloader_num_workers=t.dataloader_num_workers,
         dataloader_pin_memory=_cuda_available(),
+        # accelerate runs DDP on CPUs (gloo) only when told to use the CPU
+        use_cpu=not _cuda_available() and int(os.environ.get("WORLD_SIZE", "1")) > 1,
         dataloader_persistent_workers=t.dataloader_num_workers > 0,
         report_to=report_to,
         disable_tqdm=True,
