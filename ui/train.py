@@ -111,20 +111,36 @@ def final_summary(run_dir: Path, status: dict[str, Any]) -> str:
     return ""
 
 
-def render(settings: Settings, run_id: Optional[str], offset: int) -> tuple[Any, ...]:
-    """Everything the live view shows for a run; skipped when nothing changed since ``offset``."""
+def log_lines(events: list[dict[str, Any]]) -> list[str]:
+    """Lines for the log box: everything but the once-a-second progress ticks (the progress bar shows those)."""
+    return [format_event(e) for e in events if e["type"] != "progress" or e.get("loss") is not None]
+
+
+def render(settings: Settings, run_id: Optional[str], seen: Any) -> tuple[Any, ...]:
+    """The live view of a run. Each part is sent only when it changed since ``seen``, so following a
+    run costs the UI process and the browser little (training shares the machine's cores)."""
+    seen = seen if isinstance(seen, dict) else {}
     if not run_id or not (settings.runs_dir / run_id).is_dir():
-        return (gr.skip(),) * 6 + (offset,)
+        return (gr.skip(),) * 6 + (seen,)
     run_dir = settings.runs_dir / run_id
     size = (run_dir / "events.jsonl").stat().st_size if (run_dir / "events.jsonl").exists() else 0
     status = read_status(run_dir)
-    if size == offset and status.get("status") in ACTIVE_STATUSES:
-        return (gr.skip(),) * 6 + (offset,)
+    key = (run_id, size, status.get("status"))
+    if seen.get("key") == key:
+        return (gr.skip(),) * 6 + (seen,)
     events, _ = read_events(run_dir / "events.jsonl")
+    lines = log_lines(events)
     losses, metrics = curves(events)
-    log = "\n".join(format_event(e) for e in events[-400:])
-    header = f"**Run:** `{run_id}`"
-    return (header, progress_html(events, status), log, losses, metrics, final_summary(run_dir, status), size)
+    changed = seen.get("run") != run_id
+    new = {"key": key, "run": run_id, "lines": len(lines), "points": (len(losses), len(metrics)),
+           "summary": status.get("status")}
+    out_header = f"**Run:** `{run_id}`" if changed else gr.skip()
+    out_log = "\n".join(lines[-400:]) if changed or new["lines"] != seen.get("lines") else gr.skip()
+    plots_changed = changed or new["points"] != seen.get("points")
+    out_losses = losses if plots_changed else gr.skip()
+    out_metrics = metrics if plots_changed else gr.skip()
+    out_summary = final_summary(run_dir, status) if changed or new["summary"] != seen.get("summary") else gr.skip()
+    return (out_header, progress_html(events, status), out_log, out_losses, out_metrics, out_summary, new)
 
 
 def history(settings: Settings) -> tuple[Any, Any]:
@@ -139,9 +155,9 @@ def attach(settings: Settings) -> tuple[Optional[str], int]:
     """On page load: follow the active run, else the latest one."""
     active = active_runs(settings.runs_dir)
     if active:
-        return active[0].run_id, -1
+        return active[0].run_id, {}
     runs = list_runs(settings.runs_dir)
-    return (runs[0].run_id if runs else None), -1
+    return (runs[0].run_id if runs else None), {}
 
 
 def show_config(settings: Settings, run_id: Optional[str]) -> str:
@@ -187,7 +203,7 @@ def build(settings: Settings, widgets: dict[str, Any]) -> dict[str, Any]:
         stop_btn = gr.Button("Stop", variant="stop", elem_id="stop-btn")
     message = gr.Markdown(elem_id="train-message")
     run_state = gr.State(None)
-    offset_state = gr.State(-1)
+    offset_state = gr.State({})
     header = gr.Markdown(elem_id="run-header")
     progress = gr.HTML(elem_id="progress-box")
     with gr.Row():
@@ -214,7 +230,7 @@ def build(settings: Settings, widgets: dict[str, Any]) -> dict[str, Any]:
     inputs = [widgets[n] for n in CONFIG_WIDGETS]
     outputs = [header, progress, log, loss_plot, metric_plot, summary, offset_state]
     start_btn.click(engine_call(lambda *v: start(settings, *v)), inputs, [run_state, message]).then(
-        lambda: -1, None, offset_state).then(lambda: history(settings), None, [table, pick])
+        lambda: {}, None, offset_state).then(lambda: history(settings), None, [table, pick])
     stop_btn.click(engine_call(lambda r: stop(settings, r)), run_state, message)
     timer = gr.Timer(1.0)
     timer.tick(lambda r, o: render(settings, r, o), [run_state, offset_state], outputs, show_progress="hidden")
@@ -222,7 +238,7 @@ def build(settings: Settings, widgets: dict[str, Any]) -> dict[str, Any]:
     load_btn.upload(engine_call(load_config), load_btn, inputs)
     cli_btn.click(engine_call(lambda *v: cli_command(values_to_config(settings, list(v)))), inputs, cli_box)
     refresh_btn.click(lambda: history(settings), None, [table, pick])
-    show_btn.click(lambda r: (r, -1), pick, [run_state, offset_state]).then(
+    show_btn.click(lambda r: (r, {}), pick, [run_state, offset_state]).then(
         lambda r: show_config(settings, r), pick, run_config)
     delete_btn.click(engine_call(lambda r: remove(settings, r)), pick, message).then(
         lambda: history(settings), None, [table, pick])

@@ -1,0 +1,104 @@
+"""GPU throughput and model FLOPs utilisation (run on a CUDA machine; this project's CI has none).
+
+    python benchmarks/gpu_throughput.py --peak-tflops 989     # H100 SXM dense bf16
+    python benchmarks/gpu_throughput.py --mrpc                 # also: bundled MiniLM, MRPC, 3 epochs
+
+1. BERT-base-sized model (random BertConfig(): same cost as bert-base-uncased, no Hub needed),
+   sequence length 128, bf16 autocast (fp16 where bf16 is missing), TF32, fused AdamW, optional
+   torch.compile: samples/s, tokens/s and MFU = 6 * params * tokens/s / peak FLOP/s
+   (the usual training estimate; attention FLOPs add ~ 12 * layers * hidden * seq per token).
+2. With --mrpc: the engine itself (finetune.training.run_training) on ../shared/data/mrpc with the
+   bundled checkpoint, 3 epochs, reporting training seconds and validation accuracy / F1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def bert_base_throughput(batch: int, seq: int, steps: int, compile_model: bool, peak_tflops: float) -> dict:
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    assert torch.cuda.is_available(), "needs a CUDA GPU"
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    model = BertForSequenceClassification(BertConfig(num_labels=2)).cuda()
+    params = sum(p.numel() for p in model.parameters())
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-5, fused=True)
+    scaler = torch.amp.GradScaler(enabled=dtype == torch.float16)
+    step_model = torch.compile(model) if compile_model else model
+    ids = torch.randint(1000, 30000, (batch, seq), device="cuda")
+    mask = torch.ones_like(ids)
+    labels = torch.randint(0, 2, (batch,), device="cuda")
+
+    def step() -> None:
+        with torch.autocast("cuda", dtype=dtype):
+            loss = step_model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+        opt.zero_grad(set_to_none=True)
+
+    for _ in range(10):
+        step()
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
+    tokens_per_s = batch * seq * steps / seconds
+    mfu = 6 * params * tokens_per_s / (peak_tflops * 1e12)
+    return {"gpu": torch.cuda.get_device_name(), "dtype": str(dtype), "compile": compile_model, "batch": batch,
+            "seq": seq, "params": params, "samples_per_second": batch * steps / seconds,
+            "tokens_per_second": tokens_per_s, "mfu": mfu}
+
+
+def mrpc_engine() -> dict:
+    from finetune.config import config_from_flat
+    from finetune.training import run_training
+
+    runs = tempfile.mkdtemp()
+    config = config_from_flat({"checkpoint": "bundled-minilm", "dataset": str(ROOT.parent / "shared/data/mrpc"),
+                               "test_split": "none", "num_train_epochs": 3, "learning_rate": 5e-5,
+                               "per_device_train_batch_size": 32, "max_length": 128, "dataloader_num_workers": 2,
+                               "runs_dir": runs, "run_name": "mrpc"})
+    run_dir = Path(runs) / "mrpc"
+    run_dir.mkdir()
+    status = run_training(config, run_dir)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    return {"status": status["status"], "train": metrics["train"], "validation": metrics["validation"]["metrics"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--seq", type=int, default=128)
+    parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--peak-tflops", type=float, default=989.0, help="dense bf16 peak of the GPU")
+    parser.add_argument("--mrpc", action="store_true")
+    args = parser.parse_args()
+    results = {"eager": bert_base_throughput(args.batch, args.seq, args.steps, False, args.peak_tflops),
+               "compiled": bert_base_throughput(args.batch, args.seq, args.steps, True, args.peak_tflops)}
+    if args.mrpc:
+        results["mrpc"] = mrpc_engine()
+    print(json.dumps(results, indent=2))
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "gpu_throughput.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

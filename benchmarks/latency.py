@@ -1,0 +1,82 @@
+"""Interactive latencies: tokenizer explorer and prediction (bundled MiniLM, this machine's CPU).
+
+    python benchmarks/latency.py
+
+- tokenizer: inspect_text on a 1000-character input, warm (tokenizer cached); target <= 50 ms
+- single prediction: Predictor.predict on one sentence, warm; target p50 <= 15 ms
+- batch prediction: Predictor.predict over 1066 rotten_tomatoes validation sentences vs. a raw
+  batched forward pass of the same model on the same pre-sorted, pre-tokenized batches; target >= 90%
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def timed(fn, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def main() -> None:
+    import torch
+
+    from finetune.predict import Predictor
+    from finetune.tokenization import get_tokenizer, inspect_text
+
+    text = ("The studio shows exactly what the tokenizer produces for every input, special tokens included. " * 12)[:1000]
+    tok = get_tokenizer("bundled-minilm")
+    inspect_text(tok, text)
+    tok_ms = timed(lambda: inspect_text(tok, text, "a second segment for pairs", max_length=512), 50)
+
+    predictor = Predictor("bundled-minilm")
+    sentence = "A gorgeous, witty, seductive movie."
+    predictor.predict(sentence)
+    one_ms = timed(lambda: predictor.predict(sentence), 100)
+
+    rows = list(csv.DictReader(open(ROOT.parent / "shared" / "data" / "rotten_tomatoes" / "validation.csv")))
+    texts = [r["text"] for r in rows]
+    batch = 64
+    predictor.predict(texts[:64], batch_size=batch)
+    ours = min(timed(lambda: predictor.predict(texts, batch_size=batch), 3))
+
+    enc = predictor.tokenizer(texts, truncation=True, max_length=512)
+    order = sorted(range(len(texts)), key=lambda i: len(enc["input_ids"][i]), reverse=True)
+    batches = [predictor.tokenizer.pad({k: [enc[k][i] for i in order[s:s + batch]] for k in enc}, return_tensors="pt")
+               for s in range(0, len(order), batch)]
+
+    def raw() -> None:
+        with torch.inference_mode():
+            for b in batches:
+                predictor.model(**b).logits
+
+    raw_ms = min(timed(raw, 3))
+    result = {
+        "tokenizer_1000_chars_ms": {"p50": statistics.median(tok_ms), "p95": sorted(tok_ms)[int(0.95 * len(tok_ms))]},
+        "single_prediction_ms": {"p50": statistics.median(one_ms), "p95": sorted(one_ms)[int(0.95 * len(one_ms))]},
+        "batch_prediction": {"rows": len(texts), "ours_ms": ours, "raw_forward_ms": raw_ms,
+                             "ours_rows_per_s": len(texts) / ours * 1000, "share_of_raw": raw_ms / ours},
+        "threads": torch.get_num_threads(),
+    }
+    print(json.dumps(result, indent=2))
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latency.json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
