@@ -38,6 +38,24 @@ def build_app(settings):
     return demo
 
 
+def start_queue_worker(settings, interval: float = 2.0) -> None:
+    """Start queued runs (public mode's one-at-a-time queue) as soon as no training runs."""
+    import threading
+    import time
+
+    from finetune.jobs import start_next_queued
+
+    def loop() -> None:
+        while True:
+            try:
+                start_next_queued(settings.runs_dir, max_concurrent=settings.max_concurrent)
+            except Exception:  # a broken run folder must not stop the queue
+                pass
+            time.sleep(interval)
+
+    threading.Thread(target=loop, name="queue-worker", daemon=True).start()
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Fine-tuning studio (Gradio app)")
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
@@ -58,6 +76,7 @@ def main(argv=None) -> None:
     from ui.common import warm_up_in_background
 
     warm_up_in_background()
+    start_queue_worker(settings)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, share=args.share, theme=gr.themes.Soft(),
         max_file_size=f"{settings.max_upload_mb}mb" if settings.public else None,

@@ -67,33 +67,84 @@ def start_training(config: RunConfig, *, max_concurrent: int = 1, resume_run: Op
     """
     runs_dir = Path(config.run.runs_dir)
     with _start_lock:
-        busy = active_runs(runs_dir)
-        if len(busy) >= max_concurrent:
-            raise JobBusyError(expected_found("trainings running", f"fewer than {max_concurrent}",
-                                              f"{len(busy)} ({', '.join(r.run_id for r in busy)})",
-                                              "Wait for it to finish or stop it first."))
+        _check_capacity(runs_dir, max_concurrent)
         if resume_run is not None:
             run_dir = Path(resume_run)
             state = read_status(run_dir).get("status")
             if state in ACTIVE_STATUSES:
                 raise RunError(expected_found(f"run '{run_dir.name}'", "a stopped run to resume", f"status {state}"))
             (run_dir / CANCEL_FILE).unlink(missing_ok=True)
-            args = ["--resume"]
-        else:
-            run_id = config.run.run_name or make_run_id(config.model.checkpoint, config.data.dataset)
-            run_dir = create_run_dir(runs_dir, run_id)
-            write_json(run_dir / "config.json", config.to_dict())
-            args = []
-        command = [sys.executable, "-m", "finetune", "train", "--run-dir", str(run_dir), *args, *(extra_args or [])]
-        log = open(run_dir / "process.log", "ab")
-        try:
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       cwd=str(Path.cwd()), env=child_environment(), start_new_session=True)
-        finally:
-            log.close()
-        set_status(run_dir, "starting", pid=process.pid, command=" ".join(command[1:]))
-        _reap_in_background(process)
+            return _launch(run_dir, ["--resume", *(extra_args or [])])
+        return _launch(_new_run_dir(config), list(extra_args or []))
+
+
+def _check_capacity(runs_dir: Path, max_concurrent: int) -> None:
+    busy = active_runs(runs_dir)
+    if len(busy) >= max_concurrent:
+        raise JobBusyError(expected_found("trainings running", f"fewer than {max_concurrent}",
+                                          f"{len(busy)} ({', '.join(r.run_id for r in busy)})",
+                                          "Wait for it to finish or stop it first."))
+
+
+def _new_run_dir(config: RunConfig) -> Path:
+    run_id = config.run.run_name or make_run_id(config.model.checkpoint, config.data.dataset)
+    run_dir = create_run_dir(Path(config.run.runs_dir), run_id)
+    write_json(run_dir / "config.json", config.to_dict())
+    return run_dir
+
+
+def _launch(run_dir: Path, args: list[str]) -> Job:
+    """Start ``python -m finetune train --run-dir run_dir [args]`` in a new process session."""
+    command = [sys.executable, "-m", "finetune", "train", "--run-dir", str(run_dir), *args]
+    log = open(run_dir / "process.log", "ab")
+    try:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   cwd=str(Path.cwd()), env=child_environment(), start_new_session=True)
+    finally:
+        log.close()
+    set_status(run_dir, "starting", pid=process.pid, command=" ".join(command[1:]))
+    _reap_in_background(process)
     return Job(run_id=run_dir.name, run_dir=run_dir, pid=process.pid)
+
+
+def enqueue(config: RunConfig) -> Path:
+    """Create the run now with status ``queued``; :func:`start_next_queued` starts it when it is its turn."""
+    with _start_lock:
+        run_dir = _new_run_dir(config)
+        set_status(run_dir, "queued", queued_at=time.time())
+    return run_dir
+
+
+def queued_runs(runs_dir: Union[str, Path]) -> list[Path]:
+    """Queued runs, first come first served."""
+    from .runs import read_json
+
+    root = Path(runs_dir)
+    found = []
+    for status_file in root.glob("*/status.json"):
+        status = read_json(status_file, {}) or {}
+        if status.get("status") == "queued":
+            found.append((float(status.get("queued_at", 0)), status_file.parent))
+    return [path for _, path in sorted(found)]
+
+
+def queue_position(runs_dir: Union[str, Path], run_id: str) -> Optional[int]:
+    """1 for the next run to start; None when the run is not queued."""
+    for position, path in enumerate(queued_runs(runs_dir), start=1):
+        if path.name == run_id:
+            return position
+    return None
+
+
+def start_next_queued(runs_dir: Union[str, Path], *, max_concurrent: int = 1) -> Optional[Job]:
+    """Start the oldest queued run if there is room; return its job (None when nothing started)."""
+    with _start_lock:
+        if len(active_runs(runs_dir)) >= max_concurrent:
+            return None
+        queue = queued_runs(runs_dir)
+        if not queue:
+            return None
+        return _launch(queue[0], [])
 
 
 def _reap_in_background(process: subprocess.Popen) -> None:
@@ -135,6 +186,8 @@ def cancel(run_dir: Union[str, Path], *, timeout: float = 60.0) -> dict[str, Any
     """Stop a run: ask it to stop at the next step; kill its process group after ``timeout`` s."""
     run_dir = Path(run_dir)
     status = read_status(run_dir)
+    if status.get("status") == "queued":
+        return set_status(run_dir, "cancelled", message="removed from the queue before it started")
     if status.get("status") not in ACTIVE_STATUSES:
         return status
     (run_dir / CANCEL_FILE).write_text(str(time.time()))

@@ -64,3 +64,28 @@ def test_crashed_child_reads_as_failed(tmp_path, tiny_checkpoint):
     os.killpg(job.pid, signal.SIGKILL)  # as the OOM killer would
     final = wait(job.run_dir, timeout=60)
     assert final["status"] == "failed" and "without a final status" in final["message"]
+
+
+def test_queue_starts_runs_in_order_one_at_a_time(tmp_path, tiny_checkpoint):
+    from finetune.jobs import enqueue, queue_position, start_next_queued
+
+    config = tiny_config(tiny_checkpoint, tmp_path / "runs", max_steps=3, eval_strategy="no", save_strategy="no")
+    first = enqueue(config.replace(run={"run_name": "first"}))
+    second = enqueue(config.replace(run={"run_name": "second"}))
+    assert read_status(first)["status"] == "queued"
+    assert (queue_position(tmp_path / "runs", "first"), queue_position(tmp_path / "runs", "second")) == (1, 2)
+    job = start_next_queued(tmp_path / "runs")
+    assert job.run_id == "first"
+    assert start_next_queued(tmp_path / "runs") is None  # one at a time
+    assert queue_position(tmp_path / "runs", "second") == 1
+    assert wait(first, timeout=300)["status"] == "finished"
+    assert start_next_queued(tmp_path / "runs").run_id == "second"
+    assert wait(second, timeout=300)["status"] == "finished"
+
+
+def test_cancelling_a_queued_run_removes_it(tmp_path, tiny_checkpoint):
+    from finetune.jobs import enqueue, queued_runs
+
+    run = enqueue(tiny_config(tiny_checkpoint, tmp_path / "runs"))
+    assert cancel(run)["status"] == "cancelled"
+    assert queued_runs(tmp_path / "runs") == []

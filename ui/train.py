@@ -34,8 +34,15 @@ def start(settings: Settings, *values: Any) -> tuple[str, str]:
     """Start a training from the widget values; return (run id, message)."""
     from finetune.jobs import start_training
 
+    from finetune.jobs import enqueue, queue_position
+
     config = values_to_config(settings, list(values))
     busy = active_runs(settings.runs_dir)
+    if busy and settings.public:
+        run_dir = enqueue(config)
+        position = queue_position(settings.runs_dir, run_dir.name)
+        return run_dir.name, (f"The studio is busy with another training. Your run **{run_dir.name}** is queued at "
+                              f"position **{position}** and starts by itself; keep this page open or come back later.")
     if busy:
         raise gr.Error(f"A training is already running ({busy[0].run_id}). It keeps running; wait for it to finish "
                        "or press Stop first.", duration=None)
@@ -76,7 +83,8 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
     last = next((e for e in reversed(events) if e["type"] == "progress"), None)
     state = status.get("status", "unknown")
     if started is None:
-        return f"<div id='run-progress'><b>Status:</b> {state}</div>"
+        extra = f" (position {status['position']} in the queue)" if status.get("position") else ""
+        return f"<div id='run-progress'><b>Status:</b> <span id='run-status'>{state}</span>{extra}</div>"
     step, total = (last or {}).get("step", 0), (last or {}).get("total_steps") or 0
     share = 100.0 * step / total if total else 0.0
     speed = (last or {}).get("samples_per_second")
@@ -128,6 +136,11 @@ def render(settings: Settings, run_id: Optional[str], seen: Any) -> tuple[Any, .
     key = (run_id, size, status.get("status"))
     if seen.get("key") == key:
         return (gr.skip(),) * 6 + (seen,)
+    if status.get("status") == "queued":
+        from finetune.jobs import queue_position
+
+        status = {**status, "position": queue_position(settings.runs_dir, run_id)}
+        key = key + (status["position"],)
     events, _ = read_events(run_dir / "events.jsonl")
     lines = log_lines(events)
     losses, metrics = curves(events)
