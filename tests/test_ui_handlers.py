@@ -74,8 +74,8 @@ def test_save_and_load_config_file(tmp_path):
 
 
 def test_presets_fill_dataset_fields():
-    dataset, config, text, pair, label = apply_preset("GLUE MRPC (Hub: nyu-mll/glue, mrpc)")
-    assert (dataset, config, text, pair, label) == ("nyu-mll/glue", "mrpc", "sentence1", "sentence2", "label")
+    assert apply_preset("GLUE MRPC (Hub: nyu-mll/glue, mrpc)") == ("nyu-mll/glue", "mrpc", "sentence1", "sentence2",
+                                                                   "label", "")
     assert all(v[0] for v in DATASET_PRESETS.values())
 
 

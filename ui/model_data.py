@@ -26,8 +26,14 @@ UPLOAD_TYPES = [".csv", ".tsv", ".json", ".jsonl", ".parquet", ".xlsx"]
 
 
 def apply_preset(name: str) -> tuple[Any, ...]:
+    """Dataset fields of a preset; label names are cleared (the preview fills them for the new data)."""
     dataset, config, text, pair, label = DATASET_PRESETS.get(name, (name, "", "", "", ""))
-    return dataset, config, text or None, pair or None, label or None
+    return dataset, config, text or None, pair or None, label or None, ""
+
+
+def clear_mapping() -> tuple[str, str, str, str]:
+    """Another dataset: forget the previous one's columns and label names (detected again on preview)."""
+    return "", "", "", ""
 
 
 def build_data_config(settings: Settings, dataset: str, dataset_config: str, text: str, pair: str, label: str,
@@ -66,10 +72,10 @@ def make_preview(settings: Settings, dataset: str, dataset_config: str, text: st
             gr.Dropdown(choices=choices, value=cols["label"]), ", ".join(report["label_names"]))
 
 
-def on_upload(file: Any) -> str:
+def on_upload(file: Any) -> tuple[Any, ...]:
     if file is None:
-        return gr.update()
-    return str(getattr(file, "name", file))
+        return (gr.skip(),) * 5
+    return (str(getattr(file, "name", file)),) + clear_mapping()
 
 
 def build(settings: Settings, widgets: dict[str, Any]) -> dict[str, Any]:
@@ -116,12 +122,16 @@ def build(settings: Settings, widgets: dict[str, Any]) -> dict[str, Any]:
         dist = gr.BarPlot(x="label", y="rows", color="split", label="label distribution", elem_id="label-dist",
                           scale=2)
 
-    preset.change(apply_preset, preset, [widgets["dataset"], widgets["dataset_config"], widgets["text_column"],
-                                         widgets["text_pair_column"], widgets["label_column"]])
-    upload.upload(on_upload, upload, widgets["dataset"])
+    mapping = [widgets["text_column"], widgets["text_pair_column"], widgets["label_column"], widgets["label_names"]]
+    preset.input(apply_preset, preset, [widgets["dataset"], widgets["dataset_config"], widgets["text_column"],
+                                        widgets["text_pair_column"], widgets["label_column"], widgets["label_names"]])
+    widgets["dataset"].input(clear_mapping, None, mapping)
+    upload.upload(on_upload, upload, [widgets["dataset"]] + mapping)
     inputs = [widgets[n] for n in ("dataset", "dataset_config", "text_column", "text_pair_column", "label_column",
                                    "train_split", "validation_split", "label_names")]
     outputs = [rows, summary, dist, widgets["text_column"], widgets["text_pair_column"], widgets["label_column"],
                widgets["label_names"]]
     preview_btn.click(engine_call(lambda *v: make_preview(settings, *v)), inputs, outputs)
-    return {"preview": (engine_call(lambda *v: make_preview(settings, *v)), inputs, outputs)}
+    # On page load only the display is filled: writing the mapping widgets then could overwrite a
+    # dataset the user already started typing (the load finishes after heavy imports).
+    return {"preview": (engine_call(lambda *v: make_preview(settings, *v)[:3]), inputs, outputs[:3])}
