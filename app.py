@@ -31,8 +31,10 @@ def build_app(settings):
             with gr.Tab("Predict", id="predict"):
                 predict_parts = predict_tab.build(settings, train_parts)
             with gr.Tab("Hub", id="hub"):
-                hub_tab.build(settings)
+                hub_parts = hub_tab.build(settings)
         demo.load(*data_parts["preview"])
+        demo.load(predict_parts["refresh"], None, predict_parts["model"])  # runs finished since launch
+        demo.load(hub_parts["refresh"], None, hub_parts["run"])
         demo.load(train_parts["attach"], None, [train_parts["run_state"], train_parts["offset_state"]]).then(
             train_parts["history"], None, [train_parts["table"], train_parts["pick"]])
     return demo

@@ -146,6 +146,9 @@ def make_event_callback(events: EventWriter, cancellation: Cancellation, dist: D
                 events.log(f"resumed from step {state.global_step} of {state.max_steps}")
             self._progress(state)
 
+        def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self._progress(state)  # the bar ends on the last step, not on the last periodic report
+
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             if self._cancel_requested():
                 self.cancelled_at = state.global_step

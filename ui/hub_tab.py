@@ -73,4 +73,4 @@ def build(settings: Settings) -> dict[str, Any]:
     push_btn.click(engine_call(on_push), [run, repo, private, message, token], result)
     card_btn.click(engine_call(lambda r, p: preview_card(settings, r, p)), [run, repo], card)
     zip_btn.click(engine_call(lambda r: download(settings, r)), run, archive)
-    return {"run": run}
+    return {"run": run, "refresh": lambda: gr.Dropdown(choices=runs_with_models(settings))}

@@ -89,7 +89,7 @@ def report_view(report: dict[str, Any]) -> tuple[Any, ...]:
     import pandas as pd
 
     metrics = pd.DataFrame([{"metric": k, "value": round(v, 4)} for k, v in report["metrics"].items()])
-    per_class = pd.DataFrame(report["per_class"])
+    per_class = pd.DataFrame(report["per_class"]).round(4)
     mistakes = pd.DataFrame([{"text": m["text"] + (f"  ‖  {m['text_pair']}" if m.get("text_pair") else ""),
                               "true": m["label_name"], "predicted": m["prediction_name"],
                               "confidence": round(m["confidence"], 4)} for m in report["mistakes"]],
@@ -113,9 +113,14 @@ def run_report(settings: Settings, choice: str, dataset: str, split: str) -> tup
     return report_view(report)
 
 
-def examples(settings: Settings, choice: str) -> Any:
+def example_choices(settings: Settings, choice: Optional[str]) -> list[str]:
+    """Up to 20 validation texts of a run (pairs joined by a tab)."""
     rows = load_predictions(settings.runs_dir / choice) if choice else []
-    return gr.Dropdown(choices=[r["text"] + ("\t" + r["text_pair"] if r.get("text_pair") else "") for r in rows[:20]])
+    return [r["text"] + ("\t" + r["text_pair"] if r.get("text_pair") else "") for r in rows[:20]]
+
+
+def examples(settings: Settings, choice: str) -> Any:
+    return gr.Dropdown(choices=example_choices(settings, choice))
 
 
 def use_example(example: str) -> tuple[str, str]:
@@ -132,7 +137,8 @@ def build(settings: Settings, train_parts: dict[str, Any]) -> dict[str, Any]:
         text = gr.Textbox(label="text", lines=2, elem_id="pred-text")
         pair = gr.Textbox(label="second text (pair models)", lines=2, elem_id="pred-text-pair")
     with gr.Row():
-        example = gr.Dropdown(label="examples from the run's validation data", choices=[], elem_id="pred-examples")
+        example = gr.Dropdown(label="examples from the run's validation data", elem_id="pred-examples",
+                              choices=example_choices(settings, (model_choices(settings) or [None])[0]))
         go = gr.Button("Predict", variant="primary", elem_id="pred-btn")
     label = gr.Label(label="probability of every label", elem_id="pred-label")
     with gr.Accordion("Behind the pipeline", open=False):

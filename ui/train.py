@@ -60,7 +60,7 @@ def stop(settings: Settings, run_id: Optional[str]) -> str:
 
 
 def curves(events: list[dict[str, Any]]) -> tuple[Any, Any]:
-    """(losses, metrics) as long DataFrames: step, value, series."""
+    """(training loss, validation loss + metrics) as long DataFrames: step, value, series."""
     import pandas as pd
 
     losses, metrics = [], []
@@ -69,9 +69,7 @@ def curves(events: list[dict[str, Any]]) -> tuple[Any, Any]:
             losses.append({"step": e["step"], "value": e["loss"], "series": "training loss"})
         elif e["type"] == "evaluation" and e.get("split", "validation") == "validation":
             m = e.get("metrics", {})
-            if "loss" in m:
-                losses.append({"step": e["step"], "value": m["loss"], "series": "validation loss"})
-            for key in ("accuracy", "f1", "matthews_correlation"):
+            for key in ("loss", "accuracy", "f1", "matthews_correlation"):
                 if key in m:
                     metrics.append({"step": e["step"], "value": m[key], "series": key})
     cols = ["step", "value", "series"]
@@ -220,9 +218,11 @@ def build(settings: Settings, widgets: dict[str, Any]) -> dict[str, Any]:
     header = gr.Markdown(elem_id="run-header")
     progress = gr.HTML(elem_id="progress-box")
     with gr.Row():
-        loss_plot = gr.LinePlot(x="step", y="value", color="series", label="loss", elem_id="loss-plot", height=260)
-        metric_plot = gr.LinePlot(x="step", y="value", color="series", label="validation metrics",
-                                  elem_id="metric-plot", height=260, y_lim=[0, 1])
+        loss_plot = gr.LinePlot(x="step", y="value", color="series", label="training loss", elem_id="loss-plot",
+                                height=260)
+        # evaluations are sparse (often one per epoch): points, so a single evaluation is visible too
+        metric_plot = gr.ScatterPlot(x="step", y="value", color="series", label="validation loss and metrics",
+                                     elem_id="metric-plot", height=260)
     summary = gr.Markdown(elem_id="run-summary")
     log = gr.Textbox(label="log", lines=12, max_lines=12, autoscroll=True, elem_id="run-log", interactive=False)
     with gr.Accordion("Configuration file and command line", open=False):

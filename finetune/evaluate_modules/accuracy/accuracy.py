@@ -1,28 +1,11 @@
 """Accuracy: share of predictions equal to the reference.
 
-A local copy of the Hugging Face ``accuracy`` metric, so ``evaluate.load`` works offline
-(``evaluate.load("accuracy")`` would download the script from the Hub). Computed with scikit-learn.
+Offline copy of the Hub's ``accuracy`` metric (``evaluate.load("accuracy")`` would download it).
 """
 
-import datasets
-import evaluate
+import evaluate  # noqa: F401  (evaluate.load checks the module's imports)
 from sklearn.metrics import accuracy_score
 
-_DESCRIPTION = "Accuracy: share of predictions equal to the reference."
-_KWARGS = "predictions: predicted class ids; references: true class ids; "
+from finetune.evaluate_base import sklearn_metric
 
-
-class Accuracy(evaluate.Metric):
-    def _info(self):
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation="",
-            inputs_description=_KWARGS,
-            features=datasets.Features(
-                {"predictions": datasets.Value("int32"), "references": datasets.Value("int32")}
-            ),
-        )
-
-    def _compute(self, predictions, references, normalize=True, sample_weight=None):
-        value = accuracy_score(references, predictions, normalize=normalize, sample_weight=sample_weight)
-        return {"accuracy": float(value)}
+Accuracy = sklearn_metric("accuracy", "Accuracy: share of predictions equal to the reference.", accuracy_score, {"normalize": True, "sample_weight": None})

@@ -1,28 +1,11 @@
 """Recall: share of actual positives that are found.
 
-A local copy of the Hugging Face ``recall`` metric, so ``evaluate.load`` works offline
-(``evaluate.load("recall")`` would download the script from the Hub). Computed with scikit-learn.
+Offline copy of the Hub's ``recall`` metric (``evaluate.load("recall")`` would download it).
 """
 
-import datasets
-import evaluate
+import evaluate  # noqa: F401  (evaluate.load checks the module's imports)
 from sklearn.metrics import recall_score
 
-_DESCRIPTION = "Recall: share of actual positives that are found."
-_KWARGS = "predictions: predicted class ids; references: true class ids; average: binary/macro/weighted/micro or None for one value per class; labels; pos_label"
+from finetune.evaluate_base import AVERAGED_KWARGS, sklearn_metric
 
-
-class Recall(evaluate.Metric):
-    def _info(self):
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation="",
-            inputs_description=_KWARGS,
-            features=datasets.Features(
-                {"predictions": datasets.Value("int32"), "references": datasets.Value("int32")}
-            ),
-        )
-
-    def _compute(self, predictions, references, labels=None, pos_label=1, average="binary", sample_weight=None, zero_division=0):
-        value = recall_score(references, predictions, labels=labels, pos_label=pos_label, average=average, sample_weight=sample_weight, zero_division=zero_division)
-        return {"recall": float(value) if getattr(value, "size", 1) == 1 else [float(v) for v in value]}
+Recall = sklearn_metric("recall", "Recall: share of actual positives that are found.", recall_score, AVERAGED_KWARGS)
