@@ -75,11 +75,13 @@ def main(argv=None) -> None:
     import gradio as gr
 
     demo = build_app(settings)
-    from ui.common import warm_up_in_background
+    from ui.common import calm_queue_polling, warm_up_in_background
 
     warm_up_in_background()
     start_queue_worker(settings)
-    demo.queue(default_concurrency_limit=4).launch(
+    demo.queue(default_concurrency_limit=4)
+    calm_queue_polling(demo)
+    demo.launch(
         server_name=args.host, server_port=args.port, share=args.share, theme=gr.themes.Soft(),
         max_file_size=f"{settings.max_upload_mb}mb" if settings.public else None,
         allowed_paths=[str(settings.runs_dir)], footer_links=["api"], ssr_mode=False)

@@ -124,16 +124,18 @@ def ui_run(rows: int, runs: Path, close_page: bool = False) -> dict:
             browser_pids = [c.pid for c in psutil.Process().children(recursive=True) if "chrom" in c.name()]
             browser_cpu0 = cpu_seconds(browser_pids)
             if close_page:
-                page.close()
-                while not list(runs.glob("*/metrics.json")) and any(
-                        json.loads(r.read_text()).get("status") in ("starting", "running") for r in runs.glob("*/status.json")):
-                    time.sleep(0.5)
+                browser.close()  # leaving the block also ends Playwright's driver process
             else:
                 page.wait_for_function("() => ['finished', 'failed'].includes("
-                                   "(document.querySelector('#run-status') || {}).textContent)", timeout=900_000)
-            app_cpu1 = psutil.Process(app.pid).cpu_times()
-            browser_cpu = cpu_seconds(browser_pids) - browser_cpu0
-            browser.close()
+                                       "(document.querySelector('#run-status') || {}).textContent)", timeout=900_000)
+                browser_cpu = cpu_seconds(browser_pids) - browser_cpu0
+                browser.close()
+        if close_page:  # nothing of the browser or its driver shares the cores now
+            browser_cpu = 0.0
+            while not list(runs.glob("*/metrics.json")) and any(
+                    json.loads(r.read_text()).get("status") in ("starting", "running") for r in runs.glob("*/status.json")):
+                time.sleep(0.5)
+        app_cpu1 = psutil.Process(app.pid).cpu_times()
     finally:
         ui_peak, train_peak = ui_mem.stop(), train_mem.stop()
         app.terminate()
@@ -167,7 +169,8 @@ def cli_run(config: dict, runs: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1000)
-    parser.add_argument("--close-page", action="store_true", help="close the page after Start (server-side cost only)")
+    parser.add_argument("--close-page", action="store_true",
+                        help="close the browser after Start (the server-side cost only)")
     args = parser.parse_args()
     from finetune.config import config_from_flat
 
