@@ -27,11 +27,19 @@ TEMPLATE = Path(__file__).resolve().parent / "templates" / "model_card.md"
 LANGUAGE_HINTS = {"chinese": "zh", "-zh": "zh", "japanese": "ja", "german": "de", "french": "fr"}
 
 
-def resolve_token(typed: Optional[str] = None, oauth_token: Optional[str] = None) -> str:
-    """The token to use, by the documented order; HubError when there is none."""
+def resolve_token(typed: Optional[str] = None, oauth_token: Optional[str] = None, *,
+                  allow_server_token: bool = True) -> str:
+    """The token to use: sign-in, then typed, then HF_TOKEN / saved login; HubError when there is none.
+
+    A visitor's own token comes before the server's, and a public app passes
+    ``allow_server_token=False``: visitors of a public Space must never push with its owner's token.
+    """
     for candidate in (oauth_token, typed):
         if candidate and candidate.strip():
             return candidate.strip()
+    if not allow_server_token:
+        raise HubError("Hub token: expected your own write token (sign in with Hugging Face, or type a token), "
+                       "found none. This public app does not lend its own token to visitors.")
     from huggingface_hub import get_token
 
     saved = get_token()

@@ -98,6 +98,14 @@ def test_no_token_and_unreachable_hub(finished_run, monkeypatch):
         push_run(finished_run, token=SECRET)
 
 
+def test_public_app_never_lends_the_server_token(monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", SECRET)
+    assert resolve_token(None) == SECRET  # your own machine: your saved token is fine
+    with pytest.raises(HubError, match="does not lend its own token"):
+        resolve_token(None, allow_server_token=False)
+    assert resolve_token("visitor-token", allow_server_token=False) == "visitor-token"
+
+
 def test_zip_download(finished_run):
     import zipfile
 

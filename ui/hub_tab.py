@@ -30,7 +30,8 @@ def push(settings: Settings, run_id: str, repo_id: str, private: bool, message: 
 
     if not run_id:
         raise gr.Error("Choose a run to push.")
-    token = resolve_token(typed_token, oauth_token=getattr(oauth, "token", None))
+    token = resolve_token(typed_token, oauth_token=getattr(oauth, "token", None),
+                          allow_server_token=not settings.public)
     result = push_run(settings.runs_dir / run_id, token=token, repo_id=repo_id or None, private=bool(private),
                       commit_message=message or "Upload fine-tuned text classifier")
     return f"Pushed to [{result['repo_id']}]({result['url']})"
