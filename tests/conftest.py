@@ -92,6 +92,18 @@ def bundled_checkpoint() -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def finished_tiny_run(tmp_path_factory, tiny_checkpoint) -> Path:
+    """A finished run of the tiny model on the English sentiment example (shared, read mostly)."""
+    from finetune.training import run_training
+
+    root = tmp_path_factory.mktemp("finished-run")
+    run_dir = root / "run"
+    run_dir.mkdir()
+    assert run_training(tiny_config(tiny_checkpoint, root / "runs"), run_dir)["status"] == "finished"
+    return run_dir
+
+
 @pytest.fixture
 def runs_dir(tmp_path) -> Path:
     return tmp_path / "runs"

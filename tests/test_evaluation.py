@@ -3,19 +3,13 @@ import json
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from conftest import tiny_config
 from finetune.evaluation import evaluate_run, misclassified, run_report
 from finetune.runs import load_predictions
-from finetune.training import run_training
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory, tiny_checkpoint):
-    root = tmp_path_factory.mktemp("eval")
-    run = root / "run"
-    run.mkdir()
-    assert run_training(tiny_config(tiny_checkpoint, root / "runs"), run)["status"] == "finished"
-    return run
+def run_dir(finished_tiny_run):
+    return finished_tiny_run
 
 
 def test_report_equals_sklearn_on_saved_predictions(run_dir):

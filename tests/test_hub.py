@@ -3,21 +3,15 @@ import json
 import pytest
 from huggingface_hub import ModelCard
 
-from conftest import tiny_config
 from finetune.errors import HubError
 from finetune.hub import default_repo_id, push_run, render_model_card, resolve_token, zip_model
-from finetune.training import run_training
 
 SECRET = "hf_SECRETtoken1234567890abcdef"
 
 
 @pytest.fixture(scope="module")
-def finished_run(tmp_path_factory, tiny_checkpoint):
-    root = tmp_path_factory.mktemp("hub")
-    run_dir = root / "run"
-    run_dir.mkdir()
-    assert run_training(tiny_config(tiny_checkpoint, root / "runs"), run_dir)["status"] == "finished"
-    return run_dir
+def finished_run(finished_tiny_run):
+    return finished_tiny_run
 
 
 class RecordingApi:
