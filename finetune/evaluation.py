@@ -9,8 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional, Union
 
-import numpy as np
-
 from .errors import DataError, RunError, expected_found
 from .runs import load_predictions, read_json
 
@@ -36,7 +34,7 @@ def evaluate_run(run_dir: Union[str, Path], *, dataset: Optional[str] = None, sp
     """Score a run's model on ``dataset`` (a labelled file/folder; default: the run's own data) and ``split``."""
     from .config import DataConfig, RunConfig
     from .data import prepare_data
-    from .metrics import full_report
+    from .metrics import full_report, prediction_rows
     from .predict import get_predictor
 
     run_dir = Path(run_dir)
@@ -64,11 +62,5 @@ def evaluate_run(run_dir: Union[str, Path], *, dataset: Optional[str] = None, sp
     pairs = data["text_pair"] if prepared.is_pair else None
     logits = predictor.logits(data["text"], pairs, batch_size=batch_size)
     report = full_report(logits, refs, names)
-    from .metrics import softmax
-
-    probs = softmax(logits)
-    preds = probs.argmax(-1)
-    rows = [{"text": t, **({"text_pair": pairs[i]} if pairs else {}), "label": refs[i], "label_name": names[refs[i]],
-             "prediction": int(preds[i]), "prediction_name": names[int(preds[i])],
-             "confidence": float(probs[i, preds[i]])} for i, t in enumerate(data["text"])]
+    rows = prediction_rows(data["text"], pairs, refs, logits, names)
     return {**report, "mistakes": misclassified(rows), "num_predictions": len(rows)}

@@ -24,6 +24,8 @@ from .errors import HubError, RunError, expected_found
 from .runs import read_json, read_status, write_json
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "model_card.md"
+HUB_UNREACHABLE = ("Hugging Face Hub: expected it to be reachable, found no connection from this machine. "
+                   "Download the model as a zip instead, or push from a machine with internet access.")
 LANGUAGE_HINTS = {"chinese": "zh", "-zh": "zh", "japanese": "ja", "german": "de", "french": "fr"}
 
 
@@ -182,8 +184,7 @@ def _hub_error(exc: Exception, repo_id: str) -> HubError:
         return HubError(f"repo '{repo_id}': expected write access, found none (403): the token is read-only or the "
                         "repo belongs to another user or organisation you cannot write to.")
     if status is None and isinstance(exc, (OSError, ConnectionError)) or "connect" in str(exc).lower():
-        return HubError("Hugging Face Hub: expected it to be reachable, found no connection from this machine. "
-                        "Download the model as a zip instead, or push from a machine with internet access.")
+        return HubError(HUB_UNREACHABLE)
     return HubError(f"push to '{repo_id}' failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
 
 
@@ -200,8 +201,7 @@ def push_run(run_dir: Union[str, Path], *, token: str, repo_id: Optional[str] = 
                                       f"status {status}"))
     if api is None:
         if not hub_is_reachable():
-            raise HubError("Hugging Face Hub: expected it to be reachable, found no connection from this machine. "
-                           "Download the model as a zip instead, or push from a machine with internet access.")
+            raise HubError(HUB_UNREACHABLE)
         from huggingface_hub import HfApi
 
         api = HfApi()

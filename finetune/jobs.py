@@ -24,7 +24,7 @@ from .config import RunConfig
 from .errors import JobBusyError, RunError, expected_found
 from .events import EventWriter, follow
 from .runs import (ACTIVE_STATUSES, CANCEL_FILE, active_runs, create_run_dir, make_run_id, pid_alive, read_status,
-                   set_status, write_json)
+                   read_json, set_status, write_json)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _start_lock = threading.Lock()
@@ -117,8 +117,6 @@ def enqueue(config: RunConfig) -> Path:
 
 def queued_runs(runs_dir: Union[str, Path]) -> list[Path]:
     """Queued runs, first come first served."""
-    from .runs import read_json
-
     root = Path(runs_dir)
     found = []
     for status_file in root.glob("*/status.json"):
@@ -154,8 +152,6 @@ def _reap_in_background(process: subprocess.Popen) -> None:
 
 def resume(run_dir: Union[str, Path], *, max_concurrent: int = 1) -> Job:
     """Continue a cancelled or failed run from its last checkpoint, in a new child process."""
-    from .runs import read_json
-
     run_dir = Path(run_dir)
     raw = read_json(run_dir / "config.json")
     if raw is None:

@@ -90,6 +90,24 @@ def full_report(logits: np.ndarray, references: Sequence[int], label_names: Sequ
     }
 
 
+def prediction_rows(texts: Sequence[str], pairs: Optional[Sequence[str]], labels: Sequence[int], logits: np.ndarray,
+                    label_names: Sequence[str]) -> list[dict[str, Any]]:
+    """One dict per row: text(s), true and predicted label (id and name), confidence, every probability."""
+    probs = softmax(logits)
+    preds = probs.argmax(axis=-1)
+    rows = []
+    for i, text in enumerate(texts):
+        row: dict[str, Any] = {"text": text}
+        if pairs is not None:
+            row["text_pair"] = pairs[i]
+        label, pred = int(labels[i]), int(preds[i])
+        row.update(label=label, label_name=label_names[label], prediction=pred, prediction_name=label_names[pred],
+                   confidence=float(probs[i, pred]),
+                   probabilities={label_names[j]: float(v) for j, v in enumerate(probs[i])})
+        rows.append(row)
+    return rows
+
+
 def make_compute_metrics(num_labels: int, sink: Optional[Callable[[np.ndarray, np.ndarray], None]] = None):
     """A ``compute_metrics`` for Trainer. ``sink`` receives each evaluation's logits and labels,
     so the final predictions can reuse the last evaluation instead of running another pass."""

@@ -147,6 +147,12 @@ def list_runs(runs_dir: Union[str, Path]) -> list[RunSummary]:
     return sorted(runs, key=lambda r: r.created, reverse=True)
 
 
+def runs_with_model(runs_dir: Union[str, Path]) -> list[RunSummary]:
+    """Finished or cancelled runs whose model folder was saved (what Predict and Hub can use), newest first."""
+    return [r for r in list_runs(runs_dir) if r.status in ("finished", "cancelled")
+            and (r.path / "model" / "config.json").exists()]
+
+
 def active_runs(runs_dir: Union[str, Path]) -> list[RunSummary]:
     return [r for r in list_runs(runs_dir) if r.status in ACTIVE_STATUSES]
 

@@ -213,22 +213,13 @@ def _sort_by_length(split: Any) -> Any:
 
 def save_predictions(path: Path, split: Any, logits: np.ndarray, label_names: list[str]) -> None:
     """Write one JSON line per row: text(s), true label, predicted label and every probability."""
-    from .metrics import softmax
+    from .metrics import prediction_rows
 
-    probs = softmax(logits)
-    preds = probs.argmax(axis=-1)
-    texts = split["text"]
     pairs = split["text_pair"] if "text_pair" in split.column_names else None
-    labels = split["label"]
+    rows = prediction_rows(split["text"], pairs, split["label"], logits, label_names)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
-        for i, text in enumerate(texts):
-            row = {"text": text}
-            if pairs is not None:
-                row["text_pair"] = pairs[i]
-            row.update(label=int(labels[i]), label_name=label_names[int(labels[i])], prediction=int(preds[i]),
-                       prediction_name=label_names[int(preds[i])], confidence=float(probs[i, preds[i]]),
-                       probabilities={label_names[j]: float(p) for j, p in enumerate(probs[i])})
+        for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 

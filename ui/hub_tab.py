@@ -6,14 +6,13 @@ from typing import Any, Optional
 
 import gradio as gr
 
-from finetune.runs import list_runs
+from finetune.runs import runs_with_model
 
 from .common import Settings, engine_call
 
 
 def runs_with_models(settings: Settings) -> list[str]:
-    return [r.run_id for r in list_runs(settings.runs_dir) if r.status in ("finished", "cancelled")
-            and (r.path / "model" / "config.json").exists()]
+    return [r.run_id for r in runs_with_model(settings.runs_dir)]
 
 
 def preview_card(settings: Settings, run_id: str, repo_id: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any, Optional
 import gradio as gr
 
 from finetune.config import BUNDLED_CHECKPOINT
-from finetune.runs import list_runs, load_predictions
+from finetune.runs import load_predictions, runs_with_model
 
 from .common import Settings, engine_call
 
@@ -18,9 +18,7 @@ MODEL_HINT = "A finished/cancelled run, a model folder, bundled-minilm, or a Hub
 
 
 def model_choices(settings: Settings) -> list[str]:
-    runs = [r.run_id for r in list_runs(settings.runs_dir) if r.status in ("finished", "cancelled")
-            and (r.path / "model" / "config.json").exists()]
-    return runs + [BUNDLED_CHECKPOINT]
+    return [r.run_id for r in runs_with_model(settings.runs_dir)] + [BUNDLED_CHECKPOINT]
 
 
 def resolve(settings: Settings, choice: str) -> str:
