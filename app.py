@@ -35,8 +35,9 @@ def build_app(settings):
         demo.load(*data_parts["preview"])
         demo.load(predict_parts["refresh"], None, predict_parts["model"])  # runs finished since launch
         demo.load(hub_parts["refresh"], None, hub_parts["run"])
-        demo.load(train_parts["attach"], None, [train_parts["run_state"], train_parts["offset_state"]]).then(
-            train_parts["history"], None, [train_parts["table"], train_parts["pick"]])
+        attached = demo.load(train_parts["attach"], None, train_parts["run_state"])
+        attached.then(train_parts["history"], None, [train_parts["table"], train_parts["pick"]])
+        train_parts["stream_view"](attached)
     return demo
 
 
@@ -84,7 +85,24 @@ def main(argv=None) -> None:
     demo.launch(
         server_name=args.host, server_port=args.port, share=args.share, theme=gr.themes.Soft(),
         max_file_size=f"{settings.max_upload_mb}mb" if settings.public else None,
-        allowed_paths=[str(settings.runs_dir)], footer_links=["api"], ssr_mode=False)
+        allowed_paths=[str(settings.runs_dir)], footer_links=["api"], ssr_mode=False, prevent_thread_lock=True)
+    serve_until_interrupted(demo)
+
+
+def serve_until_interrupted(demo) -> None:
+    """Keep the main thread parked until Ctrl+C, without waking it up.
+
+    gradio's own ``block_thread`` wakes up 10 times a second to check that the server still runs;
+    every wake-up on a machine whose cores train through OpenMP slows the training a little
+    (benchmarks/ui_vs_cli.py). A lock wait sleeps until a signal arrives.
+    """
+    import threading
+
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("Keyboard interruption: closing the server.")
+        demo.close()
 
 
 if __name__ == "__main__":

@@ -98,6 +98,36 @@ def read_events(path: Union[str, Path], offset: int = 0) -> tuple[list[dict[str,
     return events, offset + consumed
 
 
+class EventLog:
+    """One run's events, read incrementally: each :meth:`read` parses only the lines appended since the last.
+
+    A viewer that re-reads a run every second (the Train tab) would otherwise parse the whole file
+    each time, which grows with the run; this keeps its cost per read to the new lines. A file that
+    was replaced (run deleted and created again under the same name) is read again from the start.
+    """
+
+    def __init__(self, path: Union[str, Path]) -> None:
+        self.path = Path(path)
+        self._events: list[dict[str, Any]] = []
+        self._offset = 0
+        self._inode: Optional[int] = None
+        self._lock = threading.Lock()
+
+    def read(self) -> list[dict[str, Any]]:
+        """All events so far (a new list; the events themselves are shared, do not change them)."""
+        with self._lock:
+            try:
+                stat = self.path.stat()
+            except FileNotFoundError:
+                self._events, self._offset, self._inode = [], 0, None
+                return []
+            if stat.st_ino != self._inode or stat.st_size < self._offset:
+                self._events, self._offset, self._inode = [], 0, stat.st_ino
+            new, self._offset = read_events(self.path, self._offset)
+            self._events.extend(new)
+            return list(self._events)
+
+
 def follow(path: Union[str, Path], *, poll: float = 0.5, timeout: Optional[float] = None,
            stop_when: Optional[Any] = None) -> Iterator[dict[str, Any]]:
     """Yield events as they are appended until a terminal event (or ``stop_when()`` is true)."""

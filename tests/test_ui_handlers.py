@@ -1,6 +1,8 @@
 """Handler-level tests of the UI: widget values -> engine config, without a browser."""
 
+import asyncio
 import json
+import os
 import shlex
 
 import pytest
@@ -101,3 +103,86 @@ def test_curves_from_events():
     losses, metrics = train_tab.curves(events)
     assert losses.to_dict("records") == [{"step": 5, "value": 0.7, "series": "training loss"}]
     assert set(metrics["series"]) == {"loss", "accuracy", "f1"}
+
+
+def collect(stream, limit: int = 50) -> list:
+    """Run an async generator to its end (or ``limit`` items) without waiting between its polls."""
+
+    async def run() -> list:
+        out = []
+        async for item in stream:
+            out.append(item)
+            if len(out) >= limit:
+                break
+        return out
+
+    return asyncio.run(run())
+
+
+def test_render_sends_each_part_once_and_says_when_the_run_has_ended(finished_tiny_run):
+    settings = Settings(runs_dir=finished_tiny_run.parent)
+    (header, progress, log, losses, metrics, summary), seen, ended = train_tab.render(settings, finished_tiny_run.name, {})
+    assert ended and "finished" in progress and "### Finished" in summary and len(losses) > 0 and "eval" in log
+    parts, again, ended = train_tab.render(settings, finished_tiny_run.name, seen)
+    assert ended and again == seen and all(train_tab.is_skip(part) for part in parts)  # nothing is sent twice
+    parts, _, ended = train_tab.render(settings, None, {})
+    assert ended and all(train_tab.is_skip(part) for part in parts)
+
+
+def test_stream_of_a_finished_run_draws_it_once_and_ends(finished_tiny_run):
+    settings = Settings(runs_dir=finished_tiny_run.parent)
+    updates = collect(train_tab.follow(settings, finished_tiny_run.name, "page-1"))
+    assert len(updates) == 1 and "### Finished" in updates[0][5]
+    assert "page-1" not in train_tab._viewers
+
+
+def test_stream_follows_a_running_run_until_its_end_is_on_screen(tmp_path, monkeypatch):
+    from finetune.events import EventWriter
+    from finetune.runs import create_run_dir, set_status
+
+    monkeypatch.setattr(train_tab, "POLL_SECONDS", 0.01)
+    run_dir = create_run_dir(tmp_path, "live")
+    (run_dir / "config.json").write_text(json.dumps(RunConfig().to_dict()))
+    set_status(run_dir, "running", pid=os.getpid())  # a live process: this one
+    writer = EventWriter(run_dir / "events.jsonl")
+    writer.emit("started", device="CPU", precision="fp32")
+    settings = Settings(runs_dir=tmp_path)
+    assert train_tab.attach(settings) == "live"
+
+    async def run_and_finish() -> list:
+        out = []
+        async for parts in train_tab.follow(settings, "live", "page-1"):
+            out.append(parts)
+            if len(out) == 1:  # the run goes on: a loss point, then its end
+                writer.emit("progress", step=1, total_steps=2, epoch=0.5, loss=0.69)
+            elif len(out) == 2:
+                writer.emit("finished")
+                set_status(run_dir, "cancelled", message="stopped")
+        return out
+
+    updates = asyncio.run(run_and_finish())
+    assert len(updates) == 3
+    assert "running" in updates[0][1] and "loss 0.6900" in updates[1][2]
+    assert "cancelled" in updates[2][1] and "### Cancelled" in updates[2][5]
+
+
+def test_a_new_stream_for_the_same_page_ends_the_previous_one(tmp_path, monkeypatch):
+    from finetune.runs import create_run_dir, set_status
+
+    monkeypatch.setattr(train_tab, "POLL_SECONDS", 0.01)
+    run_dir = create_run_dir(tmp_path, "queued-run")
+    set_status(run_dir, "queued", queued_at=1.0)
+    settings = Settings(runs_dir=tmp_path)
+
+    async def two_streams() -> tuple[list, list]:
+        first = train_tab.follow(settings, "queued-run", "page-1")
+        got_first = [await first.__anext__()]  # drawn; it would wait for this queued run for ever
+        second = train_tab.follow(settings, "queued-run", "page-1")  # the same page shows the run again
+        got_second = [await second.__anext__()]
+        async for parts in first:  # the first stream notices it was replaced and ends
+            got_first.append(parts)
+        await second.aclose()
+        return got_first, got_second
+
+    first, second = asyncio.run(two_streams())
+    assert len(first) == 1 and "queued" in first[0][1] and len(second) == 1

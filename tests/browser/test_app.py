@@ -55,6 +55,21 @@ def wait_status(page, wanted: str, timeout: float = 240) -> None:
                            timeout=timeout * 1000)
 
 
+def max_step(page) -> int:
+    return max((int(s) for s in re.findall(r"step (\d+)/", log_text(page))), default=0)
+
+
+def assert_advances(page, timeout: float = 60) -> None:
+    """The page's log shows a later step than it shows now, within ``timeout`` seconds."""
+    before = max_step(page)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if max_step(page) > before:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the page's log stayed at step {before}")
+
+
 def latest_run(app_server):
     runs = list_runs(app_server["runs"])
     assert runs, "no run was created"
@@ -105,6 +120,14 @@ def test_reload_mid_run_reattaches_and_keeps_streaming(page, app_server, tiny_ch
     else:
         raise AssertionError("no new progress after reload")
     assert "running" in page.locator("#run-status").text_content()
+    # a second page on the same run: both stream (a page's stream never ends another page's)
+    other = page.context.new_page()
+    other.goto(app_server["url"])
+    other.get_by_role("tab", name="Train").click()
+    wait_log(other, r"step \d+/\d+")
+    for viewer in (page, other):
+        assert_advances(viewer)
+    other.close()
     # pressing Start while it runs: a clear message, and the running job is untouched
     page.locator("#start-btn").click()
     page.get_by_text("already running").first.wait_for()
