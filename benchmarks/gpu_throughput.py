@@ -23,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from results_io import write_result  # noqa: E402  (benchmarks/ is the script's own folder)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
@@ -95,9 +97,7 @@ def main() -> None:
     if args.mrpc:
         results["mrpc"] = mrpc_engine()
     print(json.dumps(results, indent=2))
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "gpu_throughput.json").write_text(json.dumps(results, indent=2))
+    write_result("gpu_throughput.json", results)
 
 
 if __name__ == "__main__":

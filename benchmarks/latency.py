@@ -20,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from results_io import write_result  # noqa: E402  (benchmarks/ is the script's own folder)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
@@ -73,9 +75,7 @@ def main() -> None:
         "threads": torch.get_num_threads(),
     }
     print(json.dumps(result, indent=2))
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "latency.json").write_text(json.dumps(result, indent=2))
+    write_result("latency.json", result)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from results_io import write_result  # noqa: E402  (benchmarks/ is the script's own folder)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
@@ -113,10 +115,7 @@ def main() -> None:
         print(f"engine vs max_length script: {results['engine']['samples_per_second'] / results['max_length']['samples_per_second']:.2f}x")
     cost = 1 - results["engine"]["samples_per_second"] / results["engine_no_events"]["samples_per_second"]
     print(f"event logging cost: {cost:+.1%} of throughput")
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "train_throughput.json").write_text(json.dumps({"rows": args.rows, "results": results,
-                                                           "event_cost": cost}, indent=2))
+    write_result("train_throughput.json", {"rows": args.rows, "results": results, "event_cost": cost})
 
 
 if __name__ == "__main__":

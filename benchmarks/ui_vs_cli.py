@@ -35,6 +35,8 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from results_io import write_result  # noqa: E402  (benchmarks/ is the script's own folder)
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "rotten_tomatoes"
 
@@ -224,12 +226,10 @@ def main() -> None:
           + "; browser " + ", ".join(f"{r['browser_cpu_seconds_during_training']:.1f}" for r in ui_runs))
     print("UI / CLI (each UI run against the CLI runs around it): " + ", ".join(f"{r:.3f}" for r in ratios)
           + f"; mean {ratio:.3f} ({ratio - 1:+.1%})")
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(exist_ok=True)
     name = "ui_vs_cli_page_closed.json" if args.close_page else "ui_vs_cli.json"
-    (out / name).write_text(json.dumps({"rows": args.rows, "repeat": args.repeat, "page_open": not args.close_page,
-                                        "ratio_mean": ratio, "ratios": ratios, "cli_spread": cli_spread,
-                                        "ui_runs": ui_runs, "cli_runs": cli_runs}, indent=2))
+    write_result(name, {"rows": args.rows, "repeat": args.repeat, "page_open": not args.close_page,
+                        "ratio_mean": ratio, "ratios": ratios, "cli_spread": cli_spread,
+                        "ui_runs": ui_runs, "cli_runs": cli_runs})
 
 
 if __name__ == "__main__":
