@@ -144,7 +144,8 @@ def render(settings: Settings, run_id: Optional[str], seen: dict[str, Any]) -> t
     """The live view of a run: (parts, what is now on screen, whether the run has ended).
 
     A part is ``gr.skip()`` unless it changed since ``seen``, so following a run costs the UI
-    process and the browser little (training shares the machine's cores). The run's status is
+    process and the browser little (training shares the machine's cores); with nothing new it
+    returns ``seen`` itself, and :func:`follow` sends nothing. The run's status is
     written last, after its final events and metrics, so once it reads as ended, these parts are
     the final view.
     """
@@ -195,8 +196,9 @@ async def follow(settings: Settings, run_id: Optional[str], session: Optional[st
     quiet = 0
     try:
         while _viewers.get(session) is token:
-            parts, seen, ended = await asyncio.to_thread(render, settings, run_id, seen)
-            if any(not is_skip(part) for part in parts) or quiet >= KEEPALIVE_POLLS:
+            parts, shown, ended = await asyncio.to_thread(render, settings, run_id, seen)
+            drew, seen = shown is not seen, shown  # render returns ``seen`` itself when nothing changed
+            if drew or quiet >= KEEPALIVE_POLLS:
                 yield parts
                 quiet = 0
             else:
@@ -207,11 +209,6 @@ async def follow(settings: Settings, run_id: Optional[str], session: Optional[st
     finally:
         if _viewers.get(session) is token:
             del _viewers[session]
-
-
-def is_skip(value: Any) -> bool:
-    """Whether a handler's output is ``gr.skip()`` (an update that changes nothing)."""
-    return isinstance(value, dict) and value.get("__type__") == "update" and len(value) == 1
 
 
 def history(settings: Settings) -> tuple[Any, Any]:
