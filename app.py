@@ -10,39 +10,13 @@ import argparse
 import os
 
 
-def build_app(settings):
-    import gradio as gr
-
-    from ui import hub_tab, model_data, predict_tab, tokenizer_tab, train
-
-    widgets: dict = {}
-    with gr.Blocks(title="Fine-tuning studio") as demo:
-        gr.Markdown("# Fine-tuning studio\nFine-tune BERT-style models for text classification with the Hugging "
-                    "Face `Trainer`: pick a checkpoint and data, train with live curves, inspect the tokenizer, "
-                    "predict, and push to the Hub." + (" **Public mode**: local paths are limited to uploads, "
-                                                        "examples and runs." if settings.public else ""))
-        with gr.Tabs():
-            with gr.Tab("Model & Data", id="data"):
-                data_parts = model_data.build(settings, widgets)
-            with gr.Tab("Train", id="train"):
-                train_parts = train.build(settings, widgets)
-            with gr.Tab("Tokenizer", id="tokenizer"):
-                tokenizer_tab.build(settings, widgets)
-            with gr.Tab("Predict", id="predict"):
-                predict_parts = predict_tab.build(settings, train_parts)
-            with gr.Tab("Hub", id="hub"):
-                hub_parts = hub_tab.build(settings)
-        demo.load(*data_parts["preview"])
-        demo.load(predict_parts["refresh"], None, predict_parts["model"])  # runs finished since launch
-        demo.load(hub_parts["refresh"], None, hub_parts["run"])
-        attached = demo.load(train_parts["attach"], None, train_parts["run_state"])
-        attached.then(train_parts["history"], None, [train_parts["table"], train_parts["pick"]])
-        train_parts["stream_view"](attached)
-    return demo
-
-
 def start_queue_worker(settings, interval: float = 2.0) -> None:
-    """Start queued runs (public mode's one-at-a-time queue) as soon as no training runs."""
+    """Public mode: start queued runs (one at a time, first come first served) as soon as no training runs.
+
+    Outside public mode nothing is ever queued (Start is refused while a run is active), so there
+    is no worker. A failure is logged with its traceback and the worker goes on.
+    """
+    import logging
     import threading
     import time
 
@@ -53,10 +27,11 @@ def start_queue_worker(settings, interval: float = 2.0) -> None:
             try:
                 start_next_queued(settings.runs_dir, max_concurrent=settings.max_concurrent)
             except Exception:  # a broken run folder must not stop the queue
-                pass
+                logging.getLogger("studio").exception("queue worker: starting the next queued run failed")
             time.sleep(interval)
 
-    threading.Thread(target=loop, name="queue-worker", daemon=True).start()
+    if settings.public:
+        threading.Thread(target=loop, name="queue-worker", daemon=True).start()
 
 
 def main(argv=None) -> None:
@@ -73,19 +48,16 @@ def main(argv=None) -> None:
     from ui.common import detect_settings
 
     settings = detect_settings(args.runs_dir, args.public, args.max_upload_mb)
-    import gradio as gr
-
-    demo = build_app(settings)
     from ui.common import calm_queue_polling, warm_up_in_background
+    from ui.studio import build_studio, launch_options
 
+    demo, _ = build_studio(settings)
     warm_up_in_background()
     start_queue_worker(settings)
     demo.queue(default_concurrency_limit=4)
     calm_queue_polling(demo)
-    demo.launch(
-        server_name=args.host, server_port=args.port, share=args.share, theme=gr.themes.Soft(),
-        max_file_size=f"{settings.max_upload_mb}mb" if settings.public else None,
-        allowed_paths=[str(settings.runs_dir)], footer_links=["api"], ssr_mode=False, prevent_thread_lock=True)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, prevent_thread_lock=True,
+                **launch_options(settings))
     serve_until_interrupted(demo)
 
 

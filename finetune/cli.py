@@ -154,6 +154,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from .predict import get_predictor, predict_file
 
     predictor = get_predictor(args.model)
+    if not predictor.head_trained:
+        print(f"WARNING: {predictor.head_warning()}", file=sys.stderr)
     if args.file:
         frame = predict_file(predictor, args.file, text_column=args.text_column,
                              text_pair_column=args.text_pair_column, batch_size=args.batch_size)

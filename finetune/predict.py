@@ -80,7 +80,8 @@ class Predictor:
         self.name, self.path = resolve_model_source(source)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(self.path, use_fast=True)
-            self.model = AutoModelForSequenceClassification.from_pretrained(self.path)
+            self.model, loading = AutoModelForSequenceClassification.from_pretrained(self.path,
+                                                                                     output_loading_info=True)
         except (OSError, ValueError) as exc:
             raise describe_load_error(source, exc) from exc
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -88,6 +89,22 @@ class Predictor:
         self.id2label = {int(k): str(v) for k, v in self.model.config.id2label.items()}
         self.labels = [self.id2label[i] for i in range(len(self.id2label))]
         self.max_length = min(getattr(self.tokenizer, "model_max_length", 512) or 512, 512)
+        # weights the checkpoint did not hold (or held in another shape) were initialised at random
+        self.untrained_weights = sorted(set(loading.get("missing_keys", [])) | {
+            str(m[0] if isinstance(m, (tuple, list)) else m) for m in loading.get("mismatched_keys", [])})
+
+    @property
+    def head_trained(self) -> bool:
+        """False when the classification head was freshly initialised: its outputs mean nothing yet."""
+        return not self.untrained_weights
+
+    def head_warning(self) -> Optional[str]:
+        """What to tell a person who predicts with an untrained head; None when the head was trained."""
+        if self.head_trained:
+            return None
+        return (f"'{self.name}' has no trained classification head (randomly initialised: "
+                f"{', '.join(self.untrained_weights[:4])}), so these probabilities are meaningless. "
+                "Fine-tune it first (Train tab or `python -m finetune train`), then predict with the run.")
 
     @property
     def accepts_pairs(self) -> bool:

@@ -73,3 +73,23 @@ def test_clear_messages(predictor, tmp_path):
 
     with pytest.raises(ColumnMappingError, match="a column of the file"):
         predict_frame(predictor, pd.DataFrame({"body": ["x"]}), text_column="text")
+
+
+def test_a_base_checkpoint_is_known_to_have_an_untrained_head(tiny_checkpoint, finished_tiny_run):
+    base = Predictor(str(tiny_checkpoint))
+    assert not base.head_trained and any(name.startswith("classifier") for name in base.untrained_weights)
+    assert "no trained classification head" in base.head_warning()
+    trained = Predictor(str(finished_tiny_run))
+    assert trained.head_trained and trained.head_warning() is None
+
+
+def test_cli_predict_with_a_base_checkpoint_warns_on_stderr(tiny_checkpoint):
+    import subprocess
+    import sys
+
+    from conftest import PROJECT_ROOT, cli_env
+
+    out = subprocess.run([sys.executable, "-m", "finetune", "predict", "--model", str(tiny_checkpoint), "--text", "ok"],
+                         capture_output=True, text=True, env=cli_env(), cwd=PROJECT_ROOT, timeout=120)
+    assert out.returncode == 0 and '"probabilities"' in out.stdout
+    assert "WARNING" in out.stderr and "no trained classification head" in out.stderr

@@ -12,9 +12,10 @@ gr = pytest.importorskip("gradio")
 
 from finetune.config import RunConfig, field_default
 from finetune.errors import PublicModeError
+from ui import live_view, train_tab
 from ui.common import CONFIG_WIDGETS, Settings, cli_command, config_from_widgets, config_to_widget_values
-from ui import train as train_tab
-from ui.model_data import DATASET_PRESETS, apply_preset
+from ui.data_tab import DATASET_PRESETS, apply_preset
+from ui.wiring import Studio, engine_call
 
 
 def widget_defaults():
@@ -33,7 +34,7 @@ def test_default_widgets_build_the_default_config(tmp_path):
 
 def test_widget_values_are_typed_and_empty_boxes_take_defaults(tmp_path):
     values = widget_defaults()
-    values.update(learning_rate="3e-5", num_train_epochs=2, max_train_samples="", label_names="bad, good",
+    values.update(learning_rate="3e-5", num_train_epochs=2, max_train_samples="", label_names="bad\ngood",
                   load_best_model_at_end=True, text_column="review", eval_steps=None, checkpoint="bert-base-cased")
     config = config_from_widgets(values, Settings(runs_dir=tmp_path))
     assert config.train.learning_rate == 3e-5 and config.train.num_train_epochs == 2.0
@@ -45,14 +46,12 @@ def test_invalid_widget_value_is_a_clear_error(tmp_path):
     values = widget_defaults()
     values["per_device_train_batch_size"] = 0
     with pytest.raises(gr.Error, match="per_device_train_batch_size: expected a whole number > 0"):
-        from ui.common import engine_call
-
-        engine_call(lambda: train_tab.values_to_config(Settings(runs_dir=tmp_path), list(values.values())))()
+        engine_call(lambda: train_tab.config_of(Settings(runs_dir=tmp_path), values))()
 
 
 def test_widget_round_trip_and_cli_command(tmp_path):
     config = RunConfig().replace(train={"learning_rate": 2e-5, "seed": 7}, data={"dataset": "examples/data/paraphrase_en"})
-    values = dict(zip(CONFIG_WIDGETS, config_to_widget_values(config)))
+    values = config_to_widget_values(config)
     again = config_from_widgets(values, Settings(runs_dir=tmp_path))
     assert again.train == config.train and again.data == config.data
     command = cli_command(again)
@@ -70,15 +69,24 @@ def test_save_and_load_config_file(tmp_path):
     settings = Settings(runs_dir=tmp_path)
     values = widget_defaults()
     values["learning_rate"] = 1e-4
-    path = train_tab.save_config(settings, *[values[n] for n in CONFIG_WIDGETS])
+    path = train_tab.save_config(settings, values)["train.save_config"]
     assert json.loads(open(path).read())["train"]["learning_rate"] == 1e-4
-    loaded = dict(zip(CONFIG_WIDGETS, train_tab.load_config(path)))
-    assert loaded["learning_rate"] == 1e-4
+    loaded = train_tab.load_config({"train.load_config": path})
+    assert loaded["learning_rate"] == 1e-4 and set(loaded) == set(CONFIG_WIDGETS)
+
+
+def test_label_names_with_commas_quotes_and_chinese_survive_the_round_trip(tmp_path):
+    names = ("Business, Finance", 'Say "hi"', "体育")
+    config = RunConfig().replace(data={"label_names": names})
+    values = config_to_widget_values(config)
+    assert values["label_names"] == 'Business, Finance\nSay "hi"\n体育'
+    assert config_from_widgets(values, Settings(runs_dir=tmp_path)).data.label_names == names
 
 
 def test_presets_fill_dataset_fields():
-    assert apply_preset("GLUE MRPC (Hub: nyu-mll/glue, mrpc)") == ("nyu-mll/glue", "mrpc", "sentence1", "sentence2",
-                                                                   "label", "")
+    assert apply_preset("GLUE MRPC (Hub: nyu-mll/glue, mrpc)") == {
+        "dataset": "nyu-mll/glue", "dataset_config": "mrpc", "text_column": "sentence1", "text_pair_column": "sentence2",
+        "label_column": "label", "label_names": ""}
     assert all(v[0] for v in DATASET_PRESETS.values())
 
 
@@ -98,16 +106,20 @@ def test_public_mode_refuses_server_paths(tmp_path):
     assert config_from_widgets({**values, "dataset": "/etc/passwd"}, Settings(runs_dir=tmp_path)).data.dataset
 
 
-def test_curves_from_events():
+def test_curves_are_numeric_from_the_first_frame_and_keep_loss_apart_from_scores():
+    train, val_loss, metrics = live_view.curves([])
+    assert str(train["loss"].dtype) == "float64" and str(train["step"].dtype) == "int64"  # empty, still numeric
+    assert str(metrics["value"].dtype) == "float64"
     events = [{"type": "progress", "step": 5, "loss": 0.7}, {"type": "progress", "step": 6},
               {"type": "evaluation", "step": 10, "metrics": {"loss": 0.6, "accuracy": 0.8, "f1": 0.7}}]
-    losses, metrics = train_tab.curves(events)
-    assert losses.to_dict("records") == [{"step": 5, "value": 0.7, "series": "training loss"}]
-    assert set(metrics["series"]) == {"loss", "accuracy", "f1"}
+    train, val_loss, metrics = live_view.curves(events)
+    assert train.to_dict("records") == [{"step": 5, "loss": 0.7}]
+    assert val_loss.to_dict("records") == [{"step": 10, "loss": 0.6}]
+    assert set(metrics["metric"]) == {"accuracy", "f1"} and "loss" not in set(metrics["metric"])
 
 
-def collect(stream, limit: int = 50) -> list:
-    """Run an async generator to its end (or ``limit`` items) without waiting between its polls."""
+def collect(stream, limit: int) -> list:
+    """The first ``limit`` updates of an async generator (a page's stream runs while the page is open)."""
 
     async def run() -> list:
         out = []
@@ -115,70 +127,126 @@ def collect(stream, limit: int = 50) -> list:
             out.append(item)
             if len(out) >= limit:
                 break
+        await stream.aclose()
         return out
 
     return asyncio.run(run())
 
 
+@pytest.fixture
+def fast_polls(monkeypatch):
+    monkeypatch.setattr(live_view, "POLL_SECONDS", 0.01)
+    monkeypatch.setattr(live_view, "IDLE_POLL_SECONDS", 0.01)
+    monkeypatch.setattr(live_view, "KEEPALIVE_POLLS", 2)
+
+
 def test_render_sends_each_part_once_and_says_when_the_run_has_ended(finished_tiny_run):
     settings = Settings(runs_dir=finished_tiny_run.parent)
-    (header, progress, log, losses, metrics, summary), seen, ended = train_tab.render(settings, finished_tiny_run.name, {})
-    assert ended and "finished" in progress and "### Finished" in summary and len(losses) > 0 and "eval" in log
-    parts, again, ended = train_tab.render(settings, finished_tiny_run.name, seen)
-    assert ended and again == seen and all(part == gr.skip() for part in parts)  # nothing is sent twice
-    parts, _, ended = train_tab.render(settings, None, {})
-    assert ended and all(part == gr.skip() for part in parts)
+    parts, seen, ended = live_view.render(settings, finished_tiny_run.name, {})
+    assert ended and "finished" in parts["live.progress"] and "### Finished" in parts["live.summary"]
+    assert len(parts["live.loss"].value["data"]) > 0 and "eval" in parts["live.log"]
+    assert parts["live.loss"].x_lim[0] == 0 and parts["live.loss"].x_lim[1] > 0  # one step axis for all charts
+    parts, again, ended = live_view.render(settings, finished_tiny_run.name, seen)
+    assert ended and again is seen and parts == {}  # nothing is sent twice
+    parts, _, ended = live_view.render(settings, None, {})
+    assert ended and parts == {}
 
 
-def test_stream_of_a_finished_run_draws_it_once_and_ends(finished_tiny_run):
+def test_stream_of_a_finished_run_draws_it_once_then_only_keeps_alive(finished_tiny_run, fast_polls):
     settings = Settings(runs_dir=finished_tiny_run.parent)
-    updates = collect(train_tab.follow(settings, finished_tiny_run.name, "page-1"))
-    assert len(updates) == 1 and "### Finished" in updates[0][5]
-    assert "page-1" not in train_tab._viewers
+    updates = collect(live_view.follow(settings, finished_tiny_run.name, "page-1"), limit=3)
+    assert "### Finished" in updates[0]["live.summary"] and updates[0]["studio.runs_version"]
+    assert updates[1:] == [{}, {}]  # nothing new: empty keep-alives, so a closed page's stream ends
+    assert "page-1" not in live_view._viewers
 
 
-def test_stream_follows_a_running_run_until_its_end_is_on_screen(tmp_path, monkeypatch):
+def new_running_run(runs_dir, name: str):
     from finetune.events import EventWriter
     from finetune.runs import create_run_dir, set_status
 
-    monkeypatch.setattr(train_tab, "POLL_SECONDS", 0.01)
-    run_dir = create_run_dir(tmp_path, "live")
+    run_dir = create_run_dir(runs_dir, name)
     (run_dir / "config.json").write_text(json.dumps(RunConfig().to_dict()))
     set_status(run_dir, "running", pid=os.getpid())  # a live process: this one
     writer = EventWriter(run_dir / "events.jsonl")
     writer.emit("started", device="CPU", precision="fp32")
+    return run_dir, writer
+
+
+def test_stream_follows_a_running_run_and_announces_its_end(tmp_path, fast_polls):
+    from finetune.runs import set_status
+
+    run_dir, writer = new_running_run(tmp_path, "live")
     settings = Settings(runs_dir=tmp_path)
-    assert train_tab.attach(settings) == "live"
+    assert train_tab.attach(settings) == {"train.run_state": "live"}
 
     async def run_and_finish() -> list:
         out = []
-        async for parts in train_tab.follow(settings, "live", "page-1"):
+        stream = live_view.follow(settings, "live", "page-1")
+        async for parts in stream:
             out.append(parts)
             if len(out) == 1:  # the run goes on: a loss point, then its end
                 writer.emit("progress", step=1, total_steps=2, epoch=0.5, loss=0.69)
             elif len(out) == 2:
                 writer.emit("finished")
                 set_status(run_dir, "cancelled", message="stopped")
+            elif len(out) == 3:
+                break
+        await stream.aclose()
         return out
 
-    updates = asyncio.run(run_and_finish())
-    assert len(updates) == 3
-    assert "running" in updates[0][1] and "loss 0.6900" in updates[1][2]
-    assert "cancelled" in updates[2][1] and "### Cancelled" in updates[2][5]
+    first, second, last = asyncio.run(run_and_finish())
+    assert "running" in first["live.progress"] and "loss 0.6900" in second["live.log"]
+    assert "cancelled" in last["live.progress"] and "### Cancelled" in last["live.summary"]
+    # the runs folder's version changed with the status: the history, Predict and Hub lists refresh from it
+    assert "live:running" in first["studio.runs_version"] and "live:cancelled" in last["studio.runs_version"]
 
 
-def test_a_new_stream_for_the_same_page_ends_the_previous_one(tmp_path, monkeypatch):
+def watch_while_a_training_starts(settings: Settings, runs_dir, limit: int = 20) -> list:
+    """A page's stream on the ended run 'old' while a training 'newer' starts elsewhere."""
+
+    async def watch() -> list:
+        out = []
+        stream = live_view.follow(settings, "old", "page-1")
+        async for parts in stream:
+            out.append(parts)
+            if len(out) == 1:  # another page (or the CLI) starts a training
+                new_running_run(runs_dir, "newer")
+            if "train.run_state" in parts or len(out) >= limit:
+                break
+        await stream.aclose()
+        return out
+
+    return asyncio.run(watch())
+
+
+def test_an_ended_view_attaches_to_a_training_started_elsewhere(finished_tiny_run, tmp_path, fast_polls):
+    import shutil
+
+    shutil.copytree(finished_tiny_run, tmp_path / "old")
+    updates = watch_while_a_training_starts(Settings(runs_dir=tmp_path), tmp_path)
+    assert updates[-1]["train.run_state"] == "newer" and "newer:running" in updates[-1]["studio.runs_version"]
+
+
+def test_a_public_visitors_view_never_jumps_to_another_run(finished_tiny_run, tmp_path, fast_polls):
+    import shutil
+
+    shutil.copytree(finished_tiny_run, tmp_path / "old")
+    updates = watch_while_a_training_starts(Settings(runs_dir=tmp_path, public=True), tmp_path, limit=6)
+    assert not any("train.run_state" in parts for parts in updates)
+    assert any("newer:running" in parts.get("studio.runs_version", "") for parts in updates)
+
+
+def test_a_new_stream_for_the_same_page_ends_the_previous_one(tmp_path, fast_polls):
     from finetune.runs import create_run_dir, set_status
 
-    monkeypatch.setattr(train_tab, "POLL_SECONDS", 0.01)
     run_dir = create_run_dir(tmp_path, "queued-run")
     set_status(run_dir, "queued", queued_at=1.0)
     settings = Settings(runs_dir=tmp_path)
 
     async def two_streams() -> tuple[list, list]:
-        first = train_tab.follow(settings, "queued-run", "page-1")
+        first = live_view.follow(settings, "queued-run", "page-1")
         got_first = [await first.__anext__()]  # drawn; it would wait for this queued run for ever
-        second = train_tab.follow(settings, "queued-run", "page-1")  # the same page shows the run again
+        second = live_view.follow(settings, "queued-run", "page-1")  # the same page shows the run again
         got_second = [await second.__anext__()]
         async for parts in first:  # the first stream notices it was replaced and ends
             got_first.append(parts)
@@ -186,4 +254,29 @@ def test_a_new_stream_for_the_same_page_ends_the_previous_one(tmp_path, monkeypa
         return got_first, got_second
 
     first, second = asyncio.run(two_streams())
-    assert len(first) == 1 and "queued" in first[0][1] and len(second) == 1
+    assert len(first) == 1 and "queued" in first[0]["live.progress"] and len(second) == 1
+
+
+def test_wiring_passes_values_by_name_and_leaves_unnamed_outputs_alone():
+    with gr.Blocks():
+        studio = Studio(Settings())
+        studio.add("a", gr.Textbox())
+        studio.add("b", gr.Textbox())
+        studio.add("c", gr.Textbox())
+        dependency = studio.listen(studio["a"].change, lambda v: {"c": v["a"] + v["b"]}, ["a", "b"], ["b", "c"])
+    assert dependency is not None
+    out = Studio._positional({"c": "xy"}, ["b", "c"])
+    assert out[0] == gr.skip() and out[1] == "xy"
+    with pytest.raises(KeyError, match="not wired"):
+        Studio._positional({"d": 1}, ["b", "c"])
+    with pytest.raises(ValueError, match="used twice"):
+        studio.add("a", gr.Textbox(render=False))
+
+
+def test_only_the_functions_meant_for_clients_are_in_the_api(tmp_path):
+    from ui.studio import build_studio
+
+    demo, studio = build_studio(Settings(runs_dir=tmp_path))
+    public = sorted(fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public")
+    assert public == ["predict", "predict_batch", "tokenize", "tokenize_batch"]
+    assert all(name in studio for name in CONFIG_WIDGETS)

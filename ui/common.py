@@ -1,23 +1,22 @@
-"""What the tabs share: settings, the widget <-> config mapping, engine-error handling.
+"""What the tabs share: settings, heavy imports, and the widget <-> config mapping.
 
-Handlers take plain values and return plain values; every engine error becomes a readable
-``gr.Error`` (never a traceback) through :func:`engine_call`.
+Config widgets are named by their config field (``learning_rate``, ``dataset``...); a handler
+receives them as a ``{field: value}`` dict (see :mod:`ui.wiring`) and builds the one RunConfig with
+:func:`config_from_widgets`.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import gradio as gr
 
 from finetune.config import (RunConfig, config_from_flat, field_choices, field_default, field_help, field_index)
-from finetune.errors import FinetuneError
 from finetune.safety import check_public_path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -73,25 +72,6 @@ def warm_up_in_background() -> None:
     threading.Thread(target=heavy_imports, name="warm-up-imports", daemon=True).start()
 
 
-def engine_call(fn: Callable) -> Callable:
-    """Turn FinetuneError (and anything unexpected) into gr.Error, keeping the app alive."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            heavy_imports()
-            return fn(*args, **kwargs)
-        except gr.Error:
-            raise
-        except FinetuneError as exc:
-            raise gr.Error(str(exc), duration=None) from None
-        except Exception as exc:  # unexpected: say what happened, keep the traceback in the server log
-            log.exception("unexpected error in %s", fn.__name__)
-            raise gr.Error(f"Unexpected error ({type(exc).__name__}): {exc}", duration=None) from None
-
-    return wrapper
-
-
 # Config fields that have a widget, in the order the handlers receive them.
 CONFIG_WIDGETS = [name for name in field_index() if name not in ("runs_dir", "revision", "trust_remote_code")]
 
@@ -100,6 +80,8 @@ def config_from_widgets(values: dict[str, Any], settings: Settings) -> RunConfig
     """Build the RunConfig from widget values (empty boxes take defaults; runs_dir from settings)."""
     cleaned: dict[str, Any] = {}
     for name, value in values.items():
+        if name == "label_names" and isinstance(value, str):
+            value = label_names_from_text(value)
         if isinstance(value, str) and not value.strip():
             value = None
         if value is None and field_default(name) is not None:
@@ -125,20 +107,32 @@ def widget_for(name: str, **overrides: Any) -> gr.components.Component:
         return gr.Checkbox(value=default, **kwargs)
     if isinstance(default, (int, float)) and not isinstance(default, bool):
         return gr.Number(value=default, **kwargs)
-    if isinstance(default, tuple):
-        return gr.Textbox(value=", ".join(default), **kwargs)
+    if isinstance(default, tuple) or name == "label_names":
+        return gr.Textbox(value=label_names_to_text(default), lines=2, max_lines=8, **kwargs)
     return gr.Textbox(value=default or "", **kwargs)
 
 
-def config_to_widget_values(config: RunConfig) -> list[Any]:
-    """The widget values (CONFIG_WIDGETS order) that reproduce ``config``."""
+def label_names_from_text(text: str) -> Optional[tuple[str, ...]]:
+    """The label-names box holds one name per line, so a name may contain commas or quotes."""
+    names = tuple(line.strip() for line in text.splitlines() if line.strip())
+    return names or None
+
+
+def label_names_to_text(names: Optional[Any]) -> str:
+    return "\n".join(str(n) for n in names or ())
+
+
+def config_to_widget_values(config: RunConfig) -> dict[str, Any]:
+    """The widget values, by field name, that reproduce ``config``."""
     flat = {k: v for section in config.to_dict().values() for k, v in section.items()}
-    out = []
+    out: dict[str, Any] = {}
     for name in CONFIG_WIDGETS:
         value = flat.get(name)
-        if isinstance(value, (list, tuple)):
+        if name == "label_names":
+            value = label_names_to_text(value)
+        elif isinstance(value, (list, tuple)):
             value = ", ".join(value)
-        out.append("" if value is None else value)
+        out[name] = "" if value is None else value
     return out
 
 

@@ -1,4 +1,8 @@
-"""Hub tab: push a run with a model card, or download it as a zip. The token is never stored."""
+"""Hub tab: push a run with a model card, or download it as a zip. The token is never stored.
+
+The run list follows the runs folder like the Predict tab's: the newest run with a model is
+selected unless the person picked one.
+"""
 
 from __future__ import annotations
 
@@ -6,71 +10,93 @@ from typing import Any, Optional
 
 import gradio as gr
 
+from finetune.errors import RunError
 from finetune.runs import runs_with_model
 
-from .common import Settings, engine_call
+from .common import Settings
+from .wiring import Studio, Values
 
 
-def runs_with_models(settings: Settings) -> list[str]:
+def run_choices(settings: Settings) -> list[str]:
     return [r.run_id for r in runs_with_model(settings.runs_dir)]
 
 
-def preview_card(settings: Settings, run_id: str, repo_id: str) -> str:
+def run_list(settings: Settings, current: Optional[str], picked: bool) -> Any:
+    choices = run_choices(settings)
+    keep = picked and current in choices
+    return gr.Dropdown(choices=choices, value=current if keep else (choices[0] if choices else None))
+
+
+def chosen_run(v: Values) -> str:
+    if not v["hub.run"]:
+        raise RunError("Choose a run with a saved model (train one first on the Train tab).")
+    return v["hub.run"]
+
+
+def preview_card(settings: Settings, v: Values) -> Values:
+    """The README.md (model card) that a push would upload, as text."""
     from finetune.hub import render_model_card
 
-    if not run_id:
-        raise gr.Error("Choose a run.")
-    return render_model_card(settings.runs_dir / run_id, repo_id=repo_id or f"your-name/{run_id}")
+    run_id = chosen_run(v)
+    return {"hub.card": render_model_card(settings.runs_dir / run_id, repo_id=v["hub.repo"] or f"your-name/{run_id}")}
 
 
-def push(settings: Settings, run_id: str, repo_id: str, private: bool, message: str, typed_token: str,
-         oauth: Optional[gr.OAuthToken] = None) -> str:
+def push(settings: Settings, v: Values) -> Values:
+    """Push the run's model, tokenizer and card; public mode never uses the server's own token."""
     from finetune.hub import push_run, resolve_token
 
-    if not run_id:
-        raise gr.Error("Choose a run to push.")
-    token = resolve_token(typed_token, oauth_token=getattr(oauth, "token", None),
+    run_id = chosen_run(v)
+    token = resolve_token(v["hub.token"], oauth_token=getattr(v.get("oauth"), "token", None),
                           allow_server_token=not settings.public)
-    result = push_run(settings.runs_dir / run_id, token=token, repo_id=repo_id or None, private=bool(private),
-                      commit_message=message or "Upload fine-tuned text classifier")
-    return f"Pushed to [{result['repo_id']}]({result['url']})"
+    result = push_run(settings.runs_dir / run_id, token=token, repo_id=v["hub.repo"] or None,
+                      private=bool(v["hub.private"]), commit_message=v["hub.message"] or "Upload fine-tuned text classifier")
+    return {"hub.result": f"Pushed to [{result['repo_id']}]({result['url']})"}
 
 
-def download(settings: Settings, run_id: str) -> str:
+def download(settings: Settings, v: Values) -> Values:
     from finetune.hub import zip_model
 
-    if not run_id:
-        raise gr.Error("Choose a run.")
-    return str(zip_model(settings.runs_dir / run_id))
+    return {"hub.zip": gr.File(value=str(zip_model(settings.runs_dir / chosen_run(v))), visible=True)}
 
 
-def build(settings: Settings) -> dict[str, Any]:
+def build(studio: Studio) -> None:
+    add, settings = studio.add, studio.settings
     gr.Markdown("Push a run's model and tokenizer with a model card. The token comes from *Sign in with Hugging "
                 "Face* (on a Space), the field below, or `HF_TOKEN` / your saved login, and is never written "
                 "anywhere. No account? Download the model folder as a zip.")
     if settings.on_space:
         gr.LoginButton()
+    choices = run_choices(settings)
     with gr.Row():
-        run = gr.Dropdown(choices=runs_with_models(settings), label="run", elem_id="hub-run")
-        refresh = gr.Button("Refresh", size="sm")
+        add("hub.run", gr.Dropdown(choices=choices, value=choices[0] if choices else None, label="run",
+                                   elem_id="hub-run"))
+        add("hub.picked", gr.State(False))
     with gr.Row():
-        repo = gr.Textbox(label="repo id", placeholder="default: <user>/<checkpoint>-finetuned-<dataset>")
-        private = gr.Checkbox(label="private", value=True)
-        message = gr.Textbox(label="commit message", value="Upload fine-tuned text classifier")
-    token = gr.Textbox(label="write token (optional)", type="password", elem_id="hub-token")
+        add("hub.repo", gr.Textbox(label="repo id", placeholder="default: <user>/<checkpoint>-finetuned-<dataset>"))
+        add("hub.private", gr.Checkbox(label="private", value=True))
+        add("hub.message", gr.Textbox(label="commit message", value="Upload fine-tuned text classifier"))
+    add("hub.token", gr.Textbox(label="write token (optional)", type="password", elem_id="hub-token"))
     with gr.Row():
-        push_btn = gr.Button("Push to the Hub", variant="primary")
-        card_btn = gr.Button("Preview model card")
-        zip_btn = gr.Button("Download model as zip")
-    result = gr.Markdown(elem_id="hub-result")
-    archive = gr.File(label="model zip")
-    card = gr.Markdown(elem_id="hub-card")
-    refresh.click(lambda: gr.Dropdown(choices=runs_with_models(settings)), None, run)
-    def on_push(run_id: str, repo_id: str, is_private: bool, commit: str, typed: str,
-                oauth: Optional[gr.OAuthToken] = None) -> str:
-        return push(settings, run_id, repo_id, is_private, commit, typed, oauth)
+        add("hub.push", gr.Button("Push to the Hub", variant="primary"))
+        add("hub.card_go", gr.Button("Preview model card", elem_id="hub-card-btn"))
+        add("hub.zip_go", gr.Button("Download model as zip"))
+    add("hub.result", gr.Markdown(elem_id="hub-result"))
+    add("hub.zip", gr.File(label="model zip", visible=False, elem_id="hub-zip"))
+    add("hub.card", gr.Code(language="markdown", label="model card (README.md, as it will be pushed)",
+                            elem_id="hub-card", max_lines=40))
+    wire(studio)
 
-    push_btn.click(engine_call(on_push), [run, repo, private, message, token], result)
-    card_btn.click(engine_call(lambda r, p: preview_card(settings, r, p)), [run, repo], card)
-    zip_btn.click(engine_call(lambda r: download(settings, r)), run, archive)
-    return {"run": run, "refresh": lambda: gr.Dropdown(choices=runs_with_models(settings))}
+
+def wire(studio: Studio) -> None:
+    settings = studio.settings
+    studio.listen(studio["hub.run"].input, lambda v: {"hub.picked": True}, [], ["hub.picked"])
+    card_inputs = ["hub.run", "hub.repo"]
+    studio.listen(studio["hub.push"].click, lambda v: push(settings, v),
+                  ["hub.run", "hub.repo", "hub.private", "hub.message", "hub.token"], ["hub.result"], oauth=True)
+    studio.listen(studio["hub.card_go"].click, lambda v: preview_card(settings, v), card_inputs, ["hub.card"])
+    studio.listen(studio["hub.zip_go"].click, lambda v: download(settings, v), ["hub.run"], ["hub.zip"])
+
+
+def refresh_runs(settings: Settings, v: Values) -> Values:
+    """After a run started or ended: the run list, keeping the person's own pick."""
+    return {"hub.run": run_list(settings, v["hub.run"], bool(v["hub.picked"]))}

@@ -1,4 +1,9 @@
-"""Predict tab: probabilities per label, behind-the-pipeline view, batch prediction, evaluation report."""
+"""Predict tab: probabilities per label, behind-the-pipeline view, batch prediction, evaluation report.
+
+The model list follows the runs folder: when a run finishes, the newest finished run is selected,
+unless the person picked a model themselves. A model whose classification head was never trained
+(any base checkpoint) is predicted with, but a warning says its numbers mean nothing.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +14,36 @@ from typing import Any, Optional
 
 import gradio as gr
 
+from finetune.checkpoints import PRESETS
 from finetune.config import BUNDLED_CHECKPOINT
+from finetune.errors import DataError, RunError
 from finetune.runs import load_predictions, runs_with_model
 
-from .common import Settings, engine_call
+from .common import Settings
+from .wiring import Studio, Values
 
 MODEL_HINT = "A finished/cancelled run, a model folder, bundled-minilm, or a Hub text-classification model id."
+PRESET_NAMES = frozenset(p.name for p in PRESETS)
+BASE_WARNING = ("⚠️ **{name} is a base checkpoint**: its classification head has never been trained, so its "
+                "probabilities mean nothing. Train a run on the *Train* tab; it appears in this list when it finishes.")
+BATCH_TYPES = [".csv", ".tsv", ".xlsx", ".jsonl", ".json", ".parquet"]
 
 
 def model_choices(settings: Settings) -> list[str]:
+    """Runs with a saved model (newest first), then the bundled base checkpoint."""
     return [r.run_id for r in runs_with_model(settings.runs_dir)] + [BUNDLED_CHECKPOINT]
 
 
-def resolve(settings: Settings, choice: str) -> str:
+def model_list(settings: Settings, current: Optional[str], picked: bool) -> Any:
+    """The model dropdown: the newest run unless the person picked a model that still exists."""
+    choices = model_choices(settings)
+    keep = picked and current and (current in choices or not (settings.runs_dir / current).is_dir())
+    return gr.Dropdown(choices=choices, value=current if keep else choices[0])
+
+
+def resolve(settings: Settings, choice: Optional[str]) -> str:
     if not choice:
-        raise gr.Error("Choose a model first.")
+        raise DataError("Choose a model first: a run from the list, or a model folder.")
     run_dir = settings.runs_dir / choice
     if (run_dir / "config.json").exists():
         return str(run_dir)
@@ -31,45 +51,55 @@ def resolve(settings: Settings, choice: str) -> str:
     return choice
 
 
-def predict_one(settings: Settings, choice: str, text: str, text_pair: str) -> tuple[dict, str]:
+def untrained_note(predictor: Any) -> str:
+    warning = predictor.head_warning()
+    return f"⚠️ **Untrained head.** {html.escape(warning)}" if warning else ""
+
+
+def predict_one(settings: Settings, v: Values) -> Values:
+    """Probabilities of every label for one text (or pair), and every step behind them."""
     from finetune.predict import get_predictor
 
-    predictor = get_predictor(resolve(settings, choice))
+    text, pair = v["predict.text"], v["predict.pair"]
+    predictor = get_predictor(resolve(settings, v["predict.model"]))
     if not text or not text.strip():
-        raise gr.Error("Type a text to classify.")
-    result = predictor.predict([text], [text_pair] if text_pair and text_pair.strip() else None)[0]
-    exp = predictor.explain(text, text_pair or None)
-    tokens = " ".join(f"`{t}`" for t in exp.tokens)
-    table = "\n".join(f"| {i} | {exp.id2label[i]} | {exp.logits[i]:.4f} | {exp.probabilities[i]:.4f} |"
+        raise DataError("Type a text to classify.")
+    result = predictor.predict([text], [pair] if pair and pair.strip() else None)[0]
+    exp = predictor.explain(text, pair or None)
+    tokens = " ".join(f"<code>{html.escape(t)}</code>" for t in exp.tokens)
+    table = "\n".join(f"| {i} | {html.escape(exp.id2label[i])} | {exp.logits[i]:.4f} | {exp.probabilities[i]:.4f} |"
                       for i in range(len(exp.logits)))
     behind = (f"**1. Tokenizer** → {len(exp.input_ids)} ids: {tokens}\n\n"
               f"`input_ids` = {exp.input_ids}\n\n"
               + (f"`token_type_ids` = {exp.token_type_ids}\n\n" if exp.token_type_ids is not None else "")
               + f"**2. Model** → logits, **3. softmax** → probabilities, **4. id2label**:\n\n"
               f"| id | label | logit | probability |\n|---|---|---|---|\n{table}\n\n"
-              f"**Prediction:** {exp.prediction}")
-    return result.probabilities, behind
+              f"**Prediction:** {html.escape(exp.prediction)}")
+    return {"predict.label": result.probabilities, "predict.behind": behind, "predict.warning": untrained_note(predictor)}
 
 
-def predict_batch(settings: Settings, choice: str, lines: str, file: Any, text_column: str, pair_column: str,
-                  progress: gr.Progress = gr.Progress()) -> tuple[Any, str]:
+def predict_batch(settings: Settings, v: Values) -> Values:
+    """Classify many lines or a file; a table to sort and a CSV to download."""
     import pandas as pd
 
     from finetune.predict import get_predictor, predict_file, predict_frame
 
-    predictor = get_predictor(resolve(settings, choice))
+    predictor = get_predictor(resolve(settings, v["predict.model"]))
+    progress = v["progress"]
     report = lambda done, total: progress(done / total, desc=f"{done}/{total} rows")  # noqa: E731
+    file = v["predict.batch_file"]
     if file is not None:
-        frame = predict_file(predictor, str(getattr(file, "name", file)), text_column=text_column or None,
-                             text_pair_column=pair_column or None, progress=report)
+        frame = predict_file(predictor, str(getattr(file, "name", file)), text_column=v["predict.batch_text_col"] or None,
+                             text_pair_column=v["predict.batch_pair_col"] or None, progress=report)
     else:
-        texts = [line for line in (lines or "").splitlines() if line.strip()]
+        texts = [line for line in (v["predict.batch_lines"] or "").splitlines() if line.strip()]
         if not texts:
-            raise gr.Error("Type one text per line, or upload a file.")
+            raise DataError("Type one text per line, or upload a file.")
         frame = predict_frame(predictor, pd.DataFrame({"text": texts}), text_column="text", progress=report)
     path = Path(tempfile.mkdtemp(prefix="predictions-")) / "predictions.csv"
-    frame.to_csv(path, index=False)
-    return frame, str(path)
+    frame.to_csv(path, index=False, encoding="utf-8-sig")  # with a BOM: Excel opens Chinese text correctly
+    return {"predict.batch_table": frame, "predict.batch_download": str(path),
+            "predict.warning": untrained_note(predictor)}
 
 
 def confusion_html(matrix: list[list[int]], names: list[str]) -> str:
@@ -80,10 +110,10 @@ def confusion_html(matrix: list[list[int]], names: list[str]) -> str:
         cells = "".join(f"<td style='background:rgba(249,115,22,{0.1 + 0.9 * v / peak:.2f});text-align:center'>"
                         f"{v}</td>" for v in row)
         body += f"<tr><th>{html.escape(name)}</th>{cells}</tr>"
-    return (f"<table id='confusion-matrix'><tr><th>true \\ predicted</th>{head}</tr>{body}</table>")
+    return f"<table id='confusion-matrix'><tr><th>true \\ predicted</th>{head}</tr>{body}</table>"
 
 
-def report_view(report: dict[str, Any]) -> tuple[Any, ...]:
+def report_view(report: dict[str, Any]) -> Values:
     import pandas as pd
 
     metrics = pd.DataFrame([{"metric": k, "value": round(v, 4)} for k, v in report["metrics"].items()])
@@ -92,15 +122,19 @@ def report_view(report: dict[str, Any]) -> tuple[Any, ...]:
                               "true": m["label_name"], "predicted": m["prediction_name"],
                               "confidence": round(m["confidence"], 4)} for m in report["mistakes"]],
                             columns=["text", "true", "predicted", "confidence"])
-    return metrics, per_class, confusion_html(report["confusion_matrix"], report["label_names"]), mistakes
+    return {"predict.eval_overall": metrics, "predict.eval_per_class": per_class,
+            "predict.eval_matrix": confusion_html(report["confusion_matrix"], report["label_names"]),
+            "predict.eval_mistakes": mistakes}
 
 
-def run_report(settings: Settings, choice: str, dataset: str, split: str) -> tuple[Any, ...]:
+def run_report(settings: Settings, v: Values) -> Values:
+    """The run's saved evaluation report, or a new one on another split or labelled file."""
     from finetune.evaluation import evaluate_run, run_report as saved_report
 
+    choice, dataset, split = v["predict.model"], v["predict.eval_data"], v["predict.eval_split"]
     run_dir = settings.runs_dir / (choice or "")
     if not choice or not (run_dir / "config.json").exists():
-        raise gr.Error("Choose a run (not a bare checkpoint) for its evaluation report.")
+        raise RunError("Choose a run (not a bare checkpoint) for its evaluation report.")
     if dataset:
         settings.guard(dataset, "dataset")
         report = evaluate_run(run_dir, dataset=dataset, split=split or None)
@@ -111,66 +145,91 @@ def run_report(settings: Settings, choice: str, dataset: str, split: str) -> tup
     return report_view(report)
 
 
-def example_choices(settings: Settings, choice: Optional[str]) -> list[str]:
-    """Up to 20 validation texts of a run (pairs joined by a tab)."""
-    rows = load_predictions(settings.runs_dir / choice) if choice else []
-    return [r["text"] + ("\t" + r["text_pair"] if r.get("text_pair") else "") for r in rows[:20]]
+def examples(settings: Settings, v: Values) -> Values:
+    """Up to 20 validation texts of the selected run (pairs joined by a tab) to try; the first fills an empty box.
+
+    A base checkpoint (a preset) gets its warning at once: its classification head is untrained.
+    """
+    choice = v["predict.model"]
+    run_dir = settings.runs_dir / choice if choice else None
+    rows = load_predictions(run_dir) if run_dir is not None and run_dir.is_dir() else []
+    options = [r["text"] + ("\t" + r["text_pair"] if r.get("text_pair") else "") for r in rows[:20]]
+    out: Values = {"predict.examples": gr.Dropdown(choices=options, value=None),
+                   "predict.warning": BASE_WARNING.format(name=html.escape(choice)) if choice in PRESET_NAMES else ""}
+    if options and not (v.get("predict.text") or "").strip():
+        out.update(use_example({"predict.examples": options[0]}))
+    return out
 
 
-def examples(settings: Settings, choice: str) -> Any:
-    return gr.Dropdown(choices=example_choices(settings, choice))
+def use_example(v: Values) -> Values:
+    text, _, pair = (v["predict.examples"] or "").partition("\t")
+    return {"predict.text": text, "predict.pair": pair}
 
 
-def use_example(example: str) -> tuple[str, str]:
-    text, _, pair = (example or "").partition("\t")
-    return text, pair
+EXAMPLE_INPUTS = ("predict.model", "predict.text")
+EXAMPLE_OUTPUTS = ("predict.examples", "predict.warning", "predict.text", "predict.pair")
 
 
-def build(settings: Settings, train_parts: dict[str, Any]) -> dict[str, Any]:
+def build(studio: Studio) -> None:
+    add = studio.add
+    choices = model_choices(studio.settings)
     with gr.Row():
-        model = gr.Dropdown(choices=model_choices(settings), value=(model_choices(settings) or [None])[0],
-                            allow_custom_value=True, label="model", info=MODEL_HINT, elem_id="pred-model", scale=3)
-        refresh = gr.Button("Refresh list", size="sm")
+        add("predict.model", gr.Dropdown(choices=choices, value=choices[0], allow_custom_value=True, label="model",
+                                         info=MODEL_HINT, elem_id="pred-model", scale=3))
+        add("predict.picked", gr.State(False))
     with gr.Row():
-        text = gr.Textbox(label="text", lines=2, elem_id="pred-text")
-        pair = gr.Textbox(label="second text (pair models)", lines=2, elem_id="pred-text-pair")
+        add("predict.text", gr.Textbox(label="text", lines=2, elem_id="pred-text"))
+        add("predict.pair", gr.Textbox(label="second text (pair models)", lines=2, elem_id="pred-text-pair"))
     with gr.Row():
-        example = gr.Dropdown(label="examples from the run's validation data", elem_id="pred-examples",
-                              choices=example_choices(settings, (model_choices(settings) or [None])[0]))
-        go = gr.Button("Predict", variant="primary", elem_id="pred-btn")
-    label = gr.Label(label="probability of every label", elem_id="pred-label")
+        add("predict.examples", gr.Dropdown(label="examples from the run's validation data (pick one)", elem_id="pred-examples",
+                                            choices=[]))
+        add("predict.go", gr.Button("Predict", variant="primary", elem_id="pred-btn"))
+    add("predict.warning", gr.Markdown(elem_id="pred-warning"))
+    add("predict.label", gr.Label(label="probability of every label", elem_id="pred-label"))
     with gr.Accordion("Behind the pipeline", open=False):
-        behind = gr.Markdown(elem_id="pred-behind")
+        add("predict.behind", gr.Markdown(elem_id="pred-behind"))
     with gr.Accordion("Batch prediction", open=False):
-        lines = gr.Textbox(lines=4, label="one text per line")
+        add("predict.batch_lines", gr.Textbox(lines=4, label="one text per line"))
         with gr.Row():
-            upload = gr.File(label="...or a csv/tsv/xlsx/jsonl file", file_types=[".csv", ".tsv", ".xlsx", ".jsonl",
-                                                                               ".json", ".parquet"], height=90)
-            text_col = gr.Textbox(label="text column of the file (empty: detected)")
-            pair_col = gr.Textbox(label="second text column (pairs)")
-        batch_btn = gr.Button("Predict all")
-        batch_table = gr.Dataframe(label="predictions (sortable)", elem_id="pred-batch", max_height=320)
-        download = gr.File(label="download as CSV")
+            add("predict.batch_file", gr.File(label="...or a csv/tsv/xlsx/jsonl file", file_types=BATCH_TYPES,
+                                              height=90))
+            add("predict.batch_text_col", gr.Textbox(label="text column of the file (empty: detected)"))
+            add("predict.batch_pair_col", gr.Textbox(label="second text column (pairs)"))
+        add("predict.batch_go", gr.Button("Predict all"))
+        add("predict.batch_table", gr.Dataframe(label="predictions (sortable)", elem_id="pred-batch", max_height=320))
+        add("predict.batch_download", gr.File(label="download as CSV (UTF-8 with BOM, opens in Excel)"))
     with gr.Accordion("Evaluation report", open=False):
         with gr.Row():
-            eval_data = gr.Textbox(label="labelled file or dataset (empty: the run's own data)")
-            eval_split = gr.Textbox(label="split (empty: validation)")
-            eval_btn = gr.Button("Show report", elem_id="eval-btn")
+            add("predict.eval_data", gr.Textbox(label="labelled file or dataset (empty: the run's own data)"))
+            add("predict.eval_split", gr.Textbox(label="split (empty: validation)"))
+            add("predict.eval_go", gr.Button("Show report", elem_id="eval-btn"))
         with gr.Row():
-            overall = gr.Dataframe(label="overall", elem_id="eval-overall")
-            per_class = gr.Dataframe(label="per class", elem_id="eval-per-class")
-        matrix = gr.HTML(elem_id="eval-confusion")
-        mistakes = gr.Dataframe(label="misclassified validation examples, most confident first",
-                                elem_id="eval-mistakes", max_height=360, wrap=True)
+            add("predict.eval_overall", gr.Dataframe(label="overall", elem_id="eval-overall"))
+            add("predict.eval_per_class", gr.Dataframe(label="per class", elem_id="eval-per-class"))
+        add("predict.eval_matrix", gr.HTML(elem_id="eval-confusion"))
+        add("predict.eval_mistakes", gr.Dataframe(label="misclassified validation examples, most confident first",
+                                                  elem_id="eval-mistakes", max_height=360, wrap=True))
+    wire(studio)
 
-    refresh.click(lambda: gr.Dropdown(choices=model_choices(settings)), None, model)
-    model.change(lambda c: examples(settings, c), model, example)
-    example.change(use_example, example, [text, pair])
-    go.click(engine_call(lambda *v: predict_one(settings, *v)), [model, text, pair], [label, behind])
-    text.submit(engine_call(lambda *v: predict_one(settings, *v)), [model, text, pair], [label, behind])
-    batch_btn.click(engine_call(lambda *v: predict_batch(settings, *v)), [model, lines, upload, text_col, pair_col],
-                    [batch_table, download])
-    eval_btn.click(engine_call(lambda *v: run_report(settings, *v)), [model, eval_data, eval_split],
-                   [overall, per_class, matrix, mistakes])
-    return {"model": model, "refresh": lambda: gr.Dropdown(choices=model_choices(settings),
-                                                           value=(model_choices(settings) or [None])[0])}
+
+def wire(studio: Studio) -> None:
+    settings = studio.settings
+    studio.listen(studio["predict.model"].input, lambda v: {"predict.picked": True}, [], ["predict.picked"])
+    studio.listen(studio["predict.model"].change, lambda v: examples(settings, v), EXAMPLE_INPUTS, EXAMPLE_OUTPUTS)
+    studio.listen(studio["predict.examples"].input, use_example, ["predict.examples"], ["predict.text", "predict.pair"])
+    single = ["predict.model", "predict.text", "predict.pair"]
+    one_out = ["predict.label", "predict.behind", "predict.warning"]
+    studio.listen([studio["predict.go"].click, studio["predict.text"].submit], lambda v: predict_one(settings, v),
+                  single, one_out, api_name="predict")
+    studio.listen(studio["predict.batch_go"].click, lambda v: predict_batch(settings, v),
+                  ["predict.model", "predict.batch_lines", "predict.batch_file", "predict.batch_text_col",
+                   "predict.batch_pair_col"], ["predict.batch_table", "predict.batch_download", "predict.warning"],
+                  api_name="predict_batch", progress=True)
+    studio.listen(studio["predict.eval_go"].click, lambda v: run_report(settings, v),
+                  ["predict.model", "predict.eval_data", "predict.eval_split"],
+                  ["predict.eval_overall", "predict.eval_per_class", "predict.eval_matrix", "predict.eval_mistakes"])
+
+
+def refresh_models(settings: Settings, v: Values) -> Values:
+    """After a run started or ended: the model list, keeping the person's own pick."""
+    return {"predict.model": model_list(settings, v["predict.model"], bool(v["predict.picked"]))}

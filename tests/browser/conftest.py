@@ -54,12 +54,28 @@ def app_server(tmp_path_factory):
                 raise RuntimeError((runs / "app.log").read_text())
             time.sleep(0.3)
     yield {"url": url, "runs": runs}
+    stop_trainings(runs)
     proc.terminate()
     try:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+def stop_trainings(runs: Path) -> None:
+    """Trainings run in process sessions of their own and outlive the app: end the ones a test left running."""
+    import signal
+
+    from finetune.runs import active_runs, read_status
+
+    for run in active_runs(runs):
+        pid = read_status(run.path).get("pid")
+        if pid:
+            try:
+                os.killpg(int(pid), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 @pytest.fixture(scope="module")

@@ -10,70 +10,8 @@ import pytest
 
 from finetune.runs import list_runs, read_status
 
-
-def set_dropdown(page, elem_id: str, value: str) -> None:
-    box = page.locator(f"#{elem_id} input")
-    box.click()
-    box.fill(value)
-    box.press("Enter")
-    page.locator("body").click(position={"x": 5, "y": 5})
-
-
-def set_number(page, elem_id: str, value) -> None:
-    box = page.locator(f"#{elem_id} input").first
-    box.fill(str(value))
-    box.press("Tab")
-
-
-def log_text(page) -> str:
-    return page.locator("#run-log textarea").input_value()
-
-
-def start_run(page, tiny_checkpoint, epochs: int, batch: int = 4) -> None:
-    page.get_by_role("tab", name="Model & Data").click()
-    set_dropdown(page, "cfg-checkpoint", str(tiny_checkpoint))
-    page.get_by_role("tab", name="Train").click()
-    set_number(page, "cfg-num_train_epochs", epochs)
-    set_number(page, "cfg-per_device_train_batch_size", batch)
-    set_number(page, "cfg-learning_rate", 0.001)
-    page.locator("#start-btn").click()
-    page.wait_for_function("() => document.querySelector('#run-status') !== null")
-
-
-def wait_log(page, pattern: str, timeout: float = 120) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        text = log_text(page)
-        if re.search(pattern, text):
-            return text
-        time.sleep(0.5)
-    raise AssertionError(f"log never matched {pattern!r}: {log_text(page)[-1500:]}")
-
-
-def wait_status(page, wanted: str, timeout: float = 240) -> None:
-    page.wait_for_function(f"() => (document.querySelector('#run-status') || {{}}).textContent === '{wanted}'",
-                           timeout=timeout * 1000)
-
-
-def max_step(page) -> int:
-    return max((int(s) for s in re.findall(r"step (\d+)/", log_text(page))), default=0)
-
-
-def assert_advances(page, timeout: float = 60) -> None:
-    """The page's log shows a later step than it shows now, within ``timeout`` seconds."""
-    before = max_step(page)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if max_step(page) > before:
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"the page's log stayed at step {before}")
-
-
-def latest_run(app_server):
-    runs = list_runs(app_server["runs"])
-    assert runs, "no run was created"
-    return runs[0]
+from browser.helpers import (assert_advances, latest_run, log_text, set_dropdown, start_run, wait_log,
+                             wait_status)
 
 
 def test_train_shows_live_log_curves_and_final_metrics(page, app_server, tiny_checkpoint):

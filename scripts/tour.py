@@ -1,0 +1,138 @@
+"""Screenshot tour of the studio: a newcomer's first hour, as full-page PNGs to look at.
+
+    .venv/bin/python scripts/tour.py OUTDIR [--port 7990] [--width 1400]
+
+Starts ``app.py`` on a temporary runs folder, then in headless chromium (never reloading the page):
+landing, each tab on open, Train mid-run and finished (the preselected example, default settings),
+Predict with a result and with the evaluation report open, Tokenizer with a pair and with the batch
+view, Hub with the model card preview. Look at every picture: the tests cannot see a clipped legend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+class Tour:
+    def __init__(self, page, out: Path) -> None:
+        self.page, self.out, self.t0 = page, out, time.monotonic()
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(self.out / f"{name}.png"), full_page=True)
+        print(f"{time.monotonic() - self.t0:6.1f}s  {name}.png", flush=True)
+
+    def tab(self, name: str) -> None:
+        self.page.get_by_role("tab", name=name).click()
+        self.page.wait_for_timeout(600)
+
+    def wait(self, script: str, timeout_s: float = 240) -> None:
+        self.page.wait_for_function(script, timeout=timeout_s * 1000)
+
+
+def wait_for_server(url: str, app: subprocess.Popen, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if app.poll() is not None:
+            raise SystemExit("the app exited before serving; see app.log")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"the app did not answer at {url} within {timeout_s:.0f}s")
+
+
+def run_tour(t: Tour) -> None:
+    page = t.page
+    t.wait("() => document.querySelector('#data-summary') && "
+           "document.querySelector('#data-summary').innerText.includes('Labels')", 90)
+    t.shot("01-landing")
+    t.shot("02-model-data-on-open")
+    for name, shot in (("Train", "03-train-on-open"), ("Tokenizer", "04-tokenizer-on-open"),
+                       ("Predict", "05-predict-on-open"), ("Hub", "06-hub-on-open")):
+        t.tab(name)
+        if name == "Tokenizer":
+            t.wait("() => (document.querySelector('#tok-decoded textarea') || {}).value", 60)
+        t.shot(shot)
+    t.tab("Train")
+    page.locator("#start-btn").click()
+    t.wait("() => document.querySelectorAll('#loss-plot svg path').length > 0 && "
+           "(document.querySelector('#run-log textarea') || {}).value.includes('eval')", 180)
+    page.wait_for_timeout(1500)
+    t.shot("07-train-running")
+    t.wait("() => (document.querySelector('#run-status') || {}).textContent === 'finished'", 300)
+    page.wait_for_timeout(2500)
+    t.shot("08-train-finished")
+    t.tab("Predict")
+    page.locator("#pred-text textarea").fill("A warm, funny and beautifully acted film.")
+    page.locator("#pred-btn").click()
+    t.wait("() => document.querySelector('#pred-label').innerText.includes('%')", 60)
+    page.get_by_text("Behind the pipeline").click()
+    page.wait_for_timeout(800)
+    t.shot("09-predict-result")
+    page.get_by_text("Evaluation report").click()
+    page.locator("#eval-btn").click()
+    t.wait("() => document.querySelector('#confusion-matrix') !== null", 60)
+    page.wait_for_timeout(800)
+    t.shot("10-predict-evaluation-report")
+    t.tab("Tokenizer")
+    page.locator("#tok-text textarea").fill("The cat sat on the mat.")
+    page.locator("#tok-text-pair textarea").fill("A dog slept by the door.")
+    t.wait("() => (document.querySelector('#tok-decoded textarea') || {}).value.includes('dog')", 60)
+    t.shot("11-tokenizer-pair")
+    page.get_by_text("Batch: several lines padded together").click()
+    page.locator("#tok-batch-btn").click()
+    t.wait("() => document.querySelector('#tok-batch').innerText.includes('[PAD]')", 60)
+    t.shot("12-tokenizer-batch")
+    t.tab("Hub")
+    page.locator("#hub-card-btn").click()
+    t.wait("() => document.querySelector('#hub-card').innerText.includes('accuracy')", 60)
+    page.wait_for_timeout(500)
+    t.shot("13-hub-model-card")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("outdir")
+    parser.add_argument("--port", type=int, default=7990)
+    parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument("--height", type=int, default=1000)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    out = Path(args.outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    runs = tempfile.mkdtemp(prefix="tour-runs-")
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1")
+    with open(out / "app.log", "w") as log:
+        app = subprocess.Popen([sys.executable, "app.py", "--port", str(args.port), "--runs-dir", runs], cwd=ROOT,
+                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{args.port}/"
+        wait_for_server(url, app)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": args.width, "height": args.height})
+            page.set_default_timeout(60_000)
+            page.goto(url)
+            run_tour(Tour(page, out))
+            browser.close()
+    finally:
+        app.terminate()
+        app.wait(timeout=20)
+        shutil.rmtree(runs, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

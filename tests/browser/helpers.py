@@ -1,0 +1,111 @@
+"""What the browser tests share: filling widgets, waiting for the log and status, reading what charts draw."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from finetune.runs import list_runs
+
+
+def set_dropdown(page, elem_id: str, value: str) -> None:
+    box = page.locator(f"#{elem_id} input")
+    box.click()
+    box.fill(value)
+    box.press("Enter")
+    page.locator("body").click(position={"x": 5, "y": 5})
+
+
+def set_number(page, elem_id: str, value) -> None:
+    box = page.locator(f"#{elem_id} input").first
+    box.fill(str(value))
+    box.press("Tab")
+
+
+def log_text(page) -> str:
+    return page.locator("#run-log textarea").input_value()
+
+
+def start_run(page, tiny_checkpoint, epochs: int, batch: int = 4) -> None:
+    """Start a training of the tiny checkpoint on the preselected example, from the form."""
+    page.get_by_role("tab", name="Model & Data").click()
+    set_dropdown(page, "cfg-checkpoint", str(tiny_checkpoint))
+    page.get_by_role("tab", name="Train").click()
+    set_number(page, "cfg-num_train_epochs", epochs)
+    set_number(page, "cfg-per_device_train_batch_size", batch)
+    set_number(page, "cfg-learning_rate", 0.001)
+    page.locator("#start-btn").click()
+    page.wait_for_function("() => document.querySelector('#run-status') !== null")
+
+
+def wait_log(page, pattern: str, timeout: float = 120) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log_text(page)
+        if re.search(pattern, text):
+            return text
+        time.sleep(0.5)
+    raise AssertionError(f"log never matched {pattern!r}: {log_text(page)[-1500:]}")
+
+
+def wait_status(page, wanted: str, timeout: float = 240) -> None:
+    page.wait_for_function(f"() => (document.querySelector('#run-status') || {{}}).textContent === '{wanted}'",
+                           timeout=timeout * 1000)
+
+
+def max_step(page) -> int:
+    return max((int(s) for s in re.findall(r"step (\d+)/", log_text(page))), default=0)
+
+
+def assert_advances(page, timeout: float = 60) -> None:
+    """The page's log shows a later step than it shows now, within ``timeout`` seconds."""
+    before = max_step(page)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if max_step(page) > before:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the page's log stayed at step {before}")
+
+
+def latest_run(app_server):
+    runs = list_runs(app_server["runs"])
+    assert runs, "no run was created"
+    return runs[0]
+
+
+# What vega (gradio's native plots, rendered as SVG) drew inside a chart, measured in the page.
+CHART_GEOMETRY = """(id) => {
+  const root = document.querySelector('#' + id);
+  const svg = root && root.querySelector('svg');
+  if (!svg) return null;
+  const box = (el) => { const r = el.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height}; };
+  const lines = [...svg.querySelectorAll('g.mark-line path')].map(p => ({d: p.getAttribute('d') || '', box: box(p)}));
+  const labels = (role) => [...svg.querySelectorAll('g.' + role + ' text')].map(t => t.textContent);
+  return {
+    chart: box(root), svg: box(svg), lines: lines,
+    points: svg.querySelectorAll('g.mark-symbol path').length,
+    axisLabels: labels('role-axis-label'), axisTitles: labels('role-axis-title'), title: labels('role-title'),
+    legend: [...svg.querySelectorAll('g.role-legend')].map(box),
+    legendLabels: labels('role-legend-label'),
+  };
+}"""
+
+
+def chart(page, elem_id: str) -> dict[str, Any]:
+    return page.evaluate(CHART_GEOMETRY, elem_id)
+
+
+def numeric(label: str) -> bool:
+    try:
+        float(label.replace(",", "").replace("\u2212", "-"))
+        return True
+    except ValueError:
+        return False
+
+
+def inside(inner: dict[str, float], outer: dict[str, float], slack: float = 1.0) -> bool:
+    return (inner["x"] >= outer["x"] - slack and inner["y"] >= outer["y"] - slack
+            and inner["x"] + inner["w"] <= outer["x"] + outer["w"] + slack
+            and inner["y"] + inner["h"] <= outer["y"] + outer["h"] + slack)

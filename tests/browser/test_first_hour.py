@@ -1,0 +1,98 @@
+"""A newcomer's first hour, in one page that is never reloaded: every tab on open, then a first training.
+
+What is asserted is what the page draws: chart geometry, numeric axes, legends inside their chart,
+lists that follow a run that just finished. Its app starts on an empty runs folder.
+"""
+
+from __future__ import annotations
+
+import time
+
+from browser.helpers import chart, inside, latest_run, numeric, start_run, wait_status
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    page.wait_for_timeout(300)
+
+
+def test_every_tab_shows_a_useful_state_on_open(page):
+    # Model & Data: the preview of the preselected example, with label names (not ids) in its rows
+    page.wait_for_function("() => document.querySelector('#data-summary').innerText.includes('Labels (2)')")
+    rows = page.locator("#data-rows").inner_text()
+    assert "positive" in rows and "negative" in rows
+    assert "label id" in rows
+    # Train: says what to do, nothing half-drawn
+    open_tab(page, "Train")
+    assert "No run yet" in page.locator("#run-header").inner_text()
+    # Tokenizer: the prefilled text is already tokenized
+    open_tab(page, "Tokenizer")
+    page.wait_for_function("() => (document.querySelector('#tok-decoded textarea') || {}).value"
+                           ".includes('transformer network')")
+    assert "##er" in page.locator("#tok-table").inner_text()
+    assert "10" in page.locator("#tok-counts").inner_text()
+    # Predict: no run yet, so the base checkpoint, with a plain warning before anything is predicted
+    open_tab(page, "Predict")
+    assert page.locator("#pred-model input").input_value() == "bundled-minilm"
+    page.wait_for_function("() => document.querySelector('#pred-warning').innerText.includes('base checkpoint')")
+    # Hub: nothing to push yet
+    open_tab(page, "Hub")
+    assert page.locator("#hub-run input").input_value() == ""
+
+
+def test_first_training_draws_right_and_every_tab_follows_it(page, app_server, tiny_checkpoint):
+    start_run(page, tiny_checkpoint, epochs=6)  # 288 steps: several loss points and evaluations
+    # -- while it runs, without a reload: the charts are drawn on numeric axes from the first points
+    page.wait_for_function("() => document.querySelectorAll('#loss-plot g.mark-line path').length > 0 && "
+                           "(document.querySelector('#loss-plot g.mark-line path').getAttribute('d') || '')"
+                           ".split(/[LM]/).length > 3", timeout=120_000)
+    page.wait_for_function("() => document.querySelectorAll('#metric-plot g.mark-symbol path').length > 0",
+                           timeout=120_000)
+    assert page.locator("#run-status").text_content() == "running"
+    loss = chart(page, "loss-plot")
+    line = loss["lines"][0]
+    vertices = line["d"].count("L") + 1
+    assert vertices >= 3 and line["box"]["w"] > 1 and line["box"]["h"] > 1, f"no drawn training-loss line: {line}"
+    assert inside(line["box"], loss["chart"]), (line, loss["chart"])
+    assert loss["axisLabels"] and all(numeric(t) for t in loss["axisLabels"]), loss["axisLabels"]
+    assert "Training loss" in loss["title"]
+    metrics = chart(page, "metric-plot")
+    assert metrics["points"] >= 3  # accuracy, f1 and MCC of the first evaluation
+    assert all(numeric(t) for t in metrics["axisLabels"]), metrics["axisLabels"]
+    assert set(metrics["legendLabels"]) == {"accuracy", "f1", "matthews_correlation"}
+    assert metrics["legend"] and all(inside(box, metrics["chart"]) for box in metrics["legend"]), metrics
+    val = chart(page, "val-loss-plot")
+    assert val["points"] >= 1 and all(numeric(t) for t in val["axisLabels"]), val
+    # -- when it ends: history, Predict and Hub follow it, in this same page
+    wait_status(page, "finished", timeout=300)
+    run = latest_run(app_server)
+    page.wait_for_function("(id) => document.querySelector('#run-history').innerText.includes('finished')", arg=run.run_id,
+                           timeout=30_000)
+    history = page.locator("#run-history").inner_text()
+    assert run.run_id in history and "starting" not in history and "running" not in history
+    open_tab(page, "Predict")
+    page.wait_for_function("(id) => document.querySelector('#pred-model input').value === id", arg=run.run_id,
+                           timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#pred-text textarea').value.length > 0")  # an example
+    page.locator("#pred-btn").click()
+    page.wait_for_function("() => { const t = document.querySelector('#pred-label').innerText;"
+                           " return t.includes('negative') && t.includes('positive') && t.includes('%'); }")
+    assert "Untrained" not in page.locator("#pred-warning").inner_text()
+    open_tab(page, "Hub")
+    page.wait_for_function("(id) => document.querySelector('#hub-run input').value === id", arg=run.run_id)
+
+
+def test_predicting_with_a_base_checkpoint_warns_next_to_the_result(page):
+    open_tab(page, "Predict")
+    box = page.locator("#pred-model input")
+    box.click()
+    box.fill("bundled-minilm")
+    box.press("Enter")
+    page.locator("#pred-text textarea").fill("A quiet, lovely film.")
+    page.locator("#pred-btn").click()
+    page.wait_for_function("() => document.querySelector('#pred-warning').innerText.includes('Untrained head')")
+    assert "%" in page.locator("#pred-label").inner_text()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # the stream's list refresh does not take the person's pick back
+        assert page.locator("#pred-model input").input_value() == "bundled-minilm"
+        time.sleep(0.5)

@@ -1,0 +1,177 @@
+"""Model & Data tab: checkpoint, dataset (preset, Hub id, upload, example), preview, column mapping.
+
+It owns the config widgets in :data:`FIELDS`; the Train tab owns the rest (no widget is created
+twice, whatever order the tabs are built in).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import gradio as gr
+
+from finetune.checkpoints import PRESETS
+from finetune.config import BUNDLED_CHECKPOINT, DataConfig
+from finetune.errors import FinetuneError
+
+from .common import Settings, label_names_from_text, label_names_to_text, widget_for
+from .wiring import Studio, Values
+
+# name shown -> (dataset, dataset_config, text_column, text_pair_column, label_column)
+DATASET_PRESETS: dict[str, tuple[str, str, str, str, str]] = {
+    "Example: English reviews (sentiment)": ("examples/data/sentiment_en", "", "", "", ""),
+    "Example: English paraphrase pairs": ("examples/data/paraphrase_en", "", "", "", ""),
+    "Example: Chinese variety-show comments (4 emotions)": ("examples/data/weibo_variety_zh/comments.jsonl", "",
+                                                           "review", "", "label"),
+    "GLUE MRPC (Hub: nyu-mll/glue, mrpc)": ("nyu-mll/glue", "mrpc", "sentence1", "sentence2", "label"),
+    "IMDB (Hub: stanfordnlp/imdb)": ("stanfordnlp/imdb", "", "text", "", "label"),
+    "Yelp review full (Hub: Yelp/yelp_review_full)": ("Yelp/yelp_review_full", "", "text", "", "label"),
+}
+DEFAULT_PRESET = next(iter(DATASET_PRESETS))
+UPLOAD_TYPES = [".csv", ".tsv", ".json", ".jsonl", ".parquet", ".xlsx"]
+MAPPING = ("text_column", "text_pair_column", "label_column", "label_names")
+SOURCE = ("dataset", "dataset_config", "train_split", "validation_split", "test_split")
+FIELDS = ("checkpoint", *SOURCE, *MAPPING, "validation_size", "split_seed", "max_train_samples", "max_eval_samples")
+PREVIEW_INPUTS = ("dataset", "dataset_config", "text_column", "text_pair_column", "label_column", "train_split",
+                  "validation_split", "label_names")
+
+
+def apply_preset(name: str) -> Values:
+    """Dataset fields of a preset; label names are cleared (the preview fills them for the new data)."""
+    dataset, config, text, pair, label = DATASET_PRESETS.get(name, (name, "", "", "", ""))
+    return {"dataset": dataset, "dataset_config": config, "text_column": text, "text_pair_column": pair,
+            "label_column": label, "label_names": ""}
+
+
+def clear_mapping() -> Values:
+    """Another dataset: forget the previous one's columns and label names (detected again on preview)."""
+    return {name: "" for name in MAPPING}
+
+
+def build_data_config(settings: Settings, v: Values) -> DataConfig:
+    """The DataConfig of the tab's widget values (public mode: the dataset path is checked)."""
+    settings.guard(v.get("dataset"), "dataset")
+    return DataConfig(dataset=v.get("dataset") or "", dataset_config=v.get("dataset_config") or None,
+                      text_column=v.get("text_column") or None, text_pair_column=v.get("text_pair_column") or None,
+                      label_column=v.get("label_column") or None, train_split=v.get("train_split") or "train",
+                      validation_split=v.get("validation_split") or None,
+                      label_names=label_names_from_text(v.get("label_names") or ""))
+
+
+def summary_markdown(report: dict[str, Any]) -> str:
+    """The preview's summary; every data-controlled string is escaped (shown, never rendered)."""
+    esc = lambda value: html.escape(str(value))  # noqa: E731
+    cols = report["columns"]
+    sizes = ", ".join(f"**{esc(k)}**: {v} rows" for k, v in report["split_sizes"].items())
+    pair = f", second text = <code>{esc(cols['text_pair'])}</code>" if cols["text_pair"] else ""
+    notes = "".join(f"\n- {esc(n)}" for n in report["notes"])
+    names = ", ".join(esc(n) for n in report["label_names"])
+    return (f"**Source:** {esc(report['source'])}  \n{sizes}  \n**Validation:** {esc(report['validation_source'])}  \n"
+            f"**Columns:** text = <code>{esc(cols['text'])}</code>{pair}, label = <code>{esc(cols['label'])}</code>  \n"
+            f"**Labels ({len(report['label_names'])}):** {names}{notes}")
+
+
+def rows_with_names(rows: Any, names: list[str]) -> Any:
+    """The preview rows with the label's name first and its id beside it."""
+    frame = rows.copy()
+    ids = frame.pop("label")
+    frame["label"] = [names[int(i)] for i in ids]
+    frame["label id"] = ids
+    return frame
+
+
+def preview(settings: Settings, v: Values) -> Values:
+    """Preview rows, sizes and label distribution, and fill the column dropdowns.
+
+    A preview that fails after the columns were read still offers them in the dropdowns, and says
+    what went wrong in the summary, so the person can pick the right column.
+    """
+    import pandas as pd
+
+    from finetune.data import list_columns, preview as data_preview
+
+    config = build_data_config(settings, v)
+    columns = list_columns(config)
+    choices = [""] + columns
+    dropdowns = {name: gr.Dropdown(choices=choices) for name in MAPPING[:3]}
+    try:
+        result = data_preview(config)
+    except FinetuneError as exc:
+        gr.Warning(str(exc))
+        return {**dropdowns, "data.summary": f"**Preview failed:** {html.escape(str(exc))}",
+                "data.rows": None, "data.dist": None}
+    report = result["report"]
+    cols = report["columns"]
+    dist = pd.DataFrame([{"label": name, "split": split, "rows": count}
+                         for split, counts in report["label_counts"].items() for name, count in counts.items()])
+    return {"data.rows": rows_with_names(result["rows"], report["label_names"]),
+            "data.summary": summary_markdown(report), "data.dist": dist,
+            "text_column": gr.Dropdown(choices=choices, value=cols["text"]),
+            "text_pair_column": gr.Dropdown(choices=choices, value=cols["text_pair"] or ""),
+            "label_column": gr.Dropdown(choices=choices, value=cols["label"]),
+            "label_names": label_names_to_text(report["label_names"])}
+
+
+def preview_display(settings: Settings, v: Values) -> Values:
+    """On page load only the display is filled: the mapping widgets may already hold what a person typed."""
+    out = preview(settings, v)
+    return {k: out[k] for k in ("data.rows", "data.summary", "data.dist") if k in out}
+
+
+def on_upload(v: Values) -> Values:
+    file = v["data.upload"]
+    if file is None:
+        return {}
+    return {"dataset": str(getattr(file, "name", file)), **clear_mapping()}
+
+
+def build(studio: Studio) -> None:
+    """The tab's components; config widgets are named by their field."""
+    add, settings = studio.add, studio.settings
+    gr.Markdown("Pick a **checkpoint** and a **dataset**, check the preview, then go to *Train*. "
+                "Offline, use the bundled checkpoint and the examples; online, any Hub id works.")
+    with gr.Row():
+        with gr.Column():
+            add("checkpoint", gr.Dropdown(
+                choices=[(f"{p.name}: {p.description}", p.name) for p in PRESETS], value=BUNDLED_CHECKPOINT,
+                allow_custom_value=True, label="checkpoint", elem_id="cfg-checkpoint",
+                info="A preset, any Hub id (owner/name) or a local folder saved with save_pretrained."))
+        with gr.Column():
+            add("data.preset", gr.Dropdown(choices=list(DATASET_PRESETS), value=DEFAULT_PRESET, label="dataset preset",
+                                           elem_id="dataset-preset",
+                                           info="Examples work offline; Hub datasets need internet."))
+    with gr.Row():
+        add("dataset", widget_for("dataset", value=DATASET_PRESETS[DEFAULT_PRESET][0], scale=3))
+        add("dataset_config", widget_for("dataset_config", label="Hub config (e.g. mrpc)"))
+        for name in ("train_split", "validation_split", "test_split"):
+            add(name, widget_for(name))
+    add("data.upload", gr.File(label="...or upload a file (csv, tsv, json, jsonl, parquet, xlsx)",
+                               file_types=UPLOAD_TYPES, elem_id="data-upload", height=90))
+    with gr.Row():
+        add("text_column", gr.Dropdown(label="text column", allow_custom_value=True, choices=[""], value="",
+                                       info="Detected when left empty.", elem_id="cfg-text_column"))
+        add("text_pair_column", gr.Dropdown(label="second text column (pairs)", allow_custom_value=True, choices=[""],
+                                            value="", elem_id="cfg-text_pair_column",
+                                            info="For sentence pairs (e.g. sentence2); empty for single texts."))
+        add("label_column", gr.Dropdown(label="label column", allow_custom_value=True, choices=[""], value="",
+                                        elem_id="cfg-label_column", info="Detected when left empty."))
+        add("label_names", widget_for("label_names", label="label names (one per line, in id order)"))
+    with gr.Row():
+        for name in ("validation_size", "split_seed", "max_train_samples", "max_eval_samples"):
+            add(name, widget_for(name))
+    add("data.preview_btn", gr.Button("Preview data", elem_id="preview-btn"))
+    add("data.summary", gr.Markdown(elem_id="data-summary"))
+    with gr.Row():
+        add("data.rows", gr.Dataframe(label="first rows (after column mapping and label encoding)",
+                                      elem_id="data-rows", scale=3, max_height=300, wrap=True))
+        add("data.dist", gr.BarPlot(x="label", y="rows", color="split", label="label distribution",
+                                    elem_id="label-dist", scale=2))
+
+    preset_fields = ("dataset", "dataset_config", "text_column", "text_pair_column", "label_column", "label_names")
+    studio.listen(studio["data.preset"].input, lambda v: apply_preset(v["data.preset"]), ["data.preset"],
+                  preset_fields)
+    studio.listen(studio["dataset"].input, lambda v: clear_mapping(), [], MAPPING)
+    studio.listen(studio["data.upload"].upload, on_upload, ["data.upload"], ["dataset", *MAPPING])
+    studio.listen(studio["data.preview_btn"].click, lambda v: preview(settings, v), PREVIEW_INPUTS,
+                  ["data.rows", "data.summary", "data.dist", *MAPPING])

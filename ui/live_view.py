@@ -1,0 +1,238 @@
+"""The live view of a run (progress, log, three charts, summary) and the page's one stream.
+
+Training runs in a child process; the page only reads the run's ``events.jsonl``. Each page holds
+one streaming event (:func:`follow`): an async generator that reads what was appended every second,
+sends only the parts that changed, and waits (holding no thread) in between. A ``gr.Timer`` would
+make the browser run a whole event every second even when nothing changed; that alone took ~6% of
+a core from a training on the same machine.
+
+The stream also watches the runs folder: when any run starts or ends it sends a new
+``studio.runs_version``, and the tabs that list runs (history, Predict, Hub) refresh themselves from
+its change event. So a run that finishes updates every open page, without a reload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import html
+import os
+import time
+from pathlib import Path
+from typing import Any, AsyncIterator, Optional
+
+import gradio as gr
+
+from finetune.events import EventLog, format_duration, format_event
+from finetune.runs import ACTIVE_STATUSES, TERMINAL_STATUSES, active_runs, read_json, read_status
+
+from .common import Settings
+from .wiring import Values
+
+VIEW = ("live.header", "live.progress", "live.log", "live.loss", "live.val_loss", "live.metrics", "live.summary")
+METRICS = ("accuracy", "f1", "matthews_correlation")
+METRIC_COLORS = {"accuracy": "#2563eb", "f1": "#16a34a", "matthews_correlation": "#9333ea"}
+POLL_SECONDS = 1.0
+IDLE_POLL_SECONDS = 2.0
+KEEPALIVE_POLLS = 10  # with nothing new, still send (nothing) this often, so a closed page's stream ends
+
+
+def curves(events: list[dict[str, Any]]) -> tuple[Any, Any, Any]:
+    """(training loss, validation loss, validation metrics) as typed DataFrames.
+
+    The columns are numeric even before the first point: a chart takes its axis types from the
+    first frame it receives, and an untyped empty frame made it draw loss values as category labels.
+    """
+    import pandas as pd
+
+    train, val_loss, metrics = [], [], []
+    for e in events:
+        if e["type"] == "progress" and e.get("loss") is not None:
+            train.append({"step": e["step"], "loss": e["loss"]})
+        elif e["type"] == "evaluation" and e.get("split", "validation") == "validation" and e.get("step") is not None:
+            m = e.get("metrics", {})
+            if "loss" in m:
+                val_loss.append({"step": e["step"], "loss": m["loss"]})
+            metrics += [{"step": e["step"], "value": m[k], "metric": k} for k in METRICS if k in m]
+    numeric = {"step": "int64", "loss": "float64"}
+    return (pd.DataFrame(train, columns=["step", "loss"]).astype(numeric),
+            pd.DataFrame(val_loss, columns=["step", "loss"]).astype(numeric),
+            pd.DataFrame(metrics, columns=["step", "value", "metric"]).astype({"step": "int64", "value": "float64",
+                                                                               "metric": "string"}))
+
+
+def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
+    started = next((e for e in reversed(events) if e["type"] == "started"), None)
+    last = next((e for e in reversed(events) if e["type"] == "progress"), None) or {}
+    state = html.escape(str(status.get("status", "unknown")))
+    if started is None:
+        extra = f" (position {status['position']} in the queue)" if status.get("position") else ""
+        return f"<div id='run-progress'><b>Status:</b> <span id='run-status'>{state}</span>{extra}</div>"
+    step, total = last.get("step", 0), last.get("total_steps") or 0
+    share = 100.0 * step / total if total else 0.0
+    active = status.get("status") in ACTIVE_STATUSES
+    elapsed = time.time() - events[0]["time"] if active else (events[-1]["time"] - events[0]["time"])
+    parts = [f"<b>Status:</b> <span id='run-status'>{state}</span>", f"step {step}/{total}",
+             f"epoch {last.get('epoch', 0):.2f}", f"elapsed {format_duration(elapsed)}"]
+    if active and last.get("eta_seconds") is not None:
+        parts.append(f"ETA {format_duration(last['eta_seconds'])}")
+    if last.get("samples_per_second"):
+        parts.append(f"{last['samples_per_second']:.1f} samples/s")
+    parts.append(html.escape(f"{started.get('device')} · {started.get('precision')}"))
+    return (f"<div id='run-progress'><div style='background:#e5e7eb;border-radius:6px;height:14px'>"
+            f"<div style='width:{share:.1f}%;background:#f97316;height:14px;border-radius:6px'></div></div>"
+            f"<div style='margin-top:4px'>{' · '.join(parts)}</div></div>")
+
+
+def final_summary(run_dir: Path, status: dict[str, Any]) -> str:
+    """The run's result in a few lines, once it has ended; what to do next."""
+    state = status.get("status")
+    message = html.escape(str(status.get("message", "")))
+    if state == "finished":
+        metrics = read_json(run_dir / "metrics.json") or {}
+        val = metrics.get("validation", {}).get("metrics", {})
+        rows = "\n".join(f"| {html.escape(k)} | {v:.4f} |" for k, v in val.items())
+        test = metrics.get("test", {}).get("metrics")
+        extra = ("\n\n**Test:** " + ", ".join(f"{html.escape(k)} {v:.4f}" for k, v in test.items())) if test else ""
+        return (f"### Finished\n| validation metric | value |\n|---|---|\n{rows}{extra}\n\n"
+                f"The model is saved in the run's `model/` folder. Try it on the **Predict** tab, or push it on "
+                f"the **Hub** tab.")
+    if state == "failed":
+        return f"### Failed\n{message}"
+    if state == "cancelled":
+        saved = "The model trained so far is saved." if status.get("model_dir") else "No model was saved."
+        return f"### Cancelled\n{message} {saved}"
+    return ""
+
+
+def log_lines(events: list[dict[str, Any]]) -> list[str]:
+    """Lines for the log box: everything but the once-a-second progress ticks (the progress bar shows those)."""
+    return [format_event(e) for e in events if e["type"] != "progress" or e.get("loss") is not None]
+
+
+@functools.lru_cache(maxsize=16)
+def event_log(path: Path) -> EventLog:
+    """One incremental reader per run's events file, shared by every open page."""
+    return EventLog(path)
+
+
+def _chart(kind: Any, frame: Any, total_steps: int) -> Any:
+    """A chart update: the frame (None while empty), and the x axis from step 0 to the run's last step.
+
+    All three charts share that axis, so a validation point lines up with the training loss at the
+    same step, and the first and last points are not drawn on the chart's border.
+    """
+    return kind(value=frame if len(frame) else None, x_lim=[0, total_steps] if total_steps else None)
+
+
+def render(settings: Settings, run_id: Optional[str], seen: dict[str, Any]) -> tuple[Values, dict[str, Any], bool]:
+    """The live view of a run: (changed parts by name, what is now on screen, whether the run has ended).
+
+    Only the parts that changed since ``seen`` are returned; with nothing new it returns ``seen``
+    itself. The run's status is written last, after its final events and metrics, so once it
+    reads as ended, these parts are the final view.
+    """
+    if not run_id or not (settings.runs_dir / run_id).is_dir():
+        return {}, seen, True
+    run_dir = settings.runs_dir / run_id
+    events_path = run_dir / "events.jsonl"
+    size = events_path.stat().st_size if events_path.exists() else 0
+    status = read_status(run_dir)
+    ended = status.get("status") in TERMINAL_STATUSES
+    key = (run_id, size, status.get("status"))
+    if seen.get("key") == key:
+        return {}, seen, ended
+    if status.get("status") == "queued":
+        from finetune.jobs import queue_position
+
+        status = {**status, "position": queue_position(settings.runs_dir, run_id)}
+        key = key + (status["position"],)
+    events = event_log(events_path).read()
+    lines = log_lines(events)
+    train, val_loss, metrics = curves(events)
+    new = {"key": key, "run": run_id, "lines": len(lines), "points": (len(train), len(val_loss), len(metrics)),
+           "summary": status.get("status")}
+    changed = seen.get("run") != run_id
+    parts: Values = {"live.progress": progress_html(events, status)}
+    if changed:
+        parts["live.header"] = f"**Run:** {html.escape(run_id)}"
+    if changed or new["lines"] != seen.get("lines"):
+        parts["live.log"] = "\n".join(lines[-400:])
+    if changed or new["points"] != seen.get("points"):
+        total = next((e.get("total_steps") or 0 for e in reversed(events) if e["type"] == "progress"), 0)
+        parts.update({"live.loss": _chart(gr.LinePlot, train, total), "live.val_loss": _chart(gr.ScatterPlot, val_loss, total),
+                      "live.metrics": _chart(gr.ScatterPlot, metrics, total)})
+    if changed or new["summary"] != seen.get("summary"):
+        parts["live.summary"] = final_summary(run_dir, status)
+    return parts, new, ended
+
+
+def runs_version(runs_dir: Path) -> str:
+    """A fingerprint of the runs folder: it changes when a run is created, deleted or changes status.
+
+    It reads each run's status (a small file; an active status whose process died reads as failed).
+    """
+    try:
+        entries = sorted(e.name for e in os.scandir(runs_dir) if e.is_dir() and not e.name.startswith("."))
+    except FileNotFoundError:
+        return ""
+    return "|".join(f"{name}:{read_status(Path(runs_dir) / name).get('status')}" for name in entries)
+
+
+_viewers: dict[Any, object] = {}  # page session -> the token of the one stream it shows
+
+
+async def follow(settings: Settings, run_id: Optional[str], session: Optional[str]) -> AsyncIterator[Values]:
+    """Stream one page's live view of ``run_id``, and the runs folder's version, while the page is open.
+
+    A page shows one run: starting a new stream for the same ``session`` ends the previous one at
+    its next poll (no two streams write to one page). Once the run has ended, the stream keeps
+    watching the runs folder (cheaply, every 2 s); outside public mode, when a new training starts
+    (from another page, or the CLI into the same folder), the page attaches to it.
+    """
+    token = object()
+    session = session if session is not None else token  # no page id: a stream of its own
+    _viewers[session] = token
+    seen: dict[str, Any] = {}
+    version = None
+    quiet = 0
+    try:
+        while _viewers.get(session) is token:
+            parts, seen, ended = await asyncio.to_thread(render, settings, run_id, seen)
+            current = await asyncio.to_thread(runs_version, settings.runs_dir)
+            if current != version:
+                version = parts["studio.runs_version"] = current
+                if ended and not settings.public:
+                    run_id = await asyncio.to_thread(_newer_active_run, settings, run_id, parts)
+            if parts or quiet >= KEEPALIVE_POLLS:
+                yield parts
+                quiet = 0
+            else:
+                quiet += 1
+            await asyncio.sleep(IDLE_POLL_SECONDS if ended else POLL_SECONDS)
+    finally:
+        if _viewers.get(session) is token:
+            del _viewers[session]
+
+
+def _newer_active_run(settings: Settings, run_id: Optional[str], parts: Values) -> Optional[str]:
+    """The active run to show instead of an ended one (and set the page's run state), else ``run_id``."""
+    active = active_runs(settings.runs_dir)
+    if active and active[0].run_id != run_id:
+        parts["train.run_state"] = active[0].run_id
+        return active[0].run_id
+    return run_id
+
+
+def build_charts(add: Any) -> None:
+    """The three live charts: numeric axes, a title each, one colour per series."""
+    add("live.loss", gr.LinePlot(x="step", y="loss", title="Training loss", x_title="step", y_title="loss",
+                                 label="training loss", show_label=False, elem_id="loss-plot", height=300))
+    # evaluations are sparse (often one per epoch): points, so a single evaluation is visible too
+    add("live.val_loss", gr.ScatterPlot(x="step", y="loss", title="Validation loss", x_title="step", y_title="loss",
+                                        label="validation loss", show_label=False, elem_id="val-loss-plot",
+                                        height=300))
+    add("live.metrics", gr.ScatterPlot(x="step", y="value", color="metric", title="Validation metrics",
+                                       x_title="step", y_title="score", color_title="metric",
+                                       color_map=METRIC_COLORS, y_lim=[-0.05, 1.05], label="validation metrics",
+                                       show_label=False, elem_id="metric-plot", height=300))

@@ -1,0 +1,78 @@
+"""The whole page: the tabs, and every piece of wiring that crosses tabs (here and nowhere else).
+
+Each tab module builds its components into the :class:`~ui.wiring.Studio` by name and wires its own
+listeners. What one tab does to another is listed in :func:`wire_across_tabs`:
+
+- the tokenizer follows the training checkpoint, and its dataset-length tool reads the data tab;
+- the page's live stream (``studio.runs_version``) refreshes the run history, the Predict model
+  list and the Hub run list when any run starts or ends;
+- on page load: the data preview, the tokenizer view of its prefilled text, the Predict examples of
+  the selected model, and the live view of the active (or latest) run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from . import data_tab, hub_tab, predict_tab, tokenizer_tab, train_tab
+from .common import CONFIG_WIDGETS, Settings
+from .wiring import Studio
+
+INTRO = ("# Fine-tuning studio\nFine-tune BERT-style models for text classification with the Hugging Face "
+         "`Trainer`: pick a checkpoint and data, train with live curves, inspect the tokenizer, predict, and push "
+         "to the Hub.")
+PUBLIC_NOTE = " **Public mode**: local paths are limited to uploads, examples and runs."
+TABS = (("Model & Data", "data", data_tab), ("Train", "train", train_tab), ("Tokenizer", "tokenizer", tokenizer_tab),
+        ("Predict", "predict", predict_tab), ("Hub", "hub", hub_tab))
+
+
+def build_studio(settings: Settings) -> tuple[gr.Blocks, Studio]:
+    """The Blocks of the app and its components by name."""
+    studio = Studio(settings)
+    with gr.Blocks(title="Fine-tuning studio") as demo:
+        gr.Markdown(INTRO + (PUBLIC_NOTE if settings.public else ""))
+        with gr.Tabs():
+            for title, tab_id, module in TABS:
+                with gr.Tab(title, id=tab_id, elem_id=f"tab-{tab_id}"):
+                    module.build(studio)
+        missing = [name for name in CONFIG_WIDGETS if name not in studio]
+        if missing:
+            raise RuntimeError(f"config fields without a widget: {missing}")
+        wire_across_tabs(studio, demo)
+    return demo, studio
+
+
+def wire_across_tabs(studio: Studio, demo: gr.Blocks) -> None:
+    settings = studio.settings
+    studio.listen(studio["checkpoint"].change, lambda v: {"tok.checkpoint": v["checkpoint"]}, ["checkpoint"],
+                  ["tok.checkpoint"])
+    studio.listen(studio["tok.lengths_go"].click, lambda v: tokenizer_tab.dataset_lengths(settings, v),
+                  ["tok.checkpoint", *data_tab.PREVIEW_INPUTS, "max_length"], ["tok.hist", "tok.stats", "tok.suggested"])
+    studio.listen(studio["tok.apply"].click, lambda v: {"max_length": v["tok.suggested"]}, ["tok.suggested"],
+                  ["max_length"])
+    runs_changed = studio["studio.runs_version"].change
+    studio.listen(runs_changed, lambda v: predict_tab.refresh_models(settings, v), ["predict.model", "predict.picked"],
+                  ["predict.model"])
+    studio.listen(runs_changed, lambda v: hub_tab.refresh_runs(settings, v), ["hub.run", "hub.picked"], ["hub.run"])
+    on_load(studio, demo)
+
+
+def on_load(studio: Studio, demo: gr.Blocks) -> None:
+    """What a page shows as soon as it opens: every tab in a useful state."""
+    settings = studio.settings
+    studio.listen(demo.load, lambda v: data_tab.preview_display(settings, v), data_tab.PREVIEW_INPUTS,
+                  ["data.rows", "data.summary", "data.dist"])
+    studio.listen(demo.load, lambda v: tokenizer_tab.explore(settings, v), tokenizer_tab.EXPLORE_INPUTS,
+                  tokenizer_tab.EXPLORE_OUTPUTS)
+    studio.listen(demo.load, lambda v: predict_tab.examples(settings, v), predict_tab.EXAMPLE_INPUTS,
+                  predict_tab.EXAMPLE_OUTPUTS)
+    attached = studio.listen(demo.load, lambda v: train_tab.attach(settings), [], ["train.run_state"])
+    train_tab.stream_live_view(studio, attached)
+
+
+def launch_options(settings: Settings) -> dict[str, Any]:
+    """What ``launch()`` needs from the settings: theme, upload cap, files it may serve."""
+    return {"theme": gr.themes.Soft(), "max_file_size": f"{settings.max_upload_mb}mb" if settings.public else None,
+            "allowed_paths": [str(settings.runs_dir)], "footer_links": ["api"], "ssr_mode": False}

@@ -1,0 +1,180 @@
+"""Train tab: hyperparameters, start/stop, the live view (ui.live_view), run history, config I/O.
+
+Training runs in a child process (finetune.jobs); this tab starts it, stops it and shows what its
+events say. It owns every config widget the Model & Data tab does not.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any, AsyncIterator, Optional
+
+import gradio as gr
+
+from finetune.config import RunConfig
+from finetune.errors import RunError
+from finetune.jobs import cancel, enqueue, queue_position, start_training
+from finetune.runs import active_runs, delete_run, list_runs, read_json
+
+from . import data_tab, live_view
+from .common import CONFIG_WIDGETS, Settings, cli_command, config_from_widgets, config_to_widget_values, widget_for
+from .wiring import Studio, Values
+
+BASIC = ("learning_rate", "num_train_epochs", "per_device_train_batch_size", "max_length", "padding", "precision")
+FIELDS = tuple(n for n in CONFIG_WIDGETS if n not in data_tab.FIELDS)
+ADVANCED = tuple(n for n in FIELDS if n not in BASIC)
+NO_RUN_YET = ("**No run yet.** Press **Start training** to fine-tune the checkpoint on the dataset chosen on the "
+              "*Model & Data* tab. Progress, the log and the loss and metric curves appear here as it trains.")
+HISTORY_COLUMNS = ["run", "status", "checkpoint", "dataset", "accuracy", "f1", "matthews_correlation", "date"]
+
+
+def config_of(settings: Settings, v: Values) -> RunConfig:
+    """The RunConfig of the form's widget values."""
+    return config_from_widgets({name: v[name] for name in CONFIG_WIDGETS}, settings)
+
+
+def start(settings: Settings, v: Values) -> Values:
+    """Start a training from the form (public mode: queue it when another one runs)."""
+    config = config_of(settings, v)
+    busy = active_runs(settings.runs_dir)
+    if busy and settings.public:
+        run_dir = enqueue(config)
+        position = queue_position(settings.runs_dir, run_dir.name)
+        return {"train.run_state": run_dir.name, "train.message": (
+            f"The studio is busy with another training. Your run **{run_dir.name}** is queued at position "
+            f"**{position}** and starts by itself; keep this page open or come back later.")}
+    if busy:
+        raise RunError(f"A training is already running ({busy[0].run_id}). It keeps running; wait for it to finish "
+                       "or press Stop first.")
+    job = start_training(config, max_concurrent=settings.max_concurrent)
+    return {"train.run_state": job.run_id, "train.message": f"Started **{job.run_id}**"}
+
+
+def stop(settings: Settings, v: Values) -> Values:
+    run_id = v["train.run_state"]
+    if not run_id:
+        raise RunError("No run selected to stop: start one, or pick one in the run history and press Show.")
+    status = cancel(settings.runs_dir / run_id, timeout=60)
+    return {"train.message": f"Run **{run_id}** is {status.get('status')}."}
+
+
+def history(settings: Settings) -> Values:
+    """The run history table and the run picker's choices."""
+    import pandas as pd
+
+    runs = list_runs(settings.runs_dir)
+    frame = pd.DataFrame([r.as_row() for r in runs], columns=HISTORY_COLUMNS)
+    return {"train.history": frame, "train.pick": gr.Dropdown(choices=[r.run_id for r in runs])}
+
+
+def attach(settings: Settings) -> Values:
+    """On page load: the active run, else the latest one (None when there is none)."""
+    active = active_runs(settings.runs_dir)
+    runs = active or list_runs(settings.runs_dir)
+    return {"train.run_state": runs[0].run_id if runs else None}
+
+
+def show_run(settings: Settings, v: Values) -> Values:
+    run_id = v["train.pick"]
+    if not run_id:
+        raise RunError("Pick a run in the list first.")
+    config = read_json(settings.runs_dir / run_id / "config.json") or {}
+    return {"train.run_state": run_id, "train.run_config": json.dumps(config, indent=2, ensure_ascii=False)}
+
+
+def remove(settings: Settings, v: Values) -> Values:
+    run_id = v["train.pick"]
+    if not run_id:
+        raise RunError("Pick a run to delete.")
+    delete_run(settings.runs_dir / run_id)
+    return {"train.message": f"Deleted {run_id}.", **history(settings)}
+
+
+def save_config(settings: Settings, v: Values) -> Values:
+    path = Path(tempfile.mkdtemp(prefix="config-")) / "finetune-config.json"
+    path.write_text(config_of(settings, v).to_json(), encoding="utf-8")
+    return {"train.save_config": str(path)}
+
+
+def load_config(v: Values) -> Values:
+    file = v["train.load_config"]
+    if file is None:
+        return {}
+    return config_to_widget_values(RunConfig.from_json_file(str(getattr(file, "name", file))))
+
+
+def build(studio: Studio) -> None:
+    add, settings = studio.add, studio.settings
+    with gr.Row():
+        for name in BASIC:
+            add(name, widget_for(name))
+    with gr.Accordion("Advanced hyperparameters", open=False):
+        for i in range(0, len(ADVANCED), 4):
+            with gr.Row():
+                for name in ADVANCED[i:i + 4]:
+                    add(name, widget_for(name))
+    with gr.Row():
+        add("train.start", gr.Button("Start training", variant="primary", elem_id="start-btn"))
+        add("train.stop", gr.Button("Stop", variant="stop", elem_id="stop-btn"))
+    add("train.message", gr.Markdown(elem_id="train-message"))
+    add("train.run_state", gr.State(None))
+    add("studio.runs_version", gr.State(""))
+    add("live.header", gr.Markdown(NO_RUN_YET, elem_id="run-header"))
+    add("live.progress", gr.HTML(elem_id="progress-box"))
+    with gr.Row(equal_height=True):
+        live_view.build_charts(add)
+    add("live.summary", gr.Markdown(elem_id="run-summary"))
+    add("live.log", gr.Textbox(label="log", lines=12, max_lines=12, autoscroll=True, elem_id="run-log",
+                               interactive=False))
+    with gr.Accordion("Configuration file and command line", open=False):
+        with gr.Row():
+            add("train.save_config", gr.DownloadButton("Save config as JSON", elem_id="save-config"))
+            add("train.load_config", gr.UploadButton("Load config JSON", file_types=[".json"], elem_id="load-config"))
+            add("train.cli_btn", gr.Button("Show CLI command"))
+        add("train.cli", gr.Code(language="shell", label="equivalent command", elem_id="cli-command"))
+    with gr.Accordion("Run history", open=True):
+        add("train.history", gr.Dataframe(headers=HISTORY_COLUMNS, interactive=False, elem_id="run-history",
+                                          max_height=260))
+        with gr.Row():
+            add("train.pick", gr.Dropdown(label="run", choices=[], elem_id="run-pick"))
+            add("train.show", gr.Button("Show this run"))
+            add("train.delete", gr.Button("Delete this run", variant="stop"))
+        add("train.run_config", gr.Code(language="json", label="run config", elem_id="run-config"))
+    wire(studio)
+
+
+def wire(studio: Studio) -> None:
+    """The tab's own listeners; the live view streams after Start and Show (and on page load, see ui.studio)."""
+    settings = studio.settings
+    started = studio.listen(studio["train.start"].click, lambda v: start(settings, v), CONFIG_WIDGETS,
+                            ["train.run_state", "train.message"])
+    stream_live_view(studio, started)
+    studio.listen(studio["train.stop"].click, lambda v: stop(settings, v), ["train.run_state"], ["train.message"])
+    studio.listen(studio["train.save_config"].click, lambda v: save_config(settings, v), CONFIG_WIDGETS,
+                  ["train.save_config"])
+    studio.listen(studio["train.load_config"].upload, load_config, ["train.load_config"], CONFIG_WIDGETS)
+    studio.listen(studio["train.cli_btn"].click, lambda v: {"train.cli": cli_command(config_of(settings, v))},
+                  CONFIG_WIDGETS, ["train.cli"])
+    shown = studio.listen(studio["train.show"].click, lambda v: show_run(settings, v), ["train.pick"],
+                          ["train.run_state", "train.run_config"])
+    stream_live_view(studio, shown)
+    studio.listen(studio["train.delete"].click, lambda v: remove(settings, v), ["train.pick"],
+                  ["train.message", "train.history", "train.pick"])
+    studio.listen(studio["studio.runs_version"].change, lambda v: history(settings), [],
+                  ["train.history", "train.pick"])
+
+
+def stream_live_view(studio: Studio, event: Any) -> None:
+    """Once ``event`` has set the page's run: stream its live view (a page's stream takes no concurrency slot)."""
+    settings = studio.settings
+
+    async def follow_run(v: Values) -> AsyncIterator[Values]:
+        session = getattr(v["request"], "session_hash", None)
+        async for parts in live_view.follow(settings, v["train.run_state"], session):
+            yield parts
+
+    studio.stream(event.success, follow_run, ["train.run_state"],
+                  [*live_view.VIEW, "studio.runs_version", "train.run_state"], show_progress="hidden",
+                  concurrency_limit=None)

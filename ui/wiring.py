@@ -1,0 +1,145 @@
+"""Wiring by name: every component of the page has a name, and every listener takes and returns named values.
+
+A tab's ``build(studio)`` creates its components with :meth:`Studio.add` and wires its own listeners
+with :meth:`Studio.listen`; wiring between tabs lives in :mod:`ui.studio` alone. A handler is
+``fn(values: dict[str, Any]) -> dict[str, Any]``: it receives the input components' values by name
+(plus ``"request"``, gradio's request of the page), and returns only the outputs it changes; the
+others are left as they are. The positional order gradio needs is built here and nowhere else.
+
+Every listener goes through :func:`engine_call` once: an engine error (or anything unexpected) is
+shown as a readable message, never a traceback. Listeners are private to the page unless given an
+``api_name``: the public API lists only the functions meant for clients.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from typing import Any, AsyncIterator, Callable, Iterable, Optional, Sequence, Union
+
+import gradio as gr
+
+from finetune.errors import FinetuneError
+
+from .common import Settings, heavy_imports
+
+log = logging.getLogger("studio")
+Values = dict[str, Any]
+Handler = Callable[[Values], Optional[Values]]
+
+
+def engine_call(fn: Callable) -> Callable:
+    """Turn FinetuneError (and anything unexpected) into gr.Error, keeping the app alive."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            heavy_imports()
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except FinetuneError as exc:
+            raise gr.Error(str(exc), duration=None) from None
+        except Exception as exc:  # unexpected: say what happened, keep the traceback in the server log
+            log.exception("unexpected error in %s", getattr(fn, "__name__", "handler"))
+            raise gr.Error(f"Unexpected error ({type(exc).__name__}): {exc}", duration=None) from None
+
+    return wrapper
+
+
+_SPECIAL_PARAMETERS = {
+    "request": (gr.Request, None),
+    "progress": (gr.Progress, gr.Progress()),
+    "oauth": (Optional[gr.OAuthToken], None),
+}
+
+
+def _declare_specials(handler: Callable, specials: list[str]) -> None:
+    """Give ``handler(*args)`` the signature gradio reads to inject the request, progress and OAuth token."""
+    params = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=_SPECIAL_PARAMETERS[name][0],
+                                default=_SPECIAL_PARAMETERS[name][1]) for name in specials]
+    params.append(inspect.Parameter("values", inspect.Parameter.VAR_POSITIONAL))
+    handler.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    handler.__annotations__ = {name: _SPECIAL_PARAMETERS[name][0] for name in specials}
+
+
+class Studio:
+    """The page's components by name, the app's settings, and the one way to wire a listener."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.parts: dict[str, Any] = {}
+
+    def add(self, name: str, component: Any) -> Any:
+        """Register ``component`` under ``name`` (unique) and return it."""
+        if name in self.parts:
+            raise ValueError(f"component name {name!r} is used twice")
+        self.parts[name] = component
+        return component
+
+    def __getitem__(self, name: str) -> Any:
+        return self.parts[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.parts
+
+    def _components(self, names: Iterable[str]) -> list[Any]:
+        return [self.parts[name] for name in names]
+
+    def listen(self, triggers: Union[Any, Sequence[Any]], fn: Handler, inputs: Sequence[str] = (),
+               outputs: Sequence[str] = (), *, api_name: Optional[str] = None, progress: bool = False,
+               oauth: bool = False, **kwargs: Any) -> Any:
+        """Wire ``fn`` to ``triggers`` (bound events such as ``studio["x"].click``); returns the dependency.
+
+        ``progress=True`` passes a ``gr.Progress`` as ``values["progress"]``, ``oauth=True`` the
+        signed-in visitor's token (or None) as ``values["oauth"]``. Without ``api_name`` the
+        listener is private: not listed in the API and not callable by API clients.
+        """
+        in_names, out_names = list(inputs), list(outputs)
+        specials = ["request"] + (["progress"] if progress else []) + (["oauth"] if oauth else [])
+
+        def handler(*args: Any) -> Any:
+            named = {**dict(zip(specials, args)), **dict(zip(in_names, args[len(specials):]))}
+            return self._positional(fn(named), out_names)
+
+        _declare_specials(handler, specials)
+        handler.__name__ = handler.__qualname__ = api_name or getattr(fn, "__name__", "handler")
+        handler.__doc__ = fn.__doc__
+        return self._on(triggers, engine_call(handler), in_names, out_names, api_name, kwargs)
+
+    def stream(self, triggers: Union[Any, Sequence[Any]], fn: Callable[[Values], AsyncIterator[Values]],
+               inputs: Sequence[str] = (), outputs: Sequence[str] = (), **kwargs: Any) -> Any:
+        """Like :meth:`listen` for an async generator of named updates (a live view)."""
+        in_names, out_names = list(inputs), list(outputs)
+
+        async def handler(request: gr.Request, *values: Any) -> AsyncIterator[Any]:
+            try:
+                async for update in fn(dict(zip(in_names, values), request=request)):
+                    yield self._positional(update, out_names)
+            except FinetuneError as exc:
+                raise gr.Error(str(exc), duration=None) from None
+
+        handler.__name__ = getattr(fn, "__name__", "stream")
+        return self._on(triggers, handler, in_names, out_names, None, kwargs)
+
+    def _on(self, triggers: Any, handler: Callable, in_names: list[str], out_names: list[str],
+            api_name: Optional[str], kwargs: dict[str, Any]) -> Any:
+        visibility = "public" if api_name else "private"
+        if isinstance(triggers, (list, tuple)):
+            return gr.on(list(triggers), handler, self._components(in_names), self._components(out_names),
+                         api_name=api_name, api_visibility=visibility, **kwargs)
+        return triggers(handler, self._components(in_names), self._components(out_names), api_name=api_name,
+                        api_visibility=visibility, **kwargs)
+
+    @staticmethod
+    def _positional(update: Optional[Values], out_names: list[str]) -> Any:
+        """The handler's named outputs in gradio's order; an output it did not name is left as it is."""
+        update = update or {}
+        unknown = set(update) - set(out_names)
+        if unknown:
+            raise KeyError(f"handler returned outputs it is not wired to: {sorted(unknown)}")
+        values = tuple(update.get(name, gr.skip()) for name in out_names)
+        if not out_names:
+            return None
+        return values[0] if len(values) == 1 else values
