@@ -98,7 +98,7 @@ def preview(settings: Settings, v: Values) -> Values:
     try:
         result = data_preview(config)
     except FinetuneError as exc:
-        gr.Warning(str(exc))
+        gr.Warning(html.escape(str(exc)))
         return {**dropdowns, "data.summary": f"**Preview failed:** {html.escape(str(exc))}",
                 "data.rows": None, "data.dist": None}
     report = result["report"]

@@ -6,6 +6,9 @@ selected unless the person picked one.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any, Optional
 
 import gradio as gr
@@ -56,7 +59,10 @@ def push(settings: Settings, v: Values) -> Values:
 def download(settings: Settings, v: Values) -> Values:
     from finetune.hub import zip_model
 
-    return {"hub.zip": gr.File(value=str(zip_model(settings.runs_dir / chosen_run(v))), visible=True)}
+    archive = zip_model(settings.runs_dir / chosen_run(v))
+    copy = Path(tempfile.mkdtemp(prefix="model-zip-")) / archive.name  # the runs folder itself is never served
+    shutil.copyfile(archive, copy)
+    return {"hub.zip": gr.File(value=str(copy), visible=True)}
 
 
 def build(studio: Studio) -> None:

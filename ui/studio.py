@@ -73,6 +73,11 @@ def on_load(studio: Studio, demo: gr.Blocks) -> None:
 
 
 def launch_options(settings: Settings) -> dict[str, Any]:
-    """What ``launch()`` needs from the settings: theme, upload cap, files it may serve."""
+    """What ``launch()`` needs from the settings: theme, upload cap, and the files it must never serve.
+
+    Nothing under the runs folder is served (process logs, checkpoints, weights): a file a person
+    downloads (a model zip, predictions) is copied to a temporary folder first, and only that copy
+    is served, to the page that asked for it.
+    """
     return {"theme": gr.themes.Soft(), "max_file_size": f"{settings.max_upload_mb}mb" if settings.public else None,
-            "allowed_paths": [str(settings.runs_dir)], "footer_links": ["api"], "ssr_mode": False}
+            "blocked_paths": [str(settings.runs_dir)], "footer_links": ["api"], "ssr_mode": False}

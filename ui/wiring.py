@@ -14,6 +14,7 @@ shown as a readable message, never a traceback. Listeners are private to the pag
 from __future__ import annotations
 
 import functools
+import html
 import inspect
 import logging
 from typing import Any, AsyncIterator, Callable, Iterable, Optional, Sequence, Union
@@ -29,6 +30,11 @@ Values = dict[str, Any]
 Handler = Callable[[Values], Optional[Values]]
 
 
+def page_error(message: str) -> gr.Error:
+    """An error toast that stays until closed; its text is escaped (gradio renders toasts as HTML)."""
+    return gr.Error(html.escape(message), duration=None, print_exception=False)
+
+
 def engine_call(fn: Callable) -> Callable:
     """Turn FinetuneError (and anything unexpected) into gr.Error, keeping the app alive."""
 
@@ -40,10 +46,10 @@ def engine_call(fn: Callable) -> Callable:
         except gr.Error:
             raise
         except FinetuneError as exc:
-            raise gr.Error(str(exc), duration=None) from None
+            raise page_error(str(exc)) from None
         except Exception as exc:  # unexpected: say what happened, keep the traceback in the server log
             log.exception("unexpected error in %s", getattr(fn, "__name__", "handler"))
-            raise gr.Error(f"Unexpected error ({type(exc).__name__}): {exc}", duration=None) from None
+            raise page_error(f"Unexpected error ({type(exc).__name__}): {exc}") from None
 
     return wrapper
 
@@ -118,7 +124,7 @@ class Studio:
                 async for update in fn(dict(zip(in_names, values), request=request)):
                     yield self._positional(update, out_names)
             except FinetuneError as exc:
-                raise gr.Error(str(exc), duration=None) from None
+                raise page_error(str(exc)) from None
 
         handler.__name__ = getattr(fn, "__name__", "stream")
         return self._on(triggers, handler, in_names, out_names, None, kwargs)

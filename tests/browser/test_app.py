@@ -15,7 +15,7 @@ from browser.helpers import (assert_advances, latest_run, log_text, set_dropdown
 
 
 def test_train_shows_live_log_curves_and_final_metrics(page, app_server, tiny_checkpoint):
-    start_run(page, tiny_checkpoint, epochs=25)
+    start_run(page, tiny_checkpoint, epochs=6)
     wait_log(page, r"step \d+/\d+ .*loss")
     assert "running" in page.locator("#run-status").text_content()  # log lines arrive while it runs
     page.wait_for_selector("#loss-plot .vega-embed, #loss-plot canvas, #loss-plot svg", timeout=60_000)

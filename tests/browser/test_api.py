@@ -1,0 +1,54 @@
+"""The app's public API, as a gradio_client sees it: four named functions, nothing internal."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def client(app_server):
+    from gradio_client import Client
+
+    return Client(app_server["url"], verbose=False)
+
+
+def test_only_the_named_public_functions_are_listed(client):
+    api = client.view_api(print_info=False, return_format="dict")
+    assert sorted(api["named_endpoints"]) == ["/predict", "/predict_batch", "/tokenize", "/tokenize_batch"]
+    assert not api["unnamed_endpoints"]
+    listed = " ".join(api["named_endpoints"])
+    for internal in ("start", "stop", "delete", "push", "lambda"):
+        assert internal not in listed
+
+
+def test_predict_and_tokenize_through_the_client(client):
+    label, behind, warning = client.predict("bundled-minilm", "A fine film.", "", api_name="/predict")
+    assert {c["label"] for c in label["confidences"]} == {"LABEL_0", "LABEL_1"}
+    assert "Tokenizer" in behind and "Untrained head" in warning
+    highlight, table, raw, decoded, counts = client.predict("bundled-minilm", "Hello world", "", True, True, 0, "none",
+                                                            api_name="/tokenize")
+    assert decoded == "[CLS] hello world [SEP]" and "input_ids" in raw and "tokens" in counts
+
+
+def test_internal_handlers_cannot_be_called(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises((ValueError, AppError, KeyError)):
+        client.predict(api_name="/start")
+
+
+def test_nothing_under_the_runs_folder_is_served(app_server):
+    import urllib.error
+    import urllib.request
+
+    secret = app_server["runs"] / "some-run" / "process.log"
+    secret.parent.mkdir(exist_ok=True)
+    secret.write_text("training log with server paths")
+    for url in (f"{app_server['url']}gradio_api/file={secret}", f"{app_server['url']}file={secret}"):
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                body = response.read().decode(errors="replace")
+        except urllib.error.HTTPError as exc:
+            assert exc.code in (403, 404)
+        else:
+            assert "training log" not in body
