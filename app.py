@@ -41,7 +41,8 @@ def main(argv=None) -> None:
     parser.add_argument("--share", action="store_true", help="create a public gradio.live link")
     parser.add_argument("--public", action="store_true", default=None,
                         help="public mode: no arbitrary server paths, capped uploads (default on a Space)")
-    parser.add_argument("--runs-dir", default=None, help="where runs are written (default: runs, /data/runs on a Space)")
+    parser.add_argument("--runs-dir", default=None,
+                        help="where runs are written (default: runs, /data/runs on a Space)")
     parser.add_argument("--max-upload-mb", type=int, default=50)
     args = parser.parse_args(argv)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")

@@ -154,7 +154,8 @@ def detect_settings(runs_dir: Optional[str], public: Optional[bool], max_upload_
     """Settings from flags + environment: on a Space, runs go to /data (persistent storage) when it exists."""
     on_space = bool(os.environ.get("SPACE_ID"))
     if runs_dir is None:
-        runs_dir = os.environ.get("STUDIO_RUNS_DIR") or ("/data/runs" if on_space and Path("/data").is_dir() else "runs")
+        persistent = on_space and Path("/data").is_dir()
+        runs_dir = os.environ.get("STUDIO_RUNS_DIR") or ("/data/runs" if persistent else "runs")
     if public is None:
         public = os.environ.get("STUDIO_PUBLIC", "1" if on_space else "0").lower() in {"1", "true", "yes"}
     settings = Settings(runs_dir=Path(runs_dir).resolve(), public=public, max_upload_mb=max_upload_mb,

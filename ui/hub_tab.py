@@ -51,8 +51,9 @@ def push(settings: Settings, v: Values) -> Values:
     run_id = chosen_run(v)
     token = resolve_token(v["hub.token"], oauth_token=getattr(v.get("oauth"), "token", None),
                           allow_server_token=not settings.public)
+    message = v["hub.message"] or "Upload fine-tuned text classifier"
     result = push_run(settings.runs_dir / run_id, token=token, repo_id=v["hub.repo"] or None,
-                      private=bool(v["hub.private"]), commit_message=v["hub.message"] or "Upload fine-tuned text classifier")
+                      private=bool(v["hub.private"]), commit_message=message)
     return {"hub.result": f"Pushed to [{result['repo_id']}]({result['url']})"}
 
 

@@ -160,7 +160,8 @@ def render(settings: Settings, run_id: Optional[str], seen: dict[str, Any]) -> t
         parts["live.log"] = "\n".join(lines[-400:])
     if changed or new["points"] != seen.get("points"):
         total = next((e.get("total_steps") or 0 for e in reversed(events) if e["type"] == "progress"), 0)
-        parts.update({"live.loss": _chart(gr.LinePlot, train, total), "live.val_loss": _chart(gr.ScatterPlot, val_loss, total),
+        parts.update({"live.loss": _chart(gr.LinePlot, train, total),
+                      "live.val_loss": _chart(gr.ScatterPlot, val_loss, total),
                       "live.metrics": _chart(gr.ScatterPlot, metrics, total)})
     if changed or new["summary"] != seen.get("summary"):
         parts["live.summary"] = final_summary(run_dir, status)

@@ -75,7 +75,8 @@ def predict_one(settings: Settings, v: Values) -> Values:
               + f"**2. Model** → logits, **3. softmax** → probabilities, **4. id2label**:\n\n"
               f"| id | label | logit | probability |\n|---|---|---|---|\n{table}\n\n"
               f"**Prediction:** {html.escape(exp.prediction)}")
-    return {"predict.label": result.probabilities, "predict.behind": behind, "predict.warning": untrained_note(predictor)}
+    return {"predict.label": result.probabilities, "predict.behind": behind,
+            "predict.warning": untrained_note(predictor)}
 
 
 def predict_batch(settings: Settings, v: Values) -> Values:
@@ -89,7 +90,8 @@ def predict_batch(settings: Settings, v: Values) -> Values:
     report = lambda done, total: progress(done / total, desc=f"{done}/{total} rows")  # noqa: E731
     file = v["predict.batch_file"]
     if file is not None:
-        frame = predict_file(predictor, str(getattr(file, "name", file)), text_column=v["predict.batch_text_col"] or None,
+        frame = predict_file(predictor, str(getattr(file, "name", file)),
+                             text_column=v["predict.batch_text_col"] or None,
                              text_pair_column=v["predict.batch_pair_col"] or None, progress=report)
     else:
         texts = [line for line in (v["predict.batch_lines"] or "").splitlines() if line.strip()]
@@ -181,8 +183,8 @@ def build(studio: Studio) -> None:
         add("predict.text", gr.Textbox(label="text", lines=2, elem_id="pred-text"))
         add("predict.pair", gr.Textbox(label="second text (pair models)", lines=2, elem_id="pred-text-pair"))
     with gr.Row():
-        add("predict.examples", gr.Dropdown(label="examples from the run's validation data (pick one)", elem_id="pred-examples",
-                                            choices=[]))
+        add("predict.examples", gr.Dropdown(label="examples from the run's validation data (pick one)",
+                                            elem_id="pred-examples", choices=[]))
         add("predict.go", gr.Button("Predict", variant="primary", elem_id="pred-btn"))
     add("predict.warning", gr.Markdown(elem_id="pred-warning"))
     add("predict.label", gr.Label(label="probability of every label", elem_id="pred-label"))

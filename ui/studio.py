@@ -49,7 +49,8 @@ def wire_across_tabs(studio: Studio, demo: gr.Blocks) -> None:
     studio.listen(studio["checkpoint"].change, lambda v: {"tok.checkpoint": v["checkpoint"]}, ["checkpoint"],
                   ["tok.checkpoint"])
     studio.listen(studio["tok.lengths_go"].click, lambda v: tokenizer_tab.dataset_lengths(settings, v),
-                  ["tok.checkpoint", *data_tab.PREVIEW_INPUTS, "max_length"], ["tok.hist", "tok.stats", "tok.suggested"])
+                  ["tok.checkpoint", *data_tab.PREVIEW_INPUTS, "max_length"],
+                  ["tok.hist", "tok.stats", "tok.suggested"])
     studio.listen(studio["tok.apply"].click, lambda v: {"max_length": v["tok.suggested"]}, ["tok.suggested"],
                   ["max_length"])
     runs_changed = studio["studio.runs_version"].change
