@@ -21,6 +21,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 from .config import DataConfig
 from .errors import ColumnMappingError, DataError, expected_found
 from .network import hub_is_reachable
+from .safety import looks_local
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FILE_TYPES = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".json": "json", ".jsonl": "json",
@@ -105,7 +106,7 @@ def resolve_local_path(name: str) -> Optional[Path]:
 
 
 def looks_like_path(name: str) -> bool:
-    return name.startswith((".", "/", "~")) or Path(name).suffix.lower() in FILE_TYPES or name.count("/") > 1
+    return looks_local(name) or Path(name).suffix.lower() in FILE_TYPES
 
 
 def read_table(path: Path) -> Any:
@@ -244,19 +245,28 @@ def detect_columns(columns: Sequence[str], features: Any, config: DataConfig) ->
             for first, second in PAIR_CANDIDATES:
                 if first in lower and second in lower:
                     return ColumnMapping(text=lower[first], text_pair=lower[second], label=label)
-        text = next((lower[c] for c in TEXT_CANDIDATES if c in lower and lower[c] != label), None)
+        strings = [c for c in present if _is_string_feature(features.get(c))]
+        text = detect_text_column(present, strings, exclude=(label, pair))
         if text is None:
-            strings = [c for c in present if c != label and _is_string_feature(features.get(c)) and c != pair]
-            if len(strings) == 1:
-                text = strings[0]
-            else:
-                raise ColumnMappingError(expected_found(
-                    "text column", "one named " + "/".join(TEXT_CANDIDATES[:5]) + " or a single text column "
-                    "(or set text_column)", "columns " + ", ".join(present), "Choose the text column(s)."))
+            raise ColumnMappingError(expected_found(
+                "text column", "one named " + "/".join(TEXT_CANDIDATES[:5]) + " or a single text column "
+                "(or set text_column)", "columns " + ", ".join(present), "Choose the text column(s)."))
     if text == label or pair in (text, label):
         raise ColumnMappingError(expected_found("column mapping", "different columns for text, second text and "
                                                 "label", f"text={text}, text_pair={pair}, label={label}"))
     return ColumnMapping(text=text, text_pair=pair, label=label)
+
+
+def detect_text_column(columns: Sequence[str], string_columns: Sequence[str],
+                       exclude: Sequence[Optional[str]] = ()) -> Optional[str]:
+    """THE text-column guess (training data and files to predict): the first of ``TEXT_CANDIDATES``
+    present (case-insensitive), else the only string column; None when neither exists."""
+    lower = {c.lower(): c for c in columns if c not in exclude}
+    text = next((lower[c] for c in TEXT_CANDIDATES if c in lower), None)
+    if text is None:
+        strings = [c for c in string_columns if c not in exclude]
+        text = strings[0] if len(strings) == 1 else None
+    return text
 
 
 def _is_string_feature(feature: Any) -> bool:
@@ -333,7 +343,7 @@ def prepare_data(config: DataConfig, raw: Any = None) -> PreparedData:
     train_name = _find_split(splits, config.train_split, "train")
     if train_name is None:
         raise DataError(expected_found("train split", f"'{config.train_split}'",
-                                       "splits " + ", ".join(splits) or "none", "Set train_split."))
+                                       "splits " + (", ".join(splits) or "none"), "Set train_split."))
     train = splits[train_name]
     mapping = detect_columns(train.column_names, train.features, config)
     check_text_column(train, mapping.text)

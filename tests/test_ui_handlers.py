@@ -139,13 +139,12 @@ def test_stream_of_a_finished_run_draws_it_once_and_ends(finished_tiny_run):
 
 def test_stream_follows_a_running_run_until_its_end_is_on_screen(tmp_path, monkeypatch):
     from finetune.events import EventWriter
-    from finetune.runs import create_run_dir, set_status
+    from finetune.runs import Run, RunStatus
 
     monkeypatch.setattr(train_tab, "POLL_SECONDS", 0.01)
-    run_dir = create_run_dir(tmp_path, "live")
-    (run_dir / "config.json").write_text(json.dumps(RunConfig().to_dict()))
-    set_status(run_dir, "running", pid=os.getpid())  # a live process: this one
-    writer = EventWriter(run_dir / "events.jsonl")
+    run = Run.create(tmp_path, RunConfig(), "live")
+    run.set_status(RunStatus.RUNNING, pid=os.getpid())  # a live process: this one
+    writer = EventWriter(run.events_path)
     writer.emit("started", device="CPU", precision="fp32")
     settings = Settings(runs_dir=tmp_path)
     assert train_tab.attach(settings) == "live"
@@ -158,7 +157,7 @@ def test_stream_follows_a_running_run_until_its_end_is_on_screen(tmp_path, monke
                 writer.emit("progress", step=1, total_steps=2, epoch=0.5, loss=0.69)
             elif len(out) == 2:
                 writer.emit("finished")
-                set_status(run_dir, "cancelled", message="stopped")
+                run.set_status(RunStatus.CANCELLED, message="stopped")
         return out
 
     updates = asyncio.run(run_and_finish())
@@ -168,11 +167,10 @@ def test_stream_follows_a_running_run_until_its_end_is_on_screen(tmp_path, monke
 
 
 def test_a_new_stream_for_the_same_page_ends_the_previous_one(tmp_path, monkeypatch):
-    from finetune.runs import create_run_dir, set_status
+    from finetune.runs import Run, RunStatus
 
     monkeypatch.setattr(train_tab, "POLL_SECONDS", 0.01)
-    run_dir = create_run_dir(tmp_path, "queued-run")
-    set_status(run_dir, "queued", queued_at=1.0)
+    Run.create(tmp_path, RunConfig(), "queued-run").set_status(RunStatus.QUEUED, queued_at=1.0)
     settings = Settings(runs_dir=tmp_path)
 
     async def two_streams() -> tuple[list, list]:
