@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional, Sequence, get_type_hints
 
-from .config import RunConfig, base_type, config_from_flat, field_index, section_classes
+from .config import PADDING_ALIASES, PADDING_MODES, RunConfig, base_type, config_from_flat, field_index, section_classes
 from .errors import FinetuneError
 from .hub import push_run, resolve_token
 from .predict import get_predictor, predict_file
@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     tokenize.add_argument("--text", required=True)
     tokenize.add_argument("--text-pair", default=None)
     tokenize.add_argument("--max-length", type=int, default=None)
-    tokenize.add_argument("--padding", default="none", choices=("none", "longest", "max_length"))
+    tokenize.add_argument("--padding", default="none", choices=PADDING_MODES + tuple(PADDING_ALIASES),
+                          help="none, dynamic (pad to the longest row; 'longest' is an alias) or max_length")
     tokenize.add_argument("--no-special-tokens", action="store_true")
     tokenize.add_argument("--json", action="store_true", help="print the full report as JSON")
 
@@ -103,7 +104,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .training import DistInfo, run_training  # heavy (torch, transformers): only the train command needs it
+    from .session import DistInfo  # heavy (torch, transformers): only the train command needs them
+    from .training import run_training
 
     dist = DistInfo()
     if args.run_dir:

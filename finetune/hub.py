@@ -11,6 +11,7 @@ the Hub (and ``ModelCard.load``) parse it, model-index included; the body comes 
 
 from __future__ import annotations
 
+import importlib.metadata as md
 import json
 import platform
 import re
@@ -24,7 +25,7 @@ from huggingface_hub import EvalResult, HfApi, ModelCard, ModelCardData, get_tok
 from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, OfflineModeIsEnabled, RepositoryNotFoundError
 
 from .config import BUNDLED_CHECKPOINT
-from .data import dataset_short_name
+from .loading import dataset_short_name
 from .errors import HubError, RunError, expected_found
 from .network import hub_is_reachable
 from .runs import WITH_MODEL, Run, write_json
@@ -38,6 +39,7 @@ except ImportError:  # pragma: no cover - older huggingface_hub uses httpx
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "model_card.md"
 HUB_UNREACHABLE = ("Hugging Face Hub: expected it to be reachable, found no connection from this machine. "
                    "Download the model as a zip instead, or push from a machine with internet access.")
+CARD_METRICS = {"accuracy", "f1", "precision", "recall", "matthews_correlation", "f1_macro"}
 LANGUAGE_HINTS = {"chinese": "zh", "-zh": "zh", "japanese": "ja", "german": "de", "french": "fr"}
 
 
@@ -110,16 +112,7 @@ def render_model_card(run_dir: Union[str, Path], *, repo_id: str) -> str:
     label_names = metrics["validation"]["label_names"]
     dataset_id = dataset if is_hub_id(dataset, with_owner=True) else None
     dataset_name = dataset_id or Path(dataset).name
-    eval_results = []
-    for split in ("validation", "test"):
-        if split in metrics:
-            for name, value in metrics[split]["metrics"].items():
-                if name in {"accuracy", "f1", "precision", "recall", "matthews_correlation", "f1_macro"}:
-                    eval_results.append(EvalResult(
-                        task_type="text-classification", task_name="Text Classification",
-                        dataset_type=dataset_id or dataset_name, dataset_name=dataset_name,
-                        dataset_config=data.get("dataset_config"), dataset_split=split,
-                        metric_type=name, metric_name=f"{name} ({split})", metric_value=round(float(value), 4)))
+    eval_results = _eval_results(metrics, dataset_id or dataset_name, dataset_name, data.get("dataset_config"))
     widget = [{"text": t} for t in texts[:3]] if predictions and "text_pair" not in predictions[0] else None
     card_data = ModelCardData(
         language=language, license="apache-2.0", library_name="transformers", pipeline_tag="text-classification",
@@ -160,9 +153,17 @@ def render_model_card(run_dir: Union[str, Path], *, repo_id: str) -> str:
     return str(card)
 
 
-def _versions() -> str:
-    import importlib.metadata as md
+def _eval_results(metrics: dict[str, Any], dataset_type: str, dataset_name: str,
+                  dataset_config: Optional[str]) -> list[EvalResult]:
+    """The model-index entries: each headline metric of the validation and test splits."""
+    return [EvalResult(task_type="text-classification", task_name="Text Classification", dataset_type=dataset_type,
+                       dataset_name=dataset_name, dataset_config=dataset_config, dataset_split=split,
+                       metric_type=name, metric_name=f"{name} ({split})", metric_value=round(float(value), 4))
+            for split in ("validation", "test") if split in metrics
+            for name, value in metrics[split]["metrics"].items() if name in CARD_METRICS]
 
+
+def _versions() -> str:
     lines = [f"- Python {platform.python_version()}"]
     for name in ("transformers", "torch", "datasets", "tokenizers", "evaluate", "accelerate"):
         try:

@@ -17,7 +17,8 @@ from typing import Any, Callable, Optional, Sequence, Union
 import numpy as np
 
 from .checkpoints import describe_load_error, resolve_checkpoint
-from .data import detect_text_column, read_table
+from .columns import detect_text_column
+from .loading import read_table
 from .errors import CheckpointError, ColumnMappingError, DataError, expected_found
 from .metrics import softmax
 from .runs import Run

@@ -34,7 +34,7 @@ from typing import Any, Optional, Union
 
 from .checkpoints import is_model_folder
 from .config import RunConfig
-from .data import dataset_short_name
+from .loading import dataset_short_name
 from .errors import RunError, expected_found
 
 RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
@@ -160,64 +160,34 @@ class RunSummary:
         return row
 
 
+def _in_run(name: str) -> property:
+    """A path property: ``<run dir>/<name>``."""
+    return property(lambda self: self.path / name, doc=f"<run dir>/{name}")
+
+
 @dataclass(frozen=True)
 class Run:
     """One run directory. Paths are properties; reads are tolerant of damaged files."""
 
     path: Path
 
-    # -- paths ---------------------------------------------------------------------------------
+    # -- paths (every file of a run is named here and nowhere else) ----------------------------
     @property
     def id(self) -> str:
         return self.path.name
 
-    @property
-    def config_path(self) -> Path:
-        return self.path / "config.json"
-
-    @property
-    def status_path(self) -> Path:
-        return self.path / "status.json"
-
-    @property
-    def events_path(self) -> Path:
-        return self.path / "events.jsonl"
-
-    @property
-    def log_path(self) -> Path:
-        return self.path / "process.log"
-
-    @property
-    def cancel_path(self) -> Path:
-        return self.path / "CANCEL"
-
-    @property
-    def checkpoints_dir(self) -> Path:
-        return self.path / "checkpoints"
-
-    @property
-    def tensorboard_dir(self) -> Path:
-        return self.path / "tensorboard"
-
-    @property
-    def model_dir(self) -> Path:
-        return self.path / "model"
-
-    @property
-    def metrics_path(self) -> Path:
-        return self.path / "metrics.json"
-
-    @property
-    def data_report_path(self) -> Path:
-        return self.path / "data_report.json"
-
-    @property
-    def hub_path(self) -> Path:
-        return self.path / "hub.json"
-
-    @property
-    def export_dir(self) -> Path:
-        return self.path / "export"
+    config_path = _in_run("config.json")
+    status_path = _in_run("status.json")
+    events_path = _in_run("events.jsonl")
+    log_path = _in_run("process.log")
+    cancel_path = _in_run("CANCEL")
+    checkpoints_dir = _in_run("checkpoints")
+    tensorboard_dir = _in_run("tensorboard")
+    model_dir = _in_run("model")
+    metrics_path = _in_run("metrics.json")
+    data_report_path = _in_run("data_report.json")
+    hub_path = _in_run("hub.json")
+    export_dir = _in_run("export")
 
     def predictions_path(self, split: str = "validation") -> Path:
         return self.path / "predictions" / f"{split}.jsonl"
@@ -404,16 +374,8 @@ def read_status(run_dir: Union[str, Path]) -> dict[str, Any]:
     return Run(Path(run_dir)).status()
 
 
-def set_status(run_dir: Union[str, Path], status: RunStatus, **extra: Any) -> dict[str, Any]:
-    return Run(Path(run_dir)).set_status(status, **extra)
-
-
 def load_predictions(run_dir: Union[str, Path], split: str = "validation") -> list[dict[str, Any]]:
     return Run(Path(run_dir)).predictions(split)
-
-
-def latest_checkpoint(run_dir: Union[str, Path]) -> Optional[Path]:
-    return Run(Path(run_dir)).latest_checkpoint()
 
 
 def delete_run(run_dir: Union[str, Path]) -> None:

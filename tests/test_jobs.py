@@ -8,13 +8,13 @@ from finetune.errors import JobBusyError
 from finetune.events import read_events
 from finetune.jobs import cancel, resume, start_training, wait
 from finetune.predict import Predictor
-from finetune.runs import latest_checkpoint, list_runs, read_status
+from finetune.runs import Run, list_runs, read_status
 
 
 def _wait_for_step(run_dir, step, timeout=180):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        events, _ = read_events(run_dir / "events.jsonl")
+        events, _ = read_events(Run(run_dir).events_path)
         if any(e["type"] == "progress" and e["step"] >= step for e in events):
             return events
         if read_status(run_dir)["status"] in ("failed", "finished"):
@@ -37,7 +37,7 @@ def test_cancel_leaves_loadable_model_and_resume_continues(tmp_path, tiny_checkp
     predictor = Predictor(str(job.run_dir))
     result = predictor.predict("This hotel was a genuine pleasure.")[0]
     assert abs(sum(result.probabilities.values()) - 1) < 1e-6
-    assert latest_checkpoint(job.run_dir).name == f"checkpoint-{step}"
+    assert job.run.latest_checkpoint().name == f"checkpoint-{step}"
 
     again = resume(job.run_dir)
     final = wait(again.run_dir, timeout=300)

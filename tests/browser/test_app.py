@@ -158,11 +158,12 @@ def test_predict_shows_every_label_probability(page, app_server, tiny_checkpoint
     run = next((r for r in list_runs(app_server["runs"]) if r.status == "finished"), None)
     if run is None:  # run alone: train one the way the app would find it
         from conftest import tiny_config
+        from finetune.runs import Run
         from finetune.training import run_training
 
-        run_dir = app_server["runs"] / "predict-run"
-        run_dir.mkdir()
-        assert run_training(tiny_config(tiny_checkpoint, app_server["runs"]), run_dir)["status"] == "finished"
+        config = tiny_config(tiny_checkpoint, app_server["runs"])
+        run_dir = Run.create(app_server["runs"], config, "predict-run")
+        assert run_training(config, run_dir)["status"] == "finished"
         run = next(r for r in list_runs(app_server["runs"]) if r.run_id == "predict-run")
     page.get_by_role("tab", name="Predict").click()
     set_dropdown(page, "pred-model", run.run_id)
