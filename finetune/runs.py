@@ -160,9 +160,9 @@ class RunSummary:
         return row
 
 
-def _in_run(name: str) -> property:
-    """A path property: ``<run dir>/<name>``."""
-    return property(lambda self: self.path / name, doc=f"<run dir>/{name}")
+def _in_run(*names: str) -> tuple[property, ...]:
+    """One path property per name: ``<run dir>/<name>``."""
+    return tuple(property(lambda self, name=name: self.path / name, doc=f"<run dir>/{name}") for name in names)
 
 
 @dataclass(frozen=True)
@@ -176,18 +176,13 @@ class Run:
     def id(self) -> str:
         return self.path.name
 
-    config_path = _in_run("config.json")
-    status_path = _in_run("status.json")
-    events_path = _in_run("events.jsonl")
-    log_path = _in_run("process.log")
-    cancel_path = _in_run("CANCEL")
-    checkpoints_dir = _in_run("checkpoints")
-    tensorboard_dir = _in_run("tensorboard")
-    model_dir = _in_run("model")
-    metrics_path = _in_run("metrics.json")
-    data_report_path = _in_run("data_report.json")
-    hub_path = _in_run("hub.json")
-    export_dir = _in_run("export")
+    # written by the app (creation, queue, start, stop)
+    config_path, status_path, cancel_path, log_path = _in_run("config.json", "status.json", "CANCEL", "process.log")
+    # written by the training process while it runs
+    events_path, checkpoints_dir, tensorboard_dir = _in_run("events.jsonl", "checkpoints", "tensorboard")
+    # artifacts of a finished (or cancelled) run, and what the Hub tab adds
+    model_dir, metrics_path, data_report_path, hub_path, export_dir = _in_run(
+        "model", "metrics.json", "data_report.json", "hub.json", "export")
 
     def predictions_path(self, split: str = "validation") -> Path:
         return self.path / "predictions" / f"{split}.jsonl"
