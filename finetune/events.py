@@ -23,7 +23,9 @@ import time
 from pathlib import Path
 from typing import Any, Optional, Union
 
-TERMINAL_TYPES = ("finished", "failed", "cancelled")
+from .runs import TERMINAL
+
+TERMINAL_TYPES = tuple(str(status) for status in sorted(TERMINAL))  # a run ends with the event of its status
 EVENT_TYPES = ("started", "log", "progress", "evaluation", "checkpoint") + TERMINAL_TYPES
 
 
