@@ -49,14 +49,15 @@ def main(argv=None) -> None:
     from ui.common import detect_settings
 
     settings = detect_settings(args.runs_dir, args.public, args.max_upload_mb)
-    from ui.common import calm_queue_polling, warm_up_in_background
+    from finetune.compat import calm_gradio_queue
+    from ui.common import warm_up_in_background
     from ui.studio import build_studio, launch_options
 
     demo, _ = build_studio(settings)
     warm_up_in_background()
     start_queue_worker(settings)
     demo.queue(default_concurrency_limit=4)
-    calm_queue_polling(demo)
+    calm_gradio_queue(demo)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, prevent_thread_lock=True,
                 **launch_options(settings))
     serve_until_interrupted(demo)

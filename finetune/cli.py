@@ -12,10 +12,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, get_type_hints
 
-from .config import RunConfig, base_type, config_from_flat, field_index
+from .config import PADDING_ALIASES, PADDING_MODES, RunConfig, base_type, config_from_flat, field_index, section_classes
 from .errors import FinetuneError
+from .hub import push_run, resolve_token
+from .predict import get_predictor, predict_file
+from .runs import Run, RunStatus, list_runs, make_run_id
+from .tokenization import get_tokenizer, inspect_text
 
 
 def _type_name(annotation: Any) -> str:
@@ -25,10 +29,6 @@ def _type_name(annotation: Any) -> str:
 
 def add_config_flags(parser: argparse.ArgumentParser) -> None:
     """One flag per config field, grouped by section, help text from the field's metadata."""
-    from typing import get_type_hints
-
-    from .config import section_classes
-
     for section, cls in section_classes().items():
         group = parser.add_argument_group(f"{section} options")
         hints = get_type_hints(cls)
@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     tokenize.add_argument("--text", required=True)
     tokenize.add_argument("--text-pair", default=None)
     tokenize.add_argument("--max-length", type=int, default=None)
-    tokenize.add_argument("--padding", default="none", choices=("none", "longest", "max_length"))
+    tokenize.add_argument("--padding", default="none", choices=PADDING_MODES + tuple(PADDING_ALIASES),
+                          help="none, dynamic (pad to the longest row; 'longest' is an alias) or max_length")
     tokenize.add_argument("--no-special-tokens", action="store_true")
     tokenize.add_argument("--json", action="store_true", help="print the full report as JSON")
 
@@ -103,16 +104,13 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .runs import create_run_dir, make_run_id, read_json, write_json
-    from .training import DistInfo, run_training
+    from .session import DistInfo  # heavy (torch, transformers): only the train command needs them
+    from .training import run_training
 
     dist = DistInfo()
     if args.run_dir:
-        run_dir = Path(args.run_dir)
-        raw = read_json(run_dir / "config.json")
-        if raw is None:
-            raise FinetuneError(f"--run-dir '{run_dir}': expected a run directory holding config.json, found none.")
-        config = RunConfig.from_dict(raw)
+        run = Run.at(args.run_dir)
+        config = run.config()
     else:
         if args.resume:
             raise FinetuneError("--resume: expected --run-dir naming the run to continue, found none.")
@@ -121,17 +119,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(config.to_json())
             return 0
         run_id = config.run.run_name or make_run_id(config.model.checkpoint, config.data.dataset)
-
-        def create() -> str:
-            path = create_run_dir(config.run.runs_dir, run_id)
-            write_json(path / "config.json", config.to_dict())
-            return str(path)
-
-        run_dir = Path(_on_main_then_share(create, dist))
-    status = run_training(config, run_dir, resume=args.resume, echo=not args.quiet and dist.is_main)
+        run = Run(Path(_on_main_then_share(lambda: str(Run.create(config.run.runs_dir, config, run_id).path), dist)))
+    status = run_training(config, run, resume=args.resume, echo=not args.quiet and dist.is_main)
     if dist.is_main:
-        print(json.dumps({"run_dir": str(run_dir), **{k: v for k, v in status.items() if k != "pid"}}, default=str))
-    return {"finished": 0, "cancelled": 3}.get(status.get("status"), 1)
+        print(json.dumps({"run_dir": str(run.path), **{k: v for k, v in status.items() if k != "pid"}}, default=str))
+    return {RunStatus.FINISHED: 0, RunStatus.CANCELLED: 3}.get(status.get("status"), 1)
 
 
 def _on_main_then_share(fn: Any, dist: Any) -> Any:
@@ -151,8 +143,6 @@ def _on_main_then_share(fn: Any, dist: Any) -> Any:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from .predict import get_predictor, predict_file
-
     predictor = get_predictor(args.model)
     if not predictor.head_trained:
         print(f"WARNING: {predictor.head_warning()}", file=sys.stderr)
@@ -177,8 +167,6 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_tokenize(args: argparse.Namespace) -> int:
-    from .tokenization import get_tokenizer, inspect_text
-
     tokenizer = get_tokenizer(args.checkpoint)
     report = inspect_text(tokenizer, args.text, args.text_pair, add_special_tokens=not args.no_special_tokens,
                           max_length=args.max_length, padding=args.padding)
@@ -199,16 +187,12 @@ def cmd_tokenize(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from .runs import list_runs
-
     for summary in list_runs(args.runs_dir):
         print(json.dumps(summary.as_row(), default=str))
     return 0
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    from .hub import push_run, resolve_token
-
     token = resolve_token(args.token)
     result = push_run(args.run_dir, repo_id=args.repo_id, token=token, private=args.private,
                       commit_message=args.commit_message)

@@ -15,12 +15,18 @@ import json
 import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal, Optional, Union, get_args, get_origin, get_type_hints
+from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
 
 from .errors import ConfigError, expected_found
 
 BUNDLED_CHECKPOINT = "bundled-minilm"
+# One padding vocabulary: 'dynamic' pads a batch to its longest row (transformers calls it
+# 'longest', still accepted as an alias), 'max_length' pads every row to max_length, and 'none'
+# (tokenizer explorer only) leaves a single text unpadded. Training uses the first two.
 PADDING_CHOICES = ("dynamic", "max_length")
+PADDING_MODES = ("none",) + PADDING_CHOICES
+PADDING_ALIASES = {"longest": "dynamic"}
+TOKENIZER_PADDING = {"none": False, "dynamic": "longest", "max_length": "max_length"}  # what tokenizer() takes
 PRECISION_CHOICES = ("auto", "fp32", "fp16", "bf16")
 STRATEGY_CHOICES = ("no", "steps", "epoch")
 SCHEDULER_CHOICES = (
@@ -107,7 +113,7 @@ class DataConfig:
     def __post_init__(self) -> None:
         if not isinstance(self.dataset, str) or not self.dataset.strip():
             raise ConfigError(expected_found("dataset", "a Hub id, a file or a folder", repr(self.dataset)))
-        _check_choice("padding", self.padding, PADDING_CHOICES)
+        object.__setattr__(self, "padding", normalize_padding(self.padding, PADDING_CHOICES))
         _check_positive_int("max_length", self.max_length)
         if not (0.0 < float(self.validation_size) < 1.0):
             raise ConfigError(expected_found("validation_size", "a share between 0 and 1 (e.g. 0.1)",
@@ -366,96 +372,11 @@ def config_from_flat(values: dict[str, Any], base: Optional[RunConfig] = None) -
     return RunConfig.from_dict(raw)
 
 
-def resolve_precision(requested: str, *, cuda: bool, bf16_supported: bool) -> Literal["fp32", "fp16", "bf16"]:
-    """Pick the precision actually used: 'auto' -> bf16 / fp16 on CUDA, fp32 elsewhere."""
-    if requested == "auto":
-        if cuda:
-            return "bf16" if bf16_supported else "fp16"
-        return "fp32"
-    if requested in {"fp16", "bf16"} and not cuda:
-        raise ConfigError(expected_found("precision", "'auto' or 'fp32' on a machine without a CUDA GPU",
-                                         repr(requested), "Choose auto or fp32."))
-    if requested == "bf16" and not bf16_supported:
-        raise ConfigError(expected_found("precision", "fp16 or auto on this GPU (no bf16 support)", "'bf16'"))
-    return requested  # type: ignore[return-value]
-
-
-def to_training_arguments(
-    config: RunConfig,
-    output_dir: Union[str, Path],
-    *,
-    precision: str,
-    logging_dir: Optional[Union[str, Path]] = None,
-) -> Any:
-    """The one place that builds ``TrainingArguments`` from a RunConfig.
-
-    ``precision`` is the resolved one (see :func:`resolve_precision`). When the best model is kept
-    (``load_best_model_at_end`` or early stopping), checkpoints are saved exactly when evaluation
-    happens, which Trainer requires.
-    """
-    import os
-
-    from transformers import TrainingArguments
-
-    t = config.train
-    save_strategy, save_steps = t.save_strategy, t.save_steps
-    if t.keeps_best_model:
-        save_strategy, save_steps = t.eval_strategy, t.eval_steps
-    report_to: list[str] = []
-    if t.tensorboard and logging_dir is not None:
-        os.environ["TENSORBOARD_LOGGING_DIR"] = str(logging_dir)
-        report_to = ["tensorboard"]
-    kwargs: dict[str, Any] = dict(
-        output_dir=str(output_dir),
-        learning_rate=t.learning_rate,
-        num_train_epochs=t.num_train_epochs,
-        max_steps=t.max_steps if t.max_steps and t.max_steps > 0 else -1,
-        per_device_train_batch_size=t.per_device_train_batch_size,
-        per_device_eval_batch_size=t.per_device_eval_batch_size,
-        gradient_accumulation_steps=t.gradient_accumulation_steps,
-        weight_decay=t.weight_decay,
-        warmup_steps=float(t.warmup_ratio),  # transformers 5: a float < 1 is a ratio
-        lr_scheduler_type=t.lr_scheduler_type,
-        eval_strategy=t.eval_strategy,
-        save_strategy=save_strategy,
-        save_total_limit=t.save_total_limit,
-        logging_strategy="steps",
-        logging_steps=t.logging_steps,
-        load_best_model_at_end=t.keeps_best_model,
-        seed=t.seed,
-        data_seed=t.seed,
-        bf16=precision == "bf16",
-        fp16=precision == "fp16",
-        torch_compile=t.torch_compile,
-        dataloader_num_workers=t.dataloader_num_workers,
-        dataloader_pin_memory=_cuda_available(),
-        # accelerate runs DDP on CPUs (gloo) only when told to use the CPU
-        use_cpu=not _cuda_available() and int(os.environ.get("WORLD_SIZE", "1")) > 1,
-        dataloader_persistent_workers=t.dataloader_num_workers > 0,
-        report_to=report_to,
-        disable_tqdm=True,
-        save_only_model=False,
-        remove_unused_columns=True,
-    )
-    if t.eval_strategy == "steps":
-        kwargs["eval_steps"] = t.eval_steps
-    if save_strategy == "steps":
-        kwargs["save_steps"] = save_steps
-    if t.keeps_best_model:
-        metric = t.metric_for_best_model
-        kwargs["metric_for_best_model"] = "eval_loss" if metric == "loss" else metric
-        kwargs["greater_is_better"] = metric != "loss"
-    if t.group_by_length:
-        kwargs["train_sampling_strategy"] = "group_by_length"
-    if precision in {"bf16", "fp16"} and t.tf32:
-        kwargs["tf32"] = True
-    return TrainingArguments(**kwargs)
-
-
-def _cuda_available() -> bool:
-    import torch
-
-    return bool(torch.cuda.is_available())
+def normalize_padding(value: Any, allowed: tuple[str, ...] = PADDING_MODES) -> str:
+    """The padding mode in the one vocabulary (aliases such as 'longest' mapped); ConfigError otherwise."""
+    value = PADDING_ALIASES.get(value, value)
+    _check_choice("padding", value, allowed)
+    return value
 
 
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:

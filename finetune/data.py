@@ -15,42 +15,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Iterable, Optional
 
 from .config import DataConfig
+from .columns import ColumnMapping, check_text_column, detect_columns
 from .errors import ColumnMappingError, DataError, expected_found
-from .network import hub_is_reachable
+from .loading import SPLIT_ALIASES, load_raw
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-FILE_TYPES = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".json": "json", ".jsonl": "json",
-              ".parquet": "parquet", ".xlsx": "excel", ".xls": "excel"}
-SPLIT_ALIASES = {
-    "train": ("train", "training"),
-    "validation": ("validation", "valid", "dev", "val", "eval"),
-    "test": ("test", "testing"),
-}
-TEXT_CANDIDATES = ("text", "sentence", "review", "content", "comment", "document", "review_text", "tweet",
-                   "question", "title", "body", "utterance", "query", "input")
-PAIR_CANDIDATES = (("sentence1", "sentence2"), ("text_a", "text_b"), ("question1", "question2"),
-                   ("premise", "hypothesis"), ("question", "sentence"), ("text1", "text2"),
-                   ("query", "passage"), ("sentence_a", "sentence_b"))
-LABEL_CANDIDATES = ("label", "labels", "class", "category", "sentiment", "target", "y", "stars", "rating",
-                    "score", "gold_label")
 MISSING_INT_LABEL = -1  # GLUE marks unlabelled test rows with -1
-
-
-@dataclass(frozen=True)
-class ColumnMapping:
-    """Which source columns hold the text(s) and the label."""
-
-    text: str
-    label: str
-    text_pair: Optional[str] = None
-
-    @property
-    def is_pair(self) -> bool:
-        return self.text_pair is not None
 
 
 @dataclass
@@ -89,188 +61,6 @@ class PreparedData:
     @property
     def is_pair(self) -> bool:
         return self.report.columns.is_pair
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def resolve_local_path(name: str) -> Optional[Path]:
-    """A dataset string that names an existing file/folder (relative to cwd, then to the project)."""
-    raw = Path(name).expanduser()
-    candidates = [raw] if raw.is_absolute() else [Path.cwd() / raw, PROJECT_ROOT / raw]
-    for candidate in candidates:
-        if candidate.exists():
-            return candidate.resolve()
-    return None
-
-
-def looks_like_path(name: str) -> bool:
-    return name.startswith((".", "/", "~")) or Path(name).suffix.lower() in FILE_TYPES or name.count("/") > 1
-
-
-def read_table(path: Path) -> Any:
-    """Read one data file into a ``datasets.Dataset`` (Excel through pandas)."""
-    import datasets
-
-    kind = FILE_TYPES.get(path.suffix.lower())
-    if kind is None:
-        raise DataError(expected_found(f"data file '{path.name}'", "one of " + ", ".join(sorted(FILE_TYPES)),
-                                       f"'{path.suffix or 'no extension'}'", "Convert it to CSV or JSON lines."))
-    try:
-        if kind == "excel":
-            import pandas as pd
-
-            frame = pd.read_excel(path)
-            return datasets.Dataset.from_pandas(frame, preserve_index=False)
-        if kind == "tsv":
-            return datasets.load_dataset("csv", data_files=str(path), delimiter="\t", split="train")
-        return datasets.load_dataset(kind, data_files=str(path), split="train")
-    except DataError:
-        raise
-    except Exception as exc:  # pandas/arrow parse errors come in many types
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"data file '{path.name}': expected a readable {kind} file, found an error while "
-                        f"reading it ({first[:300]}). Check the file's format and encoding (UTF-8).") from exc
-
-
-def split_name_for(stem: str) -> Optional[str]:
-    stem = stem.lower()
-    for split, aliases in SPLIT_ALIASES.items():
-        if stem in aliases:
-            return split
-    return None
-
-
-def load_folder(folder: Path) -> dict[str, Any]:
-    """A folder holding ``train.*``, ``validation.*`` (valid/dev) and ``test.*`` files."""
-    found: dict[str, Any] = {}
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix.lower() in FILE_TYPES:
-            split = split_name_for(path.stem)
-            if split and split not in found:
-                found[split] = read_table(path)
-    if "train" not in found:
-        names = ", ".join(sorted(p.name for p in folder.iterdir())) or "nothing"
-        raise DataError(expected_found(f"dataset folder '{folder}'", "a train file (train.csv, train.jsonl, ...) "
-                                       "and optionally validation/test files", names))
-    return found
-
-
-def load_hub(name: str, config_name: Optional[str]) -> dict[str, Any]:
-    import datasets
-
-    if not hub_is_reachable():
-        raise DataError(
-            f"dataset '{name}': expected a local file/folder or a reachable Hugging Face Hub, found neither "
-            "(no such path, and the Hub is unreachable from this machine). Use a csv/tsv/json/jsonl/parquet/xlsx "
-            "file, a folder of train/validation/test files, or an example under examples/data/."
-        )
-    if "/" not in name:
-        raise DataError(expected_found(f"dataset '{name}'", "a Hub id with its owner, e.g. nyu-mll/glue, "
-                                       "stanfordnlp/imdb, Yelp/yelp_review_full", f"'{name}'"))
-    try:
-        loaded = datasets.load_dataset(name, config_name)
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        hint = " It needs a configuration: set dataset_config." if "config" in first.lower() else ""
-        raise DataError(f"dataset '{name}' could not be loaded from the Hub: {first[:400]}.{hint}") from exc
-    return dict(loaded)
-
-
-def load_raw(config: DataConfig, raw: Any = None) -> tuple[dict[str, Any], str]:
-    """Load the splits named by ``config.dataset`` (or wrap in-memory ``raw`` data)."""
-    if raw is not None:
-        return to_splits(raw), "in-memory data"
-    local = resolve_local_path(config.dataset)
-    if local is not None:
-        if local.is_dir():
-            return load_folder(local), str(local)
-        return {"train": read_table(local)}, str(local)
-    if looks_like_path(config.dataset):
-        raise DataError(expected_found(f"dataset '{config.dataset}'", "an existing file or folder",
-                                       "no such path", "Check the path (relative paths start at the current folder)."))
-    return load_hub(config.dataset, config.dataset_config), config.dataset
-
-
-def to_splits(raw: Any) -> dict[str, Any]:
-    """Accept a DatasetDict, a Dataset, a pandas DataFrame, a dict of columns or a dict of splits."""
-    import datasets
-    import pandas as pd
-
-    if isinstance(raw, datasets.DatasetDict):
-        return dict(raw)
-    if isinstance(raw, datasets.Dataset):
-        return {"train": raw}
-    if isinstance(raw, pd.DataFrame):
-        return {"train": datasets.Dataset.from_pandas(raw, preserve_index=False)}
-    if isinstance(raw, Mapping):
-        values = list(raw.values())
-        if values and all(isinstance(v, (datasets.Dataset, pd.DataFrame, Mapping)) for v in values):
-            return {str(k): to_splits(v)["train"] for k, v in raw.items()}
-        return {"train": datasets.Dataset.from_dict(dict(raw))}
-    raise DataError(expected_found("in-memory data", "a DatasetDict, Dataset, DataFrame or dict of columns",
-                                   type(raw).__name__))
-
-
-# --------------------------------------------------------------------------- columns
-
-
-def detect_columns(columns: Sequence[str], features: Any, config: DataConfig) -> ColumnMapping:
-    """Map source columns to text / text_pair / label, honouring explicit choices in ``config``."""
-    present = list(columns)
-    lower = {c.lower(): c for c in present}
-
-    def pick(name: Optional[str], role: str) -> Optional[str]:
-        if name is None:
-            return None
-        if name in present:
-            return name
-        if name.lower() in lower:
-            return lower[name.lower()]
-        raise ColumnMappingError(expected_found(f"{role} column '{name}'", "one of the dataset's columns",
-                                                ", ".join(present) or "no columns"))
-
-    label = pick(config.label_column, "label")
-    text = pick(config.text_column, "text")
-    pair = pick(config.text_pair_column, "second text")
-    if label is None:
-        label = next((lower[c] for c in LABEL_CANDIDATES if c in lower), None)
-        if label is None:
-            raise ColumnMappingError(expected_found(
-                "label column", "one named " + "/".join(LABEL_CANDIDATES[:6]) + " (or set label_column)",
-                "columns " + ", ".join(present), "Choose the label column."))
-    if text is None:
-        if config.text_pair_column is None:
-            for first, second in PAIR_CANDIDATES:
-                if first in lower and second in lower:
-                    return ColumnMapping(text=lower[first], text_pair=lower[second], label=label)
-        text = next((lower[c] for c in TEXT_CANDIDATES if c in lower and lower[c] != label), None)
-        if text is None:
-            strings = [c for c in present if c != label and _is_string_feature(features.get(c)) and c != pair]
-            if len(strings) == 1:
-                text = strings[0]
-            else:
-                raise ColumnMappingError(expected_found(
-                    "text column", "one named " + "/".join(TEXT_CANDIDATES[:5]) + " or a single text column "
-                    "(or set text_column)", "columns " + ", ".join(present), "Choose the text column(s)."))
-    if text == label or pair in (text, label):
-        raise ColumnMappingError(expected_found("column mapping", "different columns for text, second text and "
-                                                "label", f"text={text}, text_pair={pair}, label={label}"))
-    return ColumnMapping(text=text, text_pair=pair, label=label)
-
-
-def _is_string_feature(feature: Any) -> bool:
-    return getattr(feature, "dtype", None) in {"string", "large_string"}
-
-
-def check_text_column(dataset: Any, column: str) -> None:
-    feature = dataset.features[column]
-    dtype = getattr(feature, "dtype", None)
-    if dtype in {"string", "large_string", "null"}:
-        return
-    raise ColumnMappingError(expected_found(f"text column '{column}'", "text (strings)",
-                                            f"values of type {dtype or type(feature).__name__}",
-                                            "Choose the column that holds the text."))
 
 
 # --------------------------------------------------------------------------- labels
@@ -329,30 +119,19 @@ def infer_label_names(splits: dict[str, Any], label_column: str) -> tuple[list[s
 
 def prepare_data(config: DataConfig, raw: Any = None) -> PreparedData:
     """Load, map, encode, clean, split and subsample: everything before tokenization."""
+    import datasets
+
     splits, source = load_raw(config, raw)
     train_name = _find_split(splits, config.train_split, "train")
     if train_name is None:
         raise DataError(expected_found("train split", f"'{config.train_split}'",
-                                       "splits " + ", ".join(splits) or "none", "Set train_split."))
+                                       "splits " + (", ".join(splits) or "none"), "Set train_split."))
     train = splits[train_name]
     mapping = detect_columns(train.column_names, train.features, config)
     check_text_column(train, mapping.text)
     if mapping.text_pair:
         check_text_column(train, mapping.text_pair)
-
-    chosen = {"train": train}
-    validation_name = _find_split(splits, config.validation_split, "validation", required=config.validation_split)
-    if validation_name:
-        chosen["validation"] = splits[validation_name]
-    if (config.test_split or "").lower() != "none":
-        test_name = _find_split(splits, config.test_split, "test", required=config.test_split)
-        if test_name and mapping.label in splits[test_name].column_names:
-            chosen["test"] = splits[test_name]
-    for name, split in chosen.items():
-        missing = [c for c in (mapping.text, mapping.text_pair, mapping.label) if c and c not in split.column_names]
-        if missing:
-            raise ColumnMappingError(expected_found(f"{name} split columns", ", ".join(missing),
-                                                    ", ".join(split.column_names)))
+    chosen, validation_name = _choose_splits(splits, train, mapping, config)
 
     label_names, value_to_id = infer_label_names(chosen, mapping.label)
     if config.label_names is not None:
@@ -382,12 +161,29 @@ def prepare_data(config: DataConfig, raw: Any = None) -> PreparedData:
         report.validation_source = f"split '{validation_name}'"
 
     cleaned = _subsample(cleaned, config)
-    import datasets
-
     result = datasets.DatasetDict(cleaned)
     report.split_sizes = {name: len(split) for name, split in result.items()}
     report.label_counts = {name: _counts(split, label_names) for name, split in result.items()}
     return PreparedData(splits=result, label_names=label_names, report=report)
+
+
+def _choose_splits(splits: dict[str, Any], train: Any, mapping: ColumnMapping,
+                   config: DataConfig) -> tuple[dict[str, Any], Optional[str]]:
+    """The train split plus the validation and (labelled) test splits the config asks for, checked for columns."""
+    chosen = {"train": train}
+    validation_name = _find_split(splits, config.validation_split, "validation", required=config.validation_split)
+    if validation_name:
+        chosen["validation"] = splits[validation_name]
+    if (config.test_split or "").lower() != "none":
+        test_name = _find_split(splits, config.test_split, "test", required=config.test_split)
+        if test_name and mapping.label in splits[test_name].column_names:
+            chosen["test"] = splits[test_name]
+    for name, split in chosen.items():
+        missing = [c for c in (mapping.text, mapping.text_pair, mapping.label) if c and c not in split.column_names]
+        if missing:
+            raise ColumnMappingError(expected_found(f"{name} split columns", ", ".join(missing),
+                                                    ", ".join(split.column_names)))
+    return chosen, validation_name
 
 
 def _find_split(splits: dict[str, Any], requested: Optional[str], default: str,
@@ -515,10 +311,3 @@ def iter_texts(prepared: PreparedData, split: str = "train", limit: Optional[int
         data = data.select(range(limit))
     pairs = data["text_pair"] if prepared.is_pair else [None] * len(data)
     return zip(data["text"], pairs)
-
-
-def dataset_short_name(name: Union[str, Path]) -> str:
-    """A short, filesystem-safe name for a dataset string (used in run and repo names)."""
-    text = str(name).rstrip("/")
-    stem = Path(text).stem if Path(text).suffix.lower() in FILE_TYPES else text.split("/")[-1]
-    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in stem).strip("-") or "data"

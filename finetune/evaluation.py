@@ -1,6 +1,6 @@
 """Evaluation report of a run: overall metrics, per-class table, confusion matrix, mistakes.
 
-``run_report`` reads what training saved (metrics.json + predictions); ``evaluate_run`` scores
+``run_report`` reads what training saved (the run's metrics and predictions); ``evaluate_run`` scores
 the run's model on another split or an uploaded labelled file with the same report shape.
 """
 
@@ -9,8 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from .config import DataConfig
+from .data import prepare_data
 from .errors import DataError, RunError, expected_found
-from .runs import load_predictions, read_json
+from .metrics import full_report, prediction_rows
+from .predict import get_predictor
+from .runs import Run
 
 
 def misclassified(predictions: list[dict[str, Any]], limit: int = 200) -> list[dict[str, Any]]:
@@ -20,29 +24,21 @@ def misclassified(predictions: list[dict[str, Any]], limit: int = 200) -> list[d
 
 
 def run_report(run_dir: Union[str, Path], split: str = "validation") -> dict[str, Any]:
-    run_dir = Path(run_dir)
-    metrics = read_json(run_dir / "metrics.json")
-    if not metrics or split not in metrics:
-        raise RunError(expected_found(f"run '{run_dir.name}'", f"saved {split} metrics (a finished run)",
+    run = Run.at(run_dir)
+    metrics = run.metrics()
+    if split not in metrics:
+        raise RunError(expected_found(f"run '{run.id}'", f"saved {split} metrics (a finished run)",
                                       "none", "Wait for the run to finish, or evaluate it on a file."))
-    predictions = load_predictions(run_dir, split)
+    predictions = run.predictions(split)
     return {**metrics[split], "mistakes": misclassified(predictions), "num_predictions": len(predictions)}
 
 
 def evaluate_run(run_dir: Union[str, Path], *, dataset: Optional[str] = None, split: Optional[str] = None,
                  batch_size: int = 64) -> dict[str, Any]:
     """Score a run's model on ``dataset`` (a labelled file/folder; default: the run's own data) and ``split``."""
-    from .config import DataConfig, RunConfig
-    from .data import prepare_data
-    from .metrics import full_report, prediction_rows
-    from .predict import get_predictor
-
-    run_dir = Path(run_dir)
-    raw = read_json(run_dir / "config.json")
-    if raw is None:
-        raise RunError(expected_found(f"run '{run_dir}'", "a run directory", "none"))
-    config = RunConfig.from_dict(raw)
-    predictor = get_predictor(str(run_dir))
+    run = Run.at(run_dir)
+    config = run.config()
+    predictor = get_predictor(str(run.path))
     data_cfg = config.data if dataset is None else DataConfig(
         dataset=dataset, text_column=config.data.text_column, text_pair_column=config.data.text_pair_column,
         label_column=config.data.label_column)

@@ -21,9 +21,11 @@ import json
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator, Optional, Union
+from typing import Any, Optional, Union
 
-TERMINAL_TYPES = ("finished", "failed", "cancelled")
+from .runs import TERMINAL
+
+TERMINAL_TYPES = tuple(str(status) for status in sorted(TERMINAL))  # a run ends with the event of its status
 EVENT_TYPES = ("started", "log", "progress", "evaluation", "checkpoint") + TERMINAL_TYPES
 
 
@@ -126,26 +128,6 @@ class EventLog:
             new, self._offset = read_events(self.path, self._offset)
             self._events.extend(new)
             return list(self._events)
-
-
-def follow(path: Union[str, Path], *, poll: float = 0.5, timeout: Optional[float] = None,
-           stop_when: Optional[Any] = None) -> Iterator[dict[str, Any]]:
-    """Yield events as they are appended until a terminal event (or ``stop_when()`` is true)."""
-    offset = 0
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        events, offset = read_events(path, offset)
-        for event in events:
-            yield event
-            if event["type"] in TERMINAL_TYPES:
-                return
-        if stop_when is not None and stop_when():
-            events, offset = read_events(path, offset)
-            yield from events
-            return
-        if deadline is not None and time.monotonic() > deadline:
-            return
-        time.sleep(poll)
 
 
 def format_event(event: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ the Hub (and ``ModelCard.load``) parse it, model-index included; the body comes 
 
 from __future__ import annotations
 
+import importlib.metadata as md
 import json
 import platform
 import re
@@ -20,12 +21,25 @@ from pathlib import Path
 from string import Template
 from typing import Any, Optional, Union
 
+from huggingface_hub import EvalResult, HfApi, ModelCard, ModelCardData, get_token
+from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, OfflineModeIsEnabled, RepositoryNotFoundError
+
+from .config import BUNDLED_CHECKPOINT
+from .loading import dataset_short_name
 from .errors import HubError, RunError, expected_found
-from .runs import read_json, read_status, write_json
+from .network import hub_is_reachable
+from .runs import WITH_MODEL, Run, write_json
+from .safety import is_hub_id
+
+try:  # huggingface_hub's HTTP client: its transport errors mean "no connection"
+    from httpx2 import TransportError
+except ImportError:  # pragma: no cover - older huggingface_hub uses httpx
+    from httpx import TransportError
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "model_card.md"
 HUB_UNREACHABLE = ("Hugging Face Hub: expected it to be reachable, found no connection from this machine. "
                    "Download the model as a zip instead, or push from a machine with internet access.")
+CARD_METRICS = {"accuracy", "f1", "precision", "recall", "matthews_correlation", "f1_macro"}
 LANGUAGE_HINTS = {"chinese": "zh", "-zh": "zh", "japanese": "ja", "german": "de", "french": "fr"}
 
 
@@ -42,8 +56,6 @@ def resolve_token(typed: Optional[str] = None, oauth_token: Optional[str] = None
     if not allow_server_token:
         raise HubError("Hub token: expected your own write token (sign in with Hugging Face, or type a token), "
                        "found none. This public app does not lend its own token to visitors.")
-    from huggingface_hub import get_token
-
     saved = get_token()
     if saved:
         return saved
@@ -57,21 +69,14 @@ def _short(name: str) -> str:
 
 def default_repo_id(user: str, checkpoint: str, dataset: str) -> str:
     """``<user>/<checkpoint>-finetuned-<dataset>`` (short names, Hub-safe characters)."""
-    from .config import BUNDLED_CHECKPOINT
-    from .data import dataset_short_name
-
     base = "all-MiniLM-L6-v2" if checkpoint == BUNDLED_CHECKPOINT else _short(checkpoint)
     return f"{user}/{base}-finetuned-{dataset_short_name(dataset)}"[:96]
 
 
 def _base_model_id(checkpoint: str) -> Optional[str]:
-    from .config import BUNDLED_CHECKPOINT
-
     if checkpoint == BUNDLED_CHECKPOINT:
         return "sentence-transformers/all-MiniLM-L6-v2"
-    if re.fullmatch(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?", checkpoint) and not Path(checkpoint).exists():
-        return checkpoint
-    return None
+    return checkpoint if is_hub_id(checkpoint) else None
 
 
 def _language(checkpoint: str, dataset: str, texts: list[str]) -> Optional[str]:
@@ -94,35 +99,20 @@ def _table(metrics: dict[str, float]) -> str:
 
 def render_model_card(run_dir: Union[str, Path], *, repo_id: str) -> str:
     """README.md for the pushed repo: YAML metadata (with model-index) + a body from the template."""
-    from huggingface_hub import EvalResult, ModelCard, ModelCardData
-
-    from .runs import load_predictions
-
-    run_dir = Path(run_dir)
-    config = read_json(run_dir / "config.json") or {}
-    metrics = read_json(run_dir / "metrics.json")
-    report = read_json(run_dir / "data_report.json") or {}
-    if not metrics:
-        raise RunError(expected_found(f"run '{run_dir.name}'", "a finished run with metrics.json", "no metrics"))
+    run = Run(Path(run_dir))
+    config, metrics, report = run.config_dict(), run.metrics(), run.data_report()
+    if "validation" not in metrics:
+        raise RunError(expected_found(f"run '{run.id}'", "a finished run with saved metrics", "no metrics"))
     checkpoint = config.get("model", {}).get("checkpoint", "?")
     data = config.get("data", {})
     dataset = data.get("dataset", "?")
-    predictions = load_predictions(run_dir)
+    predictions = run.predictions()
     texts = [p["text"] for p in predictions]
     language = _language(checkpoint, dataset, texts)
     label_names = metrics["validation"]["label_names"]
-    dataset_id = dataset if "/" in dataset and not Path(dataset).exists() else None
+    dataset_id = dataset if is_hub_id(dataset, with_owner=True) else None
     dataset_name = dataset_id or Path(dataset).name
-    eval_results = []
-    for split in ("validation", "test"):
-        if split in metrics:
-            for name, value in metrics[split]["metrics"].items():
-                if name in {"accuracy", "f1", "precision", "recall", "matthews_correlation", "f1_macro"}:
-                    eval_results.append(EvalResult(
-                        task_type="text-classification", task_name="Text Classification",
-                        dataset_type=dataset_id or dataset_name, dataset_name=dataset_name,
-                        dataset_config=data.get("dataset_config"), dataset_split=split,
-                        metric_type=name, metric_name=f"{name} ({split})", metric_value=round(float(value), 4)))
+    eval_results = _eval_results(metrics, dataset_id or dataset_name, dataset_name, data.get("dataset_config"))
     widget = [{"text": t} for t in texts[:3]] if predictions and "text_pair" not in predictions[0] else None
     card_data = ModelCardData(
         language=language, license="apache-2.0", library_name="transformers", pipeline_tag="text-classification",
@@ -163,9 +153,17 @@ def render_model_card(run_dir: Union[str, Path], *, repo_id: str) -> str:
     return str(card)
 
 
-def _versions() -> str:
-    import importlib.metadata as md
+def _eval_results(metrics: dict[str, Any], dataset_type: str, dataset_name: str,
+                  dataset_config: Optional[str]) -> list[EvalResult]:
+    """The model-index entries: each headline metric of the validation and test splits."""
+    return [EvalResult(task_type="text-classification", task_name="Text Classification", dataset_type=dataset_type,
+                       dataset_name=dataset_name, dataset_config=dataset_config, dataset_split=split,
+                       metric_type=name, metric_name=f"{name} ({split})", metric_value=round(float(value), 4))
+            for split in ("validation", "test") if split in metrics
+            for name, value in metrics[split]["metrics"].items() if name in CARD_METRICS]
 
+
+def _versions() -> str:
     lines = [f"- Python {platform.python_version()}"]
     for name in ("transformers", "torch", "datasets", "tokenizers", "evaluate", "accelerate"):
         try:
@@ -176,47 +174,48 @@ def _versions() -> str:
 
 
 def _hub_error(exc: Exception, repo_id: str) -> HubError:
-    status = getattr(getattr(exc, "response", None), "status_code", None)
+    """A HubError that says what to do, chosen by huggingface_hub's typed errors."""
+    if isinstance(exc, (OfflineModeIsEnabled, ConnectionError, TimeoutError, TransportError)):
+        return HubError(HUB_UNREACHABLE)
+    if isinstance(exc, GatedRepoError):
+        return HubError(f"repo '{repo_id}': expected access, found a gated repo. Accept its terms on the Hub first.")
+    if isinstance(exc, RepositoryNotFoundError):
+        return HubError(f"repo '{repo_id}': expected a repo this token can see, found none (wrong name, or a private "
+                        "repo of someone else).")
+    status = exc.response.status_code if isinstance(exc, HfHubHTTPError) else None
     if status == 401:
         return HubError("Hub token: expected a valid token, found one the Hub rejects (401). Create a new token "
                         "with write access at huggingface.co/settings/tokens.")
     if status == 403:
         return HubError(f"repo '{repo_id}': expected write access, found none (403): the token is read-only or the "
                         "repo belongs to another user or organisation you cannot write to.")
-    if status is None and isinstance(exc, (OSError, ConnectionError)) or "connect" in str(exc).lower():
-        return HubError(HUB_UNREACHABLE)
     return HubError(f"push to '{repo_id}' failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
 
 
 def push_run(run_dir: Union[str, Path], *, token: str, repo_id: Optional[str] = None, private: bool = False,
              commit_message: str = "Upload fine-tuned text classifier", api: Any = None) -> dict[str, str]:
     """Push the run's model + tokenizer + model card; return {repo_id, url}. The token is used, never kept."""
-    from .network import hub_is_reachable
-
-    run_dir = Path(run_dir)
-    status = read_status(run_dir).get("status")
-    model_dir = run_dir / "model"
-    if status not in ("finished", "cancelled") or not (model_dir / "config.json").exists():
-        raise RunError(expected_found(f"run '{run_dir.name}'", "a finished (or cancelled) run with a saved model",
+    run = Run(Path(run_dir))
+    status = run.state
+    if status not in WITH_MODEL or not run.has_model:
+        raise RunError(expected_found(f"run '{run.id}'", "a finished (or cancelled) run with a saved model",
                                       f"status {status}"))
     if api is None:
         if not hub_is_reachable():
             raise HubError(HUB_UNREACHABLE)
-        from huggingface_hub import HfApi
-
         api = HfApi()
     try:
         user = api.whoami(token=token)["name"]
         if not repo_id:
-            config = read_json(run_dir / "config.json") or {}
+            config = run.config_dict()
             repo_id = default_repo_id(user, config.get("model", {}).get("checkpoint", "model"),
                                       config.get("data", {}).get("dataset", "data"))
         elif "/" not in repo_id:
             repo_id = f"{user}/{repo_id}"
-        card = render_model_card(run_dir, repo_id=repo_id)
-        (model_dir / "README.md").write_text(card, encoding="utf-8")
+        card = render_model_card(run.path, repo_id=repo_id)
+        (run.model_dir / "README.md").write_text(card, encoding="utf-8")
         url = api.create_repo(repo_id=repo_id, token=token, private=private, exist_ok=True, repo_type="model")
-        api.upload_folder(repo_id=repo_id, folder_path=str(model_dir), token=token, commit_message=commit_message,
+        api.upload_folder(repo_id=repo_id, folder_path=str(run.model_dir), token=token, commit_message=commit_message,
                           repo_type="model", ignore_patterns=["training_args.bin", "*.tmp"])
     except (HubError, RunError):
         raise
@@ -224,20 +223,18 @@ def push_run(run_dir: Union[str, Path], *, token: str, repo_id: Optional[str] = 
         raise _hub_error(exc, repo_id or "?") from exc
     result = {"repo_id": repo_id, "url": str(getattr(url, "url", None) or f"https://huggingface.co/{repo_id}"),
               "private": str(private), "time": time.strftime("%Y-%m-%d %H:%M:%S")}
-    write_json(run_dir / "hub.json", result)
+    write_json(run.hub_path, result)
     return result
 
 
 def zip_model(run_dir: Union[str, Path]) -> Path:
     """The model folder (with a model card) as a zip under the run's ``export/`` folder."""
-    run_dir = Path(run_dir)
-    model_dir = run_dir / "model"
-    if not (model_dir / "config.json").exists():
-        raise RunError(expected_found(f"run '{run_dir.name}'", "a saved model", "none"))
-    if not (model_dir / "README.md").exists() and (run_dir / "metrics.json").exists():
-        (model_dir / "README.md").write_text(render_model_card(run_dir, repo_id=f"local/{run_dir.name}"),
-                                             encoding="utf-8")
-    out = run_dir / "export"
-    out.mkdir(exist_ok=True)
-    archive = shutil.make_archive(str(out / f"{run_dir.name}-model"), "zip", root_dir=model_dir)
+    run = Run(Path(run_dir))
+    if not run.has_model:
+        raise RunError(expected_found(f"run '{run.id}'", "a saved model", "none"))
+    if not (run.model_dir / "README.md").exists() and "validation" in run.metrics():
+        (run.model_dir / "README.md").write_text(render_model_card(run.path, repo_id=f"local/{run.id}"),
+                                                 encoding="utf-8")
+    run.export_dir.mkdir(exist_ok=True)
+    archive = shutil.make_archive(str(run.export_dir / f"{run.id}-model"), "zip", root_dir=run.model_dir)
     return Path(archive)

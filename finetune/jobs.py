@@ -1,9 +1,9 @@
 """Jobs: training as a child process running the CLI, followed through its events.
 
-The UI never trains in its own process: :func:`start_training` creates the run directory,
-writes ``config.json`` and starts ``python -m finetune train --run-dir DIR`` in a new process
+The UI never trains in its own process: :func:`start_training` creates the run (:meth:`Run.create`)
+and starts ``python -m finetune train --run-dir DIR`` in a new process
 session. A crash or out-of-memory there cannot take the UI down; a page refresh re-attaches by
-reading the run's ``events.jsonl`` again; :func:`cancel` asks the child to stop at the next
+reading the run's events again; :func:`cancel` asks the child to stop at the next
 step (it saves the model and marks the run cancelled) and kills the whole process group if it
 has not stopped within the timeout.
 """
@@ -18,13 +18,12 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional, Union
+from typing import Any, Optional, Union
 
 from .config import RunConfig
 from .errors import JobBusyError, RunError, expected_found
-from .events import EventWriter, follow
-from .runs import (ACTIVE_STATUSES, CANCEL_FILE, active_runs, create_run_dir, make_run_id, pid_alive, read_status,
-                   read_json, set_status, write_json)
+from .events import EventWriter
+from .runs import Run, RunStatus, active_runs, pid_alive, queued_runs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _start_lock = threading.Lock()
@@ -37,17 +36,8 @@ class Job:
     pid: int
 
     @property
-    def events_path(self) -> Path:
-        return self.run_dir / "events.jsonl"
-
-    def status(self) -> dict[str, Any]:
-        return read_status(self.run_dir)
-
-    def follow(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        return follow_run(self.run_dir, **kwargs)
-
-    def wait(self, timeout: Optional[float] = None) -> dict[str, Any]:
-        return wait(self.run_dir, timeout=timeout)
+    def run(self) -> Run:
+        return Run(self.run_dir)
 
 
 def child_environment() -> dict[str, str]:
@@ -60,8 +50,11 @@ def child_environment() -> dict[str, str]:
 
 
 def start_training(config: RunConfig, *, max_concurrent: int = 1, resume_run: Optional[Union[str, Path]] = None,
-                   extra_args: Optional[list[str]] = None) -> Job:
+                   extra_args: Optional[list[str]] = None, owner: Optional[str] = None) -> Job:
     """Start a training (or resume one) in a child process; return at once.
+
+    ``owner`` (public mode) is the key of the visitor who started it: the app shows and lets
+    control a run only to its owner.
 
     Raises :class:`JobBusyError` when ``max_concurrent`` trainings already run in the runs folder.
     """
@@ -69,13 +62,13 @@ def start_training(config: RunConfig, *, max_concurrent: int = 1, resume_run: Op
     with _start_lock:
         _check_capacity(runs_dir, max_concurrent)
         if resume_run is not None:
-            run_dir = Path(resume_run)
-            state = read_status(run_dir).get("status")
-            if state in ACTIVE_STATUSES:
-                raise RunError(expected_found(f"run '{run_dir.name}'", "a stopped run to resume", f"status {state}"))
-            (run_dir / CANCEL_FILE).unlink(missing_ok=True)
-            return _launch(run_dir, ["--resume", *(extra_args or [])])
-        return _launch(_new_run_dir(config), list(extra_args or []))
+            run = Run.at(resume_run)
+            state = run.state
+            if state.is_active:
+                raise RunError(expected_found(f"run '{run.id}'", "a stopped run to resume", f"status {state}"))
+            run.cancel_path.unlink(missing_ok=True)
+            return _launch(run, ["--resume", *(extra_args or [])])
+        return _launch(Run.create(runs_dir, config), list(extra_args or []), owner=owner)
 
 
 def _check_capacity(runs_dir: Path, max_concurrent: int) -> None:
@@ -86,50 +79,41 @@ def _check_capacity(runs_dir: Path, max_concurrent: int) -> None:
                                           "Wait for it to finish or stop it first."))
 
 
-def _new_run_dir(config: RunConfig) -> Path:
-    run_id = config.run.run_name or make_run_id(config.model.checkpoint, config.data.dataset)
-    run_dir = create_run_dir(Path(config.run.runs_dir), run_id)
-    write_json(run_dir / "config.json", config.to_dict())
-    return run_dir
+def _launch(run: Run, args: list[str], owner: Optional[str] = None) -> Job:
+    """Start ``python -m finetune train --run-dir DIR [args]`` in a new process session.
 
-
-def _launch(run_dir: Path, args: list[str]) -> Job:
-    """Start ``python -m finetune train --run-dir run_dir [args]`` in a new process session."""
-    command = [sys.executable, "-m", "finetune", "train", "--run-dir", str(run_dir), *args]
-    log = open(run_dir / "process.log", "ab")
+    'starting' is written before the child exists, so the child's own 'running' (written as soon
+    as it starts) always comes after it and is never overwritten; the pid is added afterwards only
+    while the run still says 'starting'.
+    """
+    command = [sys.executable, "-m", "finetune", "train", "--run-dir", str(run.path), *args]
+    run.set_status(RunStatus.STARTING, pid=None, command=" ".join(command[1:]), **({"owner": owner} if owner else {}))
+    log = open(run.log_path, "ab")
     try:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    cwd=str(Path.cwd()), env=child_environment(), start_new_session=True)
+    except OSError:
+        run.set_status(RunStatus.FAILED, message="the training process could not be started; see process.log")
+        raise
     finally:
         log.close()
-    set_status(run_dir, "starting", pid=process.pid, command=" ".join(command[1:]))
+    run.set_status(RunStatus.STARTING, only_if=frozenset({RunStatus.STARTING}), pid=process.pid)
     _reap_in_background(process)
-    return Job(run_id=run_dir.name, run_dir=run_dir, pid=process.pid)
+    return Job(run_id=run.id, run_dir=run.path, pid=process.pid)
 
 
-def enqueue(config: RunConfig) -> Path:
+def enqueue(config: RunConfig, *, owner: Optional[str] = None) -> Path:
     """Create the run now with status ``queued``; :func:`start_next_queued` starts it when it is its turn."""
     with _start_lock:
-        run_dir = _new_run_dir(config)
-        set_status(run_dir, "queued", queued_at=time.time())
-    return run_dir
-
-
-def queued_runs(runs_dir: Union[str, Path]) -> list[Path]:
-    """Queued runs, first come first served."""
-    root = Path(runs_dir)
-    found = []
-    for status_file in root.glob("*/status.json"):
-        status = read_json(status_file, {}) or {}
-        if status.get("status") == "queued":
-            found.append((float(status.get("queued_at", 0)), status_file.parent))
-    return [path for _, path in sorted(found)]
+        run = Run.create(config.run.runs_dir, config)
+        run.set_status(RunStatus.QUEUED, queued_at=time.time(), **({"owner": owner} if owner else {}))
+    return run.path
 
 
 def queue_position(runs_dir: Union[str, Path], run_id: str) -> Optional[int]:
     """1 for the next run to start; None when the run is not queued."""
-    for position, path in enumerate(queued_runs(runs_dir), start=1):
-        if path.name == run_id:
+    for position, run in enumerate(queued_runs(runs_dir), start=1):
+        if run.id == run_id:
             return position
     return None
 
@@ -152,26 +136,16 @@ def _reap_in_background(process: subprocess.Popen) -> None:
 
 def resume(run_dir: Union[str, Path], *, max_concurrent: int = 1) -> Job:
     """Continue a cancelled or failed run from its last checkpoint, in a new child process."""
-    run_dir = Path(run_dir)
-    raw = read_json(run_dir / "config.json")
-    if raw is None:
-        raise RunError(expected_found(f"run '{run_dir}'", "a run directory with config.json", "none"))
-    return start_training(RunConfig.from_dict(raw), max_concurrent=max_concurrent, resume_run=run_dir)
-
-
-def follow_run(run_dir: Union[str, Path], *, poll: float = 0.5, timeout: Optional[float] = None) -> Iterator[dict]:
-    """Yield the run's events until it ends (also when its process dies without a final event)."""
-    run_dir = Path(run_dir)
-    return follow(run_dir / "events.jsonl", poll=poll, timeout=timeout,
-                  stop_when=lambda: read_status(run_dir).get("status") not in ACTIVE_STATUSES)
+    return start_training(Run.at(run_dir).config(), max_concurrent=max_concurrent, resume_run=run_dir)
 
 
 def wait(run_dir: Union[str, Path], *, timeout: Optional[float] = None, poll: float = 0.3) -> dict[str, Any]:
     """Block until the run is no longer active; return its status."""
+    run = Run(Path(run_dir))
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
-        status = read_status(run_dir)
-        if status.get("status") not in ACTIVE_STATUSES:
+        status = run.status()
+        if not status["status"].is_active:
             return status
         if deadline is not None and time.monotonic() > deadline:
             return status
@@ -180,16 +154,16 @@ def wait(run_dir: Union[str, Path], *, timeout: Optional[float] = None, poll: fl
 
 def cancel(run_dir: Union[str, Path], *, timeout: float = 60.0) -> dict[str, Any]:
     """Stop a run: ask it to stop at the next step; kill its process group after ``timeout`` s."""
-    run_dir = Path(run_dir)
-    status = read_status(run_dir)
-    if status.get("status") == "queued":
-        return set_status(run_dir, "cancelled", message="removed from the queue before it started")
-    if status.get("status") not in ACTIVE_STATUSES:
+    run = Run(Path(run_dir))
+    status = run.status()
+    if status["status"] is RunStatus.QUEUED:
+        return run.set_status(RunStatus.CANCELLED, message="removed from the queue before it started")
+    if not status["status"].is_active:
         return status
-    (run_dir / CANCEL_FILE).write_text(str(time.time()))
-    final = wait(run_dir, timeout=timeout)
-    if final.get("status") in ACTIVE_STATUSES:
-        pid = status.get("pid")
+    run.request_cancel()
+    final = wait(run.path, timeout=timeout)
+    if final["status"].is_active:
+        pid = final.get("pid") or status.get("pid")
         if pid and pid_alive(pid):
             try:
                 os.killpg(int(pid), signal.SIGKILL)
@@ -197,7 +171,7 @@ def cancel(run_dir: Union[str, Path], *, timeout: float = 60.0) -> dict[str, Any
                 pass
         message = (f"killed after not stopping within {timeout:.0f}s; the final model was not saved "
                    "(a checkpoint may exist)")
-        with EventWriter(run_dir / "events.jsonl") as events:
+        with EventWriter(run.events_path) as events:
             events.emit("cancelled", step=None, message=message, killed=True)
-        final = set_status(run_dir, "cancelled", message=message, killed=True)
+        final = run.set_status(RunStatus.CANCELLED, message=message, killed=True)
     return final

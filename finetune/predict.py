@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 
+from .checkpoints import describe_load_error, resolve_checkpoint
+from .columns import detect_text_column
+from .loading import read_table
 from .errors import CheckpointError, ColumnMappingError, DataError, expected_found
+from .metrics import softmax
+from .runs import Run
 
 CACHE_SIZE = 3
 _cache: "OrderedDict[str, Predictor]" = OrderedDict()
@@ -49,21 +54,18 @@ class Explanation:
     probabilities: list[float]
     id2label: dict[int, str]
     prediction: str
-    steps: list[str] = field(default_factory=list)
 
 
 def resolve_model_source(source: str) -> tuple[str, str]:
     """(name shown to people, what from_pretrained receives) for a run dir, folder, preset or Hub id."""
-    from .checkpoints import resolve_checkpoint
-
     if not source or not str(source).strip():
         raise CheckpointError(expected_found("model", "a run, a model folder, bundled-minilm or a Hub id", "nothing"))
     source = str(source).strip()
-    path = Path(source).expanduser()
-    if (path / "model" / "config.json").is_file():
-        return source, str(path / "model")
-    if path.is_dir() and (path / "status.json").is_file():
-        raise CheckpointError(expected_found(f"run '{path.name}'", "a saved model (a finished or cancelled run)",
+    run = Run(Path(source).expanduser())
+    if run.has_model:
+        return source, str(run.model_dir)
+    if run.path.is_dir() and run.status_path.is_file():
+        raise CheckpointError(expected_found(f"run '{run.id}'", "a saved model (a finished or cancelled run)",
                                              "no model folder yet", "Wait for the run to finish, or pick another."))
     return source, resolve_checkpoint(source)
 
@@ -74,8 +76,6 @@ class Predictor:
     def __init__(self, source: str, *, device: Optional[str] = None) -> None:
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-        from .checkpoints import describe_load_error
 
         self.name, self.path = resolve_model_source(source)
         try:
@@ -105,10 +105,6 @@ class Predictor:
         return (f"'{self.name}' has no trained classification head (randomly initialised: "
                 f"{', '.join(self.untrained_weights[:4])}), so these probabilities are meaningless. "
                 "Fine-tune it first (Train tab or `python -m finetune train`), then predict with the run.")
-
-    @property
-    def accepts_pairs(self) -> bool:
-        return "token_type_ids" in self.tokenizer.model_input_names or self.tokenizer.sep_token is not None
 
     def _encode(self, texts: Sequence[str], pairs: Optional[Sequence[Optional[str]]]) -> dict[str, list]:
         if pairs is not None and any(p for p in pairs):
@@ -145,8 +141,6 @@ class Predictor:
     def predict(self, texts: Union[str, Sequence[str]], pairs: Union[None, str, Sequence[Optional[str]]] = None, *,
                 batch_size: int = 32, progress: Optional[Callable[[int, int], None]] = None) -> list[Prediction]:
         """Label and probability of every label for each text (or pair)."""
-        from .metrics import softmax
-
         if isinstance(texts, str):
             texts = [texts]
         if isinstance(pairs, str):
@@ -166,8 +160,6 @@ class Predictor:
 
     def explain(self, text: str, text_pair: Optional[str] = None) -> Explanation:
         """Every step of ``pipeline("text-classification")`` for one input, spelled out."""
-        from .metrics import softmax
-
         encoded = self._encode([text], [text_pair] if text_pair else None)
         logits = self.logits([text], [text_pair] if text_pair else None)[0]
         probs = softmax(logits[None, :])[0]
@@ -178,8 +170,6 @@ class Predictor:
             token_type_ids=list(encoded["token_type_ids"][0]) if "token_type_ids" in encoded else None,
             attention_mask=list(encoded["attention_mask"][0]), logits=[float(x) for x in logits],
             probabilities=[float(p) for p in probs], id2label=self.id2label, prediction=self.id2label[best],
-            steps=["tokenizer(text) -> input_ids", "model(**inputs).logits", "softmax(logits)",
-                   "argmax -> id2label"],
         )
 
 
@@ -200,40 +190,11 @@ def get_predictor(source: str) -> Predictor:
     return predictor
 
 
-def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
-
-
-def read_rows(path: Union[str, Path]) -> Any:
-    """A csv/tsv/xlsx/json(l)/parquet file as a pandas DataFrame."""
-    import pandas as pd
-
-    path = Path(path)
-    suffix = path.suffix.lower()
-    try:
-        if suffix in {".xlsx", ".xls"}:
-            return pd.read_excel(path)
-        if suffix in {".tsv", ".txt"}:
-            return pd.read_csv(path, sep="\t")
-        if suffix == ".csv":
-            return pd.read_csv(path)
-        if suffix == ".jsonl":
-            return pd.read_json(path, lines=True)
-        if suffix == ".json":
-            return pd.read_json(path)
-        if suffix == ".parquet":
-            return pd.read_parquet(path)
-    except Exception as exc:
-        raise DataError(f"file '{path.name}': expected a readable table, found an error ({exc}).") from exc
-    raise DataError(expected_found(f"file '{path.name}'", "csv, tsv, xlsx, json, jsonl or parquet", suffix or "none"))
-
-
 def predict_file(predictor: Predictor, path: Union[str, Path], *, text_column: Optional[str] = None,
                  text_pair_column: Optional[str] = None, batch_size: int = 32,
                  progress: Optional[Callable[[int, int], None]] = None) -> Any:
     """Classify every row of a file; return a DataFrame with the label and each label's probability."""
-    frame = read_rows(path)
+    frame = read_table(Path(path)).to_pandas()
     return predict_frame(predictor, frame, text_column=text_column, text_pair_column=text_pair_column,
                          batch_size=batch_size, progress=progress)
 
@@ -241,16 +202,13 @@ def predict_file(predictor: Predictor, path: Union[str, Path], *, text_column: O
 def predict_frame(predictor: Predictor, frame: Any, *, text_column: Optional[str] = None,
                   text_pair_column: Optional[str] = None, batch_size: int = 32,
                   progress: Optional[Callable[[int, int], None]] = None) -> Any:
+    """Classify every row of a DataFrame (text column detected like the training data's when not given)."""
     import pandas as pd
-
-    from .data import TEXT_CANDIDATES
 
     columns = [str(c) for c in frame.columns]
     if text_column is None:
-        text_column = next((c for c in columns if c.lower() in TEXT_CANDIDATES), None)
-        if text_column is None:
-            strings = [c for c in columns if frame[c].dtype == object]
-            text_column = strings[0] if len(strings) == 1 else None
+        strings = [c for c in columns if frame[c].dtype == object]
+        text_column = detect_text_column(columns, strings, exclude=(text_pair_column,))
     for role, column in (("text", text_column), ("second text", text_pair_column)):
         if column is not None and column not in columns:
             raise ColumnMappingError(expected_found(f"{role} column '{column}'", "a column of the file",

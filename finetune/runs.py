@@ -1,19 +1,23 @@
-"""Run directories: create, status, list, load artifacts.
+"""Runs: :class:`Run` owns a run directory: its paths, creation, status, config and artifacts.
 
-Layout of ``<runs_dir>/<run_id>/``::
+Every module (and the UI) reads and writes runs through :class:`Run`; no other module spells a
+run's file names. Layout of ``<runs_dir>/<run_id>/``::
 
     config.json          the RunConfig (never a token)
-    status.json          {"status": starting|running|finished|failed|cancelled, "pid", "updated", ...}
+    status.json          {"status": a RunStatus value, "pid", "updated", ...}
     events.jsonl         the event stream (see events.py)
     process.log          stdout/stderr of the training process
+    CANCEL               present when a stop was asked for
     checkpoints/         Trainer checkpoints (resume starts from the last)
     model/               final model + tokenizer (save_pretrained), usable by pipeline()
     metrics.json         validation (and test) metrics, per-class table, confusion matrix
     predictions/validation.jsonl   text, label, prediction and probabilities per row
     data_report.json     what data preparation did
 
-A terminal status is written last, after every artifact; a status that says running whose
-process is gone is reported as failed, so a crashed run is never taken for a finished one.
+Where a run's status is written: :meth:`Run.set_status`, and nowhere else. A terminal status is
+written last, after every artifact; a status that says running whose process is gone is reported
+as failed, so a crashed run is never taken for a finished one. Files that cannot be read (binary
+bytes, a JSON value of the wrong type) make the run read as ``damaged`` instead of raising.
 """
 
 from __future__ import annotations
@@ -24,34 +28,57 @@ import re
 import shutil
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from .checkpoints import is_model_folder
+from .config import RunConfig
+from .loading import dataset_short_name
 from .errors import RunError, expected_found
 
-ACTIVE_STATUSES = ("starting", "running")
-TERMINAL_STATUSES = ("finished", "failed", "cancelled")
-CANCEL_FILE = "CANCEL"
+RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+START_GRACE_SECONDS = 30  # a 'starting' run whose process is gone is failed only after this long
 
 
-def make_run_id(checkpoint: str, dataset: str, when: Optional[float] = None) -> str:
-    from .data import dataset_short_name
+class RunStatus(StrEnum):
+    """A run's state, as stored in status.json (the value) and shown to people."""
 
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when or time.time()))
-    model = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(checkpoint.rstrip("/")).name)[:40].strip("-") or "model"
-    return f"{stamp}-{model}-{dataset_short_name(dataset)[:40]}"
+    QUEUED = "queued"
+    STARTING = "starting"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+    DAMAGED = "damaged"
+
+    @property
+    def is_active(self) -> bool:
+        return self in ACTIVE
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL
+
+    @classmethod
+    def parse(cls, value: Any) -> "RunStatus":
+        """The member for a stored value; anything else reads as DAMAGED."""
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.DAMAGED
 
 
-def create_run_dir(runs_dir: Union[str, Path], run_id: str) -> Path:
-    """Create a new, empty run directory; refuse to reuse an existing one."""
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", run_id):
-        raise RunError(expected_found("run name", "letters, digits, '.', '_' or '-' (max 128)", repr(run_id)))
-    path = Path(runs_dir) / run_id
-    if path.exists():
-        raise RunError(expected_found(f"run directory '{path}'", "a new directory", "one that already exists",
-                                      "Choose another run name, or resume that run instead."))
-    path.mkdir(parents=True)
-    return path
+ACTIVE = frozenset({RunStatus.STARTING, RunStatus.RUNNING})
+TERMINAL = frozenset({RunStatus.FINISHED, RunStatus.FAILED, RunStatus.CANCELLED})
+WITH_MODEL = frozenset({RunStatus.FINISHED, RunStatus.CANCELLED})
+ACTIVE_STATUSES = tuple(sorted(ACTIVE))  # kept for callers that spell the groups as tuples
+TERMINAL_STATUSES = tuple(sorted(TERMINAL))
+
+
+class DamagedFile(ValueError):
+    """A run file exists but does not hold the JSON object it should."""
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -61,20 +88,26 @@ def write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
-def read_json(path: Path, default: Any = None) -> Any:
+def read_json_object(path: Path) -> Optional[dict[str, Any]]:
+    """The JSON object in ``path``; None when missing; :class:`DamagedFile` when unreadable or not an object."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+        value = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DamagedFile(f"{Path(path).name}: expected a JSON object, found unreadable content ({exc})") from exc
+    if not isinstance(value, dict):
+        raise DamagedFile(f"{Path(path).name}: expected a JSON object, found {type(value).__name__}")
+    return value
+
+
+def read_json(path: Path, default: Any = None) -> Any:
+    """Tolerant read: the JSON object in ``path``, or ``default`` when missing or damaged."""
+    try:
+        value = read_json_object(path)
+    except DamagedFile:
         return default
-
-
-def set_status(run_dir: Union[str, Path], status: str, **extra: Any) -> dict[str, Any]:
-    run_dir = Path(run_dir)
-    current = read_json(run_dir / "status.json", {}) or {}
-    current.update(extra)
-    current.update(status=status, updated=time.time())
-    write_json(run_dir / "status.json", current)
-    return current
+    return default if value is None else value
 
 
 def pid_alive(pid: Optional[int]) -> bool:
@@ -93,102 +126,249 @@ def pid_alive(pid: Optional[int]) -> bool:
         return True
 
 
-def read_status(run_dir: Union[str, Path]) -> dict[str, Any]:
-    """The run's status; an active status whose process is gone reads as failed."""
-    run_dir = Path(run_dir)
-    status = read_json(run_dir / "status.json", None)
-    if status is None:
-        return {"status": "unknown"}
-    if status.get("status") in ACTIVE_STATUSES and not pid_alive(status.get("pid")):
-        grace = time.time() - float(status.get("updated", 0))
-        if status.get("status") == "running" or grace > 30:
-            status = {**status, "status": "failed", "message": "the training process ended without a final status "
-                      "(crashed or killed, e.g. out of memory); see process.log"}
-    return status
+def make_run_id(checkpoint: str, dataset: str, when: Optional[float] = None) -> str:
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when or time.time()))
+    model = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(checkpoint.rstrip("/")).name)[:40].strip("-") or "model"
+    return f"{stamp}-{model}-{dataset_short_name(dataset)[:40]}"
 
 
-@dataclass
+def check_run_id(run_id: str) -> str:
+    """``run_id`` if it is a safe folder name (no '/', no '..', no leading dot); RunError otherwise."""
+    if not isinstance(run_id, str) or not RUN_ID_PATTERN.fullmatch(run_id) or ".." in run_id:
+        raise RunError(expected_found("run name", "letters, digits, '.', '_' or '-' (max 128, no '..')",
+                                      repr(run_id)))
+    return run_id
+
+
+@dataclass(frozen=True)
 class RunSummary:
     run_id: str
     path: Path
-    status: str
+    status: RunStatus
     checkpoint: str
     dataset: str
     created: float
     metrics: dict[str, float]
+    message: str = ""
+    owner: Optional[str] = None  # public mode: the key of the visitor who started it
 
     def as_row(self) -> dict[str, Any]:
-        row = {"run": self.run_id, "status": self.status, "checkpoint": self.checkpoint, "dataset": self.dataset,
-               "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created))}
+        row = {"run": self.run_id, "status": str(self.status), "checkpoint": self.checkpoint,
+               "dataset": self.dataset, "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created))}
         for key in ("accuracy", "f1", "matthews_correlation"):
             value = self.metrics.get(key)
-            row[key] = None if value is None else round(float(value), 4)
+            row[key] = round(float(value), 4) if isinstance(value, (int, float)) else None
         return row
 
 
-def summarize(run_dir: Path) -> RunSummary:
-    config = read_json(run_dir / "config.json", {}) or {}
-    metrics = read_json(run_dir / "metrics.json", {}) or {}
-    return RunSummary(
-        run_id=run_dir.name, path=run_dir, status=read_status(run_dir).get("status", "unknown"),
-        checkpoint=config.get("model", {}).get("checkpoint", "?"), dataset=config.get("data", {}).get("dataset", "?"),
-        created=(run_dir / "config.json").stat().st_mtime if (run_dir / "config.json").exists() else run_dir.stat().st_mtime,
-        metrics=(metrics.get("validation") or {}).get("metrics", {}),
-    )
+def _in_run(*names: str) -> tuple[property, ...]:
+    """One path property per name: ``<run dir>/<name>``."""
+    return tuple(property(lambda self, name=name: self.path / name, doc=f"<run dir>/{name}") for name in names)
 
 
-def list_runs(runs_dir: Union[str, Path]) -> list[RunSummary]:
-    """Every run under ``runs_dir``, newest first."""
+@dataclass(frozen=True)
+class Run:
+    """One run directory. Paths are properties; reads are tolerant of damaged files."""
+
+    path: Path
+
+    # -- paths (every file of a run is named here and nowhere else) ----------------------------
+    @property
+    def id(self) -> str:
+        return self.path.name
+
+    # written by the app (creation, queue, start, stop)
+    config_path, status_path, cancel_path, log_path = _in_run("config.json", "status.json", "CANCEL", "process.log")
+    # written by the training process while it runs
+    events_path, checkpoints_dir, tensorboard_dir = _in_run("events.jsonl", "checkpoints", "tensorboard")
+    # artifacts of a finished (or cancelled) run, and what the Hub tab adds
+    model_dir, metrics_path, data_report_path, hub_path, export_dir = _in_run(
+        "model", "metrics.json", "data_report.json", "hub.json", "export")
+
+    def predictions_path(self, split: str = "validation") -> Path:
+        return self.path / "predictions" / f"{split}.jsonl"
+
+    # -- creation and lookup -------------------------------------------------------------------
+    @classmethod
+    def create(cls, runs_dir: Union[str, Path], config: RunConfig, run_id: Optional[str] = None) -> "Run":
+        """THE place a run directory is made: a new folder (never an existing one) holding config.json."""
+        run_id = check_run_id(run_id or config.run.run_name or make_run_id(config.model.checkpoint,
+                                                                            config.data.dataset))
+        path = Path(runs_dir) / run_id
+        if path.exists():
+            raise RunError(expected_found(f"run directory '{path}'", "a new directory", "one that already exists",
+                                          "Choose another run name, or resume that run instead."))
+        path.mkdir(parents=True)
+        run = cls(path)
+        write_json(run.config_path, config.to_dict())
+        return run
+
+    @classmethod
+    def open(cls, runs_dir: Union[str, Path], run_id: str) -> "Run":
+        """An existing run by id (validated: no path tricks); RunError naming recent runs when missing."""
+        return cls.at(Path(runs_dir) / check_run_id(run_id))
+
+    @classmethod
+    def at(cls, path: Union[str, Path]) -> "Run":
+        """An existing run by its folder; RunError when the folder holds no config.json."""
+        run = cls(Path(path))
+        if not run.exists:
+            runs_dir = run.path.parent
+            known = ", ".join(r.run_id for r in list_runs(runs_dir)[:5]) or "none"
+            raise RunError(expected_found(f"run '{run.id}'", f"a run directory with config.json under {runs_dir}",
+                                          f"none (recent: {known})"))
+        return run
+
+    @property
+    def exists(self) -> bool:
+        return self.config_path.is_file()
+
+    # -- status --------------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """status.json with ``status`` as a :class:`RunStatus`; an active run whose process is gone reads failed."""
+        try:
+            stored = read_json_object(self.status_path)
+        except DamagedFile as exc:
+            return {"status": RunStatus.DAMAGED, "message": str(exc)}
+        if stored is None:
+            return {"status": RunStatus.UNKNOWN}
+        state = RunStatus.parse(stored.get("status"))
+        if state is RunStatus.DAMAGED:
+            return {**stored, "status": state, "message": f"status.json: unknown status {stored.get('status')!r}"}
+        if state.is_active and not pid_alive(stored.get("pid")):
+            updated = stored.get("updated")
+            grace = time.time() - (float(updated) if isinstance(updated, (int, float)) else 0.0)
+            if state is RunStatus.RUNNING or grace > START_GRACE_SECONDS:
+                return {**stored, "status": RunStatus.FAILED, "message": "the training process ended without a final "
+                        "status (crashed or killed, e.g. out of memory); see process.log"}
+        return {**stored, "status": state}
+
+    @property
+    def owner(self) -> Optional[str]:
+        """Public mode: the key of the visitor who started the run (None for runs started elsewhere)."""
+        owner = self.status().get("owner")
+        return owner if isinstance(owner, str) else None
+
+    @property
+    def state(self) -> RunStatus:
+        return self.status()["status"]
+
+    def set_status(self, status: RunStatus, *, only_if: Optional[frozenset] = None, **extra: Any) -> dict[str, Any]:
+        """THE writer of status.json: merge ``extra``, set ``status`` and the time.
+
+        With ``only_if``, nothing is written unless the stored status is one of those (so the
+        parent's 'starting' bookkeeping can never overwrite the child's 'running').
+        """
+        current = read_json(self.status_path, {})
+        if only_if is not None and RunStatus.parse(current.get("status")) not in only_if:
+            return self.status()
+        current.update(extra)
+        current.update(status=str(RunStatus(status)), updated=time.time())
+        write_json(self.status_path, current)
+        return {**current, "status": RunStatus(status)}
+
+    # -- artifacts -----------------------------------------------------------------------------
+    def config_dict(self) -> dict[str, Any]:
+        """config.json as a dict ({} when missing or damaged)."""
+        return read_json(self.config_path, {})
+
+    def config(self) -> RunConfig:
+        try:
+            raw = read_json_object(self.config_path)
+        except DamagedFile as exc:
+            raise RunError(expected_found(f"run '{self.id}'", "a readable config.json", str(exc))) from exc
+        if raw is None:
+            raise RunError(expected_found(f"run '{self.path}'", "a run directory holding config.json", "none"))
+        return RunConfig.from_dict(raw)
+
+    def metrics(self) -> dict[str, Any]:
+        """metrics.json ({} before the run finished, or when damaged)."""
+        return read_json(self.metrics_path, {})
+
+    def data_report(self) -> dict[str, Any]:
+        return read_json(self.data_report_path, {})
+
+    def predictions(self, split: str = "validation") -> list[dict[str, Any]]:
+        path = self.predictions_path(split)
+        if not path.exists():
+            return []
+        with open(path, encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+
+    def write_predictions(self, split: str, rows: list[dict[str, Any]]) -> None:
+        path = self.predictions_path(split)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    @property
+    def has_model(self) -> bool:
+        return is_model_folder(self.model_dir)
+
+    def latest_checkpoint(self) -> Optional[Path]:
+        if not self.checkpoints_dir.is_dir():
+            return None
+        found = [(int(m.group(1)), p) for p in self.checkpoints_dir.iterdir()
+                 if (m := re.fullmatch(r"checkpoint-(\d+)", p.name)) and (p / "trainer_state.json").exists()]
+        return max(found)[1] if found else None
+
+    def request_cancel(self) -> None:
+        self.cancel_path.write_text(str(time.time()))
+
+    def delete(self) -> None:
+        state = self.state
+        if state.is_active:
+            raise RunError(expected_found(f"run '{self.id}'", "a run that is not running", f"status {state}",
+                                          "Stop it first."))
+        shutil.rmtree(self.path)
+
+    def summary(self) -> RunSummary:
+        status = self.status()
+        try:
+            config = read_json_object(self.config_path) or {}
+        except DamagedFile as exc:
+            config, status = {}, {"status": RunStatus.DAMAGED, "message": str(exc)}
+        model, data = config.get("model"), config.get("data")
+        validation = self.metrics().get("validation")
+        metrics = validation.get("metrics") if isinstance(validation, dict) else None
+        stamp = self.config_path if self.config_path.exists() else self.path
+        return RunSummary(
+            run_id=self.id, path=self.path, status=status["status"],
+            checkpoint=str(model.get("checkpoint", "?")) if isinstance(model, dict) else "?",
+            dataset=str(data.get("dataset", "?")) if isinstance(data, dict) else "?",
+            created=stamp.stat().st_mtime, metrics=metrics if isinstance(metrics, dict) else {},
+            message=str(status.get("message", "")),
+            owner=status.get("owner") if isinstance(status.get("owner"), str) else None)
+
+
+def list_runs(runs_dir: Union[str, Path], *, owner: Optional[str] = None) -> list[RunSummary]:
+    """Every run under ``runs_dir`` (only ``owner``'s when given), newest first; damaged ones read as damaged."""
     root = Path(runs_dir)
     if not root.is_dir():
         return []
-    runs = [summarize(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
-            and (p / "config.json").exists()]
+    runs = [Run(p).summary() for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and Run(p).exists]
+    if owner is not None:
+        runs = [r for r in runs if r.owner == owner]
     return sorted(runs, key=lambda r: r.created, reverse=True)
 
 
-def runs_with_model(runs_dir: Union[str, Path]) -> list[RunSummary]:
+def runs_with_model(runs_dir: Union[str, Path], *, owner: Optional[str] = None) -> list[RunSummary]:
     """Finished or cancelled runs whose model folder was saved (what Predict and Hub can use), newest first."""
-    return [r for r in list_runs(runs_dir) if r.status in ("finished", "cancelled")
-            and (r.path / "model" / "config.json").exists()]
+    return [r for r in list_runs(runs_dir, owner=owner) if r.status in WITH_MODEL and Run(r.path).has_model]
 
 
 def active_runs(runs_dir: Union[str, Path]) -> list[RunSummary]:
-    return [r for r in list_runs(runs_dir) if r.status in ACTIVE_STATUSES]
+    return [r for r in list_runs(runs_dir) if r.status.is_active]
 
 
-def get_run_dir(runs_dir: Union[str, Path], run_id: str) -> Path:
-    path = Path(runs_dir) / run_id
-    if not (path / "config.json").exists():
-        known = ", ".join(r.run_id for r in list_runs(runs_dir)[:5]) or "none"
-        raise RunError(expected_found(f"run '{run_id}'", f"a run under {runs_dir}", f"none (recent: {known})"))
-    return path
-
-
-def model_dir(run_dir: Union[str, Path]) -> Path:
-    return Path(run_dir) / "model"
-
-
-def latest_checkpoint(run_dir: Union[str, Path]) -> Optional[Path]:
-    folder = Path(run_dir) / "checkpoints"
-    if not folder.is_dir():
-        return None
-    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := re.fullmatch(r"checkpoint-(\d+)", p.name))
-             and (p / "trainer_state.json").exists()]
-    return max(found)[1] if found else None
-
-
-def load_predictions(run_dir: Union[str, Path], split: str = "validation") -> list[dict[str, Any]]:
-    path = Path(run_dir) / "predictions" / f"{split}.jsonl"
-    if not path.exists():
-        return []
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-def delete_run(run_dir: Union[str, Path]) -> None:
-    run_dir = Path(run_dir)
-    if read_status(run_dir).get("status") in ACTIVE_STATUSES:
-        raise RunError(expected_found(f"run '{run_dir.name}'", "a run that is not running", "a running run",
-                                      "Stop it first."))
-    shutil.rmtree(run_dir)
+def queued_runs(runs_dir: Union[str, Path]) -> list[Run]:
+    """Queued runs, first come first served."""
+    root = Path(runs_dir)
+    found = []
+    for path in (root.iterdir() if root.is_dir() else []):
+        status = Run(path).status() if path.is_dir() else {}
+        if status.get("status") is RunStatus.QUEUED:
+            queued_at = status.get("queued_at")
+            found.append((float(queued_at) if isinstance(queued_at, (int, float)) else 0.0, path.name, Run(path)))
+    return [run for _, _, run in sorted(found, key=lambda item: item[:2])]

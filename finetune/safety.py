@@ -8,10 +8,13 @@ must lie inside an allowed root: the upload folder, ``examples/`` or the runs fo
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Iterable, Union
 
 from .errors import PublicModeError, expected_found
+
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
 
 
 def _is_within(path: Path, root: Path) -> bool:
@@ -23,13 +26,21 @@ def _is_within(path: Path, root: Path) -> bool:
 
 
 def looks_local(value: str) -> bool:
-    """True when ``value`` names (or tries to name) a local path rather than a Hub id."""
+    """THE local-path test: True when ``value`` names (or tries to name) a local path rather than a Hub id."""
     value = value.strip()
     if not value:
         return False
     if value.startswith(("/", ".", "~", "\\")) or ":" in value[:3] or value.count("/") > 1 or ".." in value:
         return True
     return Path(value).exists()
+
+
+def is_hub_id(value: str, *, with_owner: bool = False) -> bool:
+    """True when ``value`` reads as a Hub id (``name`` or ``owner/name``) and names no local path."""
+    value = value.strip()
+    if looks_local(value) or not HUB_ID.fullmatch(value):
+        return False
+    return "/" in value or not with_owner
 
 
 def check_public_path(value: str, allowed_roots: Iterable[Union[str, Path]], *, what: str = "path") -> None:

@@ -22,16 +22,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from .checkpoints import load_tokenizer_uncached
+from .config import TOKENIZER_PADDING, normalize_padding
 from .errors import ConfigError, DataError, expected_found
 
-PADDING_MODES = ("none", "longest", "max_length")
 UNBOUNDED_MODEL_MAX = 100_000  # tokenizers without a limit report ~1e30
 
 
 @functools.lru_cache(maxsize=8)
 def _cached_tokenizer(name: str, revision: Optional[str], trust_remote_code: bool) -> Any:
-    from .checkpoints import load_tokenizer_uncached
-
     return load_tokenizer_uncached(name, revision=revision, trust_remote_code=trust_remote_code)
 
 
@@ -201,8 +200,6 @@ class TokenReport:
 def _validate_inputs(text: str, max_length: Optional[int], padding: str) -> None:
     if not isinstance(text, str) or not text.strip():
         raise DataError(expected_found("text", "some text to tokenize", "an empty input"))
-    if padding not in PADDING_MODES:
-        raise ConfigError(expected_found("padding", "one of " + ", ".join(PADDING_MODES), repr(padding)))
     if max_length is not None and max_length < 1:
         raise ConfigError(expected_found("max_length", "a whole number > 0", str(max_length)))
 
@@ -211,6 +208,7 @@ def inspect_text(tokenizer: Any, text: str, text_pair: Optional[str] = None, *, 
                  truncation: bool = True, max_length: Optional[int] = None, padding: str = "none") -> TokenReport:
     """Tokenize one text (or pair) and describe every position of the result."""
     _validate_inputs(text, max_length, padding)
+    padding = normalize_padding(padding)
     text_pair = text_pair if text_pair and text_pair.strip() else None
     limit = model_max_length(tokenizer)
     if max_length is not None and max_length > limit:
@@ -219,7 +217,7 @@ def inspect_text(tokenizer: Any, text: str, text_pair: Optional[str] = None, *, 
         max_length = limit
     enc = tokenizer(
         text, text_pair, add_special_tokens=add_special_tokens, truncation=bool(truncation and max_length),
-        max_length=max_length, padding={"none": False, "longest": "longest", "max_length": "max_length"}[padding],
+        max_length=max_length, padding=TOKENIZER_PADDING[padding],
         return_offsets_mapping=True, return_special_tokens_mask=True, return_overflowing_tokens=False,
         return_length=False,
     )
@@ -251,14 +249,12 @@ def inspect_text(tokenizer: Any, text: str, text_pair: Optional[str] = None, *, 
 
 
 def inspect_batch(tokenizer: Any, lines: Sequence[str], *, max_length: Optional[int] = None,
-                  padding: str = "longest", add_special_tokens: bool = True) -> dict[str, Any]:
+                  padding: str = "dynamic", add_special_tokens: bool = True) -> dict[str, Any]:
     """Tokenize several lines together ("behind the pipeline"): padded ids, masks and tokens per row."""
     lines = [line for line in lines if line and line.strip()]
     if not lines:
         raise DataError(expected_found("batch", "one or more non-empty lines", "no text"))
-    if padding not in PADDING_MODES:
-        raise ConfigError(expected_found("padding", "one of " + ", ".join(PADDING_MODES), repr(padding)))
-    enc = tokenizer(lines, padding={"none": False, "longest": "longest", "max_length": "max_length"}[padding],
+    enc = tokenizer(lines, padding=TOKENIZER_PADDING[normalize_padding(padding)],
                     truncation=max_length is not None, max_length=max_length, add_special_tokens=add_special_tokens)
     out = {"input_ids": [list(map(int, r)) for r in enc["input_ids"]],
            "attention_mask": [list(map(int, r)) for r in enc["attention_mask"]],

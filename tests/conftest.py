@@ -95,13 +95,14 @@ def bundled_checkpoint() -> Path:
 @pytest.fixture(scope="session")
 def finished_tiny_run(tmp_path_factory, tiny_checkpoint) -> Path:
     """A finished run of the tiny model on the English sentiment example (shared, read mostly)."""
+    from finetune.runs import Run
     from finetune.training import run_training
 
     root = tmp_path_factory.mktemp("finished-run")
-    run_dir = root / "run"
-    run_dir.mkdir()
-    assert run_training(tiny_config(tiny_checkpoint, root / "runs"), run_dir)["status"] == "finished"
-    return run_dir
+    config = tiny_config(tiny_checkpoint, root / "runs")
+    run = Run.create(root, config, "run")
+    assert run_training(config, run)["status"] == "finished"
+    return run.path
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
 """Accuracy with the real bundled checkpoint on real data (../shared/data)."""
 
-import json
-
 from conftest import shared_data_or_skip
 from finetune.config import config_from_flat
+from finetune.runs import Run
 from finetune.training import run_training
 
 
@@ -13,11 +12,10 @@ def test_bundled_minilm_on_rotten_tomatoes_reaches_078(tmp_path):
                                "max_train_samples": 2000, "num_train_epochs": 1, "learning_rate": 5e-5,
                                "per_device_train_batch_size": 16, "max_length": 128, "logging_steps": 25,
                                "runs_dir": str(tmp_path / "runs")})
-    run_dir = tmp_path / "rt"
-    run_dir.mkdir()
-    status = run_training(config, run_dir)
+    run = Run.create(tmp_path, config, "rt")
+    status = run_training(config, run)
     assert status["status"] == "finished", status
-    metrics = json.loads((run_dir / "metrics.json").read_text())
+    metrics = run.metrics()
     assert metrics["validation"]["num_examples"] == 1066
     print("rotten_tomatoes accuracy", metrics["validation"]["metrics"]["accuracy"], metrics["train"])
     assert metrics["validation"]["metrics"]["accuracy"] >= 0.78, metrics["validation"]["metrics"]

@@ -45,3 +45,22 @@ def test_run_directory_resolves_to_its_model(tmp_path, tiny_checkpoint):
 
     shutil.copytree(tiny_checkpoint, tmp_path / "run" / "model")
     assert resolve_checkpoint(str(tmp_path / "run")) == str(tmp_path / "run" / "model")
+
+
+def test_load_errors_are_told_apart_by_huggingface_hub_error_type():
+    import httpx2
+    from huggingface_hub.errors import GatedRepoError, LocalEntryNotFoundError, RepositoryNotFoundError
+
+    from finetune.checkpoints import describe_load_error
+
+    def wrapped(cause):  # transformers re-raises Hub errors as OSError from the original
+        try:
+            raise OSError("We couldn't connect; 404 somewhere") from cause
+        except OSError as exc:
+            return exc
+
+    response = httpx2.Response(404, request=httpx2.Request("GET", "https://huggingface.co/x/y"))
+    assert "found none by that id" in str(describe_load_error("x/y", wrapped(RepositoryNotFoundError("m", response=response))))
+    assert "gated" in str(describe_load_error("x/y", wrapped(GatedRepoError("m", response=response))))
+    assert "local cache" in str(describe_load_error("x/y", wrapped(LocalEntryNotFoundError("m"))))
+    assert "could not be loaded" in str(describe_load_error("x/y", OSError("404 in the text only")))

@@ -4,7 +4,7 @@ import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from finetune.evaluation import evaluate_run, misclassified, run_report
-from finetune.runs import load_predictions
+from finetune.runs import Run
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +14,7 @@ def run_dir(finished_tiny_run):
 
 def test_report_equals_sklearn_on_saved_predictions(run_dir):
     report = run_report(run_dir)
-    rows = load_predictions(run_dir)
+    rows = Run(run_dir).predictions()
     y, p = [r["label"] for r in rows], [r["prediction"] for r in rows]
     assert report["metrics"]["accuracy"] == pytest.approx(accuracy_score(y, p))
     assert report["metrics"]["f1"] == pytest.approx(f1_score(y, p, zero_division=0))

@@ -1,10 +1,12 @@
 import json
 
+import httpx2
 import pytest
 from huggingface_hub import ModelCard
+from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled, RepositoryNotFoundError
 
 from finetune.errors import HubError
-from finetune.hub import default_repo_id, push_run, render_model_card, resolve_token, zip_model
+from finetune.hub import _hub_error, default_repo_id, push_run, render_model_card, resolve_token, zip_model
 
 SECRET = "hf_SECRETtoken1234567890abcdef"
 
@@ -23,11 +25,8 @@ class RecordingApi:
     def whoami(self, token):
         self.calls.append(("whoami", token))
         if self.status:
-            import requests
-
-            response = requests.Response()
-            response.status_code = self.status
-            raise requests.HTTPError("denied", response=response)
+            request = httpx2.Request("GET", "https://huggingface.co/api/whoami-v2")
+            raise HfHubHTTPError("denied", response=httpx2.Response(self.status, request=request))
         return {"name": "alice"}
 
     def create_repo(self, **kw):
@@ -106,3 +105,12 @@ def test_zip_download(finished_run):
     archive = zip_model(finished_run)
     names = zipfile.ZipFile(archive).namelist()
     assert "config.json" in names and "README.md" in names
+
+
+def test_hub_errors_are_told_apart_by_type_not_by_message():
+    request = httpx2.Request("GET", "https://huggingface.co/api/models/alice/x")
+    missing = RepositoryNotFoundError("connect", response=httpx2.Response(404, request=request))
+    assert "found none" in str(_hub_error(missing, "alice/x"))  # 'connect' in the text no longer means offline
+    assert "reachable" in str(_hub_error(OfflineModeIsEnabled("offline"), "alice/x"))
+    assert "reachable" in str(_hub_error(httpx2.ConnectError("refused"), "alice/x"))
+    assert "failed" in str(_hub_error(ValueError("could not connect the dots"), "alice/x"))

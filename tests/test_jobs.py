@@ -8,17 +8,17 @@ from finetune.errors import JobBusyError
 from finetune.events import read_events
 from finetune.jobs import cancel, resume, start_training, wait
 from finetune.predict import Predictor
-from finetune.runs import latest_checkpoint, list_runs, read_status
+from finetune.runs import Run, list_runs
 
 
 def _wait_for_step(run_dir, step, timeout=180):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        events, _ = read_events(run_dir / "events.jsonl")
+        events, _ = read_events(Run(run_dir).events_path)
         if any(e["type"] == "progress" and e["step"] >= step for e in events):
             return events
-        if read_status(run_dir)["status"] in ("failed", "finished"):
-            pytest.fail(f"run ended early: {read_status(run_dir)} {(run_dir / 'process.log').read_text()[-2000:]}")
+        if Run(run_dir).status()["status"] in ("failed", "finished"):
+            pytest.fail(f"run ended early: {Run(run_dir).status()} {(run_dir / 'process.log').read_text()[-2000:]}")
         time.sleep(0.2)
     pytest.fail("no progress")
 
@@ -37,7 +37,7 @@ def test_cancel_leaves_loadable_model_and_resume_continues(tmp_path, tiny_checkp
     predictor = Predictor(str(job.run_dir))
     result = predictor.predict("This hotel was a genuine pleasure.")[0]
     assert abs(sum(result.probabilities.values()) - 1) < 1e-6
-    assert latest_checkpoint(job.run_dir).name == f"checkpoint-{step}"
+    assert job.run.latest_checkpoint().name == f"checkpoint-{step}"
 
     again = resume(job.run_dir)
     final = wait(again.run_dir, timeout=300)
@@ -72,7 +72,7 @@ def test_queue_starts_runs_in_order_one_at_a_time(tmp_path, tiny_checkpoint):
     config = tiny_config(tiny_checkpoint, tmp_path / "runs", max_steps=3, eval_strategy="no", save_strategy="no")
     first = enqueue(config.replace(run={"run_name": "first"}))
     second = enqueue(config.replace(run={"run_name": "second"}))
-    assert read_status(first)["status"] == "queued"
+    assert Run(first).status()["status"] == "queued"
     assert (queue_position(tmp_path / "runs", "first"), queue_position(tmp_path / "runs", "second")) == (1, 2)
     job = start_next_queued(tmp_path / "runs")
     assert job.run_id == "first"

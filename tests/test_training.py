@@ -6,15 +6,14 @@ import pytest
 
 from conftest import PROJECT_ROOT, cli_env, tiny_config
 from finetune.events import read_events
-from finetune.runs import read_status
+from finetune.runs import Run
 from finetune.training import run_training
 
 
 def _train(config, tmp_path, name="run"):
-    run_dir = tmp_path / name
-    run_dir.mkdir(parents=True)
-    status = run_training(config, run_dir)
-    return run_dir, status
+    run = Run.create(tmp_path, config, name)
+    status = run_training(config, run)
+    return run.path, status
 
 
 def test_cli_end_to_end_produces_every_artifact(tmp_path, tiny_checkpoint):
@@ -30,7 +29,7 @@ def test_cli_end_to_end_produces_every_artifact(tmp_path, tiny_checkpoint):
                  "model/tokenizer.json"):
         assert (run_dir / name).exists(), name
     assert list((run_dir / "tensorboard").rglob("events.out.tfevents*"))
-    assert read_status(run_dir)["status"] == "finished"
+    assert Run(run_dir).status()["status"] == "finished"
     events, _ = read_events(run_dir / "events.jsonl")
     types = [e["type"] for e in events]
     assert types[0] == "started" and types[-1] == "finished"

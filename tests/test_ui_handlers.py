@@ -45,8 +45,10 @@ def test_widget_values_are_typed_and_empty_boxes_take_defaults(tmp_path):
 def test_invalid_widget_value_is_a_clear_error(tmp_path):
     values = widget_defaults()
     values["per_device_train_batch_size"] = 0
-    with pytest.raises(gr.Error, match="per_device_train_batch_size: expected a whole number > 0"):
+    with pytest.raises(gr.Error) as caught:
         engine_call(lambda: train_tab.config_of(Settings(runs_dir=tmp_path), values))()
+    # escaped: gradio renders a toast as HTML, so data-controlled text is shown, never interpreted
+    assert "per_device_train_batch_size: expected a whole number &gt; 0" in str(caught.value)
 
 
 def test_widget_round_trip_and_cli_command(tmp_path):
@@ -162,22 +164,21 @@ def test_stream_of_a_finished_run_draws_it_once_then_only_keeps_alive(finished_t
 
 def new_running_run(runs_dir, name: str):
     from finetune.events import EventWriter
-    from finetune.runs import create_run_dir, set_status
+    from finetune.runs import Run, RunStatus
 
-    run_dir = create_run_dir(runs_dir, name)
-    (run_dir / "config.json").write_text(json.dumps(RunConfig().to_dict()))
-    set_status(run_dir, "running", pid=os.getpid())  # a live process: this one
-    writer = EventWriter(run_dir / "events.jsonl")
+    run = Run.create(runs_dir, RunConfig(), name)
+    run.set_status(RunStatus.RUNNING, pid=os.getpid())  # a live process: this one
+    writer = EventWriter(run.events_path)
     writer.emit("started", device="CPU", precision="fp32")
-    return run_dir, writer
+    return run, writer
 
 
 def test_stream_follows_a_running_run_and_announces_its_end(tmp_path, fast_polls):
-    from finetune.runs import set_status
+    from finetune.runs import RunStatus
 
-    run_dir, writer = new_running_run(tmp_path, "live")
+    run, writer = new_running_run(tmp_path, "live")
     settings = Settings(runs_dir=tmp_path)
-    assert train_tab.attach(settings) == {"train.run_state": "live"}
+    assert train_tab.attach(settings, {}) == {"train.run_state": "live"}
 
     async def run_and_finish() -> list:
         out = []
@@ -188,7 +189,7 @@ def test_stream_follows_a_running_run_and_announces_its_end(tmp_path, fast_polls
                 writer.emit("progress", step=1, total_steps=2, epoch=0.5, loss=0.69)
             elif len(out) == 2:
                 writer.emit("finished")
-                set_status(run_dir, "cancelled", message="stopped")
+                run.set_status(RunStatus.CANCELLED, message="stopped")
             elif len(out) == 3:
                 break
         await stream.aclose()
@@ -233,14 +234,13 @@ def test_a_public_visitors_view_never_jumps_to_another_run(finished_tiny_run, tm
     shutil.copytree(finished_tiny_run, tmp_path / "old")
     updates = watch_while_a_training_starts(Settings(runs_dir=tmp_path, public=True), tmp_path, limit=6)
     assert not any("train.run_state" in parts for parts in updates)
-    assert any("newer:running" in parts.get("studio.runs_version", "") for parts in updates)
+    assert not any("newer" in parts.get("studio.runs_version", "") for parts in updates)  # not even its name
 
 
 def test_a_new_stream_for_the_same_page_ends_the_previous_one(tmp_path, fast_polls):
-    from finetune.runs import create_run_dir, set_status
+    from finetune.runs import Run, RunStatus
 
-    run_dir = create_run_dir(tmp_path, "queued-run")
-    set_status(run_dir, "queued", queued_at=1.0)
+    Run.create(tmp_path, RunConfig(), "queued-run").set_status(RunStatus.QUEUED, queued_at=1.0)
     settings = Settings(runs_dir=tmp_path)
 
     async def two_streams() -> tuple[list, list]:
@@ -280,3 +280,56 @@ def test_only_the_functions_meant_for_clients_are_in_the_api(tmp_path):
     public = sorted(fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public")
     assert public == ["predict", "predict_batch", "tokenize", "tokenize_batch"]
     assert all(name in studio for name in CONFIG_WIDGETS)
+
+
+def test_public_visitors_see_and_control_only_their_own_runs(finished_tiny_run, tmp_path):
+    import shutil
+
+    from finetune.errors import RunError
+    from finetune.runs import Run
+    from ui import access, hub_tab, predict_tab
+
+    settings = Settings(runs_dir=tmp_path, public=True)
+    for visitor, name in (("alice-id", "alices-run"), ("bob-id", "bobs-run")):
+        shutil.copytree(finished_tiny_run, tmp_path / name)
+        Run(tmp_path / name).set_status(Run(tmp_path / name).state, owner=access.owner_key(settings, visitor))
+    alice, bob = {"studio.visitor": "alice-id"}, {"studio.visitor": "bob-id"}
+    assert [r.run_id for r in access.visible_runs(settings, "alice-id")] == ["alices-run"]
+    assert access.visible_runs(settings, None) == []  # a page without an id owns nothing
+    assert list(train_tab.history(settings, bob)["train.history"]["run"]) == ["bobs-run"]
+    assert predict_tab.model_choices(settings, "bob-id") == ["bobs-run", "bundled-minilm"]
+    assert hub_tab.run_choices(settings, "alice-id") == ["alices-run"]
+    # another visitor's run reads exactly like one that does not exist, for every action
+    for action in (lambda: train_tab.stop(settings, {**bob, "train.run_state": "alices-run"}),
+                   lambda: train_tab.remove(settings, {**bob, "train.pick": "alices-run"}),
+                   lambda: train_tab.show_run(settings, {**bob, "train.pick": "alices-run"}),
+                   lambda: hub_tab.download(settings, {**bob, "hub.run": "alices-run"}),
+                   lambda: hub_tab.preview_card(settings, {**bob, "hub.run": "alices-run", "hub.repo": ""}),
+                   lambda: predict_tab.run_report(settings, {**bob, "predict.model": "alices-run",
+                                                             "predict.eval_data": "", "predict.eval_split": ""})):
+        with pytest.raises(RunError, match="no run called|Choose a run"):
+            action()
+    assert (tmp_path / "alices-run").is_dir()
+    assert live_view.render(settings, "alices-run", {}, "bob-id")[0] == {}
+    assert "alices-run" not in live_view.runs_version(settings, "bob-id")
+    assert train_tab.attach(settings, bob) == {"train.run_state": "bobs-run"}
+    with pytest.raises(RunError):  # run ids are checked by the app, not only by gradio's list of choices
+        access.open_run(settings, "../bobs-run", "bob-id")
+    # outside public mode (your own machine) every page sees every run
+    shared = Settings(runs_dir=tmp_path)
+    assert {r.run_id for r in access.visible_runs(shared, None)} == {"alices-run", "bobs-run"}
+
+
+def test_public_start_records_the_visitor_as_owner(tmp_path, monkeypatch):
+    from finetune.errors import RunError
+    from ui import access
+
+    started = {}
+    monkeypatch.setattr(train_tab, "start_training", lambda config, **kw: started.update(kw) or type(
+        "Job", (), {"run_id": "r1"})())
+    settings = Settings(runs_dir=tmp_path, public=True)
+    values = {**widget_defaults(), "studio.visitor": "carol-id"}
+    assert train_tab.start(settings, values)["train.run_state"] == "r1"
+    assert started["owner"] == access.owner_key(settings, "carol-id") != access.owner_key(settings, "dave-id")
+    with pytest.raises(RunError, match="visitor id"):
+        train_tab.start(settings, {**values, "studio.visitor": None})

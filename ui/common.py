@@ -165,20 +165,3 @@ def detect_settings(runs_dir: Optional[str], public: Optional[bool], max_upload_
 
     settings.upload_dirs = [Path(os.environ.get("GRADIO_TEMP_DIR", Path(tempfile.gettempdir()) / "gradio")).resolve()]
     return settings
-
-
-def calm_queue_polling(demo: Any, sleep_when_free: float = 0.05, progress_sleep: float = 0.25) -> None:
-    """Let gradio's queue check for work every 50 ms instead of every 1 ms when it has nothing to do.
-
-    On Linux gradio 6 checks its empty queue 1000 times a second (and its progress updates 100
-    times). A training child uses every core through OpenMP, and each wake-up of the server preempts
-    one of its threads, which then holds the others at the next barrier: measured in
-    benchmarks/ui_vs_cli.py, this idle polling cost training ~9% on 2 cores. 50 ms adds at most
-    50 ms (25 on average) before a click's event starts; progress bars update 4 times a second.
-    The attributes are private, so they are only set where they exist.
-    """
-    queue = getattr(demo, "_queue", None)
-    if queue is not None and hasattr(queue, "sleep_when_free"):
-        queue.sleep_when_free = sleep_when_free
-    if queue is not None and hasattr(queue, "progress_update_sleep_when_free"):
-        queue.progress_update_sleep_when_free = progress_sleep

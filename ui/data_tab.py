@@ -14,6 +14,7 @@ import gradio as gr
 from finetune.checkpoints import PRESETS
 from finetune.config import BUNDLED_CHECKPOINT, DataConfig
 from finetune.errors import FinetuneError
+from finetune.loading import FILE_TYPES
 
 from .common import Settings, label_names_from_text, label_names_to_text, widget_for
 from .wiring import Studio, Values
@@ -29,7 +30,7 @@ DATASET_PRESETS: dict[str, tuple[str, str, str, str, str]] = {
     "Yelp review full (Hub: Yelp/yelp_review_full)": ("Yelp/yelp_review_full", "", "text", "", "label"),
 }
 DEFAULT_PRESET = next(iter(DATASET_PRESETS))
-UPLOAD_TYPES = [".csv", ".tsv", ".json", ".jsonl", ".parquet", ".xlsx"]
+UPLOAD_TYPES = sorted(FILE_TYPES)
 MAPPING = ("text_column", "text_pair_column", "label_column", "label_names")
 SOURCE = ("dataset", "dataset_config", "train_split", "validation_split", "test_split")
 FIELDS = ("checkpoint", *SOURCE, *MAPPING, "validation_size", "split_seed", "max_train_samples", "max_eval_samples")
@@ -146,7 +147,7 @@ def build(studio: Studio) -> None:
         add("dataset_config", widget_for("dataset_config", label="Hub config (e.g. mrpc)"))
         for name in ("train_split", "validation_split", "test_split"):
             add(name, widget_for(name))
-    add("data.upload", gr.File(label="...or upload a file (csv, tsv, json, jsonl, parquet, xlsx)",
+    add("data.upload", gr.File(label="...or upload a file (" + ", ".join(t.lstrip(".") for t in UPLOAD_TYPES) + ")",
                                file_types=UPLOAD_TYPES, elem_id="data-upload", height=90))
     with gr.Row():
         add("text_column", gr.Dropdown(label="text column", allow_custom_value=True, choices=[""], value="",

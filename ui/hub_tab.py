@@ -14,45 +14,46 @@ from typing import Any, Optional
 import gradio as gr
 
 from finetune.errors import RunError
-from finetune.runs import runs_with_model
+from finetune.runs import Run
 
+from .access import open_run, visible_runs_with_model, visitor_of
 from .common import Settings
 from .wiring import Studio, Values
 
 
-def run_choices(settings: Settings) -> list[str]:
-    return [r.run_id for r in runs_with_model(settings.runs_dir)]
+def run_choices(settings: Settings, visitor: Optional[str]) -> list[str]:
+    return [r.run_id for r in visible_runs_with_model(settings, visitor)]
 
 
-def run_list(settings: Settings, current: Optional[str], picked: bool) -> Any:
-    choices = run_choices(settings)
+def run_list(settings: Settings, current: Optional[str], picked: bool, visitor: Optional[str]) -> Any:
+    choices = run_choices(settings, visitor)
     keep = picked and current in choices
     return gr.Dropdown(choices=choices, value=current if keep else (choices[0] if choices else None))
 
 
-def chosen_run(v: Values) -> str:
+def chosen_run(settings: Settings, v: Values) -> Run:
     if not v["hub.run"]:
         raise RunError("Choose a run with a saved model (train one first on the Train tab).")
-    return v["hub.run"]
+    return open_run(settings, v["hub.run"], visitor_of(v))
 
 
 def preview_card(settings: Settings, v: Values) -> Values:
     """The README.md (model card) that a push would upload, as text."""
     from finetune.hub import render_model_card
 
-    run_id = chosen_run(v)
-    return {"hub.card": render_model_card(settings.runs_dir / run_id, repo_id=v["hub.repo"] or f"your-name/{run_id}")}
+    run = chosen_run(settings, v)
+    return {"hub.card": render_model_card(run.path, repo_id=v["hub.repo"] or f"your-name/{run.id}")}
 
 
 def push(settings: Settings, v: Values) -> Values:
     """Push the run's model, tokenizer and card; public mode never uses the server's own token."""
     from finetune.hub import push_run, resolve_token
 
-    run_id = chosen_run(v)
+    run = chosen_run(settings, v)
     token = resolve_token(v["hub.token"], oauth_token=getattr(v.get("oauth"), "token", None),
                           allow_server_token=not settings.public)
     message = v["hub.message"] or "Upload fine-tuned text classifier"
-    result = push_run(settings.runs_dir / run_id, token=token, repo_id=v["hub.repo"] or None,
+    result = push_run(run.path, token=token, repo_id=v["hub.repo"] or None,
                       private=bool(v["hub.private"]), commit_message=message)
     return {"hub.result": f"Pushed to [{result['repo_id']}]({result['url']})"}
 
@@ -60,7 +61,7 @@ def push(settings: Settings, v: Values) -> Values:
 def download(settings: Settings, v: Values) -> Values:
     from finetune.hub import zip_model
 
-    archive = zip_model(settings.runs_dir / chosen_run(v))
+    archive = zip_model(chosen_run(settings, v).path)
     copy = Path(tempfile.mkdtemp(prefix="model-zip-")) / archive.name  # the runs folder itself is never served
     shutil.copyfile(archive, copy)
     return {"hub.zip": gr.File(value=str(copy), visible=True)}
@@ -73,7 +74,7 @@ def build(studio: Studio) -> None:
                 "anywhere. No account? Download the model folder as a zip.")
     if settings.on_space:
         gr.LoginButton()
-    choices = run_choices(settings)
+    choices = run_choices(settings, None)
     with gr.Row():
         add("hub.run", gr.Dropdown(choices=choices, value=choices[0] if choices else None, label="run",
                                    elem_id="hub-run"))
@@ -106,4 +107,4 @@ def wire(studio: Studio) -> None:
 
 def refresh_runs(settings: Settings, v: Values) -> Values:
     """After a run started or ended: the run list, keeping the person's own pick."""
-    return {"hub.run": run_list(settings, v["hub.run"], bool(v["hub.picked"]))}
+    return {"hub.run": run_list(settings, v["hub.run"], bool(v["hub.picked"]), visitor_of(v))}

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import html
-import os
 import time
 from pathlib import Path
 from typing import Any, AsyncIterator, Optional
@@ -24,8 +23,9 @@ from typing import Any, AsyncIterator, Optional
 import gradio as gr
 
 from finetune.events import EventLog, format_duration, format_event
-from finetune.runs import ACTIVE_STATUSES, TERMINAL_STATUSES, active_runs, read_json, read_status
+from finetune.runs import Run, RunStatus, active_runs
 
+from .access import find_run, visible_runs
 from .common import Settings
 from .wiring import Values
 
@@ -70,7 +70,7 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
         return f"<div id='run-progress'><b>Status:</b> <span id='run-status'>{state}</span>{extra}</div>"
     step, total = last.get("step", 0), last.get("total_steps") or 0
     share = 100.0 * step / total if total else 0.0
-    active = status.get("status") in ACTIVE_STATUSES
+    active = status["status"].is_active
     elapsed = time.time() - events[0]["time"] if active else (events[-1]["time"] - events[0]["time"])
     parts = [f"<b>Status:</b> <span id='run-status'>{state}</span>", f"step {step}/{total}",
              f"epoch {last.get('epoch', 0):.2f}", f"elapsed {format_duration(elapsed)}"]
@@ -84,12 +84,12 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
             f"<div style='margin-top:4px'>{' · '.join(parts)}</div></div>")
 
 
-def final_summary(run_dir: Path, status: dict[str, Any]) -> str:
+def final_summary(run: Run, status: dict[str, Any]) -> str:
     """The run's result in a few lines, once it has ended; what to do next."""
     state = status.get("status")
     message = html.escape(str(status.get("message", "")))
     if state == "finished":
-        metrics = read_json(run_dir / "metrics.json") or {}
+        metrics = run.metrics()
         val = metrics.get("validation", {}).get("metrics", {})
         rows = "\n".join(f"| {html.escape(k)} | {v:.4f} |" for k, v in val.items())
         test = metrics.get("test", {}).get("metrics")
@@ -125,29 +125,29 @@ def _chart(kind: Any, frame: Any, total_steps: int) -> Any:
     return kind(value=frame if len(frame) else None, x_lim=[0, total_steps] if total_steps else None)
 
 
-def render(settings: Settings, run_id: Optional[str], seen: dict[str, Any]) -> tuple[Values, dict[str, Any], bool]:
+def render(settings: Settings, run_id: Optional[str], seen: dict[str, Any],
+           visitor: Optional[str] = None) -> tuple[Values, dict[str, Any], bool]:
     """The live view of a run: (changed parts by name, what is now on screen, whether the run has ended).
 
     Only the parts that changed since ``seen`` are returned; with nothing new it returns ``seen``
     itself. The run's status is written last, after its final events and metrics, so once it
     reads as ended, these parts are the final view.
     """
-    if not run_id or not (settings.runs_dir / run_id).is_dir():
+    run = find_run(settings, run_id, visitor)
+    if run is None:
         return {}, seen, True
-    run_dir = settings.runs_dir / run_id
-    events_path = run_dir / "events.jsonl"
-    size = events_path.stat().st_size if events_path.exists() else 0
-    status = read_status(run_dir)
-    ended = status.get("status") in TERMINAL_STATUSES
-    key = (run_id, size, status.get("status"))
+    size = run.events_path.stat().st_size if run.events_path.exists() else 0
+    status = run.status()
+    ended = not status["status"].is_active and status["status"] is not RunStatus.QUEUED
+    key = (run_id, size, status["status"])
     if seen.get("key") == key:
         return {}, seen, ended
-    if status.get("status") == "queued":
+    if status["status"] is RunStatus.QUEUED:
         from finetune.jobs import queue_position
 
         status = {**status, "position": queue_position(settings.runs_dir, run_id)}
         key = key + (status["position"],)
-    events = event_log(events_path).read()
+    events = event_log(run.events_path).read()
     lines = log_lines(events)
     train, val_loss, metrics = curves(events)
     new = {"key": key, "run": run_id, "lines": len(lines), "points": (len(train), len(val_loss), len(metrics)),
@@ -164,31 +164,25 @@ def render(settings: Settings, run_id: Optional[str], seen: dict[str, Any]) -> t
                       "live.val_loss": _chart(gr.ScatterPlot, val_loss, total),
                       "live.metrics": _chart(gr.ScatterPlot, metrics, total)})
     if changed or new["summary"] != seen.get("summary"):
-        parts["live.summary"] = final_summary(run_dir, status)
+        parts["live.summary"] = final_summary(run, status)
     return parts, new, ended
 
 
-def runs_version(runs_dir: Path) -> str:
-    """A fingerprint of the runs folder: it changes when a run is created, deleted or changes status.
-
-    It reads each run's status (a small file; an active status whose process died reads as failed).
-    """
-    try:
-        entries = sorted(e.name for e in os.scandir(runs_dir) if e.is_dir() and not e.name.startswith("."))
-    except FileNotFoundError:
-        return ""
-    return "|".join(f"{name}:{read_status(Path(runs_dir) / name).get('status')}" for name in entries)
+def runs_version(settings: Settings, visitor: Optional[str]) -> str:
+    """A fingerprint of the runs this page may see: it changes when one is created, deleted or changes status."""
+    return "|".join(f"{r.run_id}:{r.status}" for r in sorted(visible_runs(settings, visitor), key=lambda r: r.run_id))
 
 
 _viewers: dict[Any, object] = {}  # page session -> the token of the one stream it shows
 
 
-async def follow(settings: Settings, run_id: Optional[str], session: Optional[str]) -> AsyncIterator[Values]:
+async def follow(settings: Settings, run_id: Optional[str], session: Optional[str],
+                 visitor: Optional[str] = None) -> AsyncIterator[Values]:
     """Stream one page's live view of ``run_id``, and the runs folder's version, while the page is open.
 
     A page shows one run: starting a new stream for the same ``session`` ends the previous one at
     its next poll (no two streams write to one page). Once the run has ended, the stream keeps
-    watching the runs folder (cheaply, every 2 s); outside public mode, when a new training starts
+    watching the runs it may see (every 2 s); outside public mode, when a new training starts
     (from another page, or the CLI into the same folder), the page attaches to it.
     """
     token = object()
@@ -199,8 +193,8 @@ async def follow(settings: Settings, run_id: Optional[str], session: Optional[st
     quiet = 0
     try:
         while _viewers.get(session) is token:
-            parts, seen, ended = await asyncio.to_thread(render, settings, run_id, seen)
-            current = await asyncio.to_thread(runs_version, settings.runs_dir)
+            parts, seen, ended = await asyncio.to_thread(render, settings, run_id, seen, visitor)
+            current = await asyncio.to_thread(runs_version, settings, visitor)
             if current != version:
                 version = parts["studio.runs_version"] = current
                 if ended and not settings.public:

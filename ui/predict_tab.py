@@ -17,8 +17,8 @@ import gradio as gr
 from finetune.checkpoints import PRESETS
 from finetune.config import BUNDLED_CHECKPOINT
 from finetune.errors import DataError, RunError
-from finetune.runs import load_predictions, runs_with_model
-
+from finetune.loading import FILE_TYPES
+from .access import find_run, open_run, visible_runs_with_model, visitor_of
 from .common import Settings
 from .wiring import Studio, Values
 
@@ -26,27 +26,29 @@ MODEL_HINT = "A finished/cancelled run, a model folder, bundled-minilm, or a Hub
 PRESET_NAMES = frozenset(p.name for p in PRESETS)
 BASE_WARNING = ("⚠️ **{name} is a base checkpoint**: its classification head has never been trained, so its "
                 "probabilities mean nothing. Train a run on the *Train* tab; it appears in this list when it finishes.")
-BATCH_TYPES = [".csv", ".tsv", ".xlsx", ".jsonl", ".json", ".parquet"]
+BATCH_TYPES = sorted(FILE_TYPES)
 
 
-def model_choices(settings: Settings) -> list[str]:
-    """Runs with a saved model (newest first), then the bundled base checkpoint."""
-    return [r.run_id for r in runs_with_model(settings.runs_dir)] + [BUNDLED_CHECKPOINT]
+def model_choices(settings: Settings, visitor: Optional[str]) -> list[str]:
+    """Runs with a saved model (newest first; public mode: the visitor's), then the bundled base checkpoint."""
+    return [r.run_id for r in visible_runs_with_model(settings, visitor)] + [BUNDLED_CHECKPOINT]
 
 
-def model_list(settings: Settings, current: Optional[str], picked: bool) -> Any:
-    """The model dropdown: the newest run unless the person picked a model that still exists."""
-    choices = model_choices(settings)
-    keep = picked and current and (current in choices or not (settings.runs_dir / current).is_dir())
+def model_list(settings: Settings, current: Optional[str], picked: bool, visitor: Optional[str]) -> Any:
+    """The model dropdown: the newest run, unless the person picked a model that is still there."""
+    choices = model_choices(settings, visitor)
+    gone = current not in choices and find_run(settings, current, None) is not None  # a run deleted since
+    keep = picked and current and not gone
     return gr.Dropdown(choices=choices, value=current if keep else choices[0])
 
 
-def resolve(settings: Settings, choice: Optional[str]) -> str:
+def resolve(settings: Settings, choice: Optional[str], visitor: Optional[str]) -> str:
+    """What the predictor loads: a run the page may use, else a model folder inside the fence, or a Hub id."""
     if not choice:
         raise DataError("Choose a model first: a run from the list, or a model folder.")
-    run_dir = settings.runs_dir / choice
-    if (run_dir / "config.json").exists():
-        return str(run_dir)
+    run = find_run(settings, choice, visitor)
+    if run is not None:
+        return str(run.path)
     settings.guard(choice, "model")
     return choice
 
@@ -61,7 +63,7 @@ def predict_one(settings: Settings, v: Values) -> Values:
     from finetune.predict import get_predictor
 
     text, pair = v["predict.text"], v["predict.pair"]
-    predictor = get_predictor(resolve(settings, v["predict.model"]))
+    predictor = get_predictor(resolve(settings, v["predict.model"], visitor_of(v)))
     if not text or not text.strip():
         raise DataError("Type a text to classify.")
     result = predictor.predict([text], [pair] if pair and pair.strip() else None)[0]
@@ -85,7 +87,7 @@ def predict_batch(settings: Settings, v: Values) -> Values:
 
     from finetune.predict import get_predictor, predict_file, predict_frame
 
-    predictor = get_predictor(resolve(settings, v["predict.model"]))
+    predictor = get_predictor(resolve(settings, v["predict.model"], visitor_of(v)))
     progress = v["progress"]
     report = lambda done, total: progress(done / total, desc=f"{done}/{total} rows")  # noqa: E731
     file = v["predict.batch_file"]
@@ -134,9 +136,9 @@ def run_report(settings: Settings, v: Values) -> Values:
     from finetune.evaluation import evaluate_run, run_report as saved_report
 
     choice, dataset, split = v["predict.model"], v["predict.eval_data"], v["predict.eval_split"]
-    run_dir = settings.runs_dir / (choice or "")
-    if not choice or not (run_dir / "config.json").exists():
+    if find_run(settings, choice, visitor_of(v)) is None:
         raise RunError("Choose a run (not a bare checkpoint) for its evaluation report.")
+    run_dir = open_run(settings, choice, visitor_of(v)).path
     if dataset:
         settings.guard(dataset, "dataset")
         report = evaluate_run(run_dir, dataset=dataset, split=split or None)
@@ -153,8 +155,8 @@ def examples(settings: Settings, v: Values) -> Values:
     A base checkpoint (a preset) gets its warning at once: its classification head is untrained.
     """
     choice = v["predict.model"]
-    run_dir = settings.runs_dir / choice if choice else None
-    rows = load_predictions(run_dir) if run_dir is not None and run_dir.is_dir() else []
+    run = find_run(settings, choice, visitor_of(v))
+    rows = run.predictions() if run is not None else []
     options = [r["text"] + ("\t" + r["text_pair"] if r.get("text_pair") else "") for r in rows[:20]]
     out: Values = {"predict.examples": gr.Dropdown(choices=options, value=None),
                    "predict.warning": BASE_WARNING.format(name=html.escape(choice)) if choice in PRESET_NAMES else ""}
@@ -174,7 +176,7 @@ EXAMPLE_OUTPUTS = ("predict.examples", "predict.warning", "predict.text", "predi
 
 def build(studio: Studio) -> None:
     add = studio.add
-    choices = model_choices(studio.settings)
+    choices = model_choices(studio.settings, None)
     with gr.Row():
         add("predict.model", gr.Dropdown(choices=choices, value=choices[0], allow_custom_value=True, label="model",
                                          info=MODEL_HINT, elem_id="pred-model", scale=3))
@@ -234,4 +236,4 @@ def wire(studio: Studio) -> None:
 
 def refresh_models(settings: Settings, v: Values) -> Values:
     """After a run started or ended: the model list, keeping the person's own pick."""
-    return {"predict.model": model_list(settings, v["predict.model"], bool(v["predict.picked"]))}
+    return {"predict.model": model_list(settings, v["predict.model"], bool(v["predict.picked"]), visitor_of(v))}

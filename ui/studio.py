@@ -6,7 +6,7 @@ listeners. What one tab does to another is listed in :func:`wire_across_tabs`:
 - the tokenizer follows the training checkpoint, and its dataset-length tool reads the data tab;
 - the page's live stream (``studio.runs_version``) refreshes the run history, the Predict model
   list and the Hub run list when any run starts or ends;
-- on page load: the data preview, the tokenizer view of its prefilled text, the Predict examples of
+- on page load: the browser's visitor id (ui.access), the data preview, the tokenizer view of its prefilled text, the Predict examples of
   the selected model, and the live view of the active (or latest) run.
 """
 
@@ -18,6 +18,7 @@ import gradio as gr
 
 from . import data_tab, hub_tab, predict_tab, tokenizer_tab, train_tab
 from .common import CONFIG_WIDGETS, Settings
+from .access import VISITOR, new_visitor_id
 from .wiring import Studio
 
 INTRO = ("# Fine-tuning studio\nFine-tune BERT-style models for text classification with the Hugging Face "
@@ -33,6 +34,7 @@ def build_studio(settings: Settings) -> tuple[gr.Blocks, Studio]:
     studio = Studio(settings)
     with gr.Blocks(title="Fine-tuning studio") as demo:
         gr.Markdown(INTRO + (PUBLIC_NOTE if settings.public else ""))
+        studio.add(VISITOR, gr.BrowserState(None, storage_key="finetune-studio-visitor"))
         with gr.Tabs():
             for title, tab_id, module in TABS:
                 with gr.Tab(title, id=tab_id, elem_id=f"tab-{tab_id}"):
@@ -69,7 +71,8 @@ def on_load(studio: Studio, demo: gr.Blocks) -> None:
                   tokenizer_tab.EXPLORE_OUTPUTS)
     studio.listen(demo.load, lambda v: predict_tab.examples(settings, v), predict_tab.EXAMPLE_INPUTS,
                   predict_tab.EXAMPLE_OUTPUTS)
-    attached = studio.listen(demo.load, lambda v: train_tab.attach(settings), [], ["train.run_state"])
+    known = studio.listen(demo.load, lambda v: {VISITOR: new_visitor_id(v[VISITOR])}, [VISITOR], [VISITOR])
+    attached = studio.listen(known.then, lambda v: train_tab.attach(settings, v), [], ["train.run_state"])
     train_tab.stream_live_view(studio, attached)
 
 

@@ -67,7 +67,7 @@ def batch(settings: Settings, v: Values) -> Values:
     max_length, padding = v["tok.max_length"], v["tok.padding"]
     out = inspect_batch(tokenizer_of(settings, v["tok.checkpoint"]), (v["tok.batch_lines"] or "").splitlines(),
                         max_length=int(max_length) if max_length else None,
-                        padding=padding if padding != "none" else "longest")
+                        padding=padding if padding != "none" else "dynamic")
     return {"tok.batch_table": pd.DataFrame({"row": list(range(len(out["input_ids"]))),
                                              "tokens": [" ".join(t) for t in out["tokens"]],
                                              "input_ids": [str(r) for r in out["input_ids"]],
@@ -115,7 +115,8 @@ def build(studio: Studio) -> None:
         add("tok.special", gr.Checkbox(value=True, label="add special tokens"))
         add("tok.truncation", gr.Checkbox(value=True, label="truncation"))
         add("tok.max_length", gr.Number(value=0, label="max_length (0: no limit)", precision=0))
-        add("tok.padding", gr.Radio(["none", "longest", "max_length"], value="none", label="padding"))
+        add("tok.padding", gr.Radio(["none", "dynamic", "max_length"], value="none", label="padding",
+                                    info="dynamic: to the longest text of the batch"))
     with gr.Row():
         add("tok.text", gr.Textbox(label="text", value="Using a Transformer network is simple!", lines=2,
                                    elem_id="tok-text"))

@@ -16,9 +16,10 @@ import gradio as gr
 from finetune.config import RunConfig
 from finetune.errors import RunError
 from finetune.jobs import cancel, enqueue, queue_position, start_training
-from finetune.runs import active_runs, delete_run, list_runs, read_json
+from finetune.runs import active_runs
 
 from . import data_tab, live_view
+from .access import new_run_owner, open_run, visible_runs, visitor_of
 from .common import CONFIG_WIDGETS, Settings, cli_command, config_from_widgets, config_to_widget_values, widget_for
 from .wiring import Studio, Values
 
@@ -38,9 +39,10 @@ def config_of(settings: Settings, v: Values) -> RunConfig:
 def start(settings: Settings, v: Values) -> Values:
     """Start a training from the form (public mode: queue it when another one runs)."""
     config = config_of(settings, v)
+    owner = new_run_owner(settings, visitor_of(v))
     busy = active_runs(settings.runs_dir)
     if busy and settings.public:
-        run_dir = enqueue(config)
+        run_dir = enqueue(config, owner=owner)
         position = queue_position(settings.runs_dir, run_dir.name)
         return {"train.run_state": run_dir.name, "train.message": (
             f"The studio is busy with another training. Your run **{run_dir.name}** is queued at position "
@@ -48,48 +50,44 @@ def start(settings: Settings, v: Values) -> Values:
     if busy:
         raise RunError(f"A training is already running ({busy[0].run_id}). It keeps running; wait for it to finish "
                        "or press Stop first.")
-    job = start_training(config, max_concurrent=settings.max_concurrent)
+    job = start_training(config, max_concurrent=settings.max_concurrent, owner=owner)
     return {"train.run_state": job.run_id, "train.message": f"Started **{job.run_id}**"}
 
 
 def stop(settings: Settings, v: Values) -> Values:
-    run_id = v["train.run_state"]
-    if not run_id:
+    if not v["train.run_state"]:
         raise RunError("No run selected to stop: start one, or pick one in the run history and press Show.")
-    status = cancel(settings.runs_dir / run_id, timeout=60)
-    return {"train.message": f"Run **{run_id}** is {status.get('status')}."}
+    run = open_run(settings, v["train.run_state"], visitor_of(v))
+    status = cancel(run.path, timeout=60)
+    return {"train.message": f"Run **{run.id}** is {status.get('status')}."}
 
 
-def history(settings: Settings) -> Values:
-    """The run history table and the run picker's choices."""
+def history(settings: Settings, v: Values) -> Values:
+    """The run history table and the run picker's choices (public mode: the visitor's own runs)."""
     import pandas as pd
 
-    runs = list_runs(settings.runs_dir)
+    runs = visible_runs(settings, visitor_of(v))
     frame = pd.DataFrame([r.as_row() for r in runs], columns=HISTORY_COLUMNS)
     return {"train.history": frame, "train.pick": gr.Dropdown(choices=[r.run_id for r in runs])}
 
 
-def attach(settings: Settings) -> Values:
-    """On page load: the active run, else the latest one (None when there is none)."""
-    active = active_runs(settings.runs_dir)
-    runs = active or list_runs(settings.runs_dir)
+def attach(settings: Settings, v: Values) -> Values:
+    """On page load: the active run, else the latest one (None when there is none); public mode: the visitor's."""
+    runs = visible_runs(settings, visitor_of(v))
+    active = [r for r in runs if r.status.is_active]
+    runs = active or runs
     return {"train.run_state": runs[0].run_id if runs else None}
 
 
 def show_run(settings: Settings, v: Values) -> Values:
-    run_id = v["train.pick"]
-    if not run_id:
-        raise RunError("Pick a run in the list first.")
-    config = read_json(settings.runs_dir / run_id / "config.json") or {}
-    return {"train.run_state": run_id, "train.run_config": json.dumps(config, indent=2, ensure_ascii=False)}
+    run = open_run(settings, v["train.pick"], visitor_of(v))
+    return {"train.run_state": run.id, "train.run_config": json.dumps(run.config_dict(), indent=2, ensure_ascii=False)}
 
 
 def remove(settings: Settings, v: Values) -> Values:
-    run_id = v["train.pick"]
-    if not run_id:
-        raise RunError("Pick a run to delete.")
-    delete_run(settings.runs_dir / run_id)
-    return {"train.message": f"Deleted {run_id}.", **history(settings)}
+    run = open_run(settings, v["train.pick"], visitor_of(v))
+    run.delete()
+    return {"train.message": f"Deleted {run.id}.", **history(settings, v)}
 
 
 def save_config(settings: Settings, v: Values) -> Values:
@@ -162,7 +160,7 @@ def wire(studio: Studio) -> None:
     stream_live_view(studio, shown)
     studio.listen(studio["train.delete"].click, lambda v: remove(settings, v), ["train.pick"],
                   ["train.message", "train.history", "train.pick"])
-    studio.listen(studio["studio.runs_version"].change, lambda v: history(settings), [],
+    studio.listen(studio["studio.runs_version"].change, lambda v: history(settings, v), [],
                   ["train.history", "train.pick"])
 
 
@@ -172,7 +170,7 @@ def stream_live_view(studio: Studio, event: Any) -> None:
 
     async def follow_run(v: Values) -> AsyncIterator[Values]:
         session = getattr(v["request"], "session_hash", None)
-        async for parts in live_view.follow(settings, v["train.run_state"], session):
+        async for parts in live_view.follow(settings, v["train.run_state"], session, visitor_of(v)):
             yield parts
 
     studio.stream(event.success, follow_run, ["train.run_state"],

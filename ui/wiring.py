@@ -3,7 +3,8 @@
 A tab's ``build(studio)`` creates its components with :meth:`Studio.add` and wires its own listeners
 with :meth:`Studio.listen`; wiring between tabs lives in :mod:`ui.studio` alone. A handler is
 ``fn(values: dict[str, Any]) -> dict[str, Any]``: it receives the input components' values by name
-(plus ``"request"``, gradio's request of the page), and returns only the outputs it changes; the
+(plus ``"request"``, gradio's request of the page, and ``"studio.visitor"``, the browser's
+visitor id), and returns only the outputs it changes; the
 others are left as they are. The positional order gradio needs is built here and nowhere else.
 
 Every listener goes through :func:`engine_call` once: an engine error (or anything unexpected) is
@@ -26,6 +27,7 @@ from finetune.errors import FinetuneError
 from .common import Settings, heavy_imports
 
 log = logging.getLogger("studio")
+VISITOR = "studio.visitor"  # the browser's visitor id (see ui.access), passed to every listener
 Values = dict[str, Any]
 Handler = Callable[[Values], Optional[Values]]
 
@@ -93,6 +95,13 @@ class Studio:
     def _components(self, names: Iterable[str]) -> list[Any]:
         return [self.parts[name] for name in names]
 
+    def _inputs(self, names: Sequence[str]) -> list[str]:
+        """The listener's inputs, plus the browser's visitor id (ui.access) wherever the page has one."""
+        names = list(names)
+        if VISITOR in self.parts and VISITOR not in names:
+            names.append(VISITOR)
+        return names
+
     def listen(self, triggers: Union[Any, Sequence[Any]], fn: Handler, inputs: Sequence[str] = (),
                outputs: Sequence[str] = (), *, api_name: Optional[str] = None, progress: bool = False,
                oauth: bool = False, **kwargs: Any) -> Any:
@@ -102,7 +111,7 @@ class Studio:
         signed-in visitor's token (or None) as ``values["oauth"]``. Without ``api_name`` the
         listener is private: not listed in the API and not callable by API clients.
         """
-        in_names, out_names = list(inputs), list(outputs)
+        in_names, out_names = self._inputs(inputs), list(outputs)
         specials = ["request"] + (["progress"] if progress else []) + (["oauth"] if oauth else [])
 
         def handler(*args: Any) -> Any:
@@ -117,7 +126,7 @@ class Studio:
     def stream(self, triggers: Union[Any, Sequence[Any]], fn: Callable[[Values], AsyncIterator[Values]],
                inputs: Sequence[str] = (), outputs: Sequence[str] = (), **kwargs: Any) -> Any:
         """Like :meth:`listen` for an async generator of named updates (a live view)."""
-        in_names, out_names = list(inputs), list(outputs)
+        in_names, out_names = self._inputs(inputs), list(outputs)
 
         async def handler(request: gr.Request, *values: Any) -> AsyncIterator[Any]:
             try:

@@ -67,10 +67,10 @@ def stop_trainings(runs: Path) -> None:
     """Trainings run in process sessions of their own and outlive the app: end the ones a test left running."""
     import signal
 
-    from finetune.runs import active_runs, read_status
+    from finetune.runs import Run, active_runs
 
     for run in active_runs(runs):
-        pid = read_status(run.path).get("pid")
+        pid = Run(run.path).status().get("pid")
         if pid:
             try:
                 os.killpg(int(pid), signal.SIGKILL)

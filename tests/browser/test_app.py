@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from finetune.runs import list_runs, read_status
+from finetune.runs import Run, list_runs
 
 from browser.helpers import (assert_advances, latest_run, log_text, set_dropdown, start_run, wait_log,
                              wait_status)
@@ -34,7 +34,7 @@ def test_stop_midway_gives_cancelled_run_with_usable_model(page, app_server, tin
     page.locator("#stop-btn").click()
     wait_status(page, "cancelled", timeout=120)
     run = latest_run(app_server)
-    assert read_status(run.path)["status"] == "cancelled"
+    assert Run(run.path).status()["status"] == "cancelled"
     from finetune.predict import Predictor
 
     result = Predictor(str(run.path)).predict("The concert was a genuine pleasure.")[0]
@@ -70,7 +70,7 @@ def test_reload_mid_run_reattaches_and_keeps_streaming(page, app_server, tiny_ch
     page.locator("#start-btn").click()
     page.get_by_text("already running").first.wait_for()
     run = latest_run(app_server)
-    assert read_status(run.path)["status"] == "running"
+    assert Run(run.path).status()["status"] == "running"
     page.locator("#stop-btn").click()
     wait_status(page, "cancelled", timeout=120)
 
@@ -96,11 +96,12 @@ def test_predict_shows_every_label_probability(page, app_server, tiny_checkpoint
     run = next((r for r in list_runs(app_server["runs"]) if r.status == "finished"), None)
     if run is None:  # run alone: train one the way the app would find it
         from conftest import tiny_config
+        from finetune.runs import Run
         from finetune.training import run_training
 
-        run_dir = app_server["runs"] / "predict-run"
-        run_dir.mkdir()
-        assert run_training(tiny_config(tiny_checkpoint, app_server["runs"]), run_dir)["status"] == "finished"
+        config = tiny_config(tiny_checkpoint, app_server["runs"])
+        run_dir = Run.create(app_server["runs"], config, "predict-run")
+        assert run_training(config, run_dir)["status"] == "finished"
         run = next(r for r in list_runs(app_server["runs"]) if r.run_id == "predict-run")
     page.get_by_role("tab", name="Predict").click()
     set_dropdown(page, "pred-model", run.run_id)

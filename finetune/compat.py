@@ -1,0 +1,82 @@
+"""Compat: every patch of another library's private API, in one place, loud when it stops fitting.
+
+Two private hooks are used, each for a measured reason:
+
+- gradio's queue polls (``Blocks._queue.sleep_when_free`` and
+  ``progress_update_sleep_when_free``): gradio 6 polls its empty queue every 1 ms on Linux; set
+  to 50 ms, the app stopped costing a training child ~9% of its speed on 2 cores
+  (benchmarks/ui_vs_cli.py).
+- transformers' ``Trainer._get_eval_sampler``: evaluation must keep dataset order, because the
+  engine sorts validation/test by length once (less padding) and writes predictions row by row.
+
+When an upgrade renames a hook, the patch warns (``warnings.warn`` and the log) instead of
+silently doing nothing, and tests/test_compat.py fails, naming the attribute. This module
+never imports gradio (the engine does not depend on it); it receives the Blocks object.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+GRADIO_QUEUE_POLLS = {"sleep_when_free": 0.05, "progress_update_sleep_when_free": 0.25}
+TRAINER_EVAL_SAMPLER_HOOK = "_get_eval_sampler"
+
+
+class CompatWarning(RuntimeWarning):
+    """A private attribute a patch relies on is missing: the patch no longer applies."""
+
+
+def warn_missing(owner: str, attribute: str, effect: str) -> None:
+    """Say loudly that a patch no longer applies (both as a warning and in the log)."""
+    message = (f"{owner}.{attribute}: expected this private attribute, found it missing (library upgrade?). "
+               f"{effect} Update finetune/compat.py.")
+    warnings.warn(message, CompatWarning, stacklevel=3)
+    logger.warning(message)
+
+
+def calm_gradio_queue(demo: Any, sleep_when_free: float = GRADIO_QUEUE_POLLS["sleep_when_free"],
+                      progress_sleep: float = GRADIO_QUEUE_POLLS["progress_update_sleep_when_free"]) -> bool:
+    """Let gradio's queue check for work every 50 ms instead of every 1 ms when it has nothing to do.
+
+    ``demo`` is a ``gradio.Blocks``. On Linux gradio 6 checks its empty queue 1000 times a second
+    (and its progress updates 100 times). A training child uses every core through OpenMP, and
+    each wake-up of the server preempts one of its threads, which then holds the others at the
+    next barrier: measured in benchmarks/ui_vs_cli.py, this idle polling cost training ~9% on 2
+    cores. 50 ms adds at most 50 ms (25 on average) before a click's event starts; progress bars
+    update 4 times a second. Returns whether every attribute was set.
+    """
+    queue = getattr(demo, "_queue", None)
+    if queue is None:
+        warn_missing("gradio.Blocks", "_queue", "Queue polling stays at gradio's 1 ms (training ~9% slower).")
+        return False
+    applied = True
+    for attribute, value in (("sleep_when_free", sleep_when_free),
+                             ("progress_update_sleep_when_free", progress_sleep)):
+        if hasattr(queue, attribute):
+            setattr(queue, attribute, value)
+        else:
+            warn_missing("gradio.Blocks._queue", attribute, "Queue polling is not calmed (training ~9% slower).")
+            applied = False
+    return applied
+
+
+def check_eval_sampler_hook(trainer_cls: type) -> bool:
+    """True when ``trainer_cls`` has the private hook the engine overrides to keep evaluation order."""
+    if callable(getattr(trainer_cls, TRAINER_EVAL_SAMPLER_HOOK, None)):
+        return True
+    warn_missing("transformers.Trainer", TRAINER_EVAL_SAMPLER_HOOK,
+                 "Evaluation may reorder rows, so saved predictions could be misaligned.")
+    return False
+
+
+def sequential_eval_sampler(trainer: Any, eval_dataset: Any) -> Any:
+    """The sampler for ``Trainer._get_eval_sampler``: dataset order on one process (None = Trainer's own)."""
+    from torch.utils.data import SequentialSampler
+
+    if eval_dataset is None:
+        return None
+    return SequentialSampler(eval_dataset) if trainer.args.world_size <= 1 else None

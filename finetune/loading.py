@@ -1,0 +1,150 @@
+"""Loading: a dataset string (file, folder of split files, Hub id) or in-memory data as raw splits.
+
+THE table reader (:func:`read_table`) and THE list of accepted file types (:data:`FILE_TYPES`)
+for training data and files to predict alike; local paths are told from Hub ids by
+``safety.looks_local``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping, Optional, Union
+
+from .config import DataConfig
+from .errors import DataError, expected_found
+from .network import hub_is_reachable
+from .safety import looks_local
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FILE_TYPES = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".json": "json", ".jsonl": "json",
+              ".parquet": "parquet", ".xlsx": "excel", ".xls": "excel"}
+SPLIT_ALIASES = {
+    "train": ("train", "training"),
+    "validation": ("validation", "valid", "dev", "val", "eval"),
+    "test": ("test", "testing"),
+}
+
+
+def resolve_local_path(name: str) -> Optional[Path]:
+    """A dataset string that names an existing file/folder (relative to cwd, then to the project)."""
+    raw = Path(name).expanduser()
+    candidates = [raw] if raw.is_absolute() else [Path.cwd() / raw, PROJECT_ROOT / raw]
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate.resolve()
+    return None
+
+
+def looks_like_path(name: str) -> bool:
+    return looks_local(name) or Path(name).suffix.lower() in FILE_TYPES
+
+
+def read_table(path: Path) -> Any:
+    """Read one data file into a ``datasets.Dataset`` (Excel through pandas)."""
+    import datasets
+
+    kind = FILE_TYPES.get(path.suffix.lower())
+    if kind is None:
+        raise DataError(expected_found(f"data file '{path.name}'", "one of " + ", ".join(sorted(FILE_TYPES)),
+                                       f"'{path.suffix or 'no extension'}'", "Convert it to CSV or JSON lines."))
+    try:
+        if kind == "excel":
+            import pandas as pd
+
+            frame = pd.read_excel(path)
+            return datasets.Dataset.from_pandas(frame, preserve_index=False)
+        if kind == "tsv":
+            return datasets.load_dataset("csv", data_files=str(path), delimiter="\t", split="train")
+        return datasets.load_dataset(kind, data_files=str(path), split="train")
+    except DataError:
+        raise
+    except Exception as exc:  # pandas/arrow parse errors come in many types
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"data file '{path.name}': expected a readable {kind} file, found an error while "
+                        f"reading it ({first[:300]}). Check the file's format and encoding (UTF-8).") from exc
+
+
+def split_name_for(stem: str) -> Optional[str]:
+    stem = stem.lower()
+    for split, aliases in SPLIT_ALIASES.items():
+        if stem in aliases:
+            return split
+    return None
+
+
+def load_folder(folder: Path) -> dict[str, Any]:
+    """A folder holding ``train.*``, ``validation.*`` (valid/dev) and ``test.*`` files."""
+    found: dict[str, Any] = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix.lower() in FILE_TYPES:
+            split = split_name_for(path.stem)
+            if split and split not in found:
+                found[split] = read_table(path)
+    if "train" not in found:
+        names = ", ".join(sorted(p.name for p in folder.iterdir())) or "nothing"
+        raise DataError(expected_found(f"dataset folder '{folder}'", "a train file (train.csv, train.jsonl, ...) "
+                                       "and optionally validation/test files", names))
+    return found
+
+
+def load_hub(name: str, config_name: Optional[str]) -> dict[str, Any]:
+    import datasets
+
+    if not hub_is_reachable():
+        raise DataError(
+            f"dataset '{name}': expected a local file/folder or a reachable Hugging Face Hub, found neither "
+            "(no such path, and the Hub is unreachable from this machine). Use a csv/tsv/json/jsonl/parquet/xlsx "
+            "file, a folder of train/validation/test files, or an example under examples/data/."
+        )
+    if "/" not in name:
+        raise DataError(expected_found(f"dataset '{name}'", "a Hub id with its owner, e.g. nyu-mll/glue, "
+                                       "stanfordnlp/imdb, Yelp/yelp_review_full", f"'{name}'"))
+    try:
+        loaded = datasets.load_dataset(name, config_name)
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        hint = " It needs a configuration: set dataset_config." if "config" in first.lower() else ""
+        raise DataError(f"dataset '{name}' could not be loaded from the Hub: {first[:400]}.{hint}") from exc
+    return dict(loaded)
+
+
+def load_raw(config: DataConfig, raw: Any = None) -> tuple[dict[str, Any], str]:
+    """Load the splits named by ``config.dataset`` (or wrap in-memory ``raw`` data)."""
+    if raw is not None:
+        return to_splits(raw), "in-memory data"
+    local = resolve_local_path(config.dataset)
+    if local is not None:
+        if local.is_dir():
+            return load_folder(local), str(local)
+        return {"train": read_table(local)}, str(local)
+    if looks_like_path(config.dataset):
+        raise DataError(expected_found(f"dataset '{config.dataset}'", "an existing file or folder",
+                                       "no such path", "Check the path (relative paths start at the current folder)."))
+    return load_hub(config.dataset, config.dataset_config), config.dataset
+
+
+def to_splits(raw: Any) -> dict[str, Any]:
+    """Accept a DatasetDict, a Dataset, a pandas DataFrame, a dict of columns or a dict of splits."""
+    import datasets
+    import pandas as pd
+
+    if isinstance(raw, datasets.DatasetDict):
+        return dict(raw)
+    if isinstance(raw, datasets.Dataset):
+        return {"train": raw}
+    if isinstance(raw, pd.DataFrame):
+        return {"train": datasets.Dataset.from_pandas(raw, preserve_index=False)}
+    if isinstance(raw, Mapping):
+        values = list(raw.values())
+        if values and all(isinstance(v, (datasets.Dataset, pd.DataFrame, Mapping)) for v in values):
+            return {str(k): to_splits(v)["train"] for k, v in raw.items()}
+        return {"train": datasets.Dataset.from_dict(dict(raw))}
+    raise DataError(expected_found("in-memory data", "a DatasetDict, Dataset, DataFrame or dict of columns",
+                                   type(raw).__name__))
+
+
+def dataset_short_name(name: Union[str, Path]) -> str:
+    """A short, filesystem-safe name for a dataset string (used in run and repo names)."""
+    text = str(name).rstrip("/")
+    stem = Path(text).stem if Path(text).suffix.lower() in FILE_TYPES else text.split("/")[-1]
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in stem).strip("-") or "data"

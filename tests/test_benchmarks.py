@@ -1,0 +1,19 @@
+"""The GPU benchmark's --smoke mode: the same harness on the CPU with tiny sizes, so it cannot rot."""
+
+import json
+import subprocess
+import sys
+
+from conftest import PROJECT_ROOT, cli_env
+
+
+def test_gpu_throughput_smoke_runs_every_part_on_cpu():
+    cmd = [sys.executable, str(PROJECT_ROOT / "benchmarks" / "gpu_throughput.py"), "--smoke", "--mrpc"]
+    out = subprocess.run(cmd, capture_output=True, text=True, env={**cli_env(), "HF_HUB_OFFLINE": "1"},
+                         cwd=PROJECT_ROOT, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    results = json.loads(out.stdout[out.stdout.index("{"):])
+    assert results["eager"]["gpu"] == "cpu (smoke)" and results["eager"]["samples_per_second"] > 0
+    assert 0 < results["eager"]["mfu"]
+    assert results["mrpc"]["status"] == "finished" and results["mrpc"]["train"]["steps"] == 2
+    assert "accuracy" in results["mrpc"]["validation"]

@@ -1,0 +1,77 @@
+"""Who may see and control which run.
+
+Outside public mode (your own machine) every page sees every run. In public mode (a Space) each
+browser gets a random visitor id, kept in its local storage (``studio.visitor``); a run started from
+that browser carries the id's SHA-256 as its owner, and the visitor sees, stops, deletes, predicts
+with, zips and pushes only their own runs. The id itself never leaves the browser and the server
+only stores its hash, so one visitor cannot claim another's runs without their id. A run that is not
+the visitor's reads exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any, Optional
+
+from finetune.errors import RunError
+from finetune.runs import Run, RunSummary, check_run_id, list_runs, runs_with_model
+
+from .common import Settings
+from .wiring import VISITOR
+
+
+def new_visitor_id(current: Optional[str]) -> str:
+    """The browser's visitor id: the stored one, else a new random one."""
+    return current if current else uuid.uuid4().hex
+
+
+NOBODY = "-"  # the owner key of a page without a visitor id: it owns nothing
+
+
+def owner_key(settings: Settings, visitor: Optional[str]) -> Optional[str]:
+    """What a run started by ``visitor`` stores as its owner (None outside public mode, where runs are shared)."""
+    if not settings.public:
+        return None
+    if not visitor:
+        return NOBODY
+    return hashlib.sha256(f"finetune-studio-visitor:{visitor}".encode()).hexdigest()
+
+
+def new_run_owner(settings: Settings, visitor: Optional[str]) -> Optional[str]:
+    """The owner a new run records; in public mode a page must have its visitor id first."""
+    owner = owner_key(settings, visitor)
+    if owner == NOBODY:
+        raise RunError("This page has no visitor id yet (it is set when the page loads). Reload the page, then "
+                       "press Start again.")
+    return owner
+
+
+def visible_runs(settings: Settings, visitor: Optional[str]) -> list[RunSummary]:
+    return list_runs(settings.runs_dir, owner=owner_key(settings, visitor))
+
+
+def visible_runs_with_model(settings: Settings, visitor: Optional[str]) -> list[RunSummary]:
+    return runs_with_model(settings.runs_dir, owner=owner_key(settings, visitor))
+
+
+def find_run(settings: Settings, run_id: Optional[str], visitor: Optional[str]) -> Optional[Run]:
+    """The run called ``run_id`` if it exists and this visitor may use it, else None (never raises)."""
+    try:
+        return open_run(settings, run_id, visitor)
+    except RunError:
+        return None
+
+
+def open_run(settings: Settings, run_id: Optional[str], visitor: Optional[str]) -> Run:
+    """The run called ``run_id``, checked: a valid id, an existing run, and in public mode the visitor's own."""
+    if not run_id:
+        raise RunError("Pick a run first.")
+    run = Run(settings.runs_dir / check_run_id(str(run_id)))
+    if not run.exists or (settings.public and run.owner != owner_key(settings, visitor)):
+        raise RunError(f"There is no run called '{run_id}' here. Pick one from the list.")
+    return run
+
+
+def visitor_of(values: dict[str, Any]) -> Optional[str]:
+    return values.get(VISITOR)
