@@ -333,3 +333,15 @@ def test_public_start_records_the_visitor_as_owner(tmp_path, monkeypatch):
     assert started["owner"] == access.owner_key(settings, "carol-id") != access.owner_key(settings, "dave-id")
     with pytest.raises(RunError, match="visitor id"):
         train_tab.start(settings, {**values, "studio.visitor": None})
+
+
+def test_a_failed_preview_still_offers_the_columns_found(tmp_path):
+    from ui import data_tab
+
+    values = {"dataset": "examples/data/sentiment_en", "dataset_config": "", "text_column": "", "text_pair_column": "",
+              "label_column": "no_such_column", "train_split": "", "validation_split": "", "label_names": ""}
+    out = data_tab.preview(Settings(runs_dir=tmp_path), values)
+    assert "Preview failed" in out["data.summary"] and "no_such_column" in out["data.summary"]
+    for name in ("text_column", "text_pair_column", "label_column"):
+        assert [c[0] for c in out[name].choices] == ["", "text", "label"]
+    assert out["data.rows"] is None  # the old preview does not stay up as if it were this data's
