@@ -345,3 +345,22 @@ def test_a_failed_preview_still_offers_the_columns_found(tmp_path):
     for name in ("text_column", "text_pair_column", "label_column"):
         assert [c[0] for c in out[name].choices] == ["", "text", "label"]
     assert out["data.rows"] is None  # the old preview does not stay up as if it were this data's
+
+
+def test_a_damaged_run_is_listed_with_its_reason_and_can_be_deleted(finished_tiny_run, tmp_path):
+    import shutil
+
+    shutil.copytree(finished_tiny_run, tmp_path / "broken")
+    (tmp_path / "broken" / "config.json").write_bytes(b"\x00\xff\xfe garbage")
+    shutil.copytree(finished_tiny_run, tmp_path / "wrong-type")
+    (tmp_path / "wrong-type" / "status.json").write_text("[1, 2, 3]")
+    settings = Settings(runs_dir=tmp_path)
+    from ui.studio import build_studio
+
+    build_studio(settings)  # the app still starts
+    table = train_tab.history(settings, {})["train.history"]
+    rows = {row["run"]: row for row in table.to_dict("records")}
+    assert rows["broken"]["status"] == "damaged" and "config.json" in rows["broken"]["note"]
+    assert rows["wrong-type"]["status"] == "damaged" and rows["wrong-type"]["note"]
+    out = train_tab.remove(settings, {"train.pick": "broken"})
+    assert "Deleted broken" in out["train.message"] and not (tmp_path / "broken").exists()

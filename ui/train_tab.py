@@ -28,7 +28,7 @@ FIELDS = tuple(n for n in CONFIG_WIDGETS if n not in data_tab.FIELDS)
 ADVANCED = tuple(n for n in FIELDS if n not in BASIC)
 NO_RUN_YET = ("**No run yet.** Press **Start training** to fine-tune the checkpoint on the dataset chosen on the "
               "*Model & Data* tab. Progress, the log and the loss and metric curves appear here as it trains.")
-HISTORY_COLUMNS = ["run", "status", "checkpoint", "dataset", "accuracy", "f1", "matthews_correlation", "date"]
+HISTORY_COLUMNS = ["run", "status", "checkpoint", "dataset", "accuracy", "f1", "matthews_correlation", "date", "note"]
 
 
 def config_of(settings: Settings, v: Values) -> RunConfig:
@@ -67,8 +67,15 @@ def history(settings: Settings, v: Values) -> Values:
     import pandas as pd
 
     runs = visible_runs(settings, visitor_of(v))
-    frame = pd.DataFrame([r.as_row() for r in runs], columns=HISTORY_COLUMNS)
+    frame = pd.DataFrame([{**r.as_row(), "note": history_note(r)} for r in runs], columns=HISTORY_COLUMNS)
     return {"train.history": frame, "train.pick": gr.Dropdown(choices=[r.run_id for r in runs])}
+
+
+def history_note(run: Any) -> str:
+    """Why a run failed or cannot be read (a damaged run can still be deleted)."""
+    if str(run.status) in ("failed", "damaged"):
+        return run.message.splitlines()[0][:200] if run.message else ""
+    return ""
 
 
 def attach(settings: Settings, v: Values) -> Values:
