@@ -42,7 +42,8 @@ def preview_card(settings: Settings, v: Values) -> Values:
     from finetune.hub import render_model_card
 
     run = chosen_run(settings, v)
-    return {"hub.card": render_model_card(run.path, repo_id=v["hub.repo"] or f"your-name/{run.id}")}
+    card = render_model_card(run.path, repo_id=v["hub.repo"] or f"your-name/{run.id}")
+    return {"hub.card": gr.Code(value=card, visible=True)}
 
 
 def push(settings: Settings, v: Values) -> Values:
@@ -77,7 +78,8 @@ def build(studio: Studio) -> None:
     choices = run_choices(settings, None)
     with gr.Row():
         add("hub.run", gr.Dropdown(choices=choices, value=choices[0] if choices else None, label="run",
-                                   elem_id="hub-run"))
+                                   elem_id="hub-run", info="Finished or stopped runs with a saved model; the newest "
+                                   "is selected. None yet? Train one on the Train tab first."))
         add("hub.picked", gr.State(False))
     with gr.Row():
         add("hub.repo", gr.Textbox(label="repo id", placeholder="default: <user>/<checkpoint>-finetuned-<dataset>"))
@@ -91,7 +93,7 @@ def build(studio: Studio) -> None:
     add("hub.result", gr.Markdown(elem_id="hub-result"))
     add("hub.zip", gr.File(label="model zip", visible=False, elem_id="hub-zip"))
     add("hub.card", gr.Code(language="markdown", label="model card (README.md, as it will be pushed)",
-                            elem_id="hub-card", max_lines=40))
+                            elem_id="hub-card", max_lines=40, visible=False))
     wire(studio)
 
 

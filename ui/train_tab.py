@@ -88,7 +88,8 @@ def attach(settings: Settings, v: Values) -> Values:
 
 def show_run(settings: Settings, v: Values) -> Values:
     run = open_run(settings, v["train.pick"], visitor_of(v))
-    return {"train.run_state": run.id, "train.run_config": json.dumps(run.config_dict(), indent=2, ensure_ascii=False)}
+    config = json.dumps(run.config_dict(), indent=2, ensure_ascii=False)
+    return {"train.run_state": run.id, "train.run_config": gr.Code(value=config, visible=True)}
 
 
 def remove(settings: Settings, v: Values) -> Values:
@@ -146,7 +147,7 @@ def build(studio: Studio) -> None:
             add("train.pick", gr.Dropdown(label="run", choices=[], elem_id="run-pick"))
             add("train.show", gr.Button("Show this run"))
             add("train.delete", gr.Button("Delete this run", variant="stop"))
-        add("train.run_config", gr.Code(language="json", label="run config", elem_id="run-config"))
+        add("train.run_config", gr.Code(language="json", label="run config", elem_id="run-config", visible=False))
     wire(studio)
 
 
