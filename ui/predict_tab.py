@@ -224,11 +224,10 @@ def wire(studio: Studio) -> None:
     single = ["predict.model", "predict.text", "predict.pair"]
     one_out = ["predict.label", "predict.behind", "predict.warning"]
     studio.listen([studio["predict.go"].click, studio["predict.text"].submit], lambda v: predict_one(settings, v),
-                  single, one_out, api_name="predict")
+                  single, one_out)
     studio.listen(studio["predict.batch_go"].click, lambda v: predict_batch(settings, v),
                   ["predict.model", "predict.batch_lines", "predict.batch_file", "predict.batch_text_col",
-                   "predict.batch_pair_col"], ["predict.batch_table", "predict.batch_download", "predict.warning"],
-                  api_name="predict_batch", progress=True)
+                   "predict.batch_pair_col"], ["predict.batch_table", "predict.batch_download", "predict.warning"], progress=True)
     studio.listen(studio["predict.eval_go"].click, lambda v: run_report(settings, v),
                   ["predict.model", "predict.eval_data", "predict.eval_split"],
                   ["predict.eval_overall", "predict.eval_per_class", "predict.eval_matrix", "predict.eval_mistakes"])

@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from . import data_tab, hub_tab, predict_tab, tokenizer_tab, train_tab
+from . import api, data_tab, hub_tab, predict_tab, tokenizer_tab, train_tab
 from .common import CONFIG_WIDGETS, Settings
 from .access import VISITOR, new_visitor_id
 from .wiring import Studio
@@ -43,6 +43,7 @@ def build_studio(settings: Settings) -> tuple[gr.Blocks, Studio]:
         if missing:
             raise RuntimeError(f"config fields without a widget: {missing}")
         wire_across_tabs(studio, demo)
+        api.register(settings)
     return demo, studio
 
 

@@ -161,9 +161,8 @@ def wire(studio: Studio) -> None:
     settings = studio.settings
     # one listener for every input, so an older, slower answer never overwrites a newer one
     studio.listen([studio[n].change for n in EXPLORE_INPUTS], lambda v: explore(settings, v), EXPLORE_INPUTS,
-                  EXPLORE_OUTPUTS, api_name="tokenize", trigger_mode="always_last", show_progress="hidden")
+                  EXPLORE_OUTPUTS, trigger_mode="always_last", show_progress="hidden")
     studio.listen(studio["tok.batch_go"].click, lambda v: batch(settings, v),
-                  ["tok.checkpoint", "tok.batch_lines", "tok.max_length", "tok.padding"], ["tok.batch_table"],
-                  api_name="tokenize_batch")
+                  ["tok.checkpoint", "tok.batch_lines", "tok.max_length", "tok.padding"], ["tok.batch_table"])
     studio.listen(studio["tok.compare_go"].click, lambda v: compare(settings, v),
                   ["tok.first", "tok.second", "tok.text"], ["tok.left", "tok.right"])

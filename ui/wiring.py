@@ -8,8 +8,8 @@ visitor id), and returns only the outputs it changes; the
 others are left as they are. The positional order gradio needs is built here and nowhere else.
 
 Every listener goes through :func:`engine_call` once: an engine error (or anything unexpected) is
-shown as a readable message, never a traceback. Listeners are private to the page unless given an
-``api_name``: the public API lists only the functions meant for clients.
+shown as a readable message, never a traceback. Every listener is private to the page: not listed in
+the API and not callable by API clients; the public API is ui/api.py's few typed functions.
 """
 
 from __future__ import annotations
@@ -105,13 +105,11 @@ class Studio:
         return names
 
     def listen(self, triggers: Union[Any, Sequence[Any]], fn: Handler, inputs: Sequence[str] = (),
-               outputs: Sequence[str] = (), *, api_name: Optional[str] = None, progress: bool = False,
-               oauth: bool = False, **kwargs: Any) -> Any:
+               outputs: Sequence[str] = (), *, progress: bool = False, oauth: bool = False, **kwargs: Any) -> Any:
         """Wire ``fn`` to ``triggers`` (bound events such as ``studio["x"].click``); returns the dependency.
 
         ``progress=True`` passes a ``gr.Progress`` as ``values["progress"]``, ``oauth=True`` the
-        signed-in visitor's token (or None) as ``values["oauth"]``. Without ``api_name`` the
-        listener is private: not listed in the API and not callable by API clients.
+        signed-in visitor's token (or None) as ``values["oauth"]``.
         """
         in_names, out_names = self._inputs(inputs), list(outputs)
         specials = ["request"] + (["progress"] if progress else []) + (["oauth"] if oauth else [])
@@ -121,9 +119,9 @@ class Studio:
             return self._positional(fn(named), out_names)
 
         _declare_specials(handler, specials)
-        handler.__name__ = handler.__qualname__ = api_name or getattr(fn, "__name__", "handler")
+        handler.__name__ = handler.__qualname__ = getattr(fn, "__name__", "handler")
         handler.__doc__ = fn.__doc__
-        return self._on(triggers, engine_call(handler, self.settings), in_names, out_names, api_name, kwargs)
+        return self._on(triggers, engine_call(handler, self.settings), in_names, out_names, kwargs)
 
     def stream(self, triggers: Union[Any, Sequence[Any]], fn: Callable[[Values], AsyncIterator[Values]],
                inputs: Sequence[str] = (), outputs: Sequence[str] = (), **kwargs: Any) -> Any:
@@ -138,16 +136,14 @@ class Studio:
                 raise page_error(str(exc), self.settings) from None
 
         handler.__name__ = getattr(fn, "__name__", "stream")
-        return self._on(triggers, handler, in_names, out_names, None, kwargs)
+        return self._on(triggers, handler, in_names, out_names, kwargs)
 
     def _on(self, triggers: Any, handler: Callable, in_names: list[str], out_names: list[str],
-            api_name: Optional[str], kwargs: dict[str, Any]) -> Any:
-        visibility = "public" if api_name else "private"
+            kwargs: dict[str, Any]) -> Any:
+        inputs, outputs = self._components(in_names), self._components(out_names)
         if isinstance(triggers, (list, tuple)):
-            return gr.on(list(triggers), handler, self._components(in_names), self._components(out_names),
-                         api_name=api_name, api_visibility=visibility, **kwargs)
-        return triggers(handler, self._components(in_names), self._components(out_names), api_name=api_name,
-                        api_visibility=visibility, **kwargs)
+            return gr.on(list(triggers), handler, inputs, outputs, api_visibility="private", **kwargs)
+        return triggers(handler, inputs, outputs, api_visibility="private", **kwargs)
 
     @staticmethod
     def _positional(update: Optional[Values], out_names: list[str]) -> Any:

@@ -14,7 +14,9 @@ def client(app_server):
 
 def test_only_the_named_public_functions_are_listed(client):
     api = client.view_api(print_info=False, return_format="dict")
-    assert sorted(api["named_endpoints"]) == ["/predict", "/predict_batch", "/tokenize", "/tokenize_batch"]
+    assert sorted(api["named_endpoints"]) == ["/predict", "/predict_batch", "/tokenize"]
+    params = [p["parameter_name"] for p in api["named_endpoints"]["/predict"]["parameters"]]
+    assert params == ["model", "text", "text_pair"]
     assert not api["unnamed_endpoints"]
     listed = " ".join(api["named_endpoints"])
     for internal in ("start", "stop", "delete", "push", "lambda"):
@@ -22,12 +24,14 @@ def test_only_the_named_public_functions_are_listed(client):
 
 
 def test_predict_and_tokenize_through_the_client(client):
-    label, behind, warning = client.predict("bundled-minilm", "A fine film.", "", api_name="/predict")
-    assert {c["label"] for c in label["confidences"]} == {"LABEL_0", "LABEL_1"}
-    assert "Tokenizer" in behind and "Untrained head" in warning
-    highlight, table, raw, decoded, counts = client.predict("bundled-minilm", "Hello world", "", True, True, 0, "none",
-                                                            api_name="/tokenize")
-    assert decoded == "[CLS] hello world [SEP]" and "input_ids" in raw and "tokens" in counts
+    out = client.predict(model="bundled-minilm", text="A fine film.", api_name="/predict")
+    assert set(out["probabilities"]) == {"LABEL_0", "LABEL_1"} and out["label"] in out["probabilities"]
+    assert abs(sum(out["probabilities"].values()) - 1) < 1e-5 and "no trained classification head" in out["warning"]
+    batch = client.predict(model="bundled-minilm", texts=["One.", "Two."], api_name="/predict_batch")
+    assert len(batch) == 2 and all(set(row["probabilities"]) == {"LABEL_0", "LABEL_1"} for row in batch)
+    tokens = client.predict(checkpoint="bundled-minilm", text="Hello world", api_name="/tokenize")
+    assert tokens["decoded"] == "[CLS] hello world [SEP]" and tokens["tokens"] == ["[CLS]", "hello", "world", "[SEP]"]
+    assert tokens["input_ids"][0] == 101 and tokens["n_unknown"] == 0
 
 
 def test_internal_handlers_cannot_be_called(client):

@@ -1,0 +1,69 @@
+"""The app's public API: a few typed functions with stable names, for gradio_client and scripts.
+
+Every listener of the page itself is private (not listed, not callable by clients). These
+functions are the whole public surface; their signatures and docstrings are the API's docs.
+An API client has no visitor id, so in public mode it reaches no run: it may predict with the
+bundled checkpoint, Hub ids and examples only.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import gradio as gr
+
+from finetune.config import BUNDLED_CHECKPOINT
+from finetune.errors import DataError
+
+from .access import find_run
+from .common import Settings
+from .wiring import engine_call
+
+
+def _model_source(settings: Settings, model: str) -> str:
+    run = find_run(settings, model, None)
+    if run is not None:
+        return str(run.path)
+    settings.guard(model, "model")
+    return model
+
+
+def register(settings: Settings) -> None:
+    """Declare the public functions (inside the Blocks)."""
+
+    def predict(model: str, text: str, text_pair: str = "") -> dict[str, Any]:
+        """Classify one text (or a pair with `text_pair`) with a run id, a model folder, bundled-minilm or a Hub id.
+
+        Returns {"label": best label, "probabilities": {label: probability}, "warning": text or null}; the
+        warning says when the model's classification head was never trained.
+        """
+        from finetune.predict import get_predictor
+
+        if not text or not text.strip():
+            raise DataError("predict: expected a text, found an empty one.")
+        predictor = get_predictor(_model_source(settings, model or BUNDLED_CHECKPOINT))
+        result = predictor.predict([text], [text_pair] if text_pair else None)[0]
+        return {"label": result.label, "probabilities": result.probabilities, "warning": predictor.head_warning()}
+
+    def predict_batch(model: str, texts: list[str], text_pairs: Optional[list[str]] = None) -> list[dict[str, Any]]:
+        """Classify many texts (or pairs) at once; one {"label", "probabilities"} per text, in input order."""
+        from finetune.predict import get_predictor
+
+        predictor = get_predictor(_model_source(settings, model or BUNDLED_CHECKPOINT))
+        results = predictor.predict(list(texts), list(text_pairs) if text_pairs else None)
+        return [{"label": r.label, "probabilities": r.probabilities} for r in results]
+
+    def tokenize(checkpoint: str, text: str, text_pair: str = "", add_special_tokens: bool = True,
+                 max_length: int = 0) -> dict[str, Any]:
+        """What a checkpoint's tokenizer makes of a text (or pair): tokens, input_ids, token_type_ids,
+        attention_mask, the decoded ids, and counts of tokens and unknown tokens."""
+        from finetune.tokenization import get_tokenizer, inspect_text
+
+        settings.guard(checkpoint, "checkpoint")
+        report = inspect_text(get_tokenizer(checkpoint or BUNDLED_CHECKPOINT), text, text_pair or None,
+                              add_special_tokens=add_special_tokens, max_length=max_length or None)
+        return {"tokens": [r.token for r in report.tokens], **report.raw_output(), "decoded": report.decoded,
+                "n_tokens": report.n_tokens, "n_unknown": report.n_unknown, "truncated": report.truncated}
+
+    for fn in (predict, predict_batch, tokenize):
+        gr.api(engine_call(fn, settings), api_name=fn.__name__)
