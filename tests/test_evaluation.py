@@ -1,4 +1,3 @@
-import json
 
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support

@@ -1,7 +1,6 @@
 import ast
 import subprocess
 import sys
-from pathlib import Path
 
 from conftest import PROJECT_ROOT, cli_env
 

@@ -8,8 +8,6 @@ import shlex
 import gradio as gr
 import pytest
 
-gr = pytest.importorskip("gradio")
-
 from finetune.config import RunConfig, field_default
 from finetune.errors import PublicModeError
 from ui import live_view, train_tab
@@ -293,7 +291,7 @@ def test_public_visitors_see_and_control_only_their_own_runs(finished_tiny_run, 
     for visitor, name in (("alice-id", "alices-run"), ("bob-id", "bobs-run")):
         shutil.copytree(finished_tiny_run, tmp_path / name)
         Run(tmp_path / name).set_status(Run(tmp_path / name).state, owner=access.owner_key(settings, visitor))
-    alice, bob = {"studio.visitor": "alice-id"}, {"studio.visitor": "bob-id"}
+    bob = {"studio.visitor": "bob-id"}
     assert [r.run_id for r in access.visible_runs(settings, "alice-id")] == ["alices-run"]
     assert access.visible_runs(settings, None) == []  # a page without an id owns nothing
     assert list(train_tab.history(settings, bob)["train.history"]["run"]) == ["bobs-run"]

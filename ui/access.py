@@ -14,7 +14,7 @@ import hashlib
 import uuid
 from typing import Any, Optional
 
-from finetune.errors import RunError
+from finetune.errors import DataError, RunError
 from finetune.runs import Run, RunSummary, check_run_id, list_runs, runs_with_model
 
 from .common import Settings
@@ -71,6 +71,18 @@ def open_run(settings: Settings, run_id: Optional[str], visitor: Optional[str]) 
     if not run.exists or (settings.public and run.owner != owner_key(settings, visitor)):
         raise RunError(f"There is no run called '{run_id}' here. Pick one from the list.")
     return run
+
+
+def model_source(settings: Settings, choice: Optional[str], visitor: Optional[str]) -> str:
+    """What a predictor loads for a model choice: a run this visitor may use, else a model folder inside the
+    public-mode fence, or a Hub id / preset name."""
+    if not choice or not str(choice).strip():
+        raise DataError("Choose a model first: a run from the list, or a model folder.")
+    run = find_run(settings, choice, visitor)
+    if run is not None:
+        return str(run.path)
+    settings.guard(choice, "model")
+    return choice
 
 
 def visitor_of(values: dict[str, Any]) -> Optional[str]:

@@ -15,17 +15,9 @@ import gradio as gr
 from finetune.config import BUNDLED_CHECKPOINT
 from finetune.errors import DataError
 
-from .access import find_run
+from .access import model_source
 from .common import Settings
 from .wiring import engine_call
-
-
-def _model_source(settings: Settings, model: str) -> str:
-    run = find_run(settings, model, None)
-    if run is not None:
-        return str(run.path)
-    settings.guard(model, "model")
-    return model
 
 
 def register(settings: Settings) -> None:
@@ -41,7 +33,7 @@ def register(settings: Settings) -> None:
 
         if not text or not text.strip():
             raise DataError("predict: expected a text, found an empty one.")
-        predictor = get_predictor(_model_source(settings, model or BUNDLED_CHECKPOINT))
+        predictor = get_predictor(model_source(settings, model or BUNDLED_CHECKPOINT, None))
         result = predictor.predict([text], [text_pair] if text_pair else None)[0]
         return {"label": result.label, "probabilities": result.probabilities, "warning": predictor.head_warning()}
 
@@ -49,7 +41,7 @@ def register(settings: Settings) -> None:
         """Classify many texts (or pairs) at once; one {"label", "probabilities"} per text, in input order."""
         from finetune.predict import get_predictor
 
-        predictor = get_predictor(_model_source(settings, model or BUNDLED_CHECKPOINT))
+        predictor = get_predictor(model_source(settings, model or BUNDLED_CHECKPOINT, None))
         results = predictor.predict(list(texts), list(text_pairs) if text_pairs else None)
         return [{"label": r.label, "probabilities": r.probabilities} for r in results]
 

@@ -18,7 +18,7 @@ from finetune.checkpoints import PRESETS
 from finetune.config import BUNDLED_CHECKPOINT
 from finetune.errors import DataError, RunError
 from finetune.loading import FILE_TYPES
-from .access import find_run, open_run, visible_runs_with_model, visitor_of
+from .access import find_run, model_source, open_run, visible_runs_with_model, visitor_of
 from .common import Settings
 from .wiring import Studio, Values
 
@@ -42,17 +42,6 @@ def model_list(settings: Settings, current: Optional[str], picked: bool, visitor
     return gr.Dropdown(choices=choices, value=current if keep else choices[0])
 
 
-def resolve(settings: Settings, choice: Optional[str], visitor: Optional[str]) -> str:
-    """What the predictor loads: a run the page may use, else a model folder inside the fence, or a Hub id."""
-    if not choice:
-        raise DataError("Choose a model first: a run from the list, or a model folder.")
-    run = find_run(settings, choice, visitor)
-    if run is not None:
-        return str(run.path)
-    settings.guard(choice, "model")
-    return choice
-
-
 def untrained_note(predictor: Any) -> str:
     warning = predictor.head_warning()
     return f"⚠️ **Untrained head.** {html.escape(warning)}" if warning else ""
@@ -63,7 +52,7 @@ def predict_one(settings: Settings, v: Values) -> Values:
     from finetune.predict import get_predictor
 
     text, pair = v["predict.text"], v["predict.pair"]
-    predictor = get_predictor(resolve(settings, v["predict.model"], visitor_of(v)))
+    predictor = get_predictor(model_source(settings, v["predict.model"], visitor_of(v)))
     if not text or not text.strip():
         raise DataError("Type a text to classify.")
     result = predictor.predict([text], [pair] if pair and pair.strip() else None)[0]
@@ -87,7 +76,7 @@ def predict_batch(settings: Settings, v: Values) -> Values:
 
     from finetune.predict import get_predictor, predict_file, predict_frame
 
-    predictor = get_predictor(resolve(settings, v["predict.model"], visitor_of(v)))
+    predictor = get_predictor(model_source(settings, v["predict.model"], visitor_of(v)))
     progress = v["progress"]
     report = lambda done, total: progress(done / total, desc=f"{done}/{total} rows")  # noqa: E731
     file = v["predict.batch_file"]

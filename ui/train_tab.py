@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Any, AsyncIterator, Optional
+from typing import Any, AsyncIterator
 
 import gradio as gr
 
@@ -112,7 +112,7 @@ def load_config(v: Values) -> Values:
 
 
 def build(studio: Studio) -> None:
-    add, settings = studio.add, studio.settings
+    add = studio.add
     with gr.Row():
         for name in BASIC:
             add(name, widget_for(name))

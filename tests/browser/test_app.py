@@ -6,8 +6,6 @@ import json
 import re
 import time
 
-import pytest
-
 from finetune.runs import Run, list_runs
 
 from browser.helpers import (assert_advances, latest_run, log_text, set_dropdown, start_run, wait_log,
