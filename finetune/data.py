@@ -38,6 +38,15 @@ PAIR_CANDIDATES = (("sentence1", "sentence2"), ("text_a", "text_b"), ("question1
 LABEL_CANDIDATES = ("label", "labels", "class", "category", "sentiment", "target", "y", "stars", "rating",
                     "score", "gold_label")
 MISSING_INT_LABEL = -1  # GLUE marks unlabelled test rows with -1
+# Legacy canonical dataset ids the tutorials use -> their owner ids on the Hub today (datasets 3+
+# dropped the un-owned names).
+LEGACY_HUB_IDS = {
+    "glue": "nyu-mll/glue", "imdb": "stanfordnlp/imdb", "yelp_review_full": "Yelp/yelp_review_full",
+    "rotten_tomatoes": "cornell-movie-review-data/rotten_tomatoes", "sst2": "stanfordnlp/sst2",
+    "ag_news": "fancyzhx/ag_news", "emotion": "dair-ai/emotion", "tweet_eval": "cardiffnlp/tweet_eval",
+    "snli": "stanfordnlp/snli", "amazon_polarity": "fancyzhx/amazon_polarity",
+    "dbpedia_14": "fancyzhx/dbpedia_14", "yelp_polarity": "fancyzhx/yelp_polarity",
+}
 
 
 @dataclass(frozen=True)
@@ -141,8 +150,14 @@ def split_name_for(stem: str) -> Optional[str]:
     return None
 
 
-def load_folder(folder: Path) -> dict[str, Any]:
-    """A folder holding ``train.*``, ``validation.*`` (valid/dev) and ``test.*`` files."""
+def load_folder(folder: Path, config_name: Optional[str] = None) -> dict[str, Any]:
+    """A folder holding ``train.*``, ``validation.*`` (valid/dev) and ``test.*`` files, a
+    ``save_to_disk`` folder, or shards named like ``train-00000-of-00001.parquet``."""
+    from .hf_folders import load_hf_folder
+
+    saved = load_hf_folder(folder, config_name)
+    if saved is not None:
+        return saved
     found: dict[str, Any] = {}
     for path in sorted(folder.iterdir()):
         if path.is_file() and path.suffix.lower() in FILE_TYPES:
@@ -165,6 +180,7 @@ def load_hub(name: str, config_name: Optional[str]) -> dict[str, Any]:
             "(no such path, and the Hub is unreachable from this machine). Use a csv/tsv/json/jsonl/parquet/xlsx "
             "file, a folder of train/validation/test files, or an example under examples/data/."
         )
+    name = LEGACY_HUB_IDS.get(name, name)
     if "/" not in name:
         raise DataError(expected_found(f"dataset '{name}'", "a Hub id with its owner, e.g. nyu-mll/glue, "
                                        "stanfordnlp/imdb, Yelp/yelp_review_full", f"'{name}'"))
@@ -184,7 +200,7 @@ def load_raw(config: DataConfig, raw: Any = None) -> tuple[dict[str, Any], str]:
     local = resolve_local_path(config.dataset)
     if local is not None:
         if local.is_dir():
-            return load_folder(local), str(local)
+            return load_folder(local, config.dataset_config), str(local)
         return {"train": read_table(local)}, str(local)
     if looks_like_path(config.dataset):
         raise DataError(expected_found(f"dataset '{config.dataset}'", "an existing file or folder",
@@ -327,8 +343,20 @@ def infer_label_names(splits: dict[str, Any], label_column: str) -> tuple[list[s
 # --------------------------------------------------------------------------- preparation
 
 
-def prepare_data(config: DataConfig, raw: Any = None) -> PreparedData:
-    """Load, map, encode, clean, split and subsample: everything before tokenization."""
+def legacy_id_note(config: DataConfig) -> Optional[str]:
+    """A log line when ``config.dataset`` is a legacy canonical id (``imdb``) read as its owner id."""
+    owner_id = LEGACY_HUB_IDS.get(config.dataset.strip())
+    if owner_id is None or resolve_local_path(config.dataset) is not None:
+        return None
+    return f"dataset '{config.dataset}' is the legacy name of '{owner_id}' on the Hub; loading '{owner_id}'."
+
+
+def prepare_data(config: DataConfig, raw: Any = None, *, hold_out: bool = True) -> PreparedData:
+    """Load, map, encode, clean, split and subsample: everything before tokenization.
+
+    ``hold_out=False`` keeps every train row in train when there is no validation split
+    (k-fold cross-validation makes its own validation folds).
+    """
     splits, source = load_raw(config, raw)
     train_name = _find_split(splits, config.train_split, "train")
     if train_name is None:
@@ -363,6 +391,8 @@ def prepare_data(config: DataConfig, raw: Any = None) -> PreparedData:
         label_names = list(config.label_names)
 
     report = DataReport(source=source, columns=mapping, label_names=label_names)
+    if raw is None and legacy_id_note(config):
+        report.notes.append(legacy_id_note(config))
     cleaned = {name: _canonical(split, mapping, label_names, value_to_id, report, name)
                for name, split in chosen.items()}
     if "test" in cleaned and len(cleaned["test"]) == 0:
@@ -376,8 +406,10 @@ def prepare_data(config: DataConfig, raw: Any = None) -> PreparedData:
                                        f"only {', '.join(present) or 'none'}",
                                        "Check the label column, or add examples of the other classes."))
 
-    if "validation" not in cleaned:
+    if "validation" not in cleaned and hold_out:
         cleaned["train"], cleaned["validation"] = _hold_out(cleaned["train"], config, report)
+    elif "validation" not in cleaned:
+        report.validation_source = "none (cross-validation folds)"
     else:
         report.validation_source = f"split '{validation_name}'"
 
