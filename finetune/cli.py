@@ -128,7 +128,15 @@ def cmd_train(args: argparse.Namespace) -> int:
             return str(path)
 
         run_dir = Path(_on_main_then_share(create, dist))
-    status = run_training(config, run_dir, resume=args.resume, echo=not args.quiet and dist.is_main)
+    if config.train.cv_folds:
+        from .crossval import run_cross_validation
+
+        if args.resume:
+            raise FinetuneError("--resume: expected a single run, found a cross-validation run (cv_folds); "
+                                "start it again instead.")
+        status = run_cross_validation(config, run_dir, echo=not args.quiet)
+    else:
+        status = run_training(config, run_dir, resume=args.resume, echo=not args.quiet and dist.is_main)
     if dist.is_main:
         print(json.dumps({"run_dir": str(run_dir), **{k: v for k, v in status.items() if k != "pid"}}, default=str))
     return {"finished": 0, "cancelled": 3}.get(status.get("status"), 1)
