@@ -202,6 +202,8 @@ def _cross_validate(config: RunConfig, run_dir: Path, raw: Any, events: EventWri
     events.emit("started", config=config.to_dict(), cv_folds=k, sizes={"train": len(rows)}, label_names=names,
                 is_pair=prepared.is_pair, fold_sizes=[[len(t), len(v)] for t, v in folds],
                 validation_source=f"{k}-fold stratified cross-validation (seed {config.data.split_seed})")
+    if config.train.tensorboard:
+        events.log(f"TensorBoard (every fold): tensorboard --logdir {(run_dir / FOLDS_DIR).resolve()}")
     cancellation = Cancellation(run_dir)
     reports, oof, outcome = [], [], {"status": "finished"}
     for i, (train_idx, val_idx) in enumerate(folds, start=1):

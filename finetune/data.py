@@ -527,11 +527,17 @@ def _counts(split: Any, label_names: list[str]) -> dict[str, int]:
 # --------------------------------------------------------------------------- preview
 
 
-def preview(config: DataConfig, raw: Any = None, rows: int = 5) -> dict[str, Any]:
-    """Everything the UI's data preview shows, computed by the same code path as training."""
+def preview(config: DataConfig, raw: Any = None, rows: int = 5, checkpoint: Optional[str] = None) -> dict[str, Any]:
+    """Everything the UI's data preview shows, computed by the same code path as training.
+    With ``checkpoint``: also ``vocabulary``, the [UNK] share of a sample for its tokenizer (see vocab.py)."""
     prepared = prepare_data(config, raw)
     first = prepared.splits["train"].select(range(min(rows, len(prepared.splits["train"]))))
-    return {"rows": first.to_pandas(), "report": prepared.report.to_dict()}
+    out = {"rows": first.to_pandas(), "report": prepared.report.to_dict()}
+    if checkpoint:
+        from .vocab import coverage_for_checkpoint
+
+        out["vocabulary"] = coverage_for_checkpoint(checkpoint, prepared.splits).to_dict()
+    return out
 
 
 def list_columns(config: DataConfig, raw: Any = None) -> list[str]:

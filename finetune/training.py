@@ -270,6 +270,7 @@ def _train(config: RunConfig, run_dir: Path, *, raw: Any, resume: bool, dist: Di
     from .data import prepare_data
     from .metrics import full_report, make_compute_metrics
     from .tokenization import check_max_length, encode_splits, get_tokenizer, model_max_length
+    from .vocab import coverage_report, resize_embeddings
 
     datasets.disable_progress_bars()  # the event stream is the progress report
     device, cuda, bf16_ok = describe_device()
@@ -288,6 +289,8 @@ def _train(config: RunConfig, run_dir: Path, *, raw: Any, resume: bool, dist: Di
     ckpt = config.model.checkpoint
     resolved = resolve_checkpoint(ckpt)
     tokenizer = get_tokenizer(ckpt, revision=config.model.revision, trust_remote_code=config.model.trust_remote_code)
+    tokenizer, added_tokens, vocab_notes = coverage_report(tokenizer, prepared.splits, ckpt,
+                                                           config.model.add_unknown_tokens)
     try:
         model_cfg = AutoConfig.from_pretrained(resolved, revision=config.model.revision,
                                                trust_remote_code=config.model.trust_remote_code)
@@ -307,6 +310,7 @@ def _train(config: RunConfig, run_dir: Path, *, raw: Any, resume: bool, dist: Di
     set_seed(config.train.seed)  # the new classification head is initialised here, before Trainer seeds anything
     model = load_model(ckpt, resolved, label_names, revision=config.model.revision,
                        trust_remote_code=config.model.trust_remote_code, events=events)
+    resize_embeddings(model, tokenizer, added_tokens)
 
     args = to_training_arguments(config, run_dir / "checkpoints", precision=precision,
                                  logging_dir=run_dir / "tensorboard")
@@ -334,6 +338,10 @@ def _train(config: RunConfig, run_dir: Path, *, raw: Any, resume: bool, dist: Di
                 world_size=dist.world_size, sizes=prepared.report.split_sizes, label_names=label_names,
                 is_pair=prepared.is_pair, tokenized_from_cache=from_cache, validation_source=prepared.report.validation_source,
                 parameters=int(sum(p.numel() for p in model.parameters())), resume=resume)
+    if config.train.tensorboard:
+        vocab_notes.append((f"TensorBoard: tensorboard --logdir {(run_dir / 'tensorboard').resolve()}", "info"))
+    for message, level in vocab_notes:
+        events.log(message, level=level)
 
     resume_from = None
     if resume:
