@@ -110,7 +110,11 @@ class FoldRelay:
             if event["type"] not in RELAYED_TYPES:
                 continue
             fields = {k: v for k, v in event.items() if k not in ("type", "time")}
-            relayed = self.events.emit(event["type"], fold=self.fold, folds=self.folds, **fields)
+            echo, self.events.echo = self.events.echo, False  # printed below, with the fold's prefix
+            try:
+                relayed = self.events.emit(event["type"], fold=self.fold, folds=self.folds, **fields)
+            finally:
+                self.events.echo = echo
             if self.echo:
                 print(f"{self.prefix} " + format_event(relayed), flush=True)
 
@@ -187,7 +191,7 @@ def run_cross_validation(config: RunConfig, run_dir: Path, *, raw: Any = None, e
 def _cross_validate(config: RunConfig, run_dir: Path, raw: Any, events: EventWriter, echo: bool,
                     started: float) -> dict[str, Any]:
     from .data import prepare_data
-    from .training import Cancellation, DistInfo
+    from .training import Cancellation, DistInfo, describe_device
 
     if DistInfo().world_size > 1:
         raise ConfigError(expected_found("cv_folds", "a single-process run (folds run one after another)",
@@ -199,7 +203,7 @@ def _cross_validate(config: RunConfig, run_dir: Path, raw: Any, events: EventWri
         events.log(note, level="warning")
     rows, names = prepared.splits["train"], prepared.label_names
     folds = make_folds(rows["label"], names, k, config.data.split_seed)
-    events.emit("started", config=config.to_dict(), cv_folds=k, sizes={"train": len(rows)}, label_names=names,
+    events.emit("started", config=config.to_dict(), cv_folds=k, device=describe_device()[0], precision="per fold", sizes={"train": len(rows)}, label_names=names,
                 is_pair=prepared.is_pair, fold_sizes=[[len(t), len(v)] for t, v in folds],
                 validation_source=f"{k}-fold stratified cross-validation (seed {config.data.split_seed})")
     if config.train.tensorboard:
