@@ -24,14 +24,18 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "examples"))
 
 from benchmarks.results_io import write_result  # noqa: E402
-from make_examples import TOPIC_OPENERS, TOPIC_TAILS, ZH_TOPICS  # noqa: E402
+from make_examples import TOPIC_OPENERS, TOPIC_TAILS, ZH_CLASSES, ZH_SUBJECTS, ZH_TOPICS  # noqa: E402
+
+# topics: 4 Weibo-style topics (each topic has its own subjects and predicates);
+# emotions: 4 emotions about the same variety-show subjects (only the emotion phrase tells them apart)
+SETS = {"topics": ZH_TOPICS, "emotions": {label: (ZH_SUBJECTS, phrases) for label, phrases in ZH_CLASSES.items()}}
 
 
-def compose(per_class: int, seed: int, validation_share: float) -> tuple[list[dict], list[dict]]:
+def compose(per_class: int, seed: int, validation_share: float, which: str = "topics") -> tuple[list[dict], list[dict]]:
     """Train and validation rows; validation holds whole (subject, predicate) combinations."""
     rng = random.Random(seed)
     train, validation = [], []
-    for label, (subjects, predicates) in ZH_TOPICS.items():
+    for label, (subjects, predicates) in SETS[which].items():
         combos = [(s, p) for s in subjects for p in predicates]
         rng.shuffle(combos)
         cut = int(len(combos) * validation_share)
@@ -74,10 +78,11 @@ def main() -> None:
     parser.add_argument("--add", type=int, default=1000)
     parser.add_argument("--epochs", type=float, default=2)
     parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--set", choices=sorted(SETS), default="topics")
     args = parser.parse_args()
     import pandas as pd
 
-    train, validation = compose(args.per_class, 20261124, 0.2)
+    train, validation = compose(args.per_class, 20261124, 0.2, args.set)
     result = {"rows": {"train": len(train), "validation": len(validation)}, "settings": vars(args)}
     counts = pd.Series([r["label"] for r in validation]).value_counts()
     result["majority_rate"] = float(counts.max() / counts.sum())
@@ -87,7 +92,7 @@ def main() -> None:
         pd.DataFrame(train).to_csv(folder / "data" / "train.csv", index=False)
         pd.DataFrame(validation).to_csv(folder / "data" / "validation.csv", index=False)
         result["runs"] = [train_once(folder, add, args) for add in (0, args.add)]
-    print(write_result("vocab_extension.json", result))
+    print(write_result(f"vocab_extension_{args.set}.json", result))
     for run in result["runs"]:
         print(run["add_unknown_tokens"], run["accuracy"], run["matthews_correlation"], run["seconds"])
     print("majority", result["majority_rate"])
