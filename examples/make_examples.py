@@ -241,6 +241,33 @@ ZH_CLASSES = {
 }
 ZH_TAILS = ["", "。", "！", "……", "，唉。", "，真的。"]
 
+# --------------------------------------------------------------------------- Chinese Weibo posts, 4 topics
+# Subjects and predicates per topic; a post is opener + subject + predicate + tail. Written for this project.
+TOPIC_OPENERS = ["", "刚刚看到", "说真的，", "今天", "转发：", "朋友说", "没想到", "据说", "早上刷到", "晚上聊到"]
+TOPIC_TAILS = ["", "。", "！", "～", "，大家怎么看？", "，转给朋友们。", "，记录一下。", "，太真实了。"]
+ZH_TOPICS = {
+    "体育": (["主队", "那位老将", "国家队的后卫", "新来的教练", "女排", "马拉松选手", "乒乓球小将", "篮球队的中锋",
+             "足球联赛", "游泳冠军", "羽毛球双打", "冬奥会的滑雪队"],
+            ["在加时赛里绝杀对手", "打破了尘封多年的纪录", "伤愈复出就拿下两分", "点球大战发挥稳定",
+             "赛季首胜终于到手", "防守反击踢得漂亮", "训练到深夜还在加练", "爆冷输给了升班马",
+             "晋级半决赛的赛点扣得干脆", "跑进了个人最好成绩", "转会费创下新高", "被裁判连吹两次犯规"]),
+    "科技": (["新款手机", "这家芯片公司", "开源社区", "那款电动车", "人工智能助手", "卫星互联网", "国产操作系统",
+             "折叠屏平板", "云服务商", "机器人团队", "量子计算实验室", "智能手表"],
+            ["发布了更快的处理器", "系统更新修复了耗电问题", "宣布自研芯片量产", "续航测试超出预期",
+             "开放了新的编程接口", "把算法模型压缩到手机上", "服务器宕机了两个小时", "专利诉讼有了新进展",
+             "摄像头夜景算法升级", "充电速度又提高了一倍", "数据泄露引发用户担忧", "推出了低价入门版本"]),
+    "美食": (["楼下的面馆", "外婆做的红烧肉", "这家火锅店", "新开的甜品铺", "街角的烧烤摊", "老字号包子铺",
+             "网红奶茶", "家里的腊肠", "夜市的臭豆腐", "自制的酸菜鱼", "早餐的豆浆油条", "川菜馆的麻婆豆腐"],
+            ["汤底熬得又浓又香", "排队一小时才吃上", "辣得人直冒汗", "甜而不腻，口感细腻", "分量足，价格也实在",
+             "肉炖得软烂入味", "换了厨师味道变咸了", "外酥里嫩，咬一口满嘴油香", "配料新鲜，蘸酱是灵魂",
+             "凉了以后就有点腥", "火候刚好，米饭都多吃一碗", "老板送了一碟小菜"]),
+    "旅游": (["这次去的古镇", "海边的民宿", "雪山脚下的村子", "西北的自驾路线", "热门景区", "高铁沿线的小城",
+             "草原上的帐篷营地", "江南的园林", "出境游的航班", "山顶的寺庙", "沙漠里的星空营地", "岛上的渔村"],
+            ["清晨的日出美得不真实", "门票涨价游客却更多了", "导游讲解特别用心", "行李在机场被弄丢了",
+             "一路都是绝美的风景", "节假日人挤人寸步难行", "住宿干净还能看到海", "攻略上说的小路已经封了",
+             "当地人热情地给我们指路", "坐了十个小时的车才到", "签证办下来只用了三天", "拍照打卡的地方太商业化"]),
+}
+
 
 def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -281,6 +308,30 @@ def chinese_rows(rng: random.Random) -> list[list]:
     return rows
 
 
+def weibo_topic_rows(rng: random.Random, per_class: int) -> list[list]:
+    """``per_class`` distinct posts per topic (opener + subject + predicate + tail), shuffled."""
+    rows = []
+    for label, (subjects, predicates) in ZH_TOPICS.items():
+        combos = [(s, p) for s in subjects for p in predicates]
+        seen: set[str] = set()
+        while len(seen) < per_class:
+            subject, predicate = rng.choice(combos)
+            seen.add(f"{rng.choice(TOPIC_OPENERS)}{subject}{predicate}{rng.choice(TOPIC_TAILS)}")
+        rows += [[text, label] for text in sorted(seen)]
+    rng.shuffle(rows)
+    return rows
+
+
+def write_weibo_topics_xlsx(path: Path, per_class: int, seed: int = 20261124) -> int:
+    """The Weibo-tutorial-shaped Excel file: columns ``review`` and ``label`` (4 topics)."""
+    import pandas as pd
+
+    rows = weibo_topic_rows(random.Random(seed), per_class)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows, columns=["review", "label"]).to_excel(path, index=False)
+    return len(rows)
+
+
 def split_and_write(folder: Path, header: list[str], rows: list[list], validation_share: float = 0.2) -> None:
     cut = int(len(rows) * (1 - validation_share))
     write_csv(folder / "train.csv", header, rows[:cut])
@@ -298,8 +349,9 @@ def main() -> None:
     with open(HERE / "weibo_variety_zh" / "comments.jsonl", "w", encoding="utf-8") as handle:
         for text, label in chinese:
             handle.write(json.dumps({"review": text, "label": label}, ensure_ascii=False) + "\n")
+    topics = write_weibo_topics_xlsx(HERE / "weibo_topics_zh" / "weibo_topics.xlsx", per_class=100)
     print(f"sentiment_en: {len(sentiment)} rows, paraphrase_en: {len(pairs)} pairs, "
-          f"weibo_variety_zh: {len(chinese)} rows")
+          f"weibo_variety_zh: {len(chinese)} rows, weibo_topics_zh: {topics} rows")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from .hub import push_run, resolve_token
 from .predict import get_predictor, predict_file
 from .runs import Run, RunStatus, list_runs, make_run_id
 from .tokenization import get_tokenizer, inspect_text
+from .crossval import run_cross_validation
 
 
 def _type_name(annotation: Any) -> str:
@@ -120,7 +121,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             return 0
         run_id = config.run.run_name or make_run_id(config.model.checkpoint, config.data.dataset)
         run = Run(Path(_on_main_then_share(lambda: str(Run.create(config.run.runs_dir, config, run_id).path), dist)))
-    status = run_training(config, run, resume=args.resume, echo=not args.quiet and dist.is_main)
+    if config.train.cv_folds:
+        if args.resume:
+            raise FinetuneError("--resume: expected a single run, found a cross-validation run (cv_folds); "
+                                "start it again instead.")
+        status = run_cross_validation(config, run.path, echo=not args.quiet)
+    else:
+        status = run_training(config, run, resume=args.resume, echo=not args.quiet and dist.is_main)
     if dist.is_main:
         print(json.dumps({"run_dir": str(run.path), **{k: v for k, v in status.items() if k != "pid"}}, default=str))
     return {RunStatus.FINISHED: 0, RunStatus.CANCELLED: 3}.get(status.get("status"), 1)

@@ -63,11 +63,19 @@ class ModelConfig:
     trust_remote_code: bool = _f(
         False, "Run custom model code from the checkpoint's repository. Off unless you trust it."
     )
+    add_unknown_tokens: int = _f(
+        0, "Add the data's N most frequent [UNK] characters/words to the tokenizer and resize the model's "
+        "embeddings (new rows start random and train with the rest). 0 = off. For a checkpoint whose "
+        "vocabulary does not fit the language, when no fitting checkpoint can be downloaded.",
+    )
 
     def __post_init__(self) -> None:
         if not isinstance(self.checkpoint, str) or not self.checkpoint.strip():
             raise ConfigError(expected_found("checkpoint", "a Hub id, a local folder or "
                                              f"'{BUNDLED_CHECKPOINT}'", repr(self.checkpoint)))
+        if isinstance(self.add_unknown_tokens, bool) or int(self.add_unknown_tokens) < 0:
+            raise ConfigError(expected_found("add_unknown_tokens", "0 (off) or a whole number > 0",
+                                             repr(self.add_unknown_tokens)))
 
 
 @dataclass(frozen=True)
@@ -169,6 +177,13 @@ class TrainConfig:
     torch_compile: bool = _f(False, "Compile the model with torch.compile (GPU; slow first steps).")
     dataloader_num_workers: int = _f(0, "Worker processes for the data loader (GPU runs benefit from 2-4).")
     tensorboard: bool = _f(False, "Also write TensorBoard logs into the run directory.")
+    cv_folds: int = _f(
+        0, "k-fold cross-validation: K >= 2 trains K fresh models from the checkpoint on stratified folds of "
+        "the training data (StratifiedKFold, shuffled with split_seed) and reports mean ± std. 0 = off.",
+    )
+    cv_final_model: bool = _f(
+        False, "With cv_folds: afterwards train one more model on all the training rows (the run's model).",
+    )
 
     def __post_init__(self) -> None:
         _check_positive_number("learning_rate", self.learning_rate)
@@ -198,6 +213,9 @@ class TrainConfig:
         if (self.load_best_model_at_end or self.early_stopping_patience) and self.eval_strategy == "no":
             raise ConfigError(expected_found("eval_strategy", "'epoch' or 'steps' when keeping the best model or "
                                              "stopping early", "'no'", "Turn evaluation on."))
+        if isinstance(self.cv_folds, bool) or not isinstance(self.cv_folds, int) or self.cv_folds in (1,) \
+                or self.cv_folds < 0:
+            raise ConfigError(expected_found("cv_folds", "0 (off) or a number of folds >= 2", repr(self.cv_folds)))
         if self.dataloader_num_workers < 0:
             raise ConfigError(expected_found("dataloader_num_workers", "0 or more",
                                              repr(self.dataloader_num_workers)))

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Optional
 from .config import DataConfig
 from .columns import ColumnMapping, check_text_column, detect_columns
 from .errors import ColumnMappingError, DataError, expected_found
-from .loading import SPLIT_ALIASES, load_raw
+from .loading import SPLIT_ALIASES, legacy_id_note, load_raw
 
 MISSING_INT_LABEL = -1  # GLUE marks unlabelled test rows with -1
 
@@ -117,8 +117,12 @@ def infer_label_names(splits: dict[str, Any], label_column: str) -> tuple[list[s
 # --------------------------------------------------------------------------- preparation
 
 
-def prepare_data(config: DataConfig, raw: Any = None) -> PreparedData:
-    """Load, map, encode, clean, split and subsample: everything before tokenization."""
+def prepare_data(config: DataConfig, raw: Any = None, *, hold_out: bool = True) -> PreparedData:
+    """Load, map, encode, clean, split and subsample: everything before tokenization.
+
+    ``hold_out=False`` keeps every train row in train when there is no validation split
+    (k-fold cross-validation makes its own validation folds).
+    """
     import datasets
 
     splits, source = load_raw(config, raw)
@@ -142,6 +146,8 @@ def prepare_data(config: DataConfig, raw: Any = None) -> PreparedData:
         label_names = list(config.label_names)
 
     report = DataReport(source=source, columns=mapping, label_names=label_names)
+    if raw is None and legacy_id_note(config):
+        report.notes.append(legacy_id_note(config))
     cleaned = {name: _canonical(split, mapping, label_names, value_to_id, report, name)
                for name, split in chosen.items()}
     if "test" in cleaned and len(cleaned["test"]) == 0:
@@ -155,8 +161,10 @@ def prepare_data(config: DataConfig, raw: Any = None) -> PreparedData:
                                        f"only {', '.join(present) or 'none'}",
                                        "Check the label column, or add examples of the other classes."))
 
-    if "validation" not in cleaned:
+    if "validation" not in cleaned and hold_out:
         cleaned["train"], cleaned["validation"] = _hold_out(cleaned["train"], config, report)
+    elif "validation" not in cleaned:
+        report.validation_source = "none (cross-validation folds)"
     else:
         report.validation_source = f"split '{validation_name}'"
 
@@ -291,11 +299,17 @@ def _counts(split: Any, label_names: list[str]) -> dict[str, int]:
 # --------------------------------------------------------------------------- preview
 
 
-def preview(config: DataConfig, raw: Any = None, rows: int = 5) -> dict[str, Any]:
-    """Everything the UI's data preview shows, computed by the same code path as training."""
+def preview(config: DataConfig, raw: Any = None, rows: int = 5, checkpoint: Optional[str] = None) -> dict[str, Any]:
+    """Everything the UI's data preview shows, computed by the same code path as training.
+    With ``checkpoint``: also ``vocabulary``, the [UNK] share of a sample for its tokenizer (see vocab.py)."""
     prepared = prepare_data(config, raw)
     first = prepared.splits["train"].select(range(min(rows, len(prepared.splits["train"]))))
-    return {"rows": first.to_pandas(), "report": prepared.report.to_dict()}
+    out = {"rows": first.to_pandas(), "report": prepared.report.to_dict()}
+    if checkpoint:
+        from .vocab import coverage_for_checkpoint
+
+        out["vocabulary"] = coverage_for_checkpoint(checkpoint, prepared.splits).to_dict()
+    return out
 
 
 def list_columns(config: DataConfig, raw: Any = None) -> list[str]:

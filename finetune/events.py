@@ -155,7 +155,8 @@ def format_event(event: dict[str, Any]) -> str:
         return (f"[{stamp}] started on {event.get('device')} ({event.get('precision')}), "
                 f"{event.get('sizes')} rows, labels {event.get('label_names')}")
     if kind == "finished":
-        return f"[{stamp}] finished in {format_duration(event.get('seconds', 0))}; model saved to {event.get('model_dir')}"
+        saved = f"; model saved to {event['model_dir']}" if event.get("model_dir") else ""
+        return f"[{stamp}] finished in {format_duration(event.get('seconds', 0))}{saved}"
     if kind == "failed":
         return f"[{stamp}] FAILED: {event.get('message')}"
     if kind == "cancelled":

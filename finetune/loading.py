@@ -17,6 +17,15 @@ from .safety import guard, looks_local, resolve_local
 
 FILE_TYPES = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".json": "json", ".jsonl": "json",
               ".parquet": "parquet", ".xlsx": "excel", ".xls": "excel"}
+# Legacy canonical dataset ids the tutorials use -> their owner ids on the Hub today (datasets 3+
+# dropped the un-owned names).
+LEGACY_HUB_IDS = {
+    "glue": "nyu-mll/glue", "imdb": "stanfordnlp/imdb", "yelp_review_full": "Yelp/yelp_review_full",
+    "rotten_tomatoes": "cornell-movie-review-data/rotten_tomatoes", "sst2": "stanfordnlp/sst2",
+    "ag_news": "fancyzhx/ag_news", "emotion": "dair-ai/emotion", "tweet_eval": "cardiffnlp/tweet_eval",
+    "snli": "stanfordnlp/snli", "amazon_polarity": "fancyzhx/amazon_polarity",
+    "dbpedia_14": "fancyzhx/dbpedia_14", "yelp_polarity": "fancyzhx/yelp_polarity",
+}
 SPLIT_ALIASES = {
     "train": ("train", "training"),
     "validation": ("validation", "valid", "dev", "val", "eval"),
@@ -61,8 +70,14 @@ def split_name_for(stem: str) -> Optional[str]:
     return None
 
 
-def load_folder(folder: Path) -> dict[str, Any]:
-    """A folder holding ``train.*``, ``validation.*`` (valid/dev) and ``test.*`` files."""
+def load_folder(folder: Path, config_name: Optional[str] = None) -> dict[str, Any]:
+    """A folder holding ``train.*``, ``validation.*`` (valid/dev) and ``test.*`` files, a
+    ``save_to_disk`` folder, or shards named like ``train-00000-of-00001.parquet``."""
+    from .hf_folders import load_hf_folder
+
+    saved = load_hf_folder(folder, config_name)
+    if saved is not None:
+        return saved
     found: dict[str, Any] = {}
     for path in sorted(folder.iterdir()):
         if path.is_file() and path.suffix.lower() in FILE_TYPES:
@@ -85,6 +100,7 @@ def load_hub(name: str, config_name: Optional[str]) -> dict[str, Any]:
             "(no such path, and the Hub is unreachable from this machine). Use a csv/tsv/json/jsonl/parquet/xlsx "
             "file, a folder of train/validation/test files, or an example under examples/data/."
         )
+    name = LEGACY_HUB_IDS.get(name, name)
     if "/" not in name:
         raise DataError(expected_found(f"dataset '{name}'", "a Hub id with its owner, e.g. nyu-mll/glue, "
                                        "stanfordnlp/imdb, Yelp/yelp_review_full", f"'{name}'"))
@@ -97,6 +113,14 @@ def load_hub(name: str, config_name: Optional[str]) -> dict[str, Any]:
     return dict(loaded)
 
 
+def legacy_id_note(config: DataConfig) -> Optional[str]:
+    """A log line when ``config.dataset`` is a legacy canonical id (``imdb``) read as its owner id."""
+    owner_id = LEGACY_HUB_IDS.get(config.dataset.strip())
+    if owner_id is None or resolve_local(config.dataset) is not None:
+        return None
+    return f"dataset '{config.dataset}' is the legacy name of '{owner_id}' on the Hub; loading '{owner_id}'."
+
+
 def load_raw(config: DataConfig, raw: Any = None) -> tuple[dict[str, Any], str]:
     """Load the splits named by ``config.dataset`` (or wrap in-memory ``raw`` data)."""
     if raw is not None:
@@ -105,7 +129,7 @@ def load_raw(config: DataConfig, raw: Any = None) -> tuple[dict[str, Any], str]:
     local = resolve_local(config.dataset)
     if local is not None:
         if local.is_dir():
-            return load_folder(local), str(local)
+            return load_folder(local, config.dataset_config), str(local)
         return {"train": read_table(local)}, str(local)
     if looks_like_path(config.dataset):
         raise DataError(expected_found(f"dataset '{config.dataset}'", "an existing file or folder",

@@ -42,6 +42,7 @@ from .metrics import full_report, make_compute_metrics, prediction_rows
 from .runs import Run, RunStatus, write_json
 from .session import Cancellation, DistInfo, EventCallback, Session, describe_device, metrics_from_logs
 from .tokenization import check_max_length, encode_splits, get_tokenizer, model_max_length
+from .vocab import coverage_report, resize_embeddings
 
 class StudioTrainer(Trainer):
     """Trainer whose evaluation keeps dataset order (we pre-sort eval data by length ourselves)."""
@@ -150,11 +151,13 @@ def _train(session: Session, raw: Any) -> dict[str, Any]:
     prepared = _prepare(session, raw)
     resolved = resolve_checkpoint(config.model.checkpoint)
     model_cfg = load_model_config(config.model.checkpoint, resolved, config)
-    encoded, from_cache, tokenizer = _encode(session, prepared, model_cfg)
+    tokenizer, added_tokens, vocab_notes = _tokenizer(session, prepared, model_cfg)
+    encoded, from_cache = _encode(session, prepared, tokenizer)
 
     # -- model and Trainer
     set_seed(config.train.seed)  # the new classification head is initialised here, before Trainer seeds anything
     model = load_model(session, resolved, model_cfg, prepared.label_names)
+    resize_embeddings(model, tokenizer, added_tokens)
     last_eval = LastEvaluation()
     callback = EventCallback(session)
     trainer = _build_trainer(session, model, tokenizer, encoded, callback, last_eval, precision, cuda)
@@ -163,6 +166,8 @@ def _train(session: Session, raw: Any) -> dict[str, Any]:
         sizes=prepared.report.split_sizes, label_names=prepared.label_names, is_pair=prepared.is_pair,
         tokenized_from_cache=from_cache, validation_source=prepared.report.validation_source,
         parameters=int(sum(p.numel() for p in model.parameters())), resume=session.resume)
+    for message, level in vocab_notes:
+        session.events.log(message, level=level)
 
     # -- training loop
     train_start = time.monotonic()
@@ -190,19 +195,29 @@ def _prepare(session: Session, raw: Any) -> PreparedData:
     return prepared
 
 
-def _encode(session: Session, prepared: PreparedData, model_cfg: PretrainedConfig) -> tuple[Any, bool, Any]:
-    """(encoded splits with validation/test sorted by length, whether they came from the cache, tokenizer)."""
+def _tokenizer(session: Session, prepared: PreparedData, model_cfg: PretrainedConfig) -> tuple[Any, list[str], list]:
+    """(tokenizer, tokens added from the data's unknown pieces, notes on vocabulary coverage for the log)."""
     config = session.config
     tokenizer = get_tokenizer(config.model.checkpoint, revision=config.model.revision,
                               trust_remote_code=config.model.trust_remote_code)
     check_max_length(config.data.max_length, model_max_length(tokenizer, model_cfg), config.model.checkpoint)
+    tokenizer, added, notes = coverage_report(tokenizer, prepared.splits, config.model.checkpoint,
+                                              config.model.add_unknown_tokens)
+    if config.train.tensorboard:
+        notes.append((f"TensorBoard: tensorboard --logdir {session.run.tensorboard_dir.resolve()}", "info"))
+    return tokenizer, added, notes
+
+
+def _encode(session: Session, prepared: PreparedData, tokenizer: Any) -> tuple[Any, bool]:
+    """(encoded splits with validation/test sorted by length, whether they came from the cache)."""
+    config = session.config
     encoded, from_cache = encode_splits(prepared.splits, tokenizer, is_pair=prepared.is_pair,
                                         max_length=config.data.max_length, padding=config.data.padding,
                                         cache_dir=Path(config.run.runs_dir) / ".cache" / "tokenized")
     for name in ("validation", "test"):
         if name in encoded:
             encoded[name] = encoded[name].sort("length", reverse=True)
-    return encoded, from_cache, tokenizer
+    return encoded, from_cache
 
 
 def _build_trainer(session: Session, model: Any, tokenizer: Any, encoded: Any, callback: EventCallback,

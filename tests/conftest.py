@@ -38,7 +38,7 @@ def shared_data_or_skip(name: str) -> Path:
 def _vocab_words() -> list[str]:
     words: set[str] = set()
     for path in EXAMPLES.rglob("*"):
-        if path.is_file():
+        if path.is_file() and path.suffix in {".csv", ".tsv", ".json", ".jsonl"}:
             text = path.read_text(encoding="utf-8").lower()
             words.update(re.findall(r"[a-z]+", text))
             words.update(ch for ch in text if "\u4e00" <= ch <= "\u9fff")

@@ -123,3 +123,17 @@ def test_help_lists_every_config_field_with_its_help():
     for name in field_index():
         assert f"--{name}" in out.stdout
         assert " ".join(field_help(name).split())[:40] in flat
+
+
+def test_tensorboard_run_names_the_exact_command(tiny_checkpoint, runs_dir, tmp_path):
+    from finetune.training import run_training
+
+    from finetune.runs import Run
+
+    config = tiny_config(tiny_checkpoint, runs_dir, tensorboard=True, max_steps=2)
+    run_dir = Run.create(tmp_path, config, "tb").path
+    assert run_training(config, run_dir)["status"] == "finished"
+    messages = [e.get("message", "") for e in map(json.loads, (run_dir / "events.jsonl").read_text().splitlines())]
+    command = f"tensorboard --logdir {(run_dir / 'tensorboard').resolve()}"
+    assert any(m.endswith(command) for m in messages)
+    assert list((run_dir / "tensorboard").rglob("events.out.tfevents*"))
