@@ -29,15 +29,8 @@ PADDING_ALIASES = {"longest": "dynamic"}
 TOKENIZER_PADDING = {"none": False, "dynamic": "longest", "max_length": "max_length"}  # what tokenizer() takes
 PRECISION_CHOICES = ("auto", "fp32", "fp16", "bf16")
 STRATEGY_CHOICES = ("no", "steps", "epoch")
-SCHEDULER_CHOICES = (
-    "linear",
-    "cosine",
-    "cosine_with_restarts",
-    "polynomial",
-    "constant",
-    "constant_with_warmup",
-    "inverse_sqrt",
-)
+SCHEDULER_CHOICES = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant",
+                     "constant_with_warmup", "inverse_sqrt")
 METRIC_CHOICES = ("accuracy", "f1", "precision", "recall", "matthews_correlation", "loss")
 
 
@@ -80,6 +73,9 @@ class DataConfig:
         "(csv, tsv, json, jsonl, parquet, xlsx) or a folder holding train/validation/test files.",
     )
     dataset_config: Optional[str] = _f(None, "Hub dataset configuration, e.g. 'mrpc' for nyu-mll/glue.")
+    sheet: Optional[str] = _f(None, "Excel files: the sheet holding the data. Default: the first sheet.")
+    header_row: Optional[int] = _f(None, "Excel and CSV/TSV files: the row holding the column names, counted from 1 "
+                                   "(for a table under a title). Default: 1.")
     train_split: str = _f("train", "Split used for training.")
     validation_split: Optional[str] = _f(
         None,
@@ -115,6 +111,10 @@ class DataConfig:
             raise ConfigError(expected_found("dataset", "a Hub id, a file or a folder", repr(self.dataset)))
         object.__setattr__(self, "padding", normalize_padding(self.padding, PADDING_CHOICES))
         _check_positive_int("max_length", self.max_length)
+        if self.header_row is not None:
+            _check_positive_int("header_row", self.header_row)
+        if isinstance(self.split_seed, bool) or not isinstance(self.split_seed, int) or self.split_seed < 0:
+            raise ConfigError(expected_found("split_seed", "a whole number >= 0", repr(self.split_seed)))
         if not (0.0 < float(self.validation_size) < 1.0):
             raise ConfigError(expected_found("validation_size", "a share between 0 and 1 (e.g. 0.1)",
                                              repr(self.validation_size)))
