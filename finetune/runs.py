@@ -198,9 +198,15 @@ class Run:
         if path.exists():
             raise RunError(expected_found(f"run directory '{path}'", "a new directory", "one that already exists",
                                           "Choose another run name, or resume that run instead."))
-        path.mkdir(parents=True)
-        run = cls(path)
-        write_json(run.config_path, config.to_dict())
+        try:
+            path.mkdir(parents=True)
+            run = cls(path)
+            write_json(run.config_path, config.to_dict())
+        except OSError as exc:
+            shutil.rmtree(path, ignore_errors=True)
+            raise RunError(expected_found(f"the runs folder '{runs_dir}'", "a folder this user can write to",
+                                          f"one that is not writable ({exc.strerror or type(exc).__name__})",
+                                          "Choose another with --runs-dir.")) from None
         return run
 
     @classmethod
@@ -264,7 +270,12 @@ class Run:
             return self.status()
         current.update(extra)
         current.update(status=str(RunStatus(status)), updated=time.time())
-        write_json(self.status_path, current)
+        try:
+            write_json(self.status_path, current)
+        except OSError as exc:
+            raise RunError(expected_found(f"run folder '{self.id}'", "a folder this user can write to",
+                                          f"one that is not writable ({exc.strerror or type(exc).__name__})",
+                                          "Choose another runs folder with --runs-dir.")) from None
         return {**current, "status": RunStatus(status)}
 
     # -- artifacts -----------------------------------------------------------------------------
