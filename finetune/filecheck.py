@@ -80,8 +80,8 @@ def check_rows(text: str, delimiter: str, name: str, header_row: Optional[int] =
         if len(row) != len(header):
             hint = " If the column names are on a later row, set header_row." if len(header) == 1 else ""
             raise DataError(
-                f"{what}: expected {len(header)} fields in line {reader.line_num + offset} (as many as the header: "
-                f"{', '.join(header)}), saw {len(row)}. Put quotes around values that contain the "
+                f"{what}: expected {len(header)} fields in line {reader.line_num + offset}, saw {len(row)} (the "
+                f"header has {len(header)}: {', '.join(header)}). Put quotes around values that contain the "
                 f"{DELIMITER_NAMES.get(delimiter, repr(delimiter))} delimiter, or fix that line.{hint}")
     if rows == 0:
         raise DataError(expected_found(what, "data rows under the header", f"no rows (only the header: "
