@@ -118,3 +118,12 @@ def test_xls_without_xlrd_says_what_to_do(tmp_path, monkeypatch):
 def test_negative_split_seed_names_the_field():
     with pytest.raises(ConfigError, match="split_seed: expected a whole number >= 0, found -5"):
         DataConfig(split_seed=-5)
+
+
+def test_real_xls_is_read_with_xlrd():
+    """tests/data/reviews.xls: an Excel 97-2003 workbook (written with xlwt), 10 rows."""
+    pytest.importorskip("xlrd")
+    from conftest import PROJECT_ROOT
+
+    prepared = load(PROJECT_ROOT / "tests" / "data" / "reviews.xls")
+    assert prepared.label_names == ["neg", "pos"] and sum(prepared.report.split_sizes.values()) == 10
