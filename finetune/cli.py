@@ -201,8 +201,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
-TOKEN_IN_ARGV = ("WARNING: --token puts the token on the command line, where other users of this machine can read "
-                 "it (ps, /proc, shell history). Prefer HF_TOKEN, `hf auth login`, or the prompt (run without --token).")
+TOKEN_IN_ARGV = ("WARNING: --token puts the token on the command line, where other users of this machine can "
+                 "read it (ps, /proc, shell history). Prefer HF_TOKEN, `hf auth login`, or the prompt "
+                 "(run without --token).")
 
 
 def push_token(typed: Optional[str]) -> str:

@@ -59,6 +59,8 @@ def read_table(path: Path, *, sheet: Optional[str] = None, header_row: Optional[
         if kind == "parquet":
             return _strip_column_names(datasets.load_dataset("parquet", data_files=str(path), split="train"))
         text = filecheck.read_text(path)
+        if not text.strip():
+            raise DataError(expected_found(f"data file '{path.name}'", "rows", "no rows (the file is empty)"))
         if kind == "json":
             field = filecheck.json_rows_field(text, path.name)
             loaded = datasets.load_dataset("json", data_files=str(path), split="train", field=field)

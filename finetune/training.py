@@ -298,6 +298,7 @@ def _save_artifacts(session: Session, trainer: Trainer, reports: dict[str, Any],
     for warning in warnings:
         session.events.log(warning, level="warning")
     session.events.emit("finished", seconds=seconds, model_dir=str(run.model_dir),
-                        metrics=reports["validation"]["metrics"], test_metrics=(reports.get("test") or {}).get("metrics"),
+                        metrics=reports["validation"]["metrics"],
+                        test_metrics=(reports.get("test") or {}).get("metrics"),
                         train=reports["train"], baseline=reports["validation"]["baseline"], warnings=warnings)
     return run.set_status(RunStatus.FINISHED, seconds=seconds, model_dir=str(run.model_dir), warnings=warnings)

@@ -46,6 +46,9 @@ def test_header_only_file_says_no_rows(tmp_path):
     path = tmp_path / "empty.csv"
     path.write_text(HEADER)
     assert "no rows" in refused(path)
+    empty_lines = tmp_path / "empty.jsonl"
+    empty_lines.write_text("\n")
+    assert "no rows" in refused(empty_lines)
 
 
 @pytest.mark.parametrize("name,text", [("semi.csv", (HEADER + BODY).replace(",", ";")),
