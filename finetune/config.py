@@ -113,8 +113,7 @@ class DataConfig:
         _check_positive_int("max_length", self.max_length)
         if self.header_row is not None:
             _check_positive_int("header_row", self.header_row)
-        if isinstance(self.split_seed, bool) or not isinstance(self.split_seed, int) or self.split_seed < 0:
-            raise ConfigError(expected_found("split_seed", "a whole number >= 0", repr(self.split_seed)))
+        _check_non_negative_int("split_seed", self.split_seed)
         if not (0.0 < float(self.validation_size) < 1.0):
             raise ConfigError(expected_found("validation_size", "a share between 0 and 1 (e.g. 0.1)",
                                              repr(self.validation_size)))
@@ -172,6 +171,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         _check_positive_number("learning_rate", self.learning_rate)
+        _check_non_negative_int("seed", self.seed)
         if self.max_steps is None or int(self.max_steps) <= 0:
             _check_positive_number("num_train_epochs", self.num_train_epochs)
         for name in ("per_device_train_batch_size", "per_device_eval_batch_size",
@@ -387,6 +387,11 @@ def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
 def _check_positive_int(name: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ConfigError(expected_found(name, "a whole number > 0", repr(value)))
+
+
+def _check_non_negative_int(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(expected_found(name, "a whole number >= 0", repr(value)))
 
 
 def _check_positive_number(name: str, value: Any) -> None:

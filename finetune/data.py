@@ -20,6 +20,7 @@ from typing import Any, Iterable, Optional
 from .config import DataConfig
 from .columns import ColumnMapping, check_text_column, detect_columns
 from .errors import ColumnMappingError, DataError, expected_found
+from .filecheck import workbook_sheets
 from .loading import SPLIT_ALIASES, load_raw
 
 MISSING_INT_LABEL = -1  # GLUE marks unlabelled test rows with -1
@@ -131,6 +132,10 @@ def prepare_data(config: DataConfig, raw: Any = None) -> PreparedData:
         mapping = detect_columns(train.column_names, train.features, config)
     except ColumnMappingError as exc:
         _check_header(train.column_names)
+        sheets = workbook_sheets(source)
+        if sheets:
+            raise ColumnMappingError(f"{exc} The workbook has sheets {', '.join(sheets)}: if the data is on another "
+                                     "one, set sheet.") from None
         raise
     check_text_column(train, mapping.text)
     if mapping.text_pair:

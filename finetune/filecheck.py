@@ -164,3 +164,17 @@ def _first_table_row(raw: Any) -> int:
         if row.notna().sum() >= 2:
             return index
     return 1
+
+
+def workbook_sheets(source: str) -> list[str]:
+    """The sheet names of an Excel file with more than one sheet ([] for anything else)."""
+    import pandas as pd
+
+    path = Path(source)
+    if path.suffix.lower() not in (".xlsx", ".xls") or not path.is_file():
+        return []
+    try:
+        names = [str(name) for name in pd.ExcelFile(path).sheet_names]
+    except Exception:  # unreadable workbooks were reported when they were read
+        return []
+    return names if len(names) > 1 else []

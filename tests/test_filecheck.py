@@ -93,6 +93,10 @@ def test_excel_data_on_another_sheet_names_the_sheets(tmp_path):
     assert "sheets Notes, Data" in refused(path)
     assert "sheets Notes, Data" in refused(path, sheet="Other")
     assert sum(load(path, sheet="Data").report.split_sizes.values()) == 10
+    with pd.ExcelWriter(path) as writer:  # a first sheet with a table, but not the data
+        pd.DataFrame({"month": ["May"], "visits": [3]}).to_excel(writer, sheet_name="Summary", index=False)
+        FRAME.to_excel(writer, sheet_name="Data", index=False)
+    assert "sheets Summary, Data" in refused(path)
 
 
 def test_excel_header_on_a_later_row_is_named_and_header_row_reads_it(tmp_path):
@@ -118,9 +122,13 @@ def test_xls_without_xlrd_says_what_to_do(tmp_path, monkeypatch):
     assert "save it as .xlsx" in refused(path).lower()
 
 
-def test_negative_split_seed_names_the_field():
+def test_negative_seeds_name_the_field():
+    from finetune.config import TrainConfig
+
     with pytest.raises(ConfigError, match="split_seed: expected a whole number >= 0, found -5"):
         DataConfig(split_seed=-5)
+    with pytest.raises(ConfigError, match="seed: expected a whole number >= 0, found -1"):
+        TrainConfig(seed=-1)
 
 
 def test_real_xls_is_read_with_xlrd():
