@@ -142,6 +142,7 @@ def test_a_model_that_learned_nothing_is_reported_in_metrics_events_and_cli(tmp_
     assert events[-1]["type"] == "finished" and events[-1]["warnings"] == metrics["warnings"]
     assert any(e["type"] == "log" and e["level"] == "warning" and "learned nothing" in e["message"] for e in events)
     assert Run(runs / "flat").status()["warnings"] == metrics["warnings"]
+    assert list(Run(runs / "flat").summary().warnings) == metrics["warnings"]  # the run history's source
 
 
 def test_data_error_before_training_exits_2_without_a_run_folder(tmp_path):
