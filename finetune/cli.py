@@ -9,12 +9,16 @@ finetune train ...`` (rank 0 creates the run directory and writes events).
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from pathlib import Path
 from typing import Any, Optional, Sequence, get_type_hints
 
+from huggingface_hub import get_token
+
 from .config import PADDING_ALIASES, PADDING_MODES, RunConfig, base_type, config_from_flat, field_index, section_classes
+from .data import prepare_data
 from .errors import FinetuneError
 from .hub import push_run, resolve_token
 from .predict import get_predictor, predict_file
@@ -94,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     push.add_argument("--repo-id", default=None, help="default: <user>/<checkpoint>-finetuned-<dataset>")
     push.add_argument("--private", action="store_true")
     push.add_argument("--commit-message", default="Upload fine-tuned text classifier")
-    push.add_argument("--token", default=None, help="write token (default: HF_TOKEN or the saved login)")
+    push.add_argument("--token", default=None, help="write token (visible to other users in ps: prefer HF_TOKEN, "
+                      "the saved login, or the prompt shown when none is set)")
     return parser
 
 
@@ -109,6 +114,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .training import run_training
 
     dist = DistInfo()
+    prepared = None
     if args.run_dir:
         run = Run.at(args.run_dir)
         config = run.config()
@@ -119,6 +125,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if args.print_config:
             print(config.to_json())
             return 0
+        prepared = prepare_data(config.data)  # a data error is bad input (exit 2), found before a run exists
         run_id = config.run.run_name or make_run_id(config.model.checkpoint, config.data.dataset)
         run = Run(Path(_on_main_then_share(lambda: str(Run.create(config.run.runs_dir, config, run_id).path), dist)))
     if config.train.cv_folds:
@@ -127,9 +134,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                                 "start it again instead.")
         status = run_cross_validation(config, run.path, echo=not args.quiet)
     else:
-        status = run_training(config, run, resume=args.resume, echo=not args.quiet and dist.is_main)
+        status = run_training(config, run, resume=args.resume, echo=not args.quiet and dist.is_main,
+                              prepared=prepared)
     if dist.is_main:
         print(json.dumps({"run_dir": str(run.path), **{k: v for k, v in status.items() if k != "pid"}}, default=str))
+        for warning in status.get("warnings") or []:
+            print(f"WARNING: {warning}", file=sys.stderr)
     return {RunStatus.FINISHED: 0, RunStatus.CANCELLED: 3}.get(status.get("status"), 1)
 
 
@@ -199,8 +209,23 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+TOKEN_IN_ARGV = ("WARNING: --token puts the token on the command line, where other users of this machine can "
+                 "read it (ps, /proc, shell history). Prefer HF_TOKEN, `hf auth login`, or the prompt "
+                 "(run without --token).")
+
+
+def push_token(typed: Optional[str]) -> str:
+    """The push token: --token (with a warning: argv is visible), else HF_TOKEN or the saved login,
+    else a hidden prompt when stdin is a terminal; HubError when there is none."""
+    if typed:
+        print(TOKEN_IN_ARGV, file=sys.stderr)
+    elif not get_token() and sys.stdin.isatty():
+        typed = getpass.getpass("Hugging Face write token (input hidden): ")
+    return resolve_token(typed)
+
+
 def cmd_push(args: argparse.Namespace) -> int:
-    token = resolve_token(args.token)
+    token = push_token(args.token)
     result = push_run(args.run_dir, repo_id=args.repo_id, token=token, private=args.private,
                       commit_message=args.commit_message)
     print(json.dumps(result))

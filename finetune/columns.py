@@ -37,15 +37,15 @@ class ColumnMapping:
 def detect_columns(columns: Sequence[str], features: Any, config: DataConfig) -> ColumnMapping:
     """Map source columns to text / text_pair / label, honouring explicit choices in ``config``."""
     present = list(columns)
-    lower = {c.lower(): c for c in present}
+    lower = {c.strip().lower(): c for c in present}
 
     def pick(name: Optional[str], role: str) -> Optional[str]:
         if name is None:
             return None
         if name in present:
             return name
-        if name.lower() in lower:
-            return lower[name.lower()]
+        if name.strip().lower() in lower:  # case and surrounding spaces ignored: " Label " matches "label"
+            return lower[name.strip().lower()]
         raise ColumnMappingError(expected_found(f"{role} column '{name}'", "one of the dataset's columns",
                                                 ", ".join(present) or "no columns"))
 
@@ -79,7 +79,7 @@ def detect_text_column(columns: Sequence[str], string_columns: Sequence[str],
                        exclude: Sequence[Optional[str]] = ()) -> Optional[str]:
     """THE text-column guess (training data and files to predict): the first of ``TEXT_CANDIDATES``
     present (case-insensitive), else the only string column; None when neither exists."""
-    lower = {c.lower(): c for c in columns if c not in exclude}
+    lower = {c.strip().lower(): c for c in columns if c not in exclude}
     text = next((lower[c] for c in TEXT_CANDIDATES if c in lower), None)
     if text is None:
         strings = [c for c in string_columns if c not in exclude]

@@ -29,15 +29,8 @@ PADDING_ALIASES = {"longest": "dynamic"}
 TOKENIZER_PADDING = {"none": False, "dynamic": "longest", "max_length": "max_length"}  # what tokenizer() takes
 PRECISION_CHOICES = ("auto", "fp32", "fp16", "bf16")
 STRATEGY_CHOICES = ("no", "steps", "epoch")
-SCHEDULER_CHOICES = (
-    "linear",
-    "cosine",
-    "cosine_with_restarts",
-    "polynomial",
-    "constant",
-    "constant_with_warmup",
-    "inverse_sqrt",
-)
+SCHEDULER_CHOICES = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant",
+                     "constant_with_warmup", "inverse_sqrt")
 METRIC_CHOICES = ("accuracy", "f1", "precision", "recall", "matthews_correlation", "loss")
 
 
@@ -88,6 +81,9 @@ class DataConfig:
         "(csv, tsv, json, jsonl, parquet, xlsx) or a folder holding train/validation/test files.",
     )
     dataset_config: Optional[str] = _f(None, "Hub dataset configuration, e.g. 'mrpc' for nyu-mll/glue.")
+    sheet: Optional[str] = _f(None, "Excel files: the sheet holding the data. Default: the first sheet.")
+    header_row: Optional[int] = _f(None, "Excel and CSV/TSV files: the row holding the column names, counted from 1 "
+                                   "(for a table under a title). Default: 1.")
     train_split: str = _f("train", "Split used for training.")
     validation_split: Optional[str] = _f(
         None,
@@ -123,6 +119,9 @@ class DataConfig:
             raise ConfigError(expected_found("dataset", "a Hub id, a file or a folder", repr(self.dataset)))
         object.__setattr__(self, "padding", normalize_padding(self.padding, PADDING_CHOICES))
         _check_positive_int("max_length", self.max_length)
+        if self.header_row is not None:
+            _check_positive_int("header_row", self.header_row)
+        _check_non_negative_int("split_seed", self.split_seed)
         if not (0.0 < float(self.validation_size) < 1.0):
             raise ConfigError(expected_found("validation_size", "a share between 0 and 1 (e.g. 0.1)",
                                              repr(self.validation_size)))
@@ -187,6 +186,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         _check_positive_number("learning_rate", self.learning_rate)
+        _check_non_negative_int("seed", self.seed)
         if self.max_steps is None or int(self.max_steps) <= 0:
             _check_positive_number("num_train_epochs", self.num_train_epochs)
         for name in ("per_device_train_batch_size", "per_device_eval_batch_size",
@@ -405,6 +405,11 @@ def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
 def _check_positive_int(name: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ConfigError(expected_found(name, "a whole number > 0", repr(value)))
+
+
+def _check_non_negative_int(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(expected_found(name, "a whole number >= 0", repr(value)))
 
 
 def _check_positive_number(name: str, value: Any) -> None:

@@ -20,6 +20,7 @@ from typing import Any, Iterable, Optional
 from .config import DataConfig
 from .columns import ColumnMapping, check_text_column, detect_columns
 from .errors import ColumnMappingError, DataError, expected_found
+from .filecheck import workbook_sheets
 from .loading import SPLIT_ALIASES, legacy_id_note, load_raw
 
 MISSING_INT_LABEL = -1  # GLUE marks unlabelled test rows with -1
@@ -131,7 +132,15 @@ def prepare_data(config: DataConfig, raw: Any = None, *, hold_out: bool = True) 
         raise DataError(expected_found("train split", f"'{config.train_split}'",
                                        "splits " + (", ".join(splits) or "none"), "Set train_split."))
     train = splits[train_name]
-    mapping = detect_columns(train.column_names, train.features, config)
+    try:
+        mapping = detect_columns(train.column_names, train.features, config)
+    except ColumnMappingError as exc:
+        _check_header(train.column_names)
+        sheets = workbook_sheets(source)
+        if sheets:
+            raise ColumnMappingError(f"{exc} The workbook has sheets {', '.join(sheets)}: if the data is on another "
+                                     "one, set sheet.") from None
+        raise
     check_text_column(train, mapping.text)
     if mapping.text_pair:
         check_text_column(train, mapping.text_pair)
@@ -160,6 +169,11 @@ def prepare_data(config: DataConfig, raw: Any = None, *, hold_out: bool = True) 
         raise DataError(expected_found("training labels", "at least two classes",
                                        f"only {', '.join(present) or 'none'}",
                                        "Check the label column, or add examples of the other classes."))
+    if len(cleaned["train"]) == len(present) and "validation" not in cleaned:
+        raise DataError(expected_found(
+            f"label column '{mapping.label}'", "classes with several rows each (validation is held out of train)",
+            f"{len(present)} rows with {len(present)} different labels (every label unique), so validation "
+            "would only hold classes training never sees", "Check the label column, or add rows (2+ per class)."))
 
     if "validation" not in cleaned and hold_out:
         cleaned["train"], cleaned["validation"] = _hold_out(cleaned["train"], config, report)
@@ -169,10 +183,51 @@ def prepare_data(config: DataConfig, raw: Any = None, *, hold_out: bool = True) 
         report.validation_source = f"split '{validation_name}'"
 
     cleaned = _subsample(cleaned, config)
+    _check_classes_seen(cleaned, label_names, report)
     result = datasets.DatasetDict(cleaned)
     report.split_sizes = {name: len(split) for name, split in result.items()}
     report.label_counts = {name: _counts(split, label_names) for name, split in result.items()}
     return PreparedData(splits=result, label_names=label_names, report=report)
+
+
+def _check_header(columns: list[str]) -> None:
+    """DataError when the column names read like data (a file without a header row)."""
+
+    def data_like(name: str) -> bool:
+        try:
+            float(name)
+            return True
+        except ValueError:
+            return len(name.split()) >= 3  # a phrase, not a column name
+
+    if columns and any(data_like(str(c)) for c in columns):
+        raise DataError(expected_found("column names", "a header row naming the columns (e.g. text,label)",
+                                       "names that look like data: " + ", ".join(repr(str(c)) for c in columns),
+                                       "The file seems to have no header row: add one as its first line."))
+
+
+def _check_classes_seen(splits: dict[str, Any], label_names: list[str], report: DataReport) -> None:
+    """Refuse a training split of one class, or a validation split of classes training never sees;
+    note (with the numbers) validation rows whose class training lacks."""
+    train = _counts(splits["train"], label_names)
+    validation = _counts(splits["validation"], label_names)
+    seen = [name for name, count in train.items() if count]
+    unseen = {name: count for name, count in validation.items() if count and not train[name]}
+    n_val, n_unseen = sum(validation.values()), sum(unseen.values())
+    listed = ", ".join(f"{name}: {count}" for name, count in unseen.items())
+    if len(seen) < 2:
+        raise DataError(expected_found(
+            "training split", "at least two classes", f"only {', '.join(seen)} ({sum(train.values())} rows; "
+            f"validation: {report.validation_source or 'a split'}, {n_val} rows)",
+            "Add rows (at least 2 per class), or provide a validation split."))
+    if n_unseen and n_unseen == n_val:
+        raise DataError(expected_found(
+            "validation split", "rows of classes the training split has", f"all {n_val} rows of classes training "
+            f"never sees ({listed}), so accuracy would be 0", "Add training rows of those classes."))
+    if n_unseen:
+        report.notes.append(f"validation: {n_unseen} of {n_val} rows are of classes the training split lacks "
+                            f"({listed}); the model cannot predict them, so accuracy is at most "
+                            f"{(n_val - n_unseen) / n_val:.2f}.")
 
 
 def _choose_splits(splits: dict[str, Any], train: Any, mapping: ColumnMapping,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 
+from . import filecheck
 from .config import DataConfig
 from .errors import DataError, expected_found
 from .network import hub_is_reachable
@@ -37,8 +38,12 @@ def looks_like_path(name: str) -> bool:
     return looks_local(name) or Path(name).suffix.lower() in FILE_TYPES
 
 
-def read_table(path: Path) -> Any:
-    """Read one data file into a ``datasets.Dataset`` (Excel through pandas)."""
+def read_table(path: Path, *, sheet: Optional[str] = None, header_row: Optional[int] = None) -> Any:
+    """Read one data file into a ``datasets.Dataset`` (Excel through pandas), column names stripped.
+
+    The file is checked first (see filecheck.py), so an unreadable file names its real cause;
+    a delimited file's delimiter is detected from its header line (a comma CSV named .txt works).
+    """
     import datasets
 
     kind = FILE_TYPES.get(path.suffix.lower())
@@ -47,19 +52,44 @@ def read_table(path: Path) -> Any:
                                        f"'{path.suffix or 'no extension'}'", "Convert it to CSV or JSON lines."))
     try:
         if kind == "excel":
-            import pandas as pd
-
-            frame = pd.read_excel(path)
-            return datasets.Dataset.from_pandas(frame, preserve_index=False)
-        if kind == "tsv":
-            return datasets.load_dataset("csv", data_files=str(path), delimiter="\t", split="train")
-        return datasets.load_dataset(kind, data_files=str(path), split="train")
+            frame = filecheck.read_excel(path, sheet, header_row)
+            return _strip_column_names(datasets.Dataset.from_pandas(frame, preserve_index=False))
+        if kind == "parquet":
+            return _strip_column_names(datasets.load_dataset("parquet", data_files=str(path), split="train"))
+        text = filecheck.read_text(path)
+        if not text.strip():
+            raise DataError(expected_found(f"data file '{path.name}'", "rows", "no rows (the file is empty)"))
+        if kind == "json":
+            field = filecheck.json_rows_field(text, path.name)
+            loaded = datasets.load_dataset("json", data_files=str(path), split="train", field=field)
+        else:
+            text = filecheck.skip_lines(text, header_row)
+            delimiter = filecheck.detect_delimiter(text, "\t" if kind == "tsv" else ",")
+            filecheck.check_rows(text, delimiter, path.name, header_row)
+            loaded = datasets.load_dataset("csv", data_files=str(path), delimiter=delimiter, split="train",
+                                           skiprows=(header_row - 1) if header_row and header_row > 1 else None)
+        return _strip_column_names(loaded)
     except DataError:
         raise
     except Exception as exc:  # pandas/arrow parse errors come in many types
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"data file '{path.name}': expected a readable {kind} file, found an error while "
-                        f"reading it ({first[:300]}). Check the file's format and encoding (UTF-8).") from exc
+                        f"reading it ({_root_cause(exc)}). Check the file's format and encoding (UTF-8).") from exc
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost cause's first line (datasets wraps parse errors in a generic one)."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:300]
+
+
+def _strip_column_names(dataset: Any) -> Any:
+    """Column names without surrounding spaces (" Text " -> "Text"), unless stripping would merge two."""
+    stripped = {name: str(name).strip() for name in dataset.column_names}
+    if len(set(stripped.values())) < len(stripped) or all(k == v for k, v in stripped.items()):
+        return dataset
+    return dataset.rename_columns({k: v for k, v in stripped.items() if k != v})
 
 
 def split_name_for(stem: str) -> Optional[str]:
@@ -70,7 +100,8 @@ def split_name_for(stem: str) -> Optional[str]:
     return None
 
 
-def load_folder(folder: Path, config_name: Optional[str] = None) -> dict[str, Any]:
+def load_folder(folder: Path, config_name: Optional[str] = None, sheet: Optional[str] = None,
+                header_row: Optional[int] = None) -> dict[str, Any]:
     """A folder holding ``train.*``, ``validation.*`` (valid/dev) and ``test.*`` files, a
     ``save_to_disk`` folder, or shards named like ``train-00000-of-00001.parquet``."""
     from .hf_folders import load_hf_folder
@@ -83,7 +114,7 @@ def load_folder(folder: Path, config_name: Optional[str] = None) -> dict[str, An
         if path.is_file() and path.suffix.lower() in FILE_TYPES:
             split = split_name_for(path.stem)
             if split and split not in found:
-                found[split] = read_table(path)
+                found[split] = read_table(path, sheet=sheet, header_row=header_row)
     if "train" not in found:
         names = ", ".join(sorted(p.name for p in folder.iterdir())) or "nothing"
         raise DataError(expected_found(f"dataset folder '{folder}'", "a train file (train.csv, train.jsonl, ...) "
@@ -129,8 +160,8 @@ def load_raw(config: DataConfig, raw: Any = None) -> tuple[dict[str, Any], str]:
     local = resolve_local(config.dataset)
     if local is not None:
         if local.is_dir():
-            return load_folder(local, config.dataset_config), str(local)
-        return {"train": read_table(local)}, str(local)
+            return load_folder(local, config.dataset_config, config.sheet, config.header_row), str(local)
+        return {"train": read_table(local, sheet=config.sheet, header_row=config.header_row)}, str(local)
     if looks_like_path(config.dataset):
         raise DataError(expected_found(f"dataset '{config.dataset}'", "an existing file or folder",
                                        "no such path", "Check the path (relative paths start at the current folder)."))

@@ -17,6 +17,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 MODULES_DIR = Path(__file__).resolve().parent / "evaluate_modules"
+NO_SKILL_MCC = 0.05  # |Matthews correlation| below this is no better than chance
 MODULE_NAMES = ("accuracy", "precision", "recall", "f1", "matthews_correlation", "confusion_matrix")
 
 
@@ -78,16 +79,54 @@ def confusion(predictions: Sequence[int], references: Sequence[int], num_labels:
         labels=list(range(num_labels)))["confusion_matrix"]
 
 
-def full_report(logits: np.ndarray, references: Sequence[int], label_names: Sequence[str]) -> dict[str, Any]:
-    """Metrics + per-class table + confusion matrix from logits (what metrics.json stores per split)."""
+def full_report(logits: np.ndarray, references: Sequence[int], label_names: Sequence[str],
+                split: str = "validation") -> dict[str, Any]:
+    """Metrics + per-class table + confusion matrix from logits (what metrics.json stores per split),
+    with the majority-class baseline and plain warnings when the model learned nothing useful."""
     preds = np.asarray(logits).argmax(axis=-1).tolist()
+    metrics = classification_metrics(preds, references, len(label_names))
+    base = baseline(references, label_names)
     return {
-        "metrics": classification_metrics(preds, references, len(label_names)),
+        "metrics": metrics,
+        "baseline": base,
+        "warnings": learning_warnings(metrics, base, preds, label_names, split),
         "per_class": per_class_report(preds, references, label_names),
         "confusion_matrix": confusion(preds, references, len(label_names)),
         "label_names": list(label_names),
         "num_examples": len(preds),
     }
+
+
+def baseline(references: Sequence[int], label_names: Sequence[str]) -> dict[str, Any]:
+    """The majority class of a split and its share: the accuracy of always predicting it."""
+    counts = np.bincount(np.asarray(references, dtype=np.int64), minlength=len(label_names))
+    if counts.sum() == 0:
+        return {"majority_label": None, "majority_rate": None}
+    top = int(counts.argmax())
+    return {"majority_label": label_names[top], "majority_rate": float(counts[top] / counts.sum())}
+
+
+def learning_warnings(metrics: dict[str, float], base: dict[str, Any], predictions: Sequence[int],
+                      label_names: Sequence[str], split: str = "validation") -> list[str]:
+    """Plain sentences when a model learned nothing useful: one class predicted for every row,
+    Matthews correlation about 0, or accuracy not above always predicting the majority class."""
+    rate, majority = base["majority_rate"], base["majority_label"]
+    if rate is None or not predictions:
+        return []
+    accuracy, mcc = metrics["accuracy"], metrics["matthews_correlation"]
+    against = f"accuracy {accuracy:.3f} against {rate:.3f} for always predicting the majority class '{majority}'"
+    found = []
+    if len(set(predictions)) == 1:
+        found.append(f"The model predicts '{label_names[predictions[0]]}' for every one of the {len(predictions)} "
+                     f"{split} rows: it learned nothing useful ({against}).")
+    elif abs(mcc) < NO_SKILL_MCC:
+        found.append(f"{split.capitalize()} Matthews correlation is {mcc:.3f} (about 0): the predictions are no "
+                     f"better than chance ({against}).")
+    elif accuracy <= rate:
+        found.append(f"{split.capitalize()} {against}: the model is not better than that constant guess.")
+    if found:
+        found.append("Train longer or with another learning rate, check the labels, or add data.")
+    return found
 
 
 def prediction_rows(texts: Sequence[str], pairs: Optional[Sequence[str]], labels: Sequence[int], logits: np.ndarray,

@@ -151,6 +151,7 @@ class RunSummary:
     metrics: dict[str, float]
     message: str = ""
     owner: Optional[str] = None  # public mode: the key of the visitor who started it
+    warnings: tuple[str, ...] = ()  # metrics.json: why the result may not be one (learned nothing, ...)
 
     def as_row(self) -> dict[str, Any]:
         row = {"run": self.run_id, "status": str(self.status), "checkpoint": self.checkpoint,
@@ -198,9 +199,15 @@ class Run:
         if path.exists():
             raise RunError(expected_found(f"run directory '{path}'", "a new directory", "one that already exists",
                                           "Choose another run name, or resume that run instead."))
-        path.mkdir(parents=True)
-        run = cls(path)
-        write_json(run.config_path, config.to_dict())
+        try:
+            path.mkdir(parents=True)
+            run = cls(path)
+            write_json(run.config_path, config.to_dict())
+        except OSError as exc:
+            shutil.rmtree(path, ignore_errors=True)
+            raise RunError(expected_found(f"the runs folder '{runs_dir}'", "a folder this user can write to",
+                                          f"one that is not writable ({exc.strerror or type(exc).__name__})",
+                                          "Choose another with --runs-dir.")) from None
         return run
 
     @classmethod
@@ -264,7 +271,12 @@ class Run:
             return self.status()
         current.update(extra)
         current.update(status=str(RunStatus(status)), updated=time.time())
-        write_json(self.status_path, current)
+        try:
+            write_json(self.status_path, current)
+        except OSError as exc:
+            raise RunError(expected_found(f"run folder '{self.id}'", "a folder this user can write to",
+                                          f"one that is not writable ({exc.strerror or type(exc).__name__})",
+                                          "Choose another runs folder with --runs-dir.")) from None
         return {**current, "status": RunStatus(status)}
 
     # -- artifacts -----------------------------------------------------------------------------
@@ -332,6 +344,7 @@ class Run:
         model, data = config.get("model"), config.get("data")
         validation = self.metrics().get("validation")
         metrics = validation.get("metrics") if isinstance(validation, dict) else None
+        warnings = validation.get("warnings") if isinstance(validation, dict) else None
         stamp = self.config_path if self.config_path.exists() else self.path
         return RunSummary(
             run_id=self.id, path=self.path, status=status["status"],
@@ -339,7 +352,8 @@ class Run:
             dataset=str(data.get("dataset", "?")) if isinstance(data, dict) else "?",
             created=stamp.stat().st_mtime, metrics=metrics if isinstance(metrics, dict) else {},
             message=str(status.get("message", "")),
-            owner=status.get("owner") if isinstance(status.get("owner"), str) else None)
+            owner=status.get("owner") if isinstance(status.get("owner"), str) else None,
+            warnings=tuple(str(w) for w in warnings) if isinstance(warnings, list) else ())
 
 
 def list_runs(runs_dir: Union[str, Path], *, owner: Optional[str] = None) -> list[RunSummary]:

@@ -103,21 +103,25 @@ def save_predictions(run: Run, split_name: str, split: Any, logits: np.ndarray, 
 
 
 def run_training(config: RunConfig, run: Union[Run, str, Path], *, raw: Any = None, resume: bool = False,
-                 echo: bool = False) -> dict[str, Any]:
+                 echo: bool = False, prepared: Optional[PreparedData] = None) -> dict[str, Any]:
     """Train as configured into an existing run (see :meth:`Run.create`); return the final status.
 
     Never raises for a failed training: the failure is recorded (event + status) and returned, so
     a caller (the CLI, a test) can tell finished, failed and cancelled apart by the status alone.
+    ``prepared``: data already prepared by the caller (the CLI checks the data before it creates a
+    run). With ``resume`` the stop request that ended the last attempt is cleared first.
     """
     run = run if isinstance(run, Run) else Run.at(run)
     dist = DistInfo()
+    if resume:
+        run.cancel_path.unlink(missing_ok=True)  # else the resumed run stops itself after one step
     session = Session(config, run, dist, EventWriter(run.events_path, enabled=dist.is_main, echo=echo),
                       Cancellation(run), resume=resume)
     session.cancellation.install_signal_handlers()
     if dist.is_main:
         run.set_status(RunStatus.RUNNING, pid=os.getpid(), resumed=resume)
     try:
-        return _train(session, raw)
+        return _train(session, raw, prepared)
     except Exception as exc:  # recorded, not raised: see docstring
         return _record_failure(session, exc)
     finally:
@@ -136,7 +140,7 @@ def _record_failure(session: Session, exc: Exception) -> dict[str, Any]:
     return session.run.set_status(RunStatus.FAILED, message=message, error=type(exc).__name__)
 
 
-def _train(session: Session, raw: Any) -> dict[str, Any]:
+def _train(session: Session, raw: Any, prepared: Optional[PreparedData] = None) -> dict[str, Any]:
     config, dist = session.config, session.dist
     datasets.disable_progress_bars()  # the event stream is the progress report
 
@@ -148,7 +152,7 @@ def _train(session: Session, raw: Any) -> dict[str, Any]:
         torch.backends.cudnn.allow_tf32 = True
 
     # -- data, tokenizer, encoded splits
-    prepared = _prepare(session, raw)
+    prepared = _prepare(session, raw, prepared)
     resolved = resolve_checkpoint(config.model.checkpoint)
     model_cfg = load_model_config(config.model.checkpoint, resolved, config)
     tokenizer, added_tokens, vocab_notes = _tokenizer(session, prepared, model_cfg)
@@ -185,9 +189,9 @@ def _train(session: Session, raw: Any) -> dict[str, Any]:
     return _save_artifacts(session, trainer, reports, encoded["validation"], val_logits, prepared.label_names)
 
 
-def _prepare(session: Session, raw: Any) -> PreparedData:
-    """Load and clean the data; rank 0 writes what was done to data_report.json and the log."""
-    prepared = prepare_data(session.config.data, raw)
+def _prepare(session: Session, raw: Any, prepared: Optional[PreparedData] = None) -> PreparedData:
+    """Load and clean the data (unless given); rank 0 writes what was done to data_report.json and the log."""
+    prepared = prepared or prepare_data(session.config.data, raw)
     if session.dist.is_main:
         write_json(session.run.data_report_path, prepared.report.to_dict())
         for note in prepared.report.notes:
@@ -277,7 +281,7 @@ def _final_reports(session: Session, trainer: Trainer, encoded: Any, last_eval: 
     reports = {"validation": full_report(val_logits, val_labels.tolist(), label_names)}
     if "test" in encoded:
         output = trainer.predict(encoded["test"], metric_key_prefix="test")
-        reports["test"] = full_report(output.predictions, output.label_ids.tolist(), label_names)
+        reports["test"] = full_report(output.predictions, output.label_ids.tolist(), label_names, "test")
         if session.dist.is_main:
             session.events.emit("evaluation", step=final_step, epoch=epoch, split="test",
                                 metrics=reports["test"]["metrics"])
@@ -305,7 +309,11 @@ def _save_artifacts(session: Session, trainer: Trainer, reports: dict[str, Any],
     write_json(run.metrics_path, reports)
     save_predictions(run, "validation", validation, val_logits, label_names)
     seconds = round(time.monotonic() - session.started, 2)
+    warnings = [w for split in ("validation", "test") for w in (reports.get(split) or {}).get("warnings", [])]
+    for warning in warnings:
+        session.events.log(warning, level="warning")
     session.events.emit("finished", seconds=seconds, model_dir=str(run.model_dir),
-                        metrics=reports["validation"]["metrics"], test_metrics=(reports.get("test") or {}).get("metrics"),
-                        train=reports["train"])
-    return run.set_status(RunStatus.FINISHED, seconds=seconds, model_dir=str(run.model_dir))
+                        metrics=reports["validation"]["metrics"],
+                        test_metrics=(reports.get("test") or {}).get("metrics"),
+                        train=reports["train"], baseline=reports["validation"]["baseline"], warnings=warnings)
+    return run.set_status(RunStatus.FINISHED, seconds=seconds, model_dir=str(run.model_dir), warnings=warnings)

@@ -161,3 +161,32 @@ def test_chinese_jsonl_with_four_classes():
 
 def test_list_columns():
     assert list_columns(cfg("examples/data/paraphrase_en")) == ["sentence1", "sentence2", "label"]
+
+
+def test_two_rows_one_per_class_is_refused_with_the_numbers():
+    with pytest.raises(DataError, match="2 rows with 2 different labels"):
+        prepare_data(cfg(), raw={"text": ["good", "bad"], "label": ["pos", "neg"]})
+
+
+def test_every_label_unique_is_refused():
+    raw = {"text": [f"row {i}" for i in range(8)], "label": [f"id{i}" for i in range(8)]}
+    with pytest.raises(DataError, match="every label unique"):
+        prepare_data(cfg(), raw=raw)
+
+
+def _folder(tmp_path, validation_labels):
+    pd.DataFrame(ROWS).to_csv(tmp_path / "train.csv", index=False)
+    pd.DataFrame({"text": [f"v {i}" for i in range(len(validation_labels))], "label": validation_labels}).to_csv(
+        tmp_path / "validation.csv", index=False)
+    return str(tmp_path)
+
+
+def test_validation_class_that_train_lacks_is_noted_with_numbers(tmp_path):
+    prepared = prepare_data(cfg(_folder(tmp_path, ["pos", "neg", "meh", "meh"])))
+    assert any("2 of 4 rows are of classes the training split lacks (meh: 2)" in n for n in prepared.report.notes)
+    assert any("at most 0.50" in n for n in prepared.report.notes)
+
+
+def test_validation_of_only_unseen_classes_is_refused(tmp_path):
+    with pytest.raises(DataError, match="all 2 rows of classes training never sees"):
+        prepare_data(cfg(_folder(tmp_path, ["meh", "meh"])))

@@ -41,3 +41,23 @@ def test_softmax_rows_sum_to_one_and_report_uses_argmax():
     report = full_report(logits, [0, 2], ["x", "y", "z"])
     assert report["metrics"]["accuracy"] == 0.5
     assert report["confusion_matrix"][2][1] == 1
+
+
+def test_single_class_predictions_are_reported_with_the_majority_baseline():
+    refs = [1] * 11 + [0] * 5  # majority rate 0.6875, as "accuracy 0.686, recall 1.0"
+    logits = np.tile([0.0, 1.0], (16, 1))
+    report = full_report(logits, refs, ["neg", "pos"])
+    assert report["metrics"]["recall"] == 1.0
+    assert report["baseline"] == {"majority_label": "pos", "majority_rate": 0.6875}
+    assert "predicts 'pos' for every one of the 16 validation rows" in report["warnings"][0]
+    assert "0.688 for always predicting the majority class 'pos'" in report["warnings"][0]
+
+
+def test_chance_level_mcc_warns_and_a_good_model_does_not():
+    refs = [0, 1] * 8
+    chance = np.array([[1.0, 0.0] if i % 4 < 2 else [0.0, 1.0] for i in range(16)])
+    report = full_report(chance, refs, ["a", "b"], split="test")
+    assert report["metrics"]["matthews_correlation"] == 0.0
+    assert "Test Matthews correlation is 0.000 (about 0)" in report["warnings"][0]
+    good = np.eye(2)[refs]
+    assert full_report(good, refs, ["a", "b"])["warnings"] == []

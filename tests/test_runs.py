@@ -134,3 +134,15 @@ def test_queue_order_and_artifact_paths(tmp_path):
         (first.checkpoints_dir / name).mkdir(parents=True)
         (first.checkpoints_dir / name / "trainer_state.json").write_text("{}")
     assert first.latest_checkpoint().name == "checkpoint-10"
+
+
+def test_unwritable_runs_folder_is_a_clear_run_error(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", denied)
+    with pytest.raises(RunError, match=r"runs folder '.*': expected a folder this user can write to, found one "
+                                       r"that is not writable \(Permission denied\)\. Choose another with --runs-dir"):
+        Run.create(tmp_path / "runs", RunConfig(), "r1")

@@ -137,3 +137,41 @@ def test_tensorboard_run_names_the_exact_command(tiny_checkpoint, runs_dir, tmp_
     command = f"tensorboard --logdir {(run_dir / 'tensorboard').resolve()}"
     assert any(m.endswith(command) for m in messages)
     assert list((run_dir / "tensorboard").rglob("events.out.tfevents*"))
+
+
+def test_a_model_that_learned_nothing_is_reported_in_metrics_events_and_cli(tmp_path, tiny_checkpoint):
+    """Identical texts: every row gets the same prediction, so the run must say it learned nothing."""
+    data = tmp_path / "same.csv"
+    data.write_text("text,label\n" + "".join(f"the movie,{label}\n" for label in ["good", "good", "bad"] * 6))
+    runs = tmp_path / "runs"
+    out = subprocess.run([sys.executable, "-m", "finetune", "train", "--checkpoint", str(tiny_checkpoint),
+                          "--dataset", str(data), "--runs_dir", str(runs), "--run_name", "flat", "--max_steps", "2",
+                          "--validation_size", "0.5", "--quiet"],
+                         capture_output=True, text=True, env=cli_env(), cwd=PROJECT_ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    metrics = json.loads((runs / "flat" / "metrics.json").read_text())["validation"]
+    assert metrics["baseline"]["majority_rate"] >= 0.5 and metrics["warnings"]
+    assert "for every one of the 9 validation rows" in out.stderr and "WARNING:" in out.stderr
+    events, _ = read_events(runs / "flat" / "events.jsonl")
+    assert events[-1]["type"] == "finished" and events[-1]["warnings"] == metrics["warnings"]
+    assert any(e["type"] == "log" and e["level"] == "warning" and "learned nothing" in e["message"] for e in events)
+    assert Run(runs / "flat").status()["warnings"] == metrics["warnings"]
+    assert list(Run(runs / "flat").summary().warnings) == metrics["warnings"]  # the run history's source
+
+
+def test_data_error_before_training_exits_2_without_a_run_folder(tmp_path):
+    data = tmp_path / "ragged.csv"
+    data.write_text("text,label\ngood,pos\nbad,neg\nok, fine,pos\n")
+    out = subprocess.run([sys.executable, "-m", "finetune", "train", "--dataset", str(data), "--runs_dir",
+                          str(tmp_path / "runs")], capture_output=True, text=True, env=cli_env(), timeout=300)
+    assert out.returncode == 2 and "expected 2 fields in line 4, saw 3" in out.stderr
+    assert "FAILED" not in out.stdout and "Traceback" not in out.stderr
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_resume_after_stop_clears_the_stop_request(tmp_path, tiny_checkpoint):
+    config = tiny_config(tiny_checkpoint, tmp_path / "runs", max_steps=3, save_strategy="no", eval_strategy="no")
+    run = Run.create(tmp_path, config, "stopped")
+    run.request_cancel()  # what Stop leaves behind
+    status = run_training(config, run, resume=True)
+    assert status["status"] == "finished" and not run.cancel_path.exists()

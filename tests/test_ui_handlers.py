@@ -362,3 +362,20 @@ def test_a_damaged_run_is_listed_with_its_reason_and_can_be_deleted(finished_tin
     assert rows["wrong-type"]["status"] == "damaged" and rows["wrong-type"]["note"]
     out = train_tab.remove(settings, {"train.pick": "broken"})
     assert "Deleted broken" in out["train.message"] and not (tmp_path / "broken").exists()
+
+
+def test_a_run_that_learned_nothing_says_so_in_the_summary_and_history(finished_tiny_run, tmp_path):
+    import shutil
+
+    from finetune.runs import Run, write_json
+
+    run = Run(shutil.copytree(finished_tiny_run, tmp_path / "flat"))
+    metrics = run.metrics()
+    warning = "The model predicts 'positive' for every one of the 9 validation rows: it learned nothing useful."
+    metrics["validation"].update(baseline={"majority_label": "positive", "majority_rate": 0.6667}, warnings=[warning])
+    write_json(run.metrics_path, metrics)
+    run.set_status(run.state, warnings=[warning])
+    summary = live_view.final_summary(run, run.status())
+    assert "learned nothing useful" in summary and "majority class (positive) rate* | 0.6667" in summary
+    note = train_tab.history(Settings(runs_dir=tmp_path), {})["train.history"].iloc[0]["note"]
+    assert note.startswith("The model predicts 'positive' for every one")

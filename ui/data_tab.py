@@ -33,9 +33,11 @@ DEFAULT_PRESET = next(iter(DATASET_PRESETS))
 UPLOAD_TYPES = sorted(FILE_TYPES)
 MAPPING = ("text_column", "text_pair_column", "label_column", "label_names")
 SOURCE = ("dataset", "dataset_config", "train_split", "validation_split", "test_split")
-FIELDS = ("checkpoint", *SOURCE, *MAPPING, "validation_size", "split_seed", "max_train_samples", "max_eval_samples")
+FILE_OPTIONS = ("sheet", "header_row")
+FIELDS = ("checkpoint", *SOURCE, *FILE_OPTIONS, *MAPPING, "validation_size", "split_seed", "max_train_samples",
+          "max_eval_samples")
 PREVIEW_INPUTS = ("dataset", "dataset_config", "text_column", "text_pair_column", "label_column", "train_split",
-                  "validation_split", "label_names")
+                  "validation_split", "label_names", *FILE_OPTIONS)
 
 
 def apply_preset(name: str) -> Values:
@@ -57,7 +59,8 @@ def build_data_config(settings: Settings, v: Values) -> DataConfig:
                       text_column=v.get("text_column") or None, text_pair_column=v.get("text_pair_column") or None,
                       label_column=v.get("label_column") or None, train_split=v.get("train_split") or "train",
                       validation_split=v.get("validation_split") or None,
-                      label_names=label_names_from_text(v.get("label_names") or ""))
+                      label_names=label_names_from_text(v.get("label_names") or ""), sheet=v.get("sheet") or None,
+                      header_row=int(v["header_row"]) if v.get("header_row") else None)
 
 
 def summary_markdown(report: dict[str, Any]) -> str:
@@ -147,6 +150,9 @@ def build(studio: Studio) -> None:
         add("dataset_config", widget_for("dataset_config", label="Hub config (e.g. mrpc)"))
         for name in ("train_split", "validation_split", "test_split"):
             add(name, widget_for(name))
+    with gr.Row():
+        add("sheet", widget_for("sheet", label="Excel sheet (empty: the first)"))
+        add("header_row", widget_for("header_row", label="header row (empty: the first row)"))
     add("data.upload", gr.File(label="...or upload a file (" + ", ".join(t.lstrip(".") for t in UPLOAD_TYPES) + ")",
                                file_types=UPLOAD_TYPES, elem_id="data-upload", height=90))
     with gr.Row():

@@ -90,11 +90,17 @@ def final_summary(run: Run, status: dict[str, Any]) -> str:
     message = html.escape(str(status.get("message", "")))
     if state == "finished":
         metrics = run.metrics()
-        val = metrics.get("validation", {}).get("metrics", {})
-        rows = "\n".join(f"| {html.escape(k)} | {v:.4f} |" for k, v in val.items())
+        validation = metrics.get("validation", {})
+        rows = "\n".join(f"| {html.escape(k)} | {v:.4f} |" for k, v in validation.get("metrics", {}).items())
+        baseline = validation.get("baseline") or {}
+        if baseline.get("majority_rate") is not None:  # what always answering the most frequent class would score
+            rows += (f"\n| *majority class ({html.escape(str(baseline.get('majority_label')))}) rate* | "
+                     f"{baseline['majority_rate']:.4f} |")
         test = metrics.get("test", {}).get("metrics")
         extra = ("\n\n**Test:** " + ", ".join(f"{html.escape(k)} {v:.4f}" for k, v in test.items())) if test else ""
-        return (f"### Finished\n| validation metric | value |\n|---|---|\n{rows}{extra}\n\n"
+        warnings = "".join(f"\n\n⚠️ **{html.escape(w)}**" for w in validation.get("warnings") or [])
+        title = "### Finished, but the model learned nothing useful" if warnings else "### Finished"
+        return (f"{title}\n| validation metric | value |\n|---|---|\n{rows}{extra}{warnings}\n\n"
                 f"The model is saved in the run's `model/` folder. Try it on the **Predict** tab, or push it on "
                 f"the **Hub** tab.")
     if state == "failed":

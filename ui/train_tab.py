@@ -72,10 +72,10 @@ def history(settings: Settings, v: Values) -> Values:
 
 
 def history_note(run: Any) -> str:
-    """Why a run failed or cannot be read (a damaged run can still be deleted)."""
+    """Why a run failed or cannot be read (a damaged run can still be deleted), or that it learned nothing."""
     if str(run.status) in ("failed", "damaged"):
         return run.message.splitlines()[0][:200] if run.message else ""
-    return ""
+    return run.warnings[0][:200] if run.warnings else ""
 
 
 def attach(settings: Settings, v: Values) -> Values:
