@@ -349,7 +349,7 @@ def pipeline_stages(report: ForwardReport) -> list[Stage]:
               ["batch", "sequence"], report.attention_mask),
         Stage("logits", "outputs = model(**inputs); outputs.logits", [batch, labels], ["batch", "label"],
               [[round(v, 4) for v in r] for r in report.logits]),
-        Stage("probabilities", "torch.nn.functional.softmax(outputs.logits, dim=-1)", [batch, labels],
+        Stage("probabilities", "predictions = torch.nn.functional.softmax(outputs.logits, dim=-1)", [batch, labels],
               ["batch", "label"], [[round(v, 4) for v in r] for r in report.probabilities]),
         Stage("labels", "[model.config.id2label[i] for i in predictions.argmax(dim=-1).tolist()]", [batch],
               ["batch"], report.predictions),

