@@ -28,7 +28,7 @@ import numpy as np
 
 from .errors import DataError, expected_found
 
-CACHE_SIZE = 2
+CACHE_SIZE = 1  # one model at a time: a BERT-base copy is ~440 MB beside the predictors
 HEAD_SEED = 0  # a base checkpoint's random head is the same on every load
 HEAD_PART = "classification head"
 _cache: "OrderedDict[str, InspectableModel]" = OrderedDict()

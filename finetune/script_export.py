@@ -323,9 +323,10 @@ def trainer_code(config: RunConfig, report: dict[str, Any]) -> str:
     return "\n".join(lines + ["trainer.save_model(OUTPUT_DIR)  # model + tokenizer, ready for pipeline()"])
 
 
-def header_code(config: RunConfig, run_dir: Path, plan: LabelPlan, excel: bool) -> str:
+def header_code(config: RunConfig, run_dir: Path, excel: bool) -> str:
     """Docstring and imports (only those the script uses)."""
     data_imports = "ClassLabel, " + ("Dataset, " if excel else "") + "DatasetDict, load_dataset"
+    bundled = config.model.checkpoint == BUNDLED_CHECKPOINT
     transformers_imports = ["AutoModelForSequenceClassification", "AutoTokenizer", "DataCollatorWithPadding"]
     if config.train.early_stopping_patience:
         transformers_imports.append("EarlyStoppingCallback")
@@ -339,9 +340,9 @@ def header_code(config: RunConfig, run_dir: Path, plan: LabelPlan, excel: bool) 
         "    python train.py [OUTPUT_DIR]",
         '"""',
         "",
-        *(["import importlib.util"] if config.model.checkpoint == BUNDLED_CHECKPOINT else []),
+        *(["import importlib.util"] if bundled else []),
         "import sys",
-        "from pathlib import Path",
+        *(["from pathlib import Path"] if bundled else []),
         "",
         "import numpy as np",
         *(["import pandas as pd"] if excel else []),
@@ -362,7 +363,7 @@ def export_script(run_dir: Union[str, Path]) -> str:
     loading, excel = load_code(config, report)
     tf32 = config.train.tf32 and config.train.precision != "fp32"
     sections = [
-        header_code(config, run_dir, plan, excel),
+        header_code(config, run_dir, excel),
         "# The run's configuration\n" + constants_code(config, report, plan, run_dir),
         "# 1. Load the data\n" + loading,
         "# 2. Clean it and number the labels, as the run did\n" + clean_code(report, plan),
