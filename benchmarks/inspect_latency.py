@@ -4,7 +4,8 @@
 
 - cold: the first call, which loads the model (eager attention) into the inspection cache
 - inspect: finetune.inspection.look_inside on a 1000-character text, warm; target < 2 s
-  (one forward pass with output_hidden_states and output_attentions, norms and attention copied out)
+  (one forward pass with output_hidden_states and output_attentions, norms and attention copied out),
+  with torch's default threads and with one thread (what a busy machine favours)
 - heatmaps: the Model tab's two images for that input (ui.heatmap, Pillow), warm
 - card: architecture_card, warm (parameter counts, module tree, config.json)
 """
@@ -46,13 +47,18 @@ def main() -> None:
     cold_ms = (time.perf_counter() - start) * 1000
     inspect_ms = timed_ms(lambda: look_inside("bundled-minilm", [text]), 10)
     heatmap_ms = timed_ms(lambda: (norms_image(report), attention_image(report, 1, 0)), 5)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one thread: no OpenMP barriers to stall when other processes share the cores
+    one_thread_ms = timed_ms(lambda: look_inside("bundled-minilm", [text]), 10)
+    torch.set_num_threads(threads)
     architecture_card("bundled-minilm")
     card_ms = timed_ms(lambda: architecture_card("bundled-minilm"), 5)
     result = {
         "characters": len(text), "tokens": len(report.tokens[0]),
         "cold_first_call_ms": cold_ms, "inspect_warm_ms": summary(inspect_ms),
+        "inspect_warm_one_thread_ms": summary(one_thread_ms),
         "heatmaps_warm_ms": summary(heatmap_ms), "card_warm_ms": summary(card_ms),
-        "threads": torch.get_num_threads(),
+        "threads": threads, "load_average": os.getloadavg(),
     }
     print(json.dumps(result, indent=2))
     write_result("inspect_latency.json", result)
