@@ -1,4 +1,4 @@
-"""Command line: ``python -m finetune {train,predict,tokenize,runs,push}``.
+"""Command line: ``python -m finetune {train,predict,tokenize,runs,push,inspect,export-script}``.
 
 Every config field is a flag of ``train`` (``--learning_rate 3e-5``), with the same help text
 the UI shows. ``--config cfg.json`` loads a saved config; flags override it. The same command
@@ -100,7 +100,27 @@ def build_parser() -> argparse.ArgumentParser:
     push.add_argument("--commit-message", default="Upload fine-tuned text classifier")
     push.add_argument("--token", default=None, help="write token (visible to other users in ps: prefer HF_TOKEN, "
                       "the saved login, or the prompt shown when none is set)")
+    add_inspect_commands(sub)
     return parser
+
+
+def add_inspect_commands(sub: Any) -> None:
+    """``inspect`` (look inside a model) and ``export-script`` (a run as a standalone Python script)."""
+    inspect = sub.add_parser("inspect", help="a model's architecture card; with --text its outputs' shapes",
+                             description="Architecture, parameter counts by part and where the classification "
+                             "head comes from; with --text, one forward pass with hidden states and attention.")
+    inspect.add_argument("--checkpoint", default="bundled-minilm",
+                         help="a run directory, a model folder, bundled-minilm or a Hub id")
+    inspect.add_argument("--text", action="append", help="text to run through the model (repeatable: one "
+                         "padded batch)")
+    inspect.add_argument("--text-pair", action="append", help="second text for pairs (one per --text)")
+    inspect.add_argument("--tree", action="store_true", help="also print the module tree (print(model))")
+    inspect.add_argument("--config", action="store_true", help="also print config.json")
+    inspect.add_argument("--json", action="store_true", help="print everything as JSON")
+    export = sub.add_parser("export-script", help="print a run as a standalone training script",
+                            description="A short Python script (datasets, transformers, scikit-learn) that "
+                            "reproduces the run: python -m finetune export-script --run-dir runs/X > train.py")
+    export.add_argument("--run-dir", required=True)
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -232,11 +252,51 @@ def cmd_push(args: argparse.Namespace) -> int:
     return 0
 
 
+def _card_lines(card: Any) -> list[str]:
+    sizes = " · ".join(f"{name} {value}" for name, value in card.sizes.items() if value is not None)
+    lines = [f"{card.source}  ({card.path})", f"{card.model_class}, model type {card.model_type}", sizes,
+             f"labels: {', '.join(card.id2label[i] for i in sorted(card.id2label))}",
+             f"classification head: {card.head_origin}", "parameters by part:"]
+    for part in card.parts + [type(card.parts[0])("total", card.total_parameters, card.trainable_parameters)]:
+        lines.append(f"  {part.name:<22} {part.parameters:>12,}  (trainable {part.trainable:,})")
+    return lines
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from .inspection import architecture_card, look_inside
+
+    card = architecture_card(args.checkpoint)
+    report = look_inside(args.checkpoint, args.text, args.text_pair) if args.text else None
+    if args.json:
+        print(json.dumps({"card": card.to_dict(), "forward": report.to_dict() if report else None},
+                         ensure_ascii=False, indent=2))
+        return 0
+    print("\n".join(_card_lines(card)))
+    if args.tree:
+        print(card.module_tree)
+    if args.config:
+        print(card.config_json)
+    if report is not None:
+        print("outputs:")
+        print("\n".join(f"  {shape.describe()}" for shape in report.shapes))
+        for i, text in enumerate(report.texts):
+            probs = ", ".join(f"{report.id2label[j]} {p:.4f}" for j, p in enumerate(report.probabilities[i]))
+            print(f"  [{i}] {report.predictions[i]}  ({probs})  {text[:60]!r}")
+    return 0
+
+
+def cmd_export_script(args: argparse.Namespace) -> int:
+    from .script_export import export_script
+
+    sys.stdout.write(export_script(args.run_dir))
+    return 0
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"train": cmd_train, "predict": cmd_predict, "tokenize": cmd_tokenize, "runs": cmd_runs,
-                "push": cmd_push}
+                "push": cmd_push, "inspect": cmd_inspect, "export-script": cmd_export_script}
     try:
         return handlers[args.command](args)
     except FinetuneError as exc:

@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from . import api, data_tab, hub_tab, predict_tab, tokenizer_tab, train_tab
+from . import api, data_tab, hub_tab, model_tab, predict_tab, tokenizer_tab, train_tab
 from .common import CONFIG_WIDGETS, Settings
 from .access import VISITOR, new_visitor_id
 from .wiring import Studio
@@ -26,7 +26,7 @@ INTRO = ("# Fine-tuning studio\nFine-tune BERT-style models for text classificat
          "to the Hub.")
 PUBLIC_NOTE = " **Public mode**: local paths are limited to uploads, examples and runs."
 TABS = (("Model & Data", "data", data_tab), ("Train", "train", train_tab), ("Tokenizer", "tokenizer", tokenizer_tab),
-        ("Predict", "predict", predict_tab), ("Hub", "hub", hub_tab))
+        ("Model", "model", model_tab), ("Predict", "predict", predict_tab), ("Hub", "hub", hub_tab))
 
 
 def build_studio(settings: Settings) -> tuple[gr.Blocks, Studio]:
@@ -60,6 +60,7 @@ def wire_across_tabs(studio: Studio, demo: gr.Blocks) -> None:
     studio.listen(runs_changed, lambda v: predict_tab.refresh_models(settings, v), ["predict.model", "predict.picked"],
                   ["predict.model"])
     studio.listen(runs_changed, lambda v: hub_tab.refresh_runs(settings, v), ["hub.run", "hub.picked"], ["hub.run"])
+    studio.listen(runs_changed, lambda v: model_tab.refresh_sources(settings, v), [], ["model.source"])
     on_load(studio, demo)
 
 

@@ -18,7 +18,7 @@ from finetune.errors import RunError
 from finetune.jobs import cancel, enqueue, queue_position, start_training
 from finetune.runs import active_runs
 
-from . import data_tab, live_view
+from . import data_tab, live_view, model_tab
 from .access import new_run_owner, open_run, visible_runs, visitor_of
 from .common import CONFIG_WIDGETS, Settings, cli_command, config_from_widgets, config_to_widget_values, widget_for
 from .wiring import Studio, Values
@@ -111,6 +111,13 @@ def load_config(v: Values) -> Values:
     return config_to_widget_values(RunConfig.from_json_file(str(getattr(file, "name", file))))
 
 
+def export_script(settings: Settings, v: Values) -> Values:
+    """The page's run as the script a tutorial reader would write (finetune.script_export)."""
+    script, path = model_tab.export_run_script(settings, v["train.run_state"], visitor_of(v))
+    return {"train.script": gr.Code(value=script, visible=True), "train.script_file": gr.File(value=path,
+                                                                                              visible=True)}
+
+
 def build(studio: Studio) -> None:
     add = studio.add
     with gr.Row():
@@ -139,7 +146,11 @@ def build(studio: Studio) -> None:
             add("train.save_config", gr.DownloadButton("Save config as JSON", elem_id="save-config"))
             add("train.load_config", gr.UploadButton("Load config JSON", file_types=[".json"], elem_id="load-config"))
             add("train.cli_btn", gr.Button("Show CLI command"))
+            add("train.export", gr.Button("Export the shown run as a Python script", elem_id="train-export"))
         add("train.cli", gr.Code(language="shell", label="equivalent command", elem_id="cli-command"))
+        add("train.script_file", gr.File(label="train.py", elem_id="train-script-file", visible=False))
+        add("train.script", gr.Code(language="python", label="the run as a standalone script (no import of this "
+                                    "project): python train.py", elem_id="train-script", max_lines=40, visible=False))
     with gr.Accordion("Run history", open=True):
         add("train.history", gr.Dataframe(headers=HISTORY_COLUMNS, interactive=False, elem_id="run-history",
                                           max_height=260))
@@ -168,6 +179,8 @@ def wire(studio: Studio) -> None:
     stream_live_view(studio, shown)
     studio.listen(studio["train.delete"].click, lambda v: remove(settings, v), ["train.pick"],
                   ["train.message", "train.history", "train.pick"])
+    studio.listen(studio["train.export"].click, lambda v: export_script(settings, v), ["train.run_state"],
+                  ["train.script", "train.script_file"])
     studio.listen(studio["studio.runs_version"].change, lambda v: history(settings, v), [],
                   ["train.history", "train.pick"])
 
