@@ -32,8 +32,8 @@ class Tour:
         self.page.screenshot(path=str(self.out / f"{name}.png"), full_page=True)
         print(f"{time.monotonic() - self.t0:6.1f}s  {name}.png", flush=True)
 
-    def tab(self, name: str) -> None:
-        self.page.get_by_role("tab", name=name).click()
+    def tab(self, name: str, exact: bool = False) -> None:
+        self.page.get_by_role("tab", name=name, exact=exact).click()
         self.page.wait_for_timeout(600)
 
     def wait(self, script: str, timeout_s: float = 240) -> None:
@@ -60,8 +60,8 @@ def run_tour(t: Tour) -> None:
     t.shot("01-landing")
     t.shot("02-model-data-on-open")
     for name, shot in (("Train", "03-train-on-open"), ("Tokenizer", "04-tokenizer-on-open"),
-                       ("Predict", "05-predict-on-open"), ("Hub", "06-hub-on-open")):
-        t.tab(name)
+                       ("Model", "05-model-on-open"), ("Predict", "05-predict-on-open"), ("Hub", "06-hub-on-open")):
+        t.tab(name, exact=name == "Model")
         if name == "Tokenizer":
             t.wait("() => (document.querySelector('#tok-decoded textarea') || {}).value", 60)
         t.shot(shot)

@@ -379,3 +379,13 @@ def test_a_run_that_learned_nothing_says_so_in_the_summary_and_history(finished_
     assert "learned nothing useful" in summary and "majority class (positive) rate* | 0.6667" in summary
     note = train_tab.history(Settings(runs_dir=tmp_path), {})["train.history"].iloc[0]["note"]
     assert note.startswith("The model predicts 'positive' for every one")
+
+
+def test_the_preview_reports_unknown_tokens_and_names_a_fitting_checkpoint(tmp_path):
+    from ui import data_tab
+
+    values = {"dataset": "examples/data/weibo_variety_zh/comments.jsonl", "dataset_config": "", "text_column": "review",
+              "text_pair_column": "", "label_column": "label", "train_split": "", "validation_split": "",
+              "label_names": "", "sheet": "", "header_row": None, "checkpoint": "bundled-minilm"}
+    summary = data_tab.preview(Settings(runs_dir=tmp_path), values)["data.summary"]
+    assert "[UNK]" in summary and "bert-base-chinese" in summary and "⚠️" in summary

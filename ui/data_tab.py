@@ -15,8 +15,9 @@ from finetune.checkpoints import PRESETS
 from finetune.config import BUNDLED_CHECKPOINT, DataConfig
 from finetune.errors import FinetuneError
 from finetune.loading import FILE_TYPES
+from finetune.recipes import get_recipe, recipe_choices
 
-from .common import Settings, label_names_from_text, label_names_to_text, widget_for
+from .common import Settings, config_to_widget_values, label_names_from_text, label_names_to_text, widget_for
 from .wiring import Studio, Values
 
 # name shown -> (dataset, dataset_config, text_column, text_pair_column, label_column)
@@ -37,7 +38,7 @@ FILE_OPTIONS = ("sheet", "header_row")
 FIELDS = ("checkpoint", *SOURCE, *FILE_OPTIONS, *MAPPING, "validation_size", "split_seed", "max_train_samples",
           "max_eval_samples")
 PREVIEW_INPUTS = ("dataset", "dataset_config", "text_column", "text_pair_column", "label_column", "train_split",
-                  "validation_split", "label_names", *FILE_OPTIONS)
+                  "validation_split", "label_names", *FILE_OPTIONS, "checkpoint")
 
 
 def apply_preset(name: str) -> Values:
@@ -61,6 +62,15 @@ def build_data_config(settings: Settings, v: Values) -> DataConfig:
                       validation_split=v.get("validation_split") or None,
                       label_names=label_names_from_text(v.get("label_names") or ""), sheet=v.get("sheet") or None,
                       header_row=int(v["header_row"]) if v.get("header_row") else None)
+
+
+def vocabulary_markdown(vocabulary: dict[str, Any]) -> str:
+    """The share of [UNK] tokens in a sample of the data for the chosen checkpoint, and a warning above 5%."""
+    line = (f"  \n**Vocabulary:** {vocabulary['share']:.1%} of the tokens of {vocabulary['rows']} sampled rows are "
+            f"[UNK] for {html.escape(str(vocabulary['checkpoint']))}")
+    if vocabulary.get("warning"):
+        line += f"  \n⚠️ **{html.escape(vocabulary['warning'])}**"
+    return line
 
 
 def summary_markdown(report: dict[str, Any]) -> str:
@@ -100,7 +110,7 @@ def preview(settings: Settings, v: Values) -> Values:
     choices = [""] + columns
     dropdowns = {name: gr.Dropdown(choices=choices) for name in MAPPING[:3]}
     try:
-        result = data_preview(config)
+        result = data_preview(config, checkpoint=v.get("checkpoint") or None)
     except FinetuneError as exc:
         gr.Warning(html.escape(str(exc)))
         return {**dropdowns, "data.summary": f"**Preview failed:** {html.escape(str(exc))}",
@@ -110,7 +120,8 @@ def preview(settings: Settings, v: Values) -> Values:
     dist = pd.DataFrame([{"label": name, "split": split, "rows": count}
                          for split, counts in report["label_counts"].items() for name, count in counts.items()])
     return {"data.rows": rows_with_names(result["rows"], report["label_names"]),
-            "data.summary": summary_markdown(report), "data.dist": dist,
+            "data.summary": summary_markdown(report) + vocabulary_markdown(result["vocabulary"])
+            if result.get("vocabulary") else summary_markdown(report), "data.dist": dist,
             "text_column": gr.Dropdown(choices=choices, value=cols["text"]),
             "text_pair_column": gr.Dropdown(choices=choices, value=cols["text_pair"] or ""),
             "label_column": gr.Dropdown(choices=choices, value=cols["label"]),
@@ -130,11 +141,28 @@ def on_upload(v: Values) -> Values:
     return {"dataset": str(getattr(file, "name", file)), **clear_mapping()}
 
 
+def recipe_values(v: Values) -> Values:
+    """Every config widget as the chosen tutorial recipe (or its offline twin) sets it, and the recipe's card."""
+    recipe = get_recipe(v["data.recipe"])
+    offline = bool(v["data.recipe_offline"])
+    return {**config_to_widget_values(recipe.config(offline)), "data.recipe_card": recipe.card(offline)}
+
+
 def build(studio: Studio) -> None:
     """The tab's components; config widgets are named by their field."""
     add, settings = studio.add, studio.settings
     gr.Markdown("Pick a **checkpoint** and a **dataset**, check the preview, then go to *Train*. "
-                "Offline, use the bundled checkpoint and the examples; online, any Hub id works.")
+                "Offline, use the bundled checkpoint and the examples; online, any Hub id works. "
+                "Following a tutorial? Start from its recipe.")
+    with gr.Accordion("Tutorial recipes: one click sets everything as the tutorial has it", open=False,
+                      elem_id="recipe-box"):
+        with gr.Row():
+            add("data.recipe", gr.Dropdown(choices=recipe_choices(), value=recipe_choices()[0][1], label="recipe",
+                                           elem_id="recipe-pick", scale=3))
+            add("data.recipe_offline", gr.Checkbox(value=True, label="offline twin (bundled checkpoint, data at hand)",
+                                                   elem_id="recipe-offline"))
+            add("data.recipe_apply", gr.Button("Use this recipe", elem_id="recipe-apply"))
+        add("data.recipe_card", gr.Markdown(elem_id="recipe-card"))
     with gr.Row():
         with gr.Column():
             add("checkpoint", gr.Dropdown(

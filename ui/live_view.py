@@ -37,16 +37,25 @@ IDLE_POLL_SECONDS = 2.0
 KEEPALIVE_POLLS = 10  # with nothing new, still send (nothing) this often, so a closed page's stream ends
 
 
+def current_fold(events: list[dict[str, Any]]) -> Optional[Any]:
+    """The fold a cross-validation run is on (None for a plain run): its charts show that fold's curves."""
+    return next((e["fold"] for e in reversed(events) if e["type"] in ("progress", "evaluation") and "fold" in e),
+                None)
+
+
 def curves(events: list[dict[str, Any]]) -> tuple[Any, Any, Any]:
-    """(training loss, validation loss, validation metrics) as typed DataFrames.
+    """(training loss, validation loss, validation metrics) as typed DataFrames (the current fold's, in k-fold).
 
     The columns are numeric even before the first point: a chart takes its axis types from the
     first frame it receives, and an untyped empty frame made it draw loss values as category labels.
     """
     import pandas as pd
 
+    fold = current_fold(events)
     train, val_loss, metrics = [], [], []
     for e in events:
+        if e.get("fold") != fold:
+            continue
         if e["type"] == "progress" and e.get("loss") is not None:
             train.append({"step": e["step"], "loss": e["loss"]})
         elif e["type"] == "evaluation" and e.get("split", "validation") == "validation" and e.get("step") is not None:
@@ -72,7 +81,9 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
     share = 100.0 * step / total if total else 0.0
     active = status["status"].is_active
     elapsed = time.time() - events[0]["time"] if active else (events[-1]["time"] - events[0]["time"])
-    parts = [f"<b>Status:</b> <span id='run-status'>{state}</span>", f"step {step}/{total}",
+    fold = f"fold {last['fold']}/{last['folds']}" if last.get("folds") else ("final model" if "fold" in last else "")
+    parts = [f"<b>Status:</b> <span id='run-status'>{state}</span>", *([fold] if fold else []),
+             f"step {step}/{total}",
              f"epoch {last.get('epoch', 0):.2f}", f"elapsed {format_duration(elapsed)}"]
     if active and last.get("eta_seconds") is not None:
         parts.append(f"ETA {format_duration(last['eta_seconds'])}")
@@ -88,6 +99,12 @@ def final_summary(run: Run, status: dict[str, Any]) -> str:
     """The run's result in a few lines, once it has ended; what to do next."""
     state = status.get("status")
     message = html.escape(str(status.get("message", "")))
+    cross_validation = run.metrics().get("cross_validation")
+    if cross_validation and state in ("finished", "cancelled"):
+        from finetune.crossval import format_summary
+
+        title = "### Finished: cross-validation" if state == "finished" else f"### Cancelled\n{message}"
+        return f"{title}\n\n{html.escape(format_summary(cross_validation), quote=False)}"
     if state == "finished":
         metrics = run.metrics()
         validation = metrics.get("validation", {})
@@ -165,7 +182,9 @@ def render(settings: Settings, run_id: Optional[str], seen: dict[str, Any],
     if changed or new["lines"] != seen.get("lines"):
         parts["live.log"] = "\n".join(lines[-400:])
     if changed or new["points"] != seen.get("points"):
-        total = next((e.get("total_steps") or 0 for e in reversed(events) if e["type"] == "progress"), 0)
+        fold = current_fold(events)
+        total = next((e.get("total_steps") or 0 for e in reversed(events)
+                      if e["type"] == "progress" and e.get("fold") == fold), 0)
         parts.update({"live.loss": _chart(gr.LinePlot, train, total),
                       "live.val_loss": _chart(gr.ScatterPlot, val_loss, total),
                       "live.metrics": _chart(gr.ScatterPlot, metrics, total)})

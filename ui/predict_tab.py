@@ -18,7 +18,8 @@ from finetune.checkpoints import PRESETS
 from finetune.config import BUNDLED_CHECKPOINT
 from finetune.errors import DataError, RunError
 from finetune.loading import FILE_TYPES
-from .access import find_run, model_source, open_run, visible_runs_with_model, visitor_of
+from finetune.runs import WITH_MODEL, Run
+from .access import find_run, model_source, open_run, visible_runs, visible_runs_with_model, visitor_of
 from .common import Settings
 from .wiring import Studio, Values
 
@@ -30,8 +31,12 @@ BATCH_TYPES = sorted(FILE_TYPES)
 
 
 def model_choices(settings: Settings, visitor: Optional[str]) -> list[str]:
-    """Runs with a saved model (newest first; public mode: the visitor's), then the bundled base checkpoint."""
-    return [r.run_id for r in visible_runs_with_model(settings, visitor)] + [BUNDLED_CHECKPOINT]
+    """Runs with a saved model (newest first; public mode: the visitor's), then cross-validation runs without
+    one (their evaluation report reads the out-of-fold predictions), then the bundled base checkpoint."""
+    with_model = [r.run_id for r in visible_runs_with_model(settings, visitor)]
+    reports_only = [r.run_id for r in visible_runs(settings, visitor) if r.run_id not in with_model
+                    and r.status in WITH_MODEL and Run(r.path).predictions_path().exists()]
+    return with_model + reports_only + [BUNDLED_CHECKPOINT]
 
 
 def model_list(settings: Settings, current: Optional[str], picked: bool, visitor: Optional[str]) -> Any:
@@ -216,7 +221,8 @@ def wire(studio: Studio) -> None:
                   single, one_out)
     studio.listen(studio["predict.batch_go"].click, lambda v: predict_batch(settings, v),
                   ["predict.model", "predict.batch_lines", "predict.batch_file", "predict.batch_text_col",
-                   "predict.batch_pair_col"], ["predict.batch_table", "predict.batch_download", "predict.warning"], progress=True)
+                   "predict.batch_pair_col"], ["predict.batch_table", "predict.batch_download", "predict.warning"],
+                  progress=True)
     studio.listen(studio["predict.eval_go"].click, lambda v: run_report(settings, v),
                   ["predict.model", "predict.eval_data", "predict.eval_split"],
                   ["predict.eval_overall", "predict.eval_per_class", "predict.eval_matrix", "predict.eval_mistakes"])

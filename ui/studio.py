@@ -3,11 +3,13 @@
 Each tab module builds its components into the :class:`~ui.wiring.Studio` by name and wires its own
 listeners. What one tab does to another is listed in :func:`wire_across_tabs`:
 
+- a tutorial recipe (data tab) fills every config widget, the Train tab's too, then previews the data;
 - the tokenizer follows the training checkpoint, and its dataset-length tool reads the data tab;
 - the page's live stream (``studio.runs_version``) refreshes the run history, the Predict model
-  list and the Hub run list when any run starts or ends;
-- on page load: the browser's visitor id (ui.access), the data preview, the tokenizer view of its prefilled text, the Predict examples of
-  the selected model, and the live view of the active (or latest) run.
+  list, the Model tab's list and the Hub run list when any run starts or ends;
+- on page load: the browser's visitor id (ui.access), the data preview, the tokenizer view of its
+  prefilled text, the Predict examples of the selected model, and the live view of the active (or
+  latest) run.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ def wire_across_tabs(studio: Studio, demo: gr.Blocks) -> None:
     studio.listen(studio["tok.lengths_go"].click, lambda v: tokenizer_tab.dataset_lengths(settings, v),
                   ["tok.checkpoint", *data_tab.PREVIEW_INPUTS, "max_length"],
                   ["tok.hist", "tok.stats", "tok.suggested"])
+    applied = studio.listen(studio["data.recipe_apply"].click, data_tab.recipe_values,
+                            ["data.recipe", "data.recipe_offline"], [*CONFIG_WIDGETS, "data.recipe_card"])
+    studio.listen(applied.success, lambda v: data_tab.preview(settings, v), data_tab.PREVIEW_INPUTS,
+                  ["data.rows", "data.summary", "data.dist", *data_tab.MAPPING])
     studio.listen(studio["tok.apply"].click, lambda v: {"max_length": v["tok.suggested"]}, ["tok.suggested"],
                   ["max_length"])
     runs_changed = studio["studio.runs_version"].change

@@ -24,8 +24,9 @@ from .common import CONFIG_WIDGETS, Settings, cli_command, config_from_widgets, 
 from .wiring import Studio, Values
 
 BASIC = ("learning_rate", "num_train_epochs", "per_device_train_batch_size", "max_length", "padding", "precision")
+CROSS_VALIDATION = ("cv_folds", "cv_final_model")
 FIELDS = tuple(n for n in CONFIG_WIDGETS if n not in data_tab.FIELDS)
-ADVANCED = tuple(n for n in FIELDS if n not in BASIC)
+ADVANCED = tuple(n for n in FIELDS if n not in BASIC + CROSS_VALIDATION)
 NO_RUN_YET = ("**No run yet.** Press **Start training** to fine-tune the checkpoint on the dataset chosen on the "
               "*Model & Data* tab. Progress, the log and the loss and metric curves appear here as it trains.")
 HISTORY_COLUMNS = ["run", "status", "checkpoint", "dataset", "accuracy", "f1", "matthews_correlation", "date", "note"]
@@ -123,6 +124,9 @@ def build(studio: Studio) -> None:
     with gr.Row():
         for name in BASIC:
             add(name, widget_for(name))
+    with gr.Row():
+        add("cv_folds", widget_for("cv_folds", label="k-fold cross-validation: folds (0: off)"))
+        add("cv_final_model", widget_for("cv_final_model", label="then train a final model on all the data"))
     with gr.Accordion("Advanced hyperparameters", open=False):
         for i in range(0, len(ADVANCED), 4):
             with gr.Row():
