@@ -4,7 +4,7 @@
 
 Starts ``app.py`` on a temporary runs folder, then in headless chromium (never reloading the page):
 landing, each tab on open, Train mid-run and finished (the preselected example, default settings),
-Predict with a result and with the evaluation report open, Tokenizer with a pair and with the batch
+Model view on open, Predict with a result and with the evaluation report open, Tokenizer with a pair and with the batch
 view, Hub with the model card preview. Look at every picture: the tests cannot see a clipped legend.
 """
 
@@ -60,7 +60,7 @@ def run_tour(t: Tour) -> None:
     t.shot("01-landing")
     t.shot("02-model-data-on-open")
     for name, shot in (("Train", "03-train-on-open"), ("Tokenizer", "04-tokenizer-on-open"),
-                       ("Model", "05-model-on-open"), ("Predict", "05-predict-on-open"), ("Hub", "06-hub-on-open")):
+                       ("Model", "05-model-on-open"), ("Predict", "06-predict-on-open"), ("Hub", "07-hub-on-open")):
         t.tab(name, exact=name == "Model")
         if name == "Tokenizer":
             t.wait("() => (document.querySelector('#tok-decoded textarea') || {}).value", 60)
@@ -70,36 +70,36 @@ def run_tour(t: Tour) -> None:
     t.wait("() => document.querySelectorAll('#loss-plot svg path').length > 0 && "
            "(document.querySelector('#run-log textarea') || {}).value.includes('eval')", 180)
     page.wait_for_timeout(1500)
-    t.shot("07-train-running")
+    t.shot("08-train-running")
     t.wait("() => (document.querySelector('#run-status') || {}).textContent === 'finished'", 300)
     page.wait_for_timeout(2500)
-    t.shot("08-train-finished")
+    t.shot("09-train-finished")
     t.tab("Predict")
     page.locator("#pred-text textarea").fill("A warm, funny and beautifully acted film.")
     page.locator("#pred-btn").click()
     t.wait("() => document.querySelector('#pred-label').innerText.includes('%')", 60)
     page.get_by_text("Behind the pipeline").click()
     page.wait_for_timeout(800)
-    t.shot("09-predict-result")
+    t.shot("10-predict-result")
     page.get_by_text("Evaluation report").click()
     page.locator("#eval-btn").click()
     t.wait("() => document.querySelector('#confusion-matrix') !== null", 60)
     page.wait_for_timeout(800)
-    t.shot("10-predict-evaluation-report")
+    t.shot("11-predict-evaluation-report")
     t.tab("Tokenizer")
     page.locator("#tok-text textarea").fill("The cat sat on the mat.")
     page.locator("#tok-text-pair textarea").fill("A dog slept by the door.")
     t.wait("() => (document.querySelector('#tok-decoded textarea') || {}).value.includes('dog')", 60)
-    t.shot("11-tokenizer-pair")
+    t.shot("12-tokenizer-pair")
     page.get_by_text("Batch: several lines padded together").click()
     page.locator("#tok-batch-btn").click()
     t.wait("() => document.querySelector('#tok-batch').innerText.includes('[PAD]')", 60)
-    t.shot("12-tokenizer-batch")
+    t.shot("13-tokenizer-batch")
     t.tab("Hub")
     page.locator("#hub-card-btn").click()
     t.wait("() => document.querySelector('#hub-card').innerText.includes('accuracy')", 60)
     page.wait_for_timeout(500)
-    t.shot("13-hub-model-card")
+    t.shot("14-hub-model-card")
 
 
 def main() -> None:
