@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
 
 from .errors import ConfigError, expected_found
+from .checks import check_choice, check_non_negative_int, check_positive_int, check_positive_number
 
 BUNDLED_CHECKPOINT = "bundled-minilm"
 # One padding vocabulary: 'dynamic' pads a batch to its longest row (transformers calls it
@@ -118,17 +119,17 @@ class DataConfig:
         if not isinstance(self.dataset, str) or not self.dataset.strip():
             raise ConfigError(expected_found("dataset", "a Hub id, a file or a folder", repr(self.dataset)))
         object.__setattr__(self, "padding", normalize_padding(self.padding, PADDING_CHOICES))
-        _check_positive_int("max_length", self.max_length)
+        check_positive_int("max_length", self.max_length)
         if self.header_row is not None:
-            _check_positive_int("header_row", self.header_row)
-        _check_non_negative_int("split_seed", self.split_seed)
+            check_positive_int("header_row", self.header_row)
+        check_non_negative_int("split_seed", self.split_seed)
         if not (0.0 < float(self.validation_size) < 1.0):
             raise ConfigError(expected_found("validation_size", "a share between 0 and 1 (e.g. 0.1)",
                                              repr(self.validation_size)))
         for name in ("max_train_samples", "max_eval_samples"):
             value = getattr(self, name)
             if value is not None:
-                _check_positive_int(name, value)
+                check_positive_int(name, value)
         if self.label_names is not None:
             object.__setattr__(self, "label_names", tuple(str(n) for n in self.label_names))
             if len(set(self.label_names)) != len(self.label_names):
@@ -185,31 +186,31 @@ class TrainConfig:
     )
 
     def __post_init__(self) -> None:
-        _check_positive_number("learning_rate", self.learning_rate)
-        _check_non_negative_int("seed", self.seed)
+        check_positive_number("learning_rate", self.learning_rate)
+        check_non_negative_int("seed", self.seed)
         if self.max_steps is None or int(self.max_steps) <= 0:
-            _check_positive_number("num_train_epochs", self.num_train_epochs)
+            check_positive_number("num_train_epochs", self.num_train_epochs)
         for name in ("per_device_train_batch_size", "per_device_eval_batch_size",
                      "gradient_accumulation_steps", "logging_steps"):
-            _check_positive_int(name, getattr(self, name))
+            check_positive_int(name, getattr(self, name))
         if float(self.weight_decay) < 0:
             raise ConfigError(expected_found("weight_decay", "a number >= 0", repr(self.weight_decay)))
         if not (0.0 <= float(self.warmup_ratio) < 1.0):
             raise ConfigError(expected_found("warmup_ratio", "a share from 0 up to (not including) 1",
                                              repr(self.warmup_ratio)))
-        _check_choice("lr_scheduler_type", self.lr_scheduler_type, SCHEDULER_CHOICES)
-        _check_choice("eval_strategy", self.eval_strategy, STRATEGY_CHOICES)
-        _check_choice("save_strategy", self.save_strategy, STRATEGY_CHOICES)
-        _check_choice("precision", self.precision, PRECISION_CHOICES)
-        _check_choice("metric_for_best_model", self.metric_for_best_model, METRIC_CHOICES)
+        check_choice("lr_scheduler_type", self.lr_scheduler_type, SCHEDULER_CHOICES)
+        check_choice("eval_strategy", self.eval_strategy, STRATEGY_CHOICES)
+        check_choice("save_strategy", self.save_strategy, STRATEGY_CHOICES)
+        check_choice("precision", self.precision, PRECISION_CHOICES)
+        check_choice("metric_for_best_model", self.metric_for_best_model, METRIC_CHOICES)
         for strategy, steps in (("eval", self.eval_steps), ("save", self.save_steps)):
             if getattr(self, f"{strategy}_strategy") == "steps":
                 if steps is None:
                     raise ConfigError(expected_found(f"{strategy}_steps", f"a positive number with "
                                                      f"{strategy}_strategy=steps", "nothing"))
-                _check_positive_int(f"{strategy}_steps", steps)
+                check_positive_int(f"{strategy}_steps", steps)
         if self.early_stopping_patience is not None:
-            _check_positive_int("early_stopping_patience", self.early_stopping_patience)
+            check_positive_int("early_stopping_patience", self.early_stopping_patience)
         if (self.load_best_model_at_end or self.early_stopping_patience) and self.eval_strategy == "no":
             raise ConfigError(expected_found("eval_strategy", "'epoch' or 'steps' when keeping the best model or "
                                              "stopping early", "'no'", "Turn evaluation on."))
@@ -393,25 +394,5 @@ def config_from_flat(values: dict[str, Any], base: Optional[RunConfig] = None) -
 def normalize_padding(value: Any, allowed: tuple[str, ...] = PADDING_MODES) -> str:
     """The padding mode in the one vocabulary (aliases such as 'longest' mapped); ConfigError otherwise."""
     value = PADDING_ALIASES.get(value, value)
-    _check_choice("padding", value, allowed)
+    check_choice("padding", value, allowed)
     return value
-
-
-def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ConfigError(expected_found(name, "one of " + ", ".join(choices), repr(value)))
-
-
-def _check_positive_int(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigError(expected_found(name, "a whole number > 0", repr(value)))
-
-
-def _check_non_negative_int(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(expected_found(name, "a whole number >= 0", repr(value)))
-
-
-def _check_positive_number(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
-        raise ConfigError(expected_found(name, "a number > 0", repr(value)))

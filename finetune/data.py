@@ -132,15 +132,7 @@ def prepare_data(config: DataConfig, raw: Any = None, *, hold_out: bool = True) 
         raise DataError(expected_found("train split", f"'{config.train_split}'",
                                        "splits " + (", ".join(splits) or "none"), "Set train_split."))
     train = splits[train_name]
-    try:
-        mapping = detect_columns(train.column_names, train.features, config)
-    except ColumnMappingError as exc:
-        _check_header(train.column_names)
-        sheets = workbook_sheets(source)
-        if sheets:
-            raise ColumnMappingError(f"{exc} The workbook has sheets {', '.join(sheets)}: if the data is on another "
-                                     "one, set sheet.") from None
-        raise
+    mapping = _map_columns(train, config, source)
     check_text_column(train, mapping.text)
     if mapping.text_pair:
         check_text_column(train, mapping.text_pair)
@@ -163,18 +155,7 @@ def prepare_data(config: DataConfig, raw: Any = None, *, hold_out: bool = True) 
         report.notes.append("The test split has no labelled rows; it is not evaluated.")
         del cleaned["test"]
 
-    train_counts = _counts(cleaned["train"], label_names)
-    present = [name for name, count in train_counts.items() if count > 0]
-    if len(present) < 2:
-        raise DataError(expected_found("training labels", "at least two classes",
-                                       f"only {', '.join(present) or 'none'}",
-                                       "Check the label column, or add examples of the other classes."))
-    if len(cleaned["train"]) == len(present) and "validation" not in cleaned:
-        raise DataError(expected_found(
-            f"label column '{mapping.label}'", "classes with several rows each (validation is held out of train)",
-            f"{len(present)} rows with {len(present)} different labels (every label unique), so validation "
-            "would only hold classes training never sees", "Check the label column, or add rows (2+ per class)."))
-
+    _check_training_classes(cleaned, label_names, mapping)
     if "validation" not in cleaned and hold_out:
         cleaned["train"], cleaned["validation"] = _hold_out(cleaned["train"], config, report)
     elif "validation" not in cleaned:
@@ -188,6 +169,33 @@ def prepare_data(config: DataConfig, raw: Any = None, *, hold_out: bool = True) 
     report.split_sizes = {name: len(split) for name, split in result.items()}
     report.label_counts = {name: _counts(split, label_names) for name, split in result.items()}
     return PreparedData(splits=result, label_names=label_names, report=report)
+
+
+def _map_columns(train: Any, config: DataConfig, source: str) -> ColumnMapping:
+    """The column mapping; when none fits, say whether the file lacks a header or the data is on another sheet."""
+    try:
+        return detect_columns(train.column_names, train.features, config)
+    except ColumnMappingError as exc:
+        _check_header(train.column_names)
+        sheets = workbook_sheets(source)
+        if sheets:
+            raise ColumnMappingError(f"{exc} The workbook has sheets {', '.join(sheets)}: if the data is on another "
+                                     "one, set sheet.") from None
+        raise
+
+
+def _check_training_classes(cleaned: dict[str, Any], label_names: list[str], mapping: ColumnMapping) -> None:
+    """Refuse training data with fewer than two classes, or with every label unique (nothing to hold out)."""
+    present = [name for name, count in _counts(cleaned["train"], label_names).items() if count > 0]
+    if len(present) < 2:
+        raise DataError(expected_found("training labels", "at least two classes",
+                                       f"only {', '.join(present) or 'none'}",
+                                       "Check the label column, or add examples of the other classes."))
+    if len(cleaned["train"]) == len(present) and "validation" not in cleaned:
+        raise DataError(expected_found(
+            f"label column '{mapping.label}'", "classes with several rows each (validation is held out of train)",
+            f"{len(present)} rows with {len(present)} different labels (every label unique), so validation "
+            "would only hold classes training never sees", "Check the label column, or add rows (2+ per class)."))
 
 
 def _check_header(columns: list[str]) -> None:

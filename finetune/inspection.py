@@ -27,12 +27,12 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from .errors import DataError, expected_found
+from .predict import ModelCache, resolve_model_source
 
 CACHE_SIZE = 1  # one model at a time: a BERT-base copy is ~440 MB beside the predictors
 HEAD_SEED = 0  # a base checkpoint's random head is the same on every load
 HEAD_PART = "classification head"
-_cache: "OrderedDict[str, InspectableModel]" = OrderedDict()
-_cache_lock = threading.Lock()
+_inspectables = ModelCache(CACHE_SIZE, lambda source: InspectableModel(source))
 
 # config attribute, then the names other architectures use for it (DistilBERT: n_layers, dim, ...)
 CARD_FIELDS = (
@@ -130,7 +130,6 @@ class InspectableModel:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         from .checkpoints import describe_load_error
-        from .predict import resolve_model_source
 
         self.source, self.path = resolve_model_source(source)
         self.head_trained, self.head_origin = head_origin(self.source, self.path)
@@ -150,20 +149,7 @@ class InspectableModel:
 
 def get_inspectable(source: str) -> InspectableModel:
     """A cached :class:`InspectableModel` (the least recently used of ``CACHE_SIZE`` is dropped)."""
-    from .predict import resolve_model_source
-
-    _, path = resolve_model_source(source)
-    key = str(Path(path).resolve()) if Path(path).exists() else path
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    loaded = InspectableModel(source)
-    with _cache_lock:
-        _cache[key] = loaded
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return loaded
+    return _inspectables.get(source)
 
 
 def head_origin(source: str, path: str) -> tuple[bool, str]:

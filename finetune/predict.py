@@ -25,8 +25,33 @@ from .runs import Run
 from .safety import guard
 
 CACHE_SIZE = 3
-_cache: "OrderedDict[str, Predictor]" = OrderedDict()
-_cache_lock = threading.Lock()
+
+
+class ModelCache:
+    """A few loaded models keyed by the folder they were loaded from; the least recently used is dropped.
+
+    Thread-safe. ``load(source)`` builds a model for a source that is not cached yet.
+    """
+
+    def __init__(self, size: int, load: Callable[[str], Any]) -> None:
+        self.size, self.load = size, load
+        self.entries: "OrderedDict[str, Any]" = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, source: str) -> Any:
+        _, path = resolve_model_source(source)
+        key = str(Path(path).resolve()) if Path(path).exists() else path
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        loaded = self.load(source)
+        with self.lock:
+            self.entries[key] = loaded
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return loaded
 
 
 @dataclass
@@ -175,21 +200,12 @@ class Predictor:
         )
 
 
+_predictors = ModelCache(CACHE_SIZE, lambda source: Predictor(source))
+
+
 def get_predictor(source: str) -> Predictor:
     """A cached :class:`Predictor` (least recently used of ``CACHE_SIZE`` is dropped)."""
-    _, path = resolve_model_source(source)
-    key = str(Path(path).resolve()) if Path(path).exists() else path
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    predictor = Predictor(source)
-    with _cache_lock:
-        _cache[key] = predictor
-        _cache.move_to_end(key)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return predictor
+    return _predictors.get(source)
 
 
 def predict_file(predictor: Predictor, path: Union[str, Path], *, text_column: Optional[str] = None,

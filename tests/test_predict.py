@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from finetune.errors import CheckpointError, ColumnMappingError, DataError
-from finetune.predict import CACHE_SIZE, Predictor, _cache, get_predictor, predict_frame
+from finetune.predict import CACHE_SIZE, Predictor, _predictors, get_predictor, predict_frame
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +58,10 @@ def test_explain_spells_out_the_pipeline(predictor):
 
 
 def test_cache_is_bounded_and_reuses(tiny_checkpoint_with_head):
-    _cache.clear()
+    _predictors.entries.clear()
     first = get_predictor(str(tiny_checkpoint_with_head))
     assert get_predictor(str(tiny_checkpoint_with_head)) is first
-    assert len(_cache) <= CACHE_SIZE
+    assert len(_predictors.entries) <= CACHE_SIZE
 
 
 def test_clear_messages(predictor, tmp_path):
