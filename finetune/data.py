@@ -216,7 +216,10 @@ def _check_header(columns: list[str]) -> None:
 
 def _check_classes_seen(splits: dict[str, Any], label_names: list[str], report: DataReport) -> None:
     """Refuse a training split of one class, or a validation split of classes training never sees;
-    note (with the numbers) validation rows whose class training lacks."""
+    note (with the numbers) validation rows whose class training lacks. Without a validation split
+    (cross-validation makes its own folds) there is nothing to compare."""
+    if "validation" not in splits:
+        return
     train = _counts(splits["train"], label_names)
     validation = _counts(splits["validation"], label_names)
     seen = [name for name, count in train.items() if count]

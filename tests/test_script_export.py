@@ -12,15 +12,14 @@ from finetune.config import config_from_flat
 from finetune.data import prepare_data
 from finetune.errors import RunError
 from finetune.runs import write_json
+from finetune.runs import Run
 from finetune.script_export import export_script
 
 
 def _run_folder(tmp_path, **flat):
     """A run folder as the engine leaves it after data preparation (config + data report), no training."""
     config = config_from_flat({"runs_dir": str(tmp_path / "runs"), **flat})
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    write_json(run_dir / "config.json", config.to_dict())
+    run_dir = Run.create(tmp_path, config, "run").path
     prepared = prepare_data(config.data)
     write_json(run_dir / "data_report.json", prepared.report.to_dict())
     return run_dir, prepared
@@ -105,8 +104,9 @@ def test_exported_script_reproduces_the_runs_accuracy(tmp_path):
     config = config_from_flat({"checkpoint": "bundled-minilm", "dataset": "examples/data/sentiment_en",
                                "runs_dir": str(tmp_path / "runs"), "num_train_epochs": 1, "learning_rate": 1e-4,
                                "max_length": 64, "save_strategy": "no"})
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
+    from finetune.runs import Run
+
+    run_dir = Run.create(tmp_path, config, "run").path
     assert run_training(config, run_dir)["status"] == "finished"
     run_accuracy = json.loads((run_dir / "metrics.json").read_text())["validation"]["metrics"]["accuracy"]
 
