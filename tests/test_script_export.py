@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import EXAMPLES, PROJECT_ROOT, cli_env, shared_data_or_skip
+from conftest import EXAMPLES, cli_env, shared_data_or_skip
 from finetune.config import config_from_flat
 from finetune.data import prepare_data
 from finetune.errors import RunError
