@@ -19,6 +19,7 @@ from .errors import FinetuneError
 from .hub import push_run, resolve_token
 from .predict import get_predictor, predict_file
 from .runs import Run, RunStatus, list_runs, make_run_id
+from .runs_cli import add_runs_actions, add_search_flags, run_action, search_spec
 from .tokenization import get_tokenizer, inspect_text
 
 
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="do not print events to the console")
     train.add_argument("--print-config", action="store_true", help="print the resulting config as JSON and exit")
     add_config_flags(train)
+    add_search_flags(train)
 
     predict = sub.add_parser("predict", help="label probabilities for texts or pairs")
     predict.add_argument("--model", required=True, help="a run directory, a model folder, bundled-minilm or a Hub id")
@@ -85,8 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     tokenize.add_argument("--no-special-tokens", action="store_true")
     tokenize.add_argument("--json", action="store_true", help="print the full report as JSON")
 
-    runs = sub.add_parser("runs", help="list runs")
+    runs = sub.add_parser("runs", help="list, compare, resume runs; clean their checkpoints")
     runs.add_argument("--runs_dir", default="runs")
+    add_runs_actions(runs)
 
     push = sub.add_parser("push", help="push a run's model to the Hugging Face Hub with a model card")
     push.add_argument("--run-dir", required=True)
@@ -120,7 +123,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             return 0
         run_id = config.run.run_name or make_run_id(config.model.checkpoint, config.data.dataset)
         run = Run(Path(_on_main_then_share(lambda: str(Run.create(config.run.runs_dir, config, run_id).path), dist)))
-    status = run_training(config, run, resume=args.resume, echo=not args.quiet and dist.is_main)
+    spec = search_spec(args, run) if dist.is_main and not args.resume else None
+    if spec is not None:
+        from .trials import run_search
+
+        status = run_search(config, run, spec, echo=not args.quiet)
+    else:
+        status = run_training(config, run, resume=args.resume, echo=not args.quiet and dist.is_main)
     if dist.is_main:
         print(json.dumps({"run_dir": str(run.path), **{k: v for k, v in status.items() if k != "pid"}}, default=str))
     return {RunStatus.FINISHED: 0, RunStatus.CANCELLED: 3}.get(status.get("status"), 1)
@@ -187,6 +196,8 @@ def cmd_tokenize(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
+    if args.action != "list":
+        return run_action(args)
     for summary in list_runs(args.runs_dir):
         print(json.dumps(summary.as_row(), default=str))
     return 0
