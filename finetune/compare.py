@@ -128,7 +128,7 @@ def _epoch_at_steps(points: Sequence[dict[str, Any]]) -> dict[int, float]:
 
 def compare_curves(runs: Sequence[Run]) -> list[dict[str, Any]]:
     """Every compared run's curve points, labelled by run id (one colour per run in a chart)."""
-    return [point for run in runs for point in run_curves(run)]
+    return [point for run, label in zip(runs, run_labels(runs)) for point in run_curves(run, label)]
 
 
 # -- config differences ---------------------------------------------------------------------------
