@@ -19,7 +19,7 @@ from .errors import FinetuneError
 from .hub import push_run, resolve_token
 from .predict import get_predictor, predict_file
 from .runs import Run, RunStatus, list_runs, make_run_id
-from .runs_cli import add_runs_actions, add_search_flags, run_action, search_spec
+from .runs_cli import add_runs_actions, add_search_flags, run_action, search_from_flags, search_spec
 from .tokenization import get_tokenizer, inspect_text
 
 
@@ -111,6 +111,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .training import run_training
 
     dist = DistInfo()
+    flags = search_from_flags(args)
     if args.run_dir:
         run = Run.at(args.run_dir)
         config = run.config()
@@ -123,7 +124,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             return 0
         run_id = config.run.run_name or make_run_id(config.model.checkpoint, config.data.dataset)
         run = Run(Path(_on_main_then_share(lambda: str(Run.create(config.run.runs_dir, config, run_id).path), dist)))
-    spec = search_spec(args, run) if dist.is_main and not args.resume else None
+    spec = search_spec(flags, run) if dist.is_main and not args.resume else None
     if spec is not None:
         from .trials import run_search
 

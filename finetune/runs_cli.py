@@ -40,14 +40,20 @@ def add_search_flags(parser: argparse.ArgumentParser) -> None:
                        "default accuracy")
 
 
-def search_spec(args: argparse.Namespace, run: Run) -> Optional[SearchSpec]:
-    """The search this ``train`` command runs: from its flags (saved into the run), or the run's search.json."""
+def search_from_flags(args: argparse.Namespace) -> Optional[SearchSpec]:
+    """The search the ``train`` flags ask for (checked before any run directory is made), or None."""
     if getattr(args, "search_trials", None):
-        spec = spec_from_flags(args.search_trials, args.search_space, args.search_metric)
-        save_spec(run, spec)
-        return spec
-    if getattr(args, "search_space", None):
-        raise FinetuneError("--search_space: expected --search_trials N with it, found none.")
+        return spec_from_flags(args.search_trials, args.search_space, args.search_metric)
+    if getattr(args, "search_space", None) or getattr(args, "search_metric", None):
+        raise FinetuneError("--search_space/--search_metric: expected --search_trials N with them, found none.")
+    return None
+
+
+def search_spec(flags: Optional[SearchSpec], run: Run) -> Optional[SearchSpec]:
+    """The search this run does: the flags' (saved into the run), else the run's search.json (started by the app)."""
+    if flags is not None:
+        save_spec(run, flags)
+        return flags
     return read_spec(run)
 
 
