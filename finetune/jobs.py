@@ -142,6 +142,9 @@ def _reap_in_background(process: subprocess.Popen) -> None:
 
 def resume(run_dir: Union[str, Path], *, max_concurrent: int = 1) -> Job:
     """Continue a cancelled or failed run from its last checkpoint, in a new child process."""
+    from .search import check_resumable  # a search is not resumed as a whole; its stopped trial is
+
+    check_resumable(Run.at(run_dir))
     return start_training(Run.at(run_dir).config(), max_concurrent=max_concurrent, resume_run=run_dir)
 
 

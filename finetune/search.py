@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from .config import RunConfig
-from .errors import ConfigError, expected_found
+from .errors import ConfigError, RunError, expected_found
 from .events import EventWriter
 from .runs import Run, RunStatus, read_json, write_json
 
@@ -160,6 +160,15 @@ def _check_config(config: RunConfig, spec: SearchSpec) -> None:
         raise ConfigError(expected_found("eval_strategy for a search", "'epoch' or 'steps' (trials are judged by "
                                          "their validation metric)", "'no'"))
     del spec
+
+
+def check_resumable(run: Run) -> None:
+    """A search run itself is not resumed (its finished trials are kept); its stopped trial is."""
+    if read_spec(run) is None:
+        return
+    stopped = [t.id for t in trial_runs(run) if t.state is not RunStatus.FINISHED]
+    hint = f"Resume its trial instead: {run.id}/{TRIALS_DIR}/{stopped[-1]}." if stopped else "Start a new search."
+    raise RunError(expected_found(f"run '{run.id}'", "a training run or a trial to resume", "a search", hint))
 
 
 # -- reading a search (the live view and the CLI) -----------------------------------------------------

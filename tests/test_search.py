@@ -95,3 +95,17 @@ def test_spec_is_saved_with_the_run(tmp_path, tiny_checkpoint):
     assert read_spec(run) is None
     save_spec(run, SearchSpec(trials=2, metric="f1"))
     assert read_spec(run) == SearchSpec(trials=2, metric="f1")
+
+
+def test_a_search_is_not_resumed_as_a_whole_but_its_stopped_trial_is_named(tmp_path, tiny_checkpoint):
+    from finetune.errors import RunError
+    from finetune.jobs import resume
+
+    config = tiny_config(tiny_checkpoint, tmp_path)
+    run = Run.create(tmp_path, config, "search")
+    save_spec(run, SearchSpec(trials=2))
+    run.set_status(RunStatus.CANCELLED)
+    Run.create(run.path / "trials", config, "trial-0").set_status(RunStatus.FINISHED)
+    Run.create(run.path / "trials", config, "trial-1").set_status(RunStatus.CANCELLED)
+    with pytest.raises(RunError, match="search/trials/trial-1"):
+        resume(run.path)
