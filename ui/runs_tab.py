@@ -266,7 +266,8 @@ def wire(studio: Studio) -> None:
     settings = studio.settings
     listen = studio.listen
     compare_inputs = ["runs.pick", "runs.axis", "runs.metric_name"]
-    listen([studio["runs.compare"].click, studio["runs.axis"].change, studio["runs.metric_name"].change],
+    listen(studio["runs.compare"].click, lambda v: compare_runs(settings, v), compare_inputs, COMPARE_OUTPUTS)
+    listen([studio["runs.axis"].change, studio["runs.metric_name"].change],  # redraw what is compared, if anything
            lambda v: compare_runs(settings, v) if len(v.get("runs.pick") or []) > 1 else {}, compare_inputs,
            COMPARE_OUTPUTS)
     listen(studio["runs.resume"].click, lambda v: resume_run(settings, v), ["runs.target"], ["runs.message"])
