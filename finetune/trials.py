@@ -164,7 +164,8 @@ def _search(session: Session, spec: SearchSpec) -> dict[str, Any]:
     trainer.hyperparameter_search(
         hp_space=recorder.hp_space, compute_objective=recorder.objective, n_trials=spec.trials,
         direction=spec.direction, backend="optuna", hp_name=recorder.hp_name,
-        sampler=optuna.samplers.TPESampler(seed=config.train.seed))
+        sampler=optuna.samplers.TPESampler(seed=config.train.seed),
+        pruner=optuna.pruners.NopPruner())  # every trial trains to its end, as the same plain run would
     return _finish_search(session, spec, cancelled=recorder.cancelled)
 
 
