@@ -74,6 +74,9 @@ class TrialCallback(TrainerCallback):
 
     # -- Trainer hooks, forwarded to the trial's EventCallback --------------------------------------
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        # A plain run's Trainer seeds again after the model was made (Trainer.__init__); model_init runs
+        # after Trainer's seeding, so seed here too: a trial then trains exactly as the plain run of its config.
+        set_seed(args.seed)
         self.inner.on_train_begin(args, state, control, **kwargs)
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:

@@ -9,6 +9,7 @@ import pytest
 from finetune.compare import compare_curves, config_diff
 from finetune.errors import ConfigError
 from finetune.runs import Run, RunStatus
+from finetune.training import run_training
 from finetune.search import SearchSpace, SearchSpec, best_trial, read_spec, save_spec, spec_from_flags, trial_table
 
 from conftest import tiny_config
@@ -109,3 +110,18 @@ def test_a_search_is_not_resumed_as_a_whole_but_its_stopped_trial_is_named(tmp_p
     Run.create(run.path / "trials", config, "trial-1").set_status(RunStatus.CANCELLED)
     with pytest.raises(RunError, match="search/trials/trial-1"):
         resume(run.path)
+
+
+def test_a_trial_trains_exactly_like_the_plain_run_of_its_config(tmp_path, tiny_checkpoint):
+    from finetune.trials import run_search
+
+    config = tiny_config(tiny_checkpoint, tmp_path, max_steps=4, eval_strategy="steps", eval_steps=4,
+                         save_strategy="no", logging_steps=1)
+    search = Run.create(tmp_path, config, "search")
+    assert run_search(config, search, SearchSpec(trials=1, space=SearchSpace(epochs=(1,))))["status"] == "finished"
+    trial = Run.at(search.path / "trials" / "trial-0")
+    plain = Run.create(tmp_path, trial.config(), "plain")
+    assert run_training(trial.config(), plain)["status"] == "finished"
+    losses = [[p["value"] for p in compare_curves([r]) if p["series"] == "loss"] for r in (trial, plain)]
+    assert len(losses[0]) == 4 and losses[0] == pytest.approx(losses[1], rel=1e-5)
+    assert trial.metrics()["validation"]["metrics"] == pytest.approx(plain.metrics()["validation"]["metrics"])
