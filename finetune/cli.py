@@ -23,6 +23,7 @@ from .errors import FinetuneError
 from .hub import push_run, resolve_token
 from .predict import get_predictor, predict_file
 from .runs import Run, RunStatus, list_runs, make_run_id
+from .runs_cli import add_runs_actions, add_search_flags, run_action, search_from_flags, search_spec
 from .tokenization import get_tokenizer, inspect_text
 from .crossval import run_cross_validation
 
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="do not print events to the console")
     train.add_argument("--print-config", action="store_true", help="print the resulting config as JSON and exit")
     add_config_flags(train)
+    add_search_flags(train)
 
     predict = sub.add_parser("predict", help="label probabilities for texts or pairs")
     predict.add_argument("--model", required=True, help="a run directory, a model folder, bundled-minilm or a Hub id")
@@ -90,8 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     tokenize.add_argument("--no-special-tokens", action="store_true")
     tokenize.add_argument("--json", action="store_true", help="print the full report as JSON")
 
-    runs = sub.add_parser("runs", help="list runs")
+    runs = sub.add_parser("runs", help="list, compare, resume runs; clean their checkpoints")
     runs.add_argument("--runs_dir", default="runs")
+    add_runs_actions(runs)
 
     push = sub.add_parser("push", help="push a run's model to the Hugging Face Hub with a model card")
     push.add_argument("--run-dir", required=True)
@@ -135,6 +138,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     dist = DistInfo()
     prepared = None
+    flags = search_from_flags(args)
     if args.run_dir:
         run = Run.at(args.run_dir)
         config = run.config()
@@ -148,7 +152,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         prepared = prepare_data(config.data)  # a data error is bad input (exit 2), found before a run exists
         run_id = config.run.run_name or make_run_id(config.model.checkpoint, config.data.dataset)
         run = Run(Path(_on_main_then_share(lambda: str(Run.create(config.run.runs_dir, config, run_id).path), dist)))
-    if config.train.cv_folds:
+    spec = search_spec(flags, run) if dist.is_main and not args.resume else None
+    if spec is not None:
+        from .trials import run_search
+
+        status = run_search(config, run, spec, echo=not args.quiet)
+    elif config.train.cv_folds:
         if args.resume:
             raise FinetuneError("--resume: expected a single run, found a cross-validation run (cv_folds); "
                                 "start it again instead.")
@@ -224,6 +233,8 @@ def cmd_tokenize(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
+    if args.action != "list":
+        return run_action(args)
     for summary in list_runs(args.runs_dir):
         print(json.dumps(summary.as_row(), default=str))
     return 0

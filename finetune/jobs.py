@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from .config import RunConfig
 from .errors import JobBusyError, RunError, expected_found
@@ -50,11 +50,14 @@ def child_environment() -> dict[str, str]:
 
 
 def start_training(config: RunConfig, *, max_concurrent: int = 1, resume_run: Optional[Union[str, Path]] = None,
-                   extra_args: Optional[list[str]] = None, owner: Optional[str] = None) -> Job:
+                   extra_args: Optional[list[str]] = None, owner: Optional[str] = None,
+                   prepare: Optional[Callable[[Run], None]] = None) -> Job:
     """Start a training (or resume one) in a child process; return at once.
 
     ``owner`` (public mode) is the key of the visitor who started it: the app shows and lets
     control a run only to its owner.
+
+    ``prepare(run)`` writes what the child needs beside config.json before it starts (a search's spec).
 
     Raises :class:`JobBusyError` when ``max_concurrent`` trainings already run in the runs folder.
     """
@@ -68,7 +71,10 @@ def start_training(config: RunConfig, *, max_concurrent: int = 1, resume_run: Op
                 raise RunError(expected_found(f"run '{run.id}'", "a stopped run to resume", f"status {state}"))
             run.cancel_path.unlink(missing_ok=True)
             return _launch(run, ["--resume", *(extra_args or [])])
-        return _launch(Run.create(runs_dir, config), list(extra_args or []), owner=owner)
+        run = Run.create(runs_dir, config)
+        if prepare is not None:
+            prepare(run)
+        return _launch(run, list(extra_args or []), owner=owner)
 
 
 def _check_capacity(runs_dir: Path, max_concurrent: int) -> None:
@@ -136,6 +142,9 @@ def _reap_in_background(process: subprocess.Popen) -> None:
 
 def resume(run_dir: Union[str, Path], *, max_concurrent: int = 1) -> Job:
     """Continue a cancelled or failed run from its last checkpoint, in a new child process."""
+    from .search import check_resumable  # a search is not resumed as a whole; its stopped trial is
+
+    check_resumable(Run.at(run_dir))
     return start_training(Run.at(run_dir).config(), max_concurrent=max_concurrent, resume_run=run_dir)
 
 

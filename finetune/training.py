@@ -224,19 +224,22 @@ def _encode(session: Session, prepared: PreparedData, tokenizer: Any) -> tuple[A
     return encoded, from_cache
 
 
-def _build_trainer(session: Session, model: Any, tokenizer: Any, encoded: Any, callback: EventCallback,
-                   last_eval: LastEvaluation, precision: str, cuda: bool) -> StudioTrainer:
+def _build_trainer(session: Session, model: Any, tokenizer: Any, encoded: Any, callback: Any,
+                   last_eval: LastEvaluation, precision: str, cuda: bool, *, model_init: Any = None,
+                   num_labels: Optional[int] = None, output_dir: Optional[Path] = None) -> StudioTrainer:
+    """The Trainer of a run; a search (finetune.trials) passes ``model_init`` instead of a model."""
     config, run = session.config, session.run
-    args = to_training_arguments(config, run.checkpoints_dir, precision=precision, logging_dir=run.tensorboard_dir)
+    args = to_training_arguments(config, output_dir or run.checkpoints_dir, precision=precision,
+                                 logging_dir=run.tensorboard_dir)
     callbacks: list[Any] = [callback]
     if config.train.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.train.early_stopping_patience))
     pad_multiple = 8 if cuda and config.data.padding == "dynamic" else None
     trainer = StudioTrainer(
-        model=model, args=args, train_dataset=encoded["train"],
+        model=model, model_init=model_init, args=args, train_dataset=encoded["train"],
         eval_dataset=encoded["validation"] if config.train.eval_strategy != "no" else None,
         processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer, pad_to_multiple_of=pad_multiple),
-        compute_metrics=make_compute_metrics(model.config.num_labels, sink=last_eval), callbacks=callbacks,
+        compute_metrics=make_compute_metrics(num_labels or model.config.num_labels, sink=last_eval), callbacks=callbacks,
     )
     trainer.remove_callback(PrinterCallback)  # our EventCallback reports the same, once
     return trainer

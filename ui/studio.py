@@ -4,6 +4,7 @@ Each tab module builds its components into the :class:`~ui.wiring.Studio` by nam
 listeners. What one tab does to another is listed in :func:`wire_across_tabs`:
 
 - a tutorial recipe (data tab) fills every config widget, the Train tab's too, then previews the data;
+- the Runs tab's Clone fills the Train form, and its hyperparameter search starts from that form;
 - the tokenizer follows the training checkpoint, and its dataset-length tool reads the data tab;
 - the page's live stream (``studio.runs_version``) refreshes the run history, the Predict model
   list, the Model tab's list and the Hub run list when any run starts or ends;
@@ -14,11 +15,11 @@ listeners. What one tab does to another is listed in :func:`wire_across_tabs`:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, AsyncIterator
 
 import gradio as gr
 
-from . import api, data_tab, hub_tab, model_tab, predict_tab, tokenizer_tab, train_tab
+from . import api, data_tab, hub_tab, model_tab, predict_tab, runs_tab, tokenizer_tab, train_tab
 from .common import CONFIG_WIDGETS, Settings
 from .access import VISITOR, new_visitor_id
 from .wiring import Studio
@@ -27,8 +28,9 @@ INTRO = ("# Fine-tuning studio\nFine-tune BERT-style models for text classificat
          "`Trainer`: pick a checkpoint and data, train with live curves, inspect the tokenizer, predict, and push "
          "to the Hub.")
 PUBLIC_NOTE = " **Public mode**: local paths are limited to uploads, examples and runs."
-TABS = (("Model & Data", "data", data_tab), ("Train", "train", train_tab), ("Tokenizer", "tokenizer", tokenizer_tab),
-        ("Model", "model", model_tab), ("Predict", "predict", predict_tab), ("Hub", "hub", hub_tab))
+TABS = (("Model & Data", "data", data_tab), ("Train", "train", train_tab), ("Runs", "runs", runs_tab),
+        ("Tokenizer", "tokenizer", tokenizer_tab), ("Model", "model", model_tab), ("Predict", "predict", predict_tab),
+        ("Hub", "hub", hub_tab))
 
 
 def build_studio(settings: Settings) -> tuple[gr.Blocks, Studio]:
@@ -67,7 +69,23 @@ def wire_across_tabs(studio: Studio, demo: gr.Blocks) -> None:
                   ["predict.model"])
     studio.listen(runs_changed, lambda v: hub_tab.refresh_runs(settings, v), ["hub.run", "hub.picked"], ["hub.run"])
     studio.listen(runs_changed, lambda v: model_tab.refresh_sources(settings, v), [], ["model.source"])
+    wire_runs_to_train_form(studio)
     on_load(studio, demo)
+
+
+def wire_runs_to_train_form(studio: Studio) -> None:
+    """The Runs tab and the Train form: Clone fills the form; a search starts from the form plus its space."""
+    settings = studio.settings
+    studio.listen(studio["runs.clone_values"].change, runs_tab.apply_clone, ["runs.clone_values"], CONFIG_WIDGETS)
+    started = studio.listen(studio["runs.search_start"].click, lambda v: runs_tab.start_search(settings, v),
+                            [*CONFIG_WIDGETS, *runs_tab.SEARCH_FIELDS], list(runs_tab.SEARCH_STARTED))
+
+    async def follow(v: Any) -> AsyncIterator[Any]:
+        async for parts in runs_tab.follow_search(settings, v):
+            yield parts
+
+    studio.stream(started.success, follow, ["runs.search_state"], list(runs_tab.SEARCH_VIEW), show_progress="hidden",
+                  concurrency_limit=None)
 
 
 def on_load(studio: Studio, demo: gr.Blocks) -> None:
@@ -80,6 +98,8 @@ def on_load(studio: Studio, demo: gr.Blocks) -> None:
     studio.listen(demo.load, lambda v: predict_tab.examples(settings, v), predict_tab.EXAMPLE_INPUTS,
                   predict_tab.EXAMPLE_OUTPUTS)
     known = studio.listen(demo.load, lambda v: {VISITOR: new_visitor_id(v[VISITOR])}, [VISITOR], [VISITOR])
+    studio.listen(known.then, lambda v: runs_tab.refresh(settings, v), ["runs.pick", "runs.target"],
+                  runs_tab.LIST_OUTPUTS)
     attached = studio.listen(known.then, lambda v: train_tab.attach(settings, v), [], ["train.run_state"])
     train_tab.stream_live_view(studio, attached)
 
