@@ -78,7 +78,7 @@ def run_tour(t: Tour) -> None:
     page.locator("#pred-text textarea").fill("A warm, funny and beautifully acted film.")
     page.locator("#pred-btn").click()
     t.wait("() => document.querySelector('#pred-label').innerText.includes('%')", 60)
-    page.get_by_text("Behind the pipeline").click()
+    page.get_by_text("Behind the pipeline", exact=True).click()
     page.wait_for_timeout(800)
     t.shot("10-predict-result")
     page.get_by_text("Evaluation report").click()
@@ -97,9 +97,11 @@ def run_tour(t: Tour) -> None:
     t.shot("13-tokenizer-batch")
     t.tab("Hub")
     page.locator("#hub-card-btn").click()
-    t.wait("() => document.querySelector('#hub-card').innerText.includes('accuracy')", 60)
+    t.wait("() => (document.querySelector('#hub-card') || {innerText: ''}).innerText.includes('accuracy')", 60)
     page.wait_for_timeout(500)
     t.shot("14-hub-model-card")
+    t.tab("Runs")
+    t.shot("15-runs-on-open")
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ def test_card_table_and_tree_for_a_checkpoint_folder(tmp_path, tiny_checkpoint):
     settings = Settings(runs_dir=tmp_path)
     out = model_tab.show_card(settings, {"model.source": str(tiny_checkpoint)})
     card, parts, tree, config_json = (out[k] for k in model_tab.CARD_OUTPUTS)
+    parts = parts.constructor_args["value"]
     assert "freshly initialised" in card and "| 2 | 32 | 2 | 64 | 128 |" in card
     assert parts["part"].tolist()[-1] == "total"
     assert parts["parameters"].iloc[-1] == parts["parameters"].iloc[:-1].sum()
@@ -25,6 +26,7 @@ def test_run_model_shows_shapes_heatmaps_and_the_padded_batch(tmp_path, tiny_che
               "model.row": 2, "model.layer": 2, "model.head": 1}
     out = model_tab.run_model(settings, values)
     shapes, norms, attention, layer, head, stages, report = (out[k] for k in model_tab.RUN_OUTPUTS)
+    norms, attention = norms.constructor_args["value"], attention.constructor_args["value"]
     assert "`last_hidden_state` | [2, 6, 32] | batch × sequence × hidden" in shapes
     assert norms.size[0] > 0 and attention.size[0] > 0 and report.row == 1
     assert "[PAD]" in stages and stages.index("input_ids") < stages.index("logits") < stages.index("probabilities")

@@ -37,9 +37,10 @@ def test_compare_draws_one_curve_per_run_in_each_chart_and_the_config_diff(two_r
         frame = out[name].constructor_args["value"]
         assert set(frame["run"]) == {"a", "b"}, name
         assert str(frame["x"].dtype) == "float64" and str(frame["value"].dtype) == "float64"
-    diff = out["runs.diff"]
+    diff = out["runs.diff"].constructor_args["value"]
     assert set(diff["field"]) == {"learning_rate", "logging_steps"}
-    assert list(out["runs.metrics"]["metric"])[0] == "accuracy"
+    assert list(out["runs.metrics"].constructor_args["value"]["metric"])[0] == "accuracy"
+    assert all(out[name].constructor_args["visible"] for name in runs_tab.COMPARE_OUTPUTS)  # shown once filled
     by_epoch = runs_tab.compare_runs(Settings(runs_dir=two_runs), {"runs.pick": ["a", "b"], "runs.axis": "epoch"})
     assert by_epoch["runs.loss"].constructor_args["value"]["x"].max() <= 1.0
 

@@ -145,7 +145,8 @@ def _chart(kind: Any, frame: Any, total_steps: int) -> Any:
     All three charts share that axis, so a validation point lines up with the training loss at the
     same step, and the first and last points are not drawn on the chart's border.
     """
-    return kind(value=frame if len(frame) else None, x_lim=[0, total_steps] if total_steps else None)
+    margin = max(1.0, 0.03 * total_steps)  # so the last step's points are not cut by the chart's border
+    return kind(value=frame if len(frame) else None, x_lim=[0, total_steps + margin] if total_steps else None)
 
 
 def render(settings: Settings, run_id: Optional[str], seen: dict[str, Any],

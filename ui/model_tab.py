@@ -65,7 +65,8 @@ def show_card(settings: Settings, v: Values) -> Values:
                            "share": f"{p.parameters / max(card.total_parameters, 1):.1%}"} for p in card.parts]
                          + [{"part": "total", "parameters": card.total_parameters,
                              "trainable": card.trainable_parameters, "share": "100%"}])
-    return {"model.card": card_markdown(card), "model.parts": parts, "model.tree": card.module_tree,
+    return {"model.card": card_markdown(card), "model.parts": gr.Dataframe(value=parts, visible=True),
+            "model.tree": card.module_tree,
             "model.config": card.config_json}
 
 
@@ -144,8 +145,8 @@ def run_model(settings: Settings, v: Values) -> Values:
     line = int(min(max(int(v["model.row"] or 1), 1), len(texts))) - 1
     report = look_inside(model_source(settings, v["model.source"], visitor_of(v)), texts, second, row=line)
     layers, heads = report.attentions.shape[:2]
-    return {"model.shapes": shapes_markdown(report), "model.norms": norms_image(report),
-            "model.attention": attention_image(report, layer, head),
+    return {"model.shapes": shapes_markdown(report), "model.norms": gr.Image(norms_image(report), visible=True),
+            "model.attention": gr.Image(attention_image(report, layer, head), visible=True),
             "model.layer": gr.Slider(maximum=layers, value=min(int(layer or 1), layers)),
             "model.head": gr.Slider(maximum=heads, value=min(int(head or 0), heads)),
             "model.stages": pipeline_html(report), "model.report": report}
@@ -174,7 +175,7 @@ def build(studio: Studio) -> None:
         add("model.load", gr.Button("Look inside", variant="primary", elem_id="model-load", scale=1))
     add("model.card", gr.Markdown("Pick a model and press **Look inside**: its architecture, parameters, module tree "
                                   "and config, then one padded batch through it.", elem_id="model-card"))
-    add("model.parts", gr.Dataframe(label="parameters by part", elem_id="model-parts", max_height=320))
+    add("model.parts", gr.Dataframe(label="parameters by part", elem_id="model-parts", max_height=320, visible=False))
     with gr.Accordion("Module tree: print(model)", open=False, elem_id="model-tree-box"):
         add("model.tree", gr.Code(language=None, elem_id="model-tree", max_lines=40))
     with gr.Accordion("config.json", open=False, elem_id="model-config-box"):
@@ -195,9 +196,10 @@ def build(studio: Studio) -> None:
         add("model.run", gr.Button("Run the model", variant="primary", elem_id="model-run"))
     add("model.shapes", gr.Markdown(elem_id="model-shapes"))
     add("model.norms", gr.Image(label="hidden-state norm per layer and token", type="pil", format="png",
-                                elem_id="model-norms", buttons=["download", "fullscreen"], interactive=False))
+                                elem_id="model-norms", buttons=["download", "fullscreen"], interactive=False,
+                                visible=False))
     add("model.attention", gr.Image(label="attention weights", type="pil", format="png", elem_id="model-attention",
-                                    buttons=["download", "fullscreen"], interactive=False))
+                                    buttons=["download", "fullscreen"], interactive=False, visible=False))
     with gr.Accordion("Behind the pipeline: the padded batch, stage by stage", open=True,
                       elem_id="model-pipeline-box"):
         add("model.stages", gr.HTML(elem_id="model-pipeline"))

@@ -86,11 +86,12 @@ def compare_runs(settings: Settings, v: Values) -> Values:
     out: Values = {}
     for name, series, title in CHARTS:
         frame = curve_frame(points, series or f"eval_{metric}", axis)
-        out[name] = gr.LinePlot(value=frame if len(frame) else None, x_title=axis,
+        out[name] = gr.LinePlot(value=frame if len(frame) else None, x_title=axis, visible=True,
                                 title=title if series else f"Validation {metric}")
     diff = compare.config_diff(runs)
-    out["runs.diff"] = pd.DataFrame(diff) if diff else pd.DataFrame({"field": ["(the configs are identical)"]})
-    out["runs.metrics"] = pd.DataFrame(compare.metrics_table(runs))
+    out["runs.diff"] = gr.Dataframe(value=pd.DataFrame(diff) if diff else pd.DataFrame(
+        {"field": ["(the configs are identical)"]}), visible=True)
+    out["runs.metrics"] = gr.Dataframe(value=pd.DataFrame(compare.metrics_table(runs)), visible=True)
     return out
 
 
@@ -217,11 +218,12 @@ def build(studio: Studio) -> None:
     with gr.Row(equal_height=True):
         for name, _, title in CHARTS:
             add(name, gr.LinePlot(x="x", y="value", color="run", title=title, x_title="step", y_title="value",
-                                  color_title="run", show_label=False, height=300,
+                                  color_title="run", show_label=False, height=300, visible=False,
                                   elem_id=name.replace(".", "-").replace("_", "-") + "-plot"))
-    add("runs.diff", gr.Dataframe(label="config: fields that differ", interactive=False, elem_id="runs-diff"))
+    add("runs.diff", gr.Dataframe(label="config: fields that differ", interactive=False, elem_id="runs-diff",
+                                  visible=False))
     add("runs.metrics", gr.Dataframe(label="final metrics, per-class F1, train speed", interactive=False,
-                                     elem_id="runs-metrics"))
+                                     elem_id="runs-metrics", visible=False))
     with gr.Accordion("Manage runs", open=True):
         with gr.Row():
             add("runs.target", gr.Dropdown(label="run", choices=[], elem_id="runs-target", scale=3))
