@@ -276,7 +276,7 @@ def test_only_the_functions_meant_for_clients_are_in_the_api(tmp_path):
 
     demo, studio = build_studio(Settings(runs_dir=tmp_path))
     public = sorted(fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public")
-    assert public == ["predict", "predict_batch", "tokenize"]
+    assert public == ["inspect", "predict", "predict_batch", "tokenize"]
     assert all(name in studio for name in CONFIG_WIDGETS)
 
 

@@ -8,6 +8,7 @@ bundled checkpoint, Hub ids and examples only.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Optional
 
 import gradio as gr
@@ -57,5 +58,21 @@ def register(settings: Settings) -> None:
         return {"tokens": [r.token for r in report.tokens], **report.raw_output(), "decoded": report.decoded,
                 "n_tokens": report.n_tokens, "n_unknown": report.n_unknown, "truncated": report.truncated}
 
-    for fn in (predict, predict_batch, tokenize):
+    def inspect(model: str, texts: Optional[list[str]] = None) -> dict[str, Any]:
+        """Look inside a model: its architecture card (sizes, parameter counts by part, where the classification
+        head comes from) and, with `texts`, the shapes of its outputs and the probabilities per text for one
+        padded batch (the hidden-state and attention arrays stay in the page)."""
+        from finetune.inspection import architecture_card, look_inside
+
+        source = model_source(settings, model or BUNDLED_CHECKPOINT, None)
+        card = architecture_card(source).to_dict()
+        for key in ("module_tree", "path", "source"):  # no server paths (a "path" key also reads as a file)
+            card.pop(key, None)
+        out: dict[str, Any] = {"card": card}
+        if texts:
+            report = look_inside(source, list(texts)).to_dict()
+            out["batch"] = {k: report[k] for k in ("tokens", "shapes", "probabilities") if k in report}
+        return json.loads(json.dumps(out, default=str))  # JSON-safe (id2label's int keys become strings)
+
+    for fn in (predict, predict_batch, tokenize, inspect):
         gr.api(engine_call(fn, settings), api_name=fn.__name__)

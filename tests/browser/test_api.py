@@ -14,7 +14,7 @@ def client(app_server):
 
 def test_only_the_named_public_functions_are_listed(client):
     api = client.view_api(print_info=False, return_format="dict")
-    assert sorted(api["named_endpoints"]) == ["/predict", "/predict_batch", "/tokenize"]
+    assert sorted(api["named_endpoints"]) == ["/inspect", "/predict", "/predict_batch", "/tokenize"]
     params = [p["parameter_name"] for p in api["named_endpoints"]["/predict"]["parameters"]]
     assert params == ["model", "text", "text_pair"]
     assert not api["unnamed_endpoints"]
@@ -32,6 +32,10 @@ def test_predict_and_tokenize_through_the_client(client):
     tokens = client.predict(checkpoint="bundled-minilm", text="Hello world", api_name="/tokenize")
     assert tokens["decoded"] == "[CLS] hello world [SEP]" and tokens["tokens"] == ["[CLS]", "hello", "world", "[SEP]"]
     assert tokens["input_ids"][0] == 101 and tokens["n_unknown"] == 0
+    inside = client.predict(model="bundled-minilm", texts=["A short line.", "A second, longer line here."],
+                            api_name="/inspect")
+    assert inside["card"]["sizes"] and inside["card"]["head_trained"] is False
+    assert any(s["name"] == "last_hidden_state" and s["shape"][0] == 2 for s in inside["batch"]["shapes"])
 
 
 def test_internal_handlers_cannot_be_called(client):
