@@ -235,8 +235,9 @@ def cmd_tokenize(args: argparse.Namespace) -> int:
 def cmd_runs(args: argparse.Namespace) -> int:
     if args.action != "list":
         return run_action(args)
-    for summary in list_runs(args.runs_dir):
-        print(json.dumps(summary.as_row(), default=str))
+    for summary in list_runs(args.runs_dir):  # a damaged run is listed too, with the reason
+        print(json.dumps({**summary.as_row(), **({"message": summary.message} if summary.message else {})},
+                         default=str, ensure_ascii=False))
     return 0
 
 

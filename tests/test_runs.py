@@ -146,3 +146,19 @@ def test_unwritable_runs_folder_is_a_clear_run_error(tmp_path, monkeypatch):
     with pytest.raises(RunError, match=r"runs folder '.*': expected a folder this user can write to, found one "
                                        r"that is not writable \(Permission denied\)\. Choose another with --runs-dir"):
         Run.create(tmp_path / "runs", RunConfig(), "r1")
+
+
+def test_cli_lists_a_damaged_run_with_its_reason(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import PROJECT_ROOT, cli_env
+
+    Run.create(tmp_path, RunConfig(), "broken").config_path.write_bytes(b"\x00\xff binary")
+    Run.create(tmp_path, RunConfig(), "wrong-type").status_path.write_text("[1, 2, 3]")
+    out = subprocess.run([sys.executable, "-m", "finetune", "runs", "--runs_dir", str(tmp_path)], capture_output=True,
+                         text=True, env=cli_env(), cwd=PROJECT_ROOT, timeout=120)
+    assert out.returncode == 0 and "Traceback" not in out.stderr
+    rows = {row["run"]: row for row in map(json.loads, out.stdout.splitlines())}
+    assert rows["broken"]["status"] == "damaged" and "config.json" in rows["broken"]["message"]
+    assert rows["wrong-type"]["status"] == "damaged" and rows["wrong-type"]["message"]
