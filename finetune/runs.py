@@ -356,12 +356,27 @@ class Run:
             warnings=tuple(str(w) for w in warnings) if isinstance(warnings, list) else ())
 
 
-def list_runs(runs_dir: Union[str, Path], *, owner: Optional[str] = None) -> list[RunSummary]:
-    """Every run under ``runs_dir`` (only ``owner``'s when given), newest first; damaged ones read as damaged."""
+def run_folders(runs_dir: Union[str, Path]) -> list[Run]:
+    """Every run folder under ``runs_dir`` (a folder holding config.json; hidden folders such as .cache skipped)."""
     root = Path(runs_dir)
     if not root.is_dir():
         return []
-    runs = [Run(p).summary() for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and Run(p).exists]
+    return [Run(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and Run(p).exists]
+
+
+def run_states(runs_dir: Union[str, Path], *, owner: Optional[str] = None) -> dict[str, RunStatus]:
+    """Run id -> status (only ``owner``'s when given), reading status.json alone: cheap enough to poll."""
+    states = {}
+    for run in run_folders(runs_dir):
+        status = run.status()
+        if owner is None or status.get("owner") == owner:
+            states[run.id] = status["status"]
+    return states
+
+
+def list_runs(runs_dir: Union[str, Path], *, owner: Optional[str] = None) -> list[RunSummary]:
+    """Every run under ``runs_dir`` (only ``owner``'s when given), newest first; damaged ones read as damaged."""
+    runs = [run.summary() for run in run_folders(runs_dir)]
     if owner is not None:
         runs = [r for r in runs if r.owner == owner]
     return sorted(runs, key=lambda r: r.created, reverse=True)

@@ -23,9 +23,9 @@ from typing import Any, AsyncIterator, Optional
 import gradio as gr
 
 from finetune.events import EventLog, format_duration, format_event
-from finetune.runs import Run, RunStatus, active_runs
+from finetune.runs import Run, RunStatus, active_runs, run_states
 
-from .access import find_run, visible_runs
+from .access import find_run, owner_key
 from .common import Settings
 from .wiring import Values
 
@@ -195,8 +195,12 @@ def render(settings: Settings, run_id: Optional[str], seen: dict[str, Any],
 
 
 def runs_version(settings: Settings, visitor: Optional[str]) -> str:
-    """A fingerprint of the runs this page may see: it changes when one is created, deleted or changes status."""
-    return "|".join(f"{r.run_id}:{r.status}" for r in sorted(visible_runs(settings, visitor), key=lambda r: r.run_id))
+    """A fingerprint of the runs this page may see: it changes when one is created, deleted or changes status.
+
+    Polled every second while a run trains, so it reads each run's status.json only (no configs or metrics).
+    """
+    states = run_states(settings.runs_dir, owner=owner_key(settings, visitor))
+    return "|".join(f"{run_id}:{state}" for run_id, state in sorted(states.items()))
 
 
 _viewers: dict[Any, object] = {}  # page session -> the token of the one stream it shows
