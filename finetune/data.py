@@ -13,17 +13,18 @@ Label order is documented and stable:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
+import numpy as np
+
 from .config import DataConfig
 from .columns import ColumnMapping, check_text_column, detect_columns
+from .columnar import column, distinct_keys, encode_labels, merge_keys, split_counts, text_ok
 from .errors import ColumnMappingError, DataError, expected_found
 from .filecheck import workbook_sheets
 from .loading import SPLIT_ALIASES, legacy_id_note, load_raw
 
-MISSING_INT_LABEL = -1  # GLUE marks unlabelled test rows with -1
 
 
 @dataclass
@@ -67,37 +68,23 @@ class PreparedData:
 # --------------------------------------------------------------------------- labels
 
 
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if isinstance(value, str) and not value.strip():
-        return True
-    if isinstance(value, (int,)) and not isinstance(value, bool) and value == MISSING_INT_LABEL:
-        return True
-    return False
-
-
-def _label_key(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def infer_label_names(splits: dict[str, Any], label_column: str) -> tuple[list[str], Optional[dict[Any, int]]]:
-    """Label names plus a value->id map (None when the values already are the ids)."""
+    """Label names plus a value->id map (None when the values already are the ids).
+
+    The distinct values come from a columnar pass (see columnar.py); the rules on them are the
+    module docstring's."""
     import datasets
 
     feature = splits["train"].features[label_column]
     if isinstance(feature, datasets.ClassLabel):
         return list(feature.names), None
-    values: set[Any] = set()
-    for split in splits.values():
-        if label_column in split.column_names:
-            values.update(_label_key(v) for v in split[label_column] if not _is_missing(v))
+    values = merge_keys(distinct_keys(column(split, label_column)) for split in splits.values()
+                        if label_column in split.column_names)
+    return label_names_of(values, label_column)
+
+
+def label_names_of(values: set[Any], label_column: str) -> tuple[list[str], Optional[dict[Any, int]]]:
+    """Label names and value->id map of a set of distinct label keys (DataError when they are no classes)."""
     if not values:
         raise DataError(expected_found(f"label column '{label_column}'", "at least one label value",
                                        "only missing values"))
@@ -276,42 +263,32 @@ def _find_split(splits: dict[str, Any], requested: Optional[str], default: str,
 
 def _canonical(split: Any, mapping: ColumnMapping, label_names: list[str],
                value_to_id: Optional[dict[Any, int]], report: DataReport, name: str) -> Any:
-    """Keep the mapped columns, rename them, drop empty text and missing labels, cast to ClassLabel."""
+    """Keep the mapped columns, rename them, drop empty text and missing labels, encode labels as a ClassLabel.
+
+    Columnar (see columnar.py): the masks and label ids are computed on Arrow columns, the new
+    label column is added in memory and rows are dropped with an indices mapping, so nothing is
+    written to the datasets cache and no text is copied.
+    """
     import datasets
 
     keep = [c for c in (mapping.text, mapping.text_pair, mapping.label) if c]
     split = split.select_columns(keep)
-    is_class_label = isinstance(split.features[mapping.label], datasets.ClassLabel)
-    text_cols = [mapping.text] + ([mapping.text_pair] if mapping.text_pair else [])
     before = len(split)
-
-    def _row_ok(batch: dict[str, list]) -> list[bool]:
-        keep_rows = []
-        for i in range(len(batch[mapping.label])):
-            ok_text = all(isinstance(batch[c][i], str) and batch[c][i].strip() for c in text_cols)
-            keep_rows.append(bool(ok_text))
-        return keep_rows
-
-    split = split.filter(_row_ok, batched=True, desc=f"Dropping empty text ({name})")
-    empty_text = before - len(split)
-    before_labels = len(split)
-    split = split.filter(lambda b: [not _is_missing(v) for v in b[mapping.label]], batched=True,
-                         desc=f"Dropping missing labels ({name})")
-    missing_labels = before_labels - len(split)
-
-    if not is_class_label:
-        def _encode(batch: dict[str, list]) -> dict[str, list]:
-            values = [_label_key(v) for v in batch[mapping.label]]
-            if value_to_id is None:
-                return {mapping.label: [int(v) for v in values]}
-            return {mapping.label: [value_to_id[v] for v in values]}
-
-        split = split.map(_encode, batched=True, desc=f"Encoding labels ({name})")
+    ok = text_ok(column(split, mapping.text))
+    if mapping.text_pair:
+        ok &= text_ok(column(split, mapping.text_pair))
+    ids, missing = encode_labels(column(split, mapping.label), value_to_id)
+    empty_text, missing_labels = int((~ok).sum()), int((ok & missing).sum())
     renames = {mapping.text: "text", mapping.label: "label"}
     if mapping.text_pair:
         renames[mapping.text_pair] = "text_pair"
-    split = split.rename_columns({k: v for k, v in renames.items() if k != v})
-    split = split.cast_column("label", datasets.ClassLabel(names=label_names))
+    split = split.remove_columns(mapping.label).rename_columns({k: v for k, v in renames.items()
+                                                                if k != v and k != mapping.label})
+    split = split.add_column("label", ids, feature=datasets.ClassLabel(names=label_names))
+    split = split.select_columns([c for c in ("text", "text_pair", "label") if c in split.column_names])
+    kept = ok & ~missing
+    if not kept.all():
+        split = split.select(np.flatnonzero(kept))
     report.dropped[name] = {"empty_text": empty_text, "missing_label": missing_labels}
     if empty_text or missing_labels:
         report.notes.append(f"{name}: dropped {empty_text} rows with empty text and {missing_labels} rows with "
@@ -356,10 +333,7 @@ def _subsample(splits: dict[str, Any], config: DataConfig) -> dict[str, Any]:
 
 
 def _counts(split: Any, label_names: list[str]) -> dict[str, int]:
-    counts = {name: 0 for name in label_names}
-    for value in split["label"]:
-        counts[label_names[value]] += 1
-    return counts
+    return split_counts(split, label_names)
 
 
 # --------------------------------------------------------------------------- preview

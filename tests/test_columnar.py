@@ -1,0 +1,161 @@
+"""The columnar preparation gives the same labels, drops, split and counts as the per-row code it replaced.
+
+The reference below is the previous row-by-row implementation (Python loops over every row),
+kept here only to compare against on small data.
+"""
+
+import math
+
+import datasets
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from finetune import data
+from finetune.columnar import distinct_keys, encode_labels, label_counts, text_ok
+from finetune.config import DataConfig
+
+
+# ----------------------------------------------------------------------------- the previous per-row code
+def old_is_missing(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    if isinstance(value, str) and not value.strip():
+        return True
+    return isinstance(value, int) and not isinstance(value, bool) and value == -1
+
+
+def old_label_key(value):
+    if isinstance(value, str):
+        return value.strip()
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def old_infer_label_names(splits, label_column):
+    feature = splits["train"].features[label_column]
+    if isinstance(feature, datasets.ClassLabel):
+        return list(feature.names), None
+    values = set()
+    for split in splits.values():
+        if label_column in split.column_names:
+            values.update(old_label_key(v) for v in split[label_column] if not old_is_missing(v))
+    return data.label_names_of(values, label_column)
+
+
+def old_canonical(split, mapping, label_names, value_to_id, report, name):
+    keep = [c for c in (mapping.text, mapping.text_pair, mapping.label) if c]
+    split = split.select_columns(keep)
+    text_cols = [mapping.text] + ([mapping.text_pair] if mapping.text_pair else [])
+    before = len(split)
+    split = split.filter(lambda b: [all(isinstance(b[c][i], str) and b[c][i].strip() for c in text_cols)
+                                    for i in range(len(b[mapping.label]))], batched=True)
+    empty_text = before - len(split)
+    before_labels = len(split)
+    split = split.filter(lambda b: [not old_is_missing(v) for v in b[mapping.label]], batched=True)
+    missing_labels = before_labels - len(split)
+    if not isinstance(split.features[mapping.label], datasets.ClassLabel):
+        def encode(batch):
+            values = [old_label_key(v) for v in batch[mapping.label]]
+            return {mapping.label: [int(v) if value_to_id is None else value_to_id[v] for v in values]}
+
+        split = split.map(encode, batched=True)
+    renames = {mapping.text: "text", mapping.label: "label", mapping.text_pair: "text_pair"}
+    split = split.rename_columns({k: v for k, v in renames.items() if k and k != v})
+    split = split.cast_column("label", datasets.ClassLabel(names=label_names))
+    report.dropped[name] = {"empty_text": empty_text, "missing_label": missing_labels}
+    if empty_text or missing_labels:
+        report.notes.append(f"{name}: dropped {empty_text} rows with empty text and {missing_labels} rows with "
+                            f"missing labels ({len(split)} of {before} kept).")
+    return split
+
+
+def old_counts(split, label_names):
+    counts = {name: 0 for name in label_names}
+    for value in split["label"]:
+        counts[label_names[value]] += 1
+    return counts
+
+
+def prepared_both_ways(monkeypatch, config, raw):
+    new = data.prepare_data(config, raw)
+    with monkeypatch.context() as patch:
+        patch.setattr(data, "_canonical", old_canonical)
+        patch.setattr(data, "infer_label_names", old_infer_label_names)
+        patch.setattr(data, "_counts", old_counts)
+        old = data.prepare_data(config, raw)
+    return new, old
+
+
+def assert_same(new, old):
+    assert new.label_names == old.label_names
+    assert new.report.to_dict() == old.report.to_dict()
+    assert set(new.splits) == set(old.splits)
+    for name in old.splits:
+        assert new.splits[name].column_names == old.splits[name].column_names
+        assert new.splits[name].features == old.splits[name].features
+        assert new.splits[name].to_dict() == old.splits[name].to_dict()
+
+
+# ----------------------------------------------------------------------------- same results as before
+WS = ["", "  ", "\u3000", "\x1c", "\t\n"]
+
+
+def _rows(n, labels, seed=0):
+    rng = np.random.default_rng(seed)
+    texts = [f"row {i} " + "word " * int(rng.integers(1, 5)) for i in range(n)]
+    for i in rng.choice(n, size=n // 10, replace=False):
+        texts[i] = [None, *WS][int(rng.integers(0, len(WS) + 1))]
+    return {"text": texts, "label": [labels[int(rng.integers(0, len(labels)))] for _ in range(n)]}
+
+
+@pytest.mark.parametrize("labels", [
+    [" pos", "neg ", "meh", "", "  ", None],  # strings with spaces, blanks and nulls
+    [1, 3, 5, 7, -1],  # non-contiguous ints, GLUE's -1
+    [0, 1, 2, 3],  # ids already
+    [1.0, 2.0, 4.0, float("nan")],  # whole floats and NaN
+    [True, False],  # booleans
+    [-1.0, 1.0, 2.0],  # a float -1.0 is a label, not "missing"
+])
+def test_held_out_split_labels_and_counts_match_the_row_code(monkeypatch, labels):
+    raw = pd.DataFrame(_rows(300, labels))
+    config = DataConfig(dataset="in-memory", validation_size=0.2, split_seed=7)
+    assert_same(*prepared_both_ways(monkeypatch, config, raw))
+
+
+def test_given_splits_pairs_class_labels_and_subsampling_match(monkeypatch):
+    features = datasets.Features({"s1": datasets.Value("string"), "s2": datasets.Value("string"),
+                                  "label": datasets.ClassLabel(names=["no", "yes"])})
+    def split(n, seed):
+        rows = _rows(n, [0, 1, -1], seed)
+        pair = _rows(n, [0], seed + 1)["text"]
+        return datasets.Dataset.from_dict({"s1": rows["text"], "s2": pair, "label": rows["label"]}, features=features)
+
+    raw = datasets.DatasetDict({"train": split(200, 1), "validation": split(60, 2), "test": split(40, 3)})
+    config = DataConfig(dataset="in-memory", text_column="s1", text_pair_column="s2", max_train_samples=50,
+                        max_eval_samples=20, label_names=("negative", "positive"))
+    new, old = prepared_both_ways(monkeypatch, config, raw)
+    assert_same(new, old)
+    assert new.is_pair and new.report.split_sizes == {"train": 50, "validation": 20, "test": 20}
+
+
+def test_csv_file_with_string_labels_matches(monkeypatch, tmp_path):
+    path = tmp_path / "reviews.csv"
+    pd.DataFrame(_rows(500, ["1 star", "2 stars", "3 stars", " 4 stars", "5 stars", None], seed=5)).to_csv(
+        path, index=False)
+    assert_same(*prepared_both_ways(monkeypatch, DataConfig(dataset=str(path), validation_size=0.1), None))
+
+
+# ----------------------------------------------------------------------------- the columnar pieces
+def test_text_ok_strips_what_python_strips():
+    values = pa.chunked_array([["a", " b ", None, *WS, "\u3000x"]])
+    assert text_ok(values).tolist() == [True, True, False, False, False, False, False, False, True]
+    assert text_ok(pa.chunked_array([pa.array([1, 2])])).tolist() == [False, False]
+
+
+def test_labels_encode_to_sorted_ids_and_count():
+    values = pa.chunked_array([[" b", "a", None, "c ", "", "a"]])
+    assert distinct_keys(values) == {"a", "b", "c"}
+    ids, missing = encode_labels(values, {"a": 0, "b": 1, "c": 2})
+    assert ids[~missing].tolist() == [1, 0, 2, 0] and missing.tolist() == [False, False, True, False, True, False]
+    assert label_counts(ids[~missing], ["a", "b", "c", "d"]) == {"a": 2, "b": 1, "c": 1, "d": 0}
