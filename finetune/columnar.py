@@ -28,9 +28,10 @@ WHITESPACE = "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code
 
 def column(split: Any, name: str) -> pa.ChunkedArray:
     """One column of a ``datasets.Dataset`` as Arrow (memory-mapped, indices mapping applied)."""
-    if getattr(split, "_indices", None) is None:
-        return split.data.column(name)
-    return split.with_format("arrow")[name]
+    values = split.data.column(name)
+    indices = getattr(split, "_indices", None)
+    # one Arrow take (datasets' own row access gathers the indices in a Python loop)
+    return values if indices is None else values.take(indices.column(0))
 
 
 def _mask(values: Any) -> np.ndarray:

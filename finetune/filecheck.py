@@ -22,11 +22,21 @@ from .errors import DataError, expected_found
 DELIMITERS = ",\t;|"
 DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 SNIFF_CHARS = 1024  # the first KB decides the delimiter when the header line alone cannot
+# Files up to this size are checked row by row before they are parsed; larger ones only when they
+# fail to parse (the check is a Python pass over every row, and holds the whole text in memory).
+FULL_CHECK_BYTES = 16 * 2**20
+HEAD_BYTES = 2**20
 
 
-def read_text(path: Path) -> str:
-    """The file's text as UTF-8; DataError naming the encoding problem and its byte position."""
-    data = path.read_bytes()
+def read_text(path: Path, *, head_only: bool = False) -> str:
+    """The file's text as UTF-8 (``head_only``: its first lines, about :data:`HEAD_BYTES`);
+    DataError naming the encoding problem and its byte position."""
+    if head_only:
+        with path.open("rb") as handle:
+            data = handle.read(HEAD_BYTES)
+        data = data[:data.rfind(b"\n") + 1] if b"\n" in data and len(data) == HEAD_BYTES else data
+    else:
+        data = path.read_bytes()
     what = f"data file '{path.name}'"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:SNIFF_CHARS]:
         raise DataError(expected_found(what, "UTF-8 text", "UTF-16 text (a byte-order mark or NUL bytes at the "

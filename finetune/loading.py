@@ -7,6 +7,7 @@ for training data and files to predict alike; local paths are told from Hub ids 
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 
@@ -52,28 +53,55 @@ def read_table(path: Path, *, sheet: Optional[str] = None, header_row: Optional[
                                        f"'{path.suffix or 'no extension'}'", "Convert it to CSV or JSON lines."))
     try:
         if kind == "excel":
-            frame = filecheck.read_excel(path, sheet, header_row)
-            return _strip_column_names(datasets.Dataset.from_pandas(frame, preserve_index=False))
+            stat = path.stat()
+            return _read_excel_once(str(path.resolve()), stat.st_mtime_ns, stat.st_size, sheet, header_row)
         if kind == "parquet":
             return _strip_column_names(datasets.load_dataset("parquet", data_files=str(path), split="train"))
-        text = filecheck.read_text(path)
+        big = path.stat().st_size > filecheck.FULL_CHECK_BYTES
+        text = filecheck.read_text(path, head_only=big)
         if not text.strip():
             raise DataError(expected_found(f"data file '{path.name}'", "rows", "no rows (the file is empty)"))
-        if kind == "json":
-            field = filecheck.json_rows_field(text, path.name)
-            loaded = datasets.load_dataset("json", data_files=str(path), split="train", field=field)
-        else:
-            text = filecheck.skip_lines(text, header_row)
-            delimiter = filecheck.detect_delimiter(text, "\t" if kind == "tsv" else ",")
-            filecheck.check_rows(text, delimiter, path.name, header_row)
-            loaded = datasets.load_dataset("csv", data_files=str(path), delimiter=delimiter, split="train",
-                                           skiprows=(header_row - 1) if header_row and header_row > 1 else None)
+        try:
+            loaded = _load_text_file(path, kind, text, header_row, check=not big)
+        except Exception:
+            if big:  # a large file is checked in full only when it fails to load, to name the cause
+                _load_text_file(path, kind, filecheck.read_text(path), header_row, check=True, load=False)
+            raise
         return _strip_column_names(loaded)
     except DataError:
         raise
     except Exception as exc:  # pandas/arrow parse errors come in many types
         raise DataError(f"data file '{path.name}': expected a readable {kind} file, found an error while "
                         f"reading it ({_root_cause(exc)}). Check the file's format and encoding (UTF-8).") from exc
+
+
+@functools.lru_cache(maxsize=2)
+def _read_excel_once(path: str, mtime_ns: int, size: int, sheet: Optional[str], header_row: Optional[int]) -> Any:
+    """An Excel sheet as a Dataset, parsed once per (file version, sheet, header row): the data
+    preview lists the columns and then previews, and training follows; Excel parsing is slow."""
+    import datasets
+
+    frame = filecheck.read_excel(Path(path), sheet, header_row)
+    return _strip_column_names(datasets.Dataset.from_pandas(frame, preserve_index=False))
+
+
+def _load_text_file(path: Path, kind: str, text: str, header_row: Optional[int], *, check: bool,
+                    load: bool = True) -> Any:
+    """A CSV/TSV/JSON file as a Dataset; ``check``: first the row checks of filecheck.py on ``text``
+    (the whole file, a Python pass: small files always, large ones only to explain a failure)."""
+    import datasets
+
+    if kind == "json":
+        field = filecheck.json_rows_field(text, path.name) if check or path.suffix.lower() == ".json" else None
+        return datasets.load_dataset("json", data_files=str(path), split="train", field=field) if load else None
+    text = filecheck.skip_lines(text, header_row)
+    delimiter = filecheck.detect_delimiter(text, "\t" if kind == "tsv" else ",")
+    if check:
+        filecheck.check_rows(text, delimiter, path.name, header_row)
+    if not load:
+        return None
+    return datasets.load_dataset("csv", data_files=str(path), delimiter=delimiter, split="train",
+                                 skiprows=(header_row - 1) if header_row and header_row > 1 else None)
 
 
 def _root_cause(exc: BaseException) -> str:

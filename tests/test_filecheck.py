@@ -138,3 +138,35 @@ def test_real_xls_is_read_with_xlrd():
 
     prepared = load(PROJECT_ROOT / "tests" / "data" / "reviews.xls")
     assert prepared.label_names == ["neg", "pos"] and sum(prepared.report.split_sizes.values()) == 10
+
+
+@pytest.mark.parametrize("content, expected", [
+    (HEADER + BODY + "ok, fine,pos\n" + BODY, "expected 2 fields in line 12, saw 3"),
+    ("text,label\ncafé ok,pos\nbad,neg\n".encode("latin-1"), "byte 0xe9 at byte position 14 (line 2)"),
+])
+def test_large_file_checked_only_when_it_fails_still_names_the_cause(tmp_path, monkeypatch, content, expected):
+    from finetune import filecheck
+
+    monkeypatch.setattr(filecheck, "FULL_CHECK_BYTES", 10)  # every file is "large": the row check is skipped
+    monkeypatch.setattr(filecheck, "HEAD_BYTES", 16)
+    path = tmp_path / "big.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    assert expected in refused(path)
+    path.write_text(HEADER + BODY)
+    assert load(path).report.split_sizes["train"] + load(path).report.split_sizes["validation"] == 10
+
+
+def test_excel_sheet_is_parsed_once_for_columns_preview_and_training(tmp_path, monkeypatch):
+    from finetune import filecheck
+    from finetune.data import list_columns
+
+    path = tmp_path / "book.xlsx"
+    pd.DataFrame({"text": [f"t {i}" for i in range(10)], "label": ["a", "b"] * 5}).to_excel(path, index=False)
+    calls = []
+    original = filecheck.read_excel
+    monkeypatch.setattr(filecheck, "read_excel", lambda *a: calls.append(a) or original(*a))
+    assert list_columns(DataConfig(dataset=str(path))) == ["text", "label"]
+    assert load(path).label_names == ["a", "b"]
+    assert len(calls) == 1
+    pd.DataFrame({"text": ["x", "y"] * 3, "label": ["c", "d"] * 3}).to_excel(path, index=False)  # a new version
+    assert load(path).label_names == ["c", "d"] and len(calls) == 2
