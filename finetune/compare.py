@@ -19,6 +19,7 @@ import statistics
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
+from .caches import folder_bytes, format_bytes  # noqa: F401  (format_bytes: part of this module's API)
 from .errors import RunError, expected_found
 from .events import read_events
 from .runs import Run
@@ -210,13 +211,6 @@ def _rounded(value: Any) -> Any:
 
 
 # -- disk use and clean-up --------------------------------------------------------------------------
-def folder_bytes(path: Path) -> int:
-    """Bytes of every file under ``path`` (0 when missing)."""
-    if not path.exists():
-        return 0
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
-
-
 def checkpoint_folders(run: Run) -> list[Path]:
     """The run's checkpoint folders, and its children's (folds, trials)."""
     return [r.checkpoints_dir for r in [run, *child_runs(run)] if r.checkpoints_dir.is_dir()]
@@ -246,15 +240,6 @@ def clean_checkpoints(run: Run, *, force: bool = False) -> int:
         freed += folder_bytes(folder)
         shutil.rmtree(folder)
     return freed
-
-
-def format_bytes(count: int) -> str:
-    size = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
 
 
 # -- runs by key: a top-level run's id, or <parent id>/<trials|folds>/<child id> --------------------

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, Optional
 
+from .caches import clear_caches
 from .compare import check_selection, clean_checkpoints, config_diff, disk_use, format_bytes, metrics_table, open_key
 from .errors import FinetuneError
 from .runs import Run
@@ -23,10 +24,14 @@ def add_runs_actions(parser: argparse.ArgumentParser) -> None:
     """``runs [ACTION] [RUN ...]``: list (default), compare 2-6 runs, resume one, clean checkpoints."""
     parser.add_argument("action", nargs="?", default="list", choices=ACTIONS,
                         help="list runs (default); compare 2-6 runs; resume a stopped run from its last checkpoint "
-                        "(waits for it); clean: delete checkpoints, keep the model")
+                        "(waits for it); clean: delete checkpoints, keep the model (--caches: also the data caches)")
     parser.add_argument("run", nargs="*", help="run ids (a search trial: <search>/trials/trial-<i>)")
     parser.add_argument("--force", action="store_true", help="clean even a run without a saved model")
     parser.add_argument("--no-wait", action="store_true", help="resume: return once the training started")
+    parser.add_argument("--caches", action="store_true",
+                        help="clean: also delete the data caches, rebuilt by the next run that needs them: the "
+                        "tokenized data under <runs_dir>/.cache and the datasets library's copies of local data "
+                        "files (Hub downloads are kept); with no run ids, only the caches")
 
 
 def add_search_flags(parser: argparse.ArgumentParser) -> None:
@@ -65,6 +70,11 @@ def run_action(args: argparse.Namespace) -> int:
         check_selection(runs)
         print(json.dumps({"config_diff": config_diff(runs), "metrics": metrics_table(runs)}, indent=2, default=str))
         return 0
+    if args.action == "clean" and getattr(args, "caches", False):
+        freed = clear_caches(runs_dir)
+        print(json.dumps({"caches": {name: format_bytes(count) for name, count in freed.items()}}))
+        if not runs:
+            return 0
     if not runs:
         raise FinetuneError(f"runs {args.action}: expected one or more run ids, found none.")
     if args.action == "resume":

@@ -80,29 +80,60 @@ def tokenizer_identity(tokenizer: Any) -> str:
     return hashlib.sha256(f"{type(tokenizer).__name__}|{payload}".encode("utf-8")).hexdigest()[:16]
 
 
+# Token columns are stored compactly (the tokenizer returns Python ints, stored as int64 by default:
+# three int64 columns made the cache of a 340 MB CSV 738 MB).
+TOKEN_FEATURES = {"input_ids": "int32", "attention_mask": "int8", "token_type_ids": "int8", "special_tokens_mask": "int8"}
+# Measured on this project's 2-core machine, 50k Yelp-like rows (benchmarks/data_scale.py data), bundled
+# MiniLM, max_length 128: one process 14.4-16.8 s (the fast tokenizer used one core), two processes
+# 8.6-10.5 s (1.6x). Small splits tokenize in under a second, where starting processes costs more.
+NUM_PROC_MIN_ROWS = 20_000
+
+
+def tokenize_processes(rows: int) -> Optional[int]:
+    """Processes for tokenizing ``rows`` rows: one per available core (at most 8) for large splits, else None."""
+    if rows < NUM_PROC_MIN_ROWS:
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(cores, 8) if cores > 1 else None
+
+
 def _tokenize_fn(tokenizer: Any, is_pair: bool, max_length: int, padding: str):
     pad = "max_length" if padding == "max_length" else False
 
     def fn(batch: dict[str, list]) -> dict[str, list]:
-        if is_pair:
-            return tokenizer(batch["text"], batch["text_pair"], truncation=True, max_length=max_length, padding=pad)
-        return tokenizer(batch["text"], truncation=True, max_length=max_length, padding=pad)
+        args = (batch["text"], batch["text_pair"]) if is_pair else (batch["text"],)
+        out = dict(tokenizer(*args, truncation=True, max_length=max_length, padding=pad))
+        out["length"] = [len(ids) for ids in out["input_ids"]]
+        return out
 
     return fn
+
+
+def _encoded_features(split: Any, tokenizer: Any, keep: list[str]) -> Any:
+    """The encoded split's features: the kept columns as they are, token columns compact, length int32."""
+    import datasets
+
+    sample = tokenizer("a")
+    features = {name: split.features[name] for name in keep}
+    for name in sample:
+        features[name] = datasets.Sequence(datasets.Value(TOKEN_FEATURES.get(name, "int64")))
+    features["length"] = datasets.Value("int32")
+    return datasets.Features(features)
 
 
 def encode_splits(splits: Any, tokenizer: Any, *, is_pair: bool, max_length: int, padding: str,
                   cache_dir: Optional[Path] = None) -> tuple[Any, bool]:
     """Tokenize every split; return (encoded DatasetDict, whether it came from the cache).
 
-    The text columns stay in the dataset (Trainer drops unused columns before batching); a
-    ``length`` column is added for grouping batches by length.
+    Train keeps only what training reads (``label``, the token columns and ``length``, for grouping
+    batches by length); validation and test keep their text too, for the predictions file. A cache
+    hit only opens the memory-mapped Arrow files of the entry.
     """
     import datasets
 
     key = None
     if cache_dir is not None:
-        parts = [tokenizer_identity(tokenizer), str(is_pair), str(max_length), padding]
+        parts = [tokenizer_identity(tokenizer), str(is_pair), str(max_length), padding, "v2"]
         parts += [f"{name}:{split._fingerprint}" for name, split in sorted(splits.items())]
         key = hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
         cached = Path(cache_dir) / key
@@ -112,16 +143,42 @@ def encode_splits(splits: Any, tokenizer: Any, *, is_pair: bool, max_length: int
             except Exception:  # a broken cache entry is rebuilt, never fatal
                 shutil.rmtree(cached, ignore_errors=True)
     fn = _tokenize_fn(tokenizer, is_pair, max_length, padding)
-    encoded = splits.map(fn, batched=True, batch_size=1000, desc="Tokenizing")
-    encoded = encoded.map(lambda b: {"length": [len(ids) for ids in b["input_ids"]]}, batched=True,
-                          desc="Measuring lengths")
-    if cache_dir is not None and key is not None:
-        _save_atomically(encoded, Path(cache_dir), key)
-    return encoded, False
+    if cache_dir is None:
+        return datasets.DatasetDict({name: _encode_split(split, name, fn, tokenizer, None)
+                                     for name, split in splits.items()}), False
+    scratch = _scratch(Path(cache_dir))
+    try:
+        encoded = datasets.DatasetDict({name: _encode_split(split, name, fn, tokenizer, scratch)
+                                        for name, split in splits.items()})
+        if scratch is not None and _save_atomically(encoded, Path(cache_dir), key):
+            return datasets.load_from_disk(str(Path(cache_dir) / key)), False
+        return encoded, False
+    finally:
+        if scratch is not None:  # saved into the cache entry, which the returned splits map
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _save_atomically(encoded: Any, cache_dir: Path, key: str) -> None:
-    """Write to a temporary folder and rename, so parallel processes never see half a cache."""
+def _scratch(cache_dir: Path) -> Optional[Path]:
+    """A folder under the cache for the tokenized splits before they are saved (None: not writable)."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=".encoding-", dir=cache_dir))
+    except OSError:
+        return None
+
+
+def _encode_split(split: Any, name: str, fn: Any, tokenizer: Any, scratch: Optional[Path]) -> Any:
+    """One split tokenized in one batched ``map``, written to ``scratch`` (not the datasets cache) when given."""
+    keep = [c for c in split.column_names if c == "label" or name != "train"]
+    return split.map(fn, batched=True, batch_size=1000, desc=f"Tokenizing ({name})",
+                     remove_columns=[c for c in split.column_names if c not in keep],
+                     features=_encoded_features(split, tokenizer, keep), num_proc=tokenize_processes(len(split)),
+                     cache_file_name=str(scratch / f"{name}.arrow") if scratch is not None else None)
+
+
+def _save_atomically(encoded: Any, cache_dir: Path, key: str) -> bool:
+    """Write to a temporary folder and rename, so parallel processes never see half a cache; True when
+    the entry is there afterwards (written now or by a parallel process)."""
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=cache_dir))
@@ -130,8 +187,9 @@ def _save_atomically(encoded: Any, cache_dir: Path, key: str) -> None:
             os.replace(tmp, cache_dir / key)
         except OSError:
             shutil.rmtree(tmp, ignore_errors=True)
+        return (cache_dir / key / "dataset_dict.json").is_file()
     except OSError:
-        pass  # the cache is an optimisation; a read-only disk must not fail the run
+        return False  # the cache is an optimisation; a read-only disk must not fail the run
 
 
 # --------------------------------------------------------------------------- inspection

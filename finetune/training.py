@@ -26,12 +26,15 @@ from typing import Any, Optional, Union
 
 import datasets
 import numpy as np
+import pyarrow.compute as pc
 import torch
 from transformers import (AutoConfig, AutoModelForSequenceClassification, DataCollatorWithPadding,
                           EarlyStoppingCallback, PretrainedConfig, Trainer, set_seed)
 from transformers.trainer_callback import PrinterCallback
 
 from . import compat
+from .caches import data_cache_report, describe_data_cache
+from .columnar import column
 from .checkpoints import describe_load_error, resolve_checkpoint
 from .arguments import resolve_precision, to_training_arguments
 from .config import RunConfig
@@ -164,14 +167,16 @@ def _train(session: Session, raw: Any, prepared: Optional[PreparedData] = None) 
     resize_embeddings(model, tokenizer, added_tokens)
     last_eval = LastEvaluation()
     callback = EventCallback(session)
+    data_cache = data_cache_report(prepared.splits, encoded, config.run.runs_dir)
     trainer = _build_trainer(session, model, tokenizer, encoded, callback, last_eval, precision, cuda)
     session.events.emit(
         "started", config=config.to_dict(), device=device, precision=precision, world_size=dist.world_size,
         sizes=prepared.report.split_sizes, label_names=prepared.label_names, is_pair=prepared.is_pair,
-        tokenized_from_cache=from_cache, validation_source=prepared.report.validation_source,
+        tokenized_from_cache=from_cache, data_cache=data_cache, validation_source=prepared.report.validation_source,
         parameters=int(sum(p.numel() for p in model.parameters())), resume=session.resume)
     for message, level in vocab_notes:
         session.events.log(message, level=level)
+    session.events.log(describe_data_cache(data_cache, from_cache))
 
     # -- training loop
     train_start = time.monotonic()
@@ -295,7 +300,7 @@ def _train_summary(session: Session, trainer: Trainer, train_output: Any, train_
                    device: str, precision: str) -> dict[str, Any]:
     """Loss, steps, epochs and speed of the training loop (samples/s and real, non-padding tokens/s)."""
     epochs_done = float(trainer.state.epoch or 0)
-    train_tokens = int(sum(train_split["length"]))
+    train_tokens = int(pc.sum(column(train_split, "length")).as_py() or 0)
     return {
         "loss": float(train_output.training_loss), "steps": int(train_output.global_step), "epochs": epochs_done,
         "seconds": round(seconds, 2), "samples_per_second": round(len(train_split) * epochs_done / seconds, 3),

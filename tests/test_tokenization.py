@@ -83,3 +83,32 @@ def test_encoded_data_is_cached_and_reused(tmp_path, tiny_checkpoint):
     assert first["train"]["input_ids"] == second["train"]["input_ids"]
     _, hit3 = encode_splits(again.splits, tok, is_pair=False, max_length=16, padding="dynamic", cache_dir=tmp_path)
     assert hit3 is False
+
+
+def test_cached_train_split_keeps_only_training_columns_in_compact_types(tmp_path, tiny_checkpoint):
+    from finetune.config import DataConfig
+    from finetune.data import prepare_data
+
+    tok = get_tokenizer(str(tiny_checkpoint))
+    prepared = prepare_data(DataConfig(dataset="examples/data/paraphrase_en"))
+    encoded, _ = encode_splits(prepared.splits, tok, is_pair=True, max_length=32, padding="dynamic",
+                               cache_dir=tmp_path)
+    assert set(encoded["train"].column_names) == {"label", "input_ids", "token_type_ids", "attention_mask", "length"}
+    assert {"text", "text_pair"} <= set(encoded["validation"].column_names)  # the predictions file shows them
+    assert encoded["train"].features["input_ids"].feature.dtype == "int32"
+    assert encoded["train"].features["attention_mask"].feature.dtype == "int8"
+    expected = tok(prepared.splits["train"]["text"][:3], prepared.splits["train"]["text_pair"][:3], truncation=True,
+                   max_length=32)["input_ids"]
+    assert encoded["train"]["input_ids"][:3] == expected
+    assert encoded["train"]["length"][:3] == [len(ids) for ids in expected]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no scratch left behind
+
+
+def test_large_splits_tokenize_in_several_processes_on_several_cores(monkeypatch):
+    from finetune import tokenization
+
+    monkeypatch.setattr(tokenization.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert tokenization.tokenize_processes(100) is None
+    assert tokenization.tokenize_processes(tokenization.NUM_PROC_MIN_ROWS) == 2
+    monkeypatch.setattr(tokenization.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert tokenization.tokenize_processes(10**6) is None
