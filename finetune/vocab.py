@@ -19,6 +19,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Optional, Sequence
 
+import numpy as np
+import pyarrow as pa
+
+from .columnar import column
+
 UNK_WARN_SHARE = 0.05
 SAMPLE_ROWS = 500
 EXTEND_SAMPLE_ROWS = 20000
@@ -106,12 +111,18 @@ def measure_coverage(tokenizer: Any, texts: Sequence[str], *, checkpoint: str = 
     return coverage
 
 
-def data_texts(splits: Any, split: str = "train") -> list[str]:
-    """Every text of a prepared split (``text`` and, for pairs, ``text_pair``)."""
+def data_texts(splits: Any, split: str = "train", limit: Optional[int] = None) -> list[str]:
+    """The texts of a prepared split (``text``, then ``text_pair`` for pairs); with ``limit``, only the
+    ones :func:`sample_texts` would pick from that list, read without loading the other rows."""
     data = splits[split]
-    texts = list(data["text"])
-    if "text_pair" in data.column_names:
-        texts += list(data["text_pair"])
+    names = ["text"] + (["text_pair"] if "text_pair" in data.column_names else [])
+    rows, total = len(data), len(data) * len(names)
+    step = max(1, total // limit) if limit else 1
+    picked = np.arange(0, total, step)[:limit] if limit else np.arange(total)
+    texts: list[str] = []
+    for number, name in enumerate(names):
+        positions = picked[(picked >= number * rows) & (picked < (number + 1) * rows)] - number * rows
+        texts += column(data, name).take(pa.array(positions)).to_pylist()
     return texts
 
 
@@ -138,7 +149,7 @@ def coverage_for_checkpoint(checkpoint: str, splits: Any, split: str = "train") 
     """The [UNK] share of a prepared split for a checkpoint's tokenizer (the data preview's figure)."""
     from .tokenization import get_tokenizer
 
-    return measure_coverage(get_tokenizer(checkpoint), data_texts(splits, split), checkpoint=checkpoint)
+    return measure_coverage(get_tokenizer(checkpoint), data_texts(splits, split, SAMPLE_ROWS), checkpoint=checkpoint)
 
 
 def coverage_report(tokenizer: Any, splits: Any, checkpoint: str,
@@ -146,7 +157,7 @@ def coverage_report(tokenizer: Any, splits: Any, checkpoint: str,
     """What a run does at its start: measure the [UNK] share (a warning above the threshold) and, with
     ``add_unknown > 0``, extend the tokenizer and measure again. Returns (tokenizer, added pieces,
     log lines as (message, level))."""
-    texts = data_texts(splits)
+    texts = data_texts(splits, limit=SAMPLE_ROWS)
     before = measure_coverage(tokenizer, texts, checkpoint=checkpoint)
     notes = [(f"vocabulary coverage: {before.share:.1%} of {before.tokens} tokens in a sample of {before.rows} "
               f"training rows are [UNK] for '{checkpoint}'", "info")]
@@ -154,7 +165,7 @@ def coverage_report(tokenizer: Any, splits: Any, checkpoint: str,
         notes.append((before.warning, "warning"))
     if not add_unknown:
         return tokenizer, [], notes
-    extended, added = extend_tokenizer(tokenizer, texts, add_unknown)
+    extended, added = extend_tokenizer(tokenizer, data_texts(splits, limit=EXTEND_SAMPLE_ROWS), add_unknown)
     after = measure_coverage(extended, texts, checkpoint=checkpoint)
     notes.append((f"added {len(added)} tokens to the tokenizer (most frequent unknown pieces: {' '.join(added[:20])}); "
                   f"[UNK] share now {after.share:.1%}. Their embeddings start random and train with the model.",

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from conftest import tiny_config
 from finetune.config import DataConfig
 from finetune.data import prepare_data, preview
@@ -80,3 +82,14 @@ def test_a_run_reports_coverage_and_trains_the_added_tokens(tiny_checkpoint, run
     assert len(tokenizer) == len(base) + 50
     rows = prepare_data(DataConfig(dataset=TOPICS)).splits["train"]["text"][:50]
     assert measure_coverage(tokenizer, rows).share < measure_coverage(base, rows).share
+
+
+@pytest.mark.parametrize("dataset", ["examples/data/paraphrase_en", "examples/data/sentiment_en"])
+def test_sampled_texts_are_those_sample_texts_picks_from_every_text(dataset):
+    from finetune.vocab import data_texts, sample_texts
+
+    splits = prepare_data(DataConfig(dataset=dataset)).splits
+    everything = data_texts(splits)
+    assert len(everything) == len(splits["train"]) * (2 if "text_pair" in splits["train"].column_names else 1)
+    for limit in (7, 50, 10**6):
+        assert sample_texts(data_texts(splits, limit=limit), limit) == sample_texts(everything, limit)
