@@ -14,7 +14,7 @@ Label order is documented and stable:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -357,11 +357,3 @@ def list_columns(config: DataConfig, raw: Any = None) -> list[str]:
     splits, _ = load_raw(config, raw)
     name = _find_split(splits, config.train_split, "train") or next(iter(splits))
     return list(splits[name].column_names)
-
-
-def iter_texts(prepared: PreparedData, split: str = "train", limit: Optional[int] = None) -> Iterable[tuple]:
-    data = prepared.splits[split]
-    if limit is not None and limit < len(data):
-        data = data.select(range(limit))
-    pairs = data["text_pair"] if prepared.is_pair else [None] * len(data)
-    return zip(data["text"], pairs)

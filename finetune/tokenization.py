@@ -7,6 +7,8 @@
   encoded dataset is saved under a cache folder keyed by (data fingerprint, tokenizer, options):
   a second run with the same tokenizer and data reuses it instead of tokenizing again.
 - :func:`inspect_text` is what the Tokenizer tab and ``python -m finetune tokenize`` show.
+
+Token-length statistics of a dataset are in lengths.py.
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import math
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -322,63 +323,3 @@ def inspect_batch(tokenizer: Any, lines: Sequence[str], *, max_length: Optional[
     if "token_type_ids" in enc:
         out["token_type_ids"] = [list(map(int, r)) for r in enc["token_type_ids"]]
     return out
-
-
-# --------------------------------------------------------------------------- length statistics
-
-
-@dataclass
-class LengthStats:
-    """Token lengths of a dataset sample, and what a given max_length truncates."""
-
-    lengths: list[int]
-    n: int
-    mean: float
-    p50: int
-    p95: int
-    p99: int
-    max: int
-    max_length: int
-    truncated_share: float
-    suggested_max_length: int
-    suggestion_basis: str = "99th percentile rounded up to a multiple of 8"
-    histogram: list[tuple[int, int]] = field(default_factory=list)
-
-
-def _percentile(sorted_values: list[int], q: float) -> int:
-    """Nearest-rank percentile (no interpolation: a length that actually occurs)."""
-    if not sorted_values:
-        return 0
-    rank = max(1, math.ceil(q / 100.0 * len(sorted_values)))
-    return sorted_values[rank - 1]
-
-
-def round_up(value: int, multiple: int = 8) -> int:
-    return int(math.ceil(value / multiple) * multiple)
-
-
-def length_stats(tokenizer: Any, texts: Sequence[str], pairs: Optional[Sequence[Optional[str]]] = None, *,
-                 max_length: int = 128, limit: Optional[int] = None, bins: int = 20) -> LengthStats:
-    """Token lengths (special tokens included, untruncated) and a suggested max_length."""
-    if not texts:
-        raise DataError(expected_found("texts", "at least one text", "none"))
-    if pairs is not None and any(p is not None for p in pairs):
-        enc = tokenizer(list(texts), [p or "" for p in pairs], truncation=False)
-    else:
-        enc = tokenizer(list(texts), truncation=False)
-    lengths = [len(ids) for ids in enc["input_ids"]]
-    ordered = sorted(lengths)
-    p99 = _percentile(ordered, 99)
-    model_limit = limit or model_max_length(tokenizer)
-    suggested = min(round_up(p99), model_limit)
-    width = max(1, math.ceil((ordered[-1] + 1) / bins))
-    hist: dict[int, int] = {}
-    for value in lengths:
-        start = (value // width) * width
-        hist[start] = hist.get(start, 0) + 1
-    return LengthStats(
-        lengths=lengths, n=len(lengths), mean=sum(lengths) / len(lengths), p50=_percentile(ordered, 50),
-        p95=_percentile(ordered, 95), p99=p99, max=ordered[-1], max_length=max_length,
-        truncated_share=sum(1 for v in lengths if v > max_length) / len(lengths),
-        suggested_max_length=suggested, histogram=sorted(hist.items()),
-    )

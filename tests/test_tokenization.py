@@ -1,7 +1,7 @@
 import pytest
 
 from finetune.errors import ConfigError, DataError
-from finetune.tokenization import encode_splits, get_tokenizer, inspect_text, inspect_batch, length_stats
+from finetune.tokenization import encode_splits, get_tokenizer, inspect_text, inspect_batch
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +56,6 @@ def test_bad_inputs(tok):
         inspect_text(tok, "   ")
     with pytest.raises(ConfigError, match="at most 512"):
         inspect_text(tok, "hello", max_length=4096)
-
-
-def test_length_stats_on_known_data(tiny_checkpoint):
-    tok = get_tokenizer(str(tiny_checkpoint))
-    texts = ["good"] * 50 + ["good good good"] * 45 + ["good " * 20] * 5  # lengths 3, 5, 22 with [CLS]/[SEP]
-    stats = length_stats(tok, texts, max_length=8)
-    assert (stats.p50, stats.p95, stats.p99, stats.max) == (3, 5, 22, 22)
-    assert stats.truncated_share == pytest.approx(0.05)
-    assert stats.suggested_max_length == 24
-    assert sum(count for _, count in stats.histogram) == 100
 
 
 def test_encoded_data_is_cached_and_reused(tmp_path, tiny_checkpoint):

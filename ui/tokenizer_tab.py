@@ -90,16 +90,15 @@ def dataset_lengths(settings: Settings, v: Values) -> Values:
     """Token lengths of a sample of the selected dataset, and a max_length that fits them."""
     import pandas as pd
 
-    from finetune.data import iter_texts, prepare_data
-    from finetune.tokenization import length_stats
+    from finetune.data import prepare_data
+    from finetune.lengths import dataset_length_stats
 
     prepared = prepare_data(build_data_config(settings, v))
-    rows = list(iter_texts(prepared, "train", limit=3000))
-    stats = length_stats(tokenizer_of(settings, v["tok.checkpoint"]), [t for t, _ in rows],
-                         [p for _, p in rows] if prepared.is_pair else None, max_length=int(v["max_length"] or 128))
+    stats = dataset_length_stats(tokenizer_of(settings, v["tok.checkpoint"]), prepared.splits["train"],
+                                 max_length=int(v["max_length"] or 128))
     hist = pd.DataFrame([{"tokens": f"{start}-", "start": start, "rows": count} for start, count in stats.histogram])
-    text_out = (f"{stats.n} rows sampled · mean {stats.mean:.1f} · median {stats.p50} · p95 {stats.p95} · "
-                f"p99 {stats.p99} · max {stats.max} tokens. **max_length {stats.max_length} truncates "
+    text_out = (f"{stats.n} of {stats.total_rows} rows sampled · mean {stats.mean:.1f} · median {stats.p50} · "
+                f"p95 {stats.p95} · p99 {stats.p99} · max {stats.max} tokens. **max_length {stats.max_length} truncates "
                 f"{stats.truncated_share:.1%}** of rows. Suggested max_length: **{stats.suggested_max_length}** "
                 f"({stats.suggestion_basis}).")
     return {"tok.hist": hist, "tok.stats": text_out, "tok.suggested": stats.suggested_max_length}
