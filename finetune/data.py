@@ -13,6 +13,7 @@ Label order is documented and stable:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -305,18 +306,35 @@ def _hold_out(train: Any, config: DataConfig, report: DataReport) -> tuple[Any, 
     counts = _counts(train, report.label_names)
     n_val = max(1, int(round(len(train) * config.validation_size)))
     stratify = all(c >= 2 for c in counts.values() if c > 0) and n_val >= sum(1 for c in counts.values() if c)
-    kwargs = {"test_size": config.validation_size, "seed": config.split_seed}
-    if stratify:
-        kwargs["stratify_by_column"] = "label"
     try:
-        parts = train.train_test_split(**kwargs)
+        parts = split_indices(train, config.validation_size, config.split_seed, stratify=stratify)
     except ValueError:
-        kwargs.pop("stratify_by_column", None)
         stratify = False
-        parts = train.train_test_split(**kwargs)
+        parts = split_indices(train, config.validation_size, config.split_seed, stratify=False)
     how = "stratified by label" if stratify else "not stratified (some class has too few rows)"
     report.validation_source = (f"{config.validation_size:.0%} of train held out ({how}, seed {config.split_seed})")
-    return parts["train"], parts["test"]
+    return train.select(parts[0]), train.select(parts[1])
+
+
+def split_indices(train: Any, test_size: float, seed: int, *, stratify: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(train rows, held-out rows): exactly ``Dataset.train_test_split(test_size=, seed=[, stratify_by_column=
+    "label"])``'s choice, with the labels read as one Arrow column (datasets reads them row by row)."""
+    from datasets.arrow_dataset import stratified_shuffle_split_generate_indices
+
+    n_samples = len(train)
+    n_test = math.ceil(test_size * n_samples)
+    n_train = n_samples - n_test
+    if n_train <= 0:
+        raise ValueError(f"{n_samples} rows leave none for training with test_size={test_size}")
+    generator = np.random.default_rng(seed)
+    if not stratify:
+        permutation = generator.permutation(n_samples)
+        return permutation[n_test:n_test + n_train], permutation[:n_test]
+    labels = np.asarray(column(train, "label").to_numpy(zero_copy_only=False))
+    try:
+        return next(stratified_shuffle_split_generate_indices(labels, n_train, n_test, rng=generator))
+    except Exception as error:  # datasets raises a bare Exception for a class of one row
+        raise ValueError(str(error)) from error
 
 
 def _subsample(splits: dict[str, Any], config: DataConfig) -> dict[str, Any]:
@@ -334,26 +352,3 @@ def _subsample(splits: dict[str, Any], config: DataConfig) -> dict[str, Any]:
 
 def _counts(split: Any, label_names: list[str]) -> dict[str, int]:
     return split_counts(split, label_names)
-
-
-# --------------------------------------------------------------------------- preview
-
-
-def preview(config: DataConfig, raw: Any = None, rows: int = 5, checkpoint: Optional[str] = None) -> dict[str, Any]:
-    """Everything the UI's data preview shows, computed by the same code path as training.
-    With ``checkpoint``: also ``vocabulary``, the [UNK] share of a sample for its tokenizer (see vocab.py)."""
-    prepared = prepare_data(config, raw)
-    first = prepared.splits["train"].select(range(min(rows, len(prepared.splits["train"]))))
-    out = {"rows": first.to_pandas(), "report": prepared.report.to_dict()}
-    if checkpoint:
-        from .vocab import coverage_for_checkpoint
-
-        out["vocabulary"] = coverage_for_checkpoint(checkpoint, prepared.splits).to_dict()
-    return out
-
-
-def list_columns(config: DataConfig, raw: Any = None) -> list[str]:
-    """Columns of the train split as loaded (before mapping), for the UI's mapping dropdowns."""
-    splits, _ = load_raw(config, raw)
-    name = _find_split(splits, config.train_split, "train") or next(iter(splits))
-    return list(splits[name].column_names)

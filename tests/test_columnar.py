@@ -77,12 +77,28 @@ def old_counts(split, label_names):
     return counts
 
 
+def old_hold_out(train, config, report):
+    counts = old_counts(train, report.label_names)
+    n_val = max(1, int(round(len(train) * config.validation_size)))
+    stratify = all(c >= 2 for c in counts.values() if c > 0) and n_val >= sum(1 for c in counts.values() if c)
+    kwargs = {"test_size": config.validation_size, "seed": config.split_seed}
+    try:
+        parts = train.train_test_split(**kwargs, **({"stratify_by_column": "label"} if stratify else {}))
+    except ValueError:
+        stratify = False
+        parts = train.train_test_split(**kwargs)
+    how = "stratified by label" if stratify else "not stratified (some class has too few rows)"
+    report.validation_source = f"{config.validation_size:.0%} of train held out ({how}, seed {config.split_seed})"
+    return parts["train"], parts["test"]
+
+
 def prepared_both_ways(monkeypatch, config, raw):
     new = data.prepare_data(config, raw)
     with monkeypatch.context() as patch:
         patch.setattr(data, "_canonical", old_canonical)
         patch.setattr(data, "infer_label_names", old_infer_label_names)
         patch.setattr(data, "_counts", old_counts)
+        patch.setattr(data, "_hold_out", old_hold_out)
         old = data.prepare_data(config, raw)
     return new, old
 
@@ -137,6 +153,13 @@ def test_given_splits_pairs_class_labels_and_subsampling_match(monkeypatch):
     new, old = prepared_both_ways(monkeypatch, config, raw)
     assert_same(new, old)
     assert new.is_pair and new.report.split_sizes == {"train": 50, "validation": 20, "test": 20}
+
+
+def test_unstratified_hold_out_matches_when_a_class_has_one_row(monkeypatch):
+    raw = {"text": [f"row {i}" for i in range(50)], "label": ["a"] * 30 + ["b"] * 19 + ["c"]}
+    new, old = prepared_both_ways(monkeypatch, DataConfig(dataset="in-memory", split_seed=3), raw)
+    assert_same(new, old)
+    assert "not stratified" in new.report.validation_source
 
 
 def test_csv_file_with_string_labels_matches(monkeypatch, tmp_path):

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from finetune.config import DataConfig
-from finetune.data import prepare_data, list_columns
+from finetune.data import prepare_data
+from finetune.preview import list_columns
 from finetune.errors import ColumnMappingError, DataError
 
 ROWS = {"text": ["good film", "bad film", "great", "awful", "fine", "poor", "nice", "dull", "lovely", "boring"],

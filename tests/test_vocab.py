@@ -6,7 +6,8 @@ import pytest
 
 from conftest import tiny_config
 from finetune.config import DataConfig
-from finetune.data import prepare_data, preview
+from finetune.data import prepare_data
+from finetune.preview import preview
 from finetune.vocab import UNK_WARN_SHARE, extend_tokenizer, measure_coverage, resize_embeddings
 
 TOPICS = "examples/data/weibo_topics_zh/weibo_topics.xlsx"

@@ -103,14 +103,16 @@ def preview(settings: Settings, v: Values) -> Values:
     """
     import pandas as pd
 
-    from finetune.data import list_columns, preview as data_preview
+    from finetune.preview import list_columns, preview as data_preview
 
     config = build_data_config(settings, v)
+    bar = v.get("progress")  # a gr.Progress when the listener asks for one (large files take a second or two)
     columns = list_columns(config)
     choices = [""] + columns
     dropdowns = {name: gr.Dropdown(choices=choices) for name in MAPPING[:3]}
     try:
-        result = data_preview(config, checkpoint=v.get("checkpoint") or None)
+        result = data_preview(config, checkpoint=v.get("checkpoint") or None,
+                              progress=(lambda share, message: bar(share, desc=message)) if bar else None)
     except FinetuneError as exc:
         gr.Warning(html.escape(str(exc)))
         return {**dropdowns, "data.summary": f"**Preview failed:** {html.escape(str(exc))}",
@@ -209,4 +211,4 @@ def build(studio: Studio) -> None:
     studio.listen(studio["dataset"].input, lambda v: clear_mapping(), [], MAPPING)
     studio.listen(studio["data.upload"].upload, on_upload, ["data.upload"], ["dataset", *MAPPING])
     studio.listen(studio["data.preview_btn"].click, lambda v: preview(settings, v), PREVIEW_INPUTS,
-                  ["data.rows", "data.summary", "data.dist", *MAPPING])
+                  ["data.rows", "data.summary", "data.dist", *MAPPING], progress=True)

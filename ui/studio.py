@@ -61,7 +61,7 @@ def wire_across_tabs(studio: Studio, demo: gr.Blocks) -> None:
     applied = studio.listen(studio["data.recipe_apply"].click, data_tab.recipe_values,
                             ["data.recipe", "data.recipe_offline"], [*CONFIG_WIDGETS, "data.recipe_card"])
     studio.listen(applied.success, lambda v: data_tab.preview(settings, v), data_tab.PREVIEW_INPUTS,
-                  ["data.rows", "data.summary", "data.dist", *data_tab.MAPPING])
+                  ["data.rows", "data.summary", "data.dist", *data_tab.MAPPING], progress=True)
     studio.listen(studio["tok.apply"].click, lambda v: {"max_length": v["tok.suggested"]}, ["tok.suggested"],
                   ["max_length"])
     runs_changed = studio["studio.runs_version"].change
