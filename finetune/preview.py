@@ -33,7 +33,7 @@ from .loading import FILE_TYPES, _strip_column_names, load_raw
 from .safety import guard, resolve_local
 
 Progress = Optional[Callable[[float, str], None]]
-BLOCK_BYTES = 8 * 2**20  # the streamed reader's block: the first block also decides the columns
+BLOCK_BYTES = 2**20  # the streamed reader's block (the first also decides the columns); 8 MB: 1.2x faster, 1.6x the memory
 PARQUET_BATCH_ROWS = 65536
 
 
