@@ -16,7 +16,7 @@ runs, each in a fresh process with its own empty caches:
 Every measurement reports wall seconds and peak RSS (the process tree's largest resident set,
 from ``getrusage(RUSAGE_CHILDREN)`` in a wrapper process of its own). Disk use: the datasets
 cache and the engine's tokenized cache per size. Writes ``benchmarks/results/data_scale.json``
-(``--quick``: tiny sizes for the smoke test, written to ``data_scale_quick.json``).
+(``--quick``: one tiny size, for the smoke test; prints only, writes nothing).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ print(len(enc["train"]))
 PREVIEW = """
 import json, sys, time
 from finetune.config import DataConfig
-from finetune.data import list_columns, preview
+from finetune.preview import list_columns, preview
 start = time.perf_counter()
 list_columns(DataConfig(dataset=sys.argv[1]))
 out = preview(DataConfig(dataset=sys.argv[1]))
@@ -158,9 +158,10 @@ def run_size(rows: int, env: dict[str, str], max_eval: Optional[int]) -> dict[st
     try:
         csv = work / "reviews.csv"
         result: dict[str, Any] = {"rows": rows, "csv_bytes": generate(csv, rows)}
-        result["plain"] = plain(csv, work, env)
-        result["engine"] = engine(csv, work, env, max_eval)
-        result["preview"] = preview(csv, work, env)
+        for name, measure_part in (("preview", lambda: preview(csv, work, env)), ("plain", lambda: plain(csv, work, env)),
+                                   ("engine", lambda: engine(csv, work, env, max_eval))):
+            result[name] = measure_part()
+            print(f"{rows} rows, {name}: {json.dumps(result[name])}", file=sys.stderr, flush=True)
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -182,7 +183,7 @@ def main(argv: Optional[list[str]] = None) -> dict[str, Any]:
                         help="cap the engine's validation rows (the final evaluation's cost)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test)")
     args = parser.parse_args(argv)
-    sizes = [200, 400] if args.quick else [int(s) for s in args.sizes.split(",")]
+    sizes = [300] if args.quick else [int(s) for s in args.sizes.split(",")]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "true",
            "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     load = os.getloadavg()
@@ -194,7 +195,8 @@ def main(argv: Optional[list[str]] = None) -> dict[str, Any]:
         print(json.dumps(result), flush=True)
     summary = {"sizes": sizes, "cpus": os.cpu_count(), "load_before": load, "load_after": os.getloadavg(),
                "results": results}
-    write_result("data_scale_quick.json" if args.quick else "data_scale.json", summary)
+    if not args.quick:
+        write_result("data_scale.json", summary)
     return summary
 
 

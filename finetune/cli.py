@@ -1,4 +1,4 @@
-"""Command line: ``python -m finetune {train,predict,tokenize,runs,push,inspect,export-script}``.
+"""Command line: ``python -m finetune {train,predict,tokenize,runs,push,inspect,export-script,data}``.
 
 Every config field is a flag of ``train`` (``--learning_rate 3e-5``), with the same help text
 the UI shows. ``--config cfg.json`` loads a saved config; flags override it. The same command
@@ -19,6 +19,7 @@ from huggingface_hub import get_token
 
 from .config import PADDING_ALIASES, PADDING_MODES, RunConfig, base_type, config_from_flat, field_index, section_classes
 from .data import prepare_data
+from .data_cli import add_data_command, cmd_data
 from .errors import FinetuneError
 from .hub import push_run, resolve_token
 from .predict import get_predictor, predict_file
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     push.add_argument("--token", default=None, help="write token (visible to other users in ps: prefer HF_TOKEN, "
                       "the saved login, or the prompt shown when none is set)")
     add_inspect_commands(sub)
+    add_data_command(sub, add_config_flags)
     return parser
 
 
@@ -308,7 +310,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"train": cmd_train, "predict": cmd_predict, "tokenize": cmd_tokenize, "runs": cmd_runs,
-                "push": cmd_push, "inspect": cmd_inspect, "export-script": cmd_export_script}
+                "push": cmd_push, "inspect": cmd_inspect, "export-script": cmd_export_script,
+                "data": lambda args: cmd_data(args, config_from_args(args))}
     try:
         return handlers[args.command](args)
     except FinetuneError as exc:

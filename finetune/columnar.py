@@ -43,7 +43,10 @@ def text_ok(values: pa.ChunkedArray) -> np.ndarray:
     """Rows whose text is a string holding more than whitespace."""
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         return np.zeros(len(values), dtype=bool)
-    return _mask(pc.greater(pc.utf8_length(pc.utf8_trim(values, characters=WHITESPACE)), 0))
+    # chunk by chunk: a trimmed copy of a whole text column would hold all of its text in memory at once
+    parts = [_mask(pc.greater(pc.utf8_length(pc.utf8_trim(chunk, characters=WHITESPACE)), 0))
+             for chunk in values.chunks]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
 def label_keys(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:

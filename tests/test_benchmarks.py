@@ -17,3 +17,18 @@ def test_gpu_throughput_smoke_runs_every_part_on_cpu():
     assert 0 < results["eager"]["mfu"]
     assert results["mrpc"]["status"] == "finished" and results["mrpc"]["train"]["steps"] == 2
     assert "accuracy" in results["mrpc"]["validation"]
+
+
+def test_data_scale_quick_measures_every_part():
+    cmd = [sys.executable, str(PROJECT_ROOT / "benchmarks" / "data_scale.py"), "--quick"]
+    out = subprocess.run(cmd, capture_output=True, text=True, env={**cli_env(), "HF_HUB_OFFLINE": "1"},
+                         cwd=PROJECT_ROOT, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["rows"] == 300 and result["csv_bytes"] > 0
+    for part in ("plain", "engine"):
+        for run in ("cold", "cached"):
+            assert result[part][run]["seconds"] > 0 and result[part][run]["peak_rss_mb"] > 0
+    assert result["engine"]["cached"]["start_seconds"] > 0 and result["engine"]["disk_tokenized"] > 0
+    assert result["engine"]["cold"]["final_eval_seconds"] is not None
+    assert result["preview"]["rows"] == 300 and set(result["ratios"]) == {"cold", "cached_start", "peak_rss"}

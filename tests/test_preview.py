@@ -20,16 +20,15 @@ def _frame(n=400, seed=0):
     return pd.DataFrame({" Review ": texts, "stars": labels, "id": range(n)})
 
 
+WRITERS = {".csv": lambda frame, path: frame.to_csv(path, index=False),
+           ".tsv": lambda frame, path: frame.to_csv(path, sep="\t", index=False),
+           ".jsonl": lambda frame, path: frame.to_json(path, orient="records", lines=True),
+           ".parquet": lambda frame, path: frame.to_parquet(path)}
+
+
 def _write(frame, tmp_path, suffix):
     path = tmp_path / f"data{suffix}"
-    if suffix == ".csv":
-        frame.to_csv(path, index=False)
-    elif suffix == ".tsv":
-        frame.to_csv(path, sep="\t", index=False)
-    elif suffix == ".jsonl":
-        frame.to_json(path, orient="records", lines=True)
-    else:
-        frame.to_parquet(path)
+    WRITERS[suffix](frame, path)
     return path
 
 
