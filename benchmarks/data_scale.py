@@ -44,11 +44,20 @@ MAX_LENGTH = 128
 # Runs in a process of its own, so RUSAGE_CHILDREN is exactly the measured command's process tree.
 WRAPPER = ("import json, resource, subprocess, sys, time\n"
            "start = time.perf_counter()\n"
-           "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)\n"
+           "proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)\n"
+           "samples = []\n"
+           "while proc.poll() is None:\n"
+           "    try:\n"
+           "        status = open(f'/proc/{proc.pid}/status').read().split('VmHWM:')[1].split()[0]\n"
+           "        samples.append((time.time(), int(status) * 1024))\n"
+           "    except (OSError, IndexError, ValueError):\n"
+           "        pass\n"
+           "    time.sleep(0.2)\n"
+           "stderr = proc.stderr.read()\n"
            "seconds = time.perf_counter() - start\n"
            "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024\n"
-           "print(json.dumps({'seconds': seconds, 'peak_rss': rss, 'returncode': code.returncode,\n"
-           "                  'stderr': code.stderr[-2000:]}))\n")
+           "print(json.dumps({'seconds': seconds, 'peak_rss': rss, 'returncode': proc.returncode,\n"
+           "                  'stderr': stderr[-2000:], 'samples': samples}))\n")
 PLAIN = """
 import sys, time
 from datasets import load_dataset
@@ -121,21 +130,26 @@ def engine(csv: Path, work: Path, env: dict[str, str], max_eval: Optional[int]) 
         if max_eval:
             cmd += ["--max_eval_samples", str(max_eval)]
         started = time.time()
-        result = _slim(measure(cmd, env))
-        result.update(_event_times(runs_dir / f"engine-{name}" / "events.jsonl", started))
+        measured = measure(cmd, env)
+        result = _slim(measured)
+        result.update(_event_times(runs_dir / f"engine-{name}" / "events.jsonl", started, measured["samples"]))
         out[name] = result
     out["disk"] = folder_bytes(work / "engine-cache")
     out["disk_tokenized"] = folder_bytes(runs_dir / ".cache")
     return out
 
 
-def _event_times(events: Path, started: float) -> dict[str, Optional[float]]:
-    """Seconds from launch to the ``started`` event, and of the final evaluation (last step to last evaluation)."""
+def _event_times(events: Path, started: float, samples: list) -> dict[str, Optional[float]]:
+    """From the run's events: seconds from launch to ``started`` (data prepared and tokenized, model
+    loaded), the main process's peak RSS until then (the data's share; training a batch adds the
+    model's activations), and the final evaluation's seconds (last training step to last evaluation)."""
     rows = [json.loads(line) for line in events.read_text().splitlines() if line.strip()]
     first = next((e["time"] for e in rows if e["type"] == "started"), None)
     last_step = max((e["time"] for e in rows if e["type"] == "progress"), default=None)
     last_eval = max((e["time"] for e in rows if e["type"] == "evaluation"), default=None)
+    before = [rss for at, rss in samples if first is not None and at <= first]
     return {"start_seconds": None if first is None else round(first - started, 2),
+            "peak_rss_mb_until_started": round(max(before) / 2**20, 1) if before else None,
             "final_eval_seconds": None if last_eval is None or last_step is None else round(last_eval - last_step, 2)}
 
 
@@ -167,13 +181,20 @@ def run_size(rows: int, env: dict[str, str], max_eval: Optional[int]) -> dict[st
         shutil.rmtree(work, ignore_errors=True)
 
 
-def ratios(result: dict[str, Any]) -> dict[str, float]:
-    """The issue's targets as ratios (engine / plain)."""
+def ratios(result: dict[str, Any]) -> dict[str, Optional[float]]:
+    """The issue's targets as ratios (engine / plain): the whole ``train --max_steps 1`` and its start
+    (until the ``started`` event) against the plain script; peak RSS over the whole run and until started."""
     plain_, engine_ = result["plain"], result["engine"]
-    return {"cold": round(engine_["cold"]["seconds"] / plain_["cold"]["seconds"], 2),
-            "cached_start": round((engine_["cached"]["start_seconds"] or engine_["cached"]["seconds"])
-                                  / plain_["cached"]["seconds"], 2),
-            "peak_rss": round(engine_["cold"]["peak_rss_mb"] / plain_["cold"]["peak_rss_mb"], 2)}
+    cold, cached = engine_["cold"], engine_["cached"]
+
+    def ratio(value: Optional[float], base: float) -> Optional[float]:
+        return None if value is None else round(value / base, 2)
+
+    return {"cold": ratio(cold["seconds"], plain_["cold"]["seconds"]),
+            "cold_start": ratio(cold["start_seconds"], plain_["cold"]["seconds"]),
+            "cached_start": ratio(cached["start_seconds"], plain_["cached"]["seconds"]),
+            "peak_rss": ratio(cold["peak_rss_mb"], plain_["cold"]["peak_rss_mb"]),
+            "peak_rss_until_started": ratio(cold["peak_rss_mb_until_started"], plain_["cold"]["peak_rss_mb"])}
 
 
 def main(argv: Optional[list[str]] = None) -> dict[str, Any]:

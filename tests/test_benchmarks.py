@@ -31,4 +31,5 @@ def test_data_scale_quick_measures_every_part():
             assert result[part][run]["seconds"] > 0 and result[part][run]["peak_rss_mb"] > 0
     assert result["engine"]["cached"]["start_seconds"] > 0 and result["engine"]["disk_tokenized"] > 0
     assert result["engine"]["cold"]["final_eval_seconds"] is not None
-    assert result["preview"]["rows"] == 300 and set(result["ratios"]) == {"cold", "cached_start", "peak_rss"}
+    assert result["engine"]["cold"]["peak_rss_mb_until_started"] > 0
+    assert result["preview"]["rows"] == 300 and result["ratios"]["cached_start"] > 0
