@@ -51,6 +51,8 @@ def text_ok(values: pa.ChunkedArray) -> np.ndarray:
 
 def label_keys(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
     """(keys, missing mask): strings trimmed, whole floats as int64; missing rows' keys are undefined."""
+    if pa.types.is_dictionary(values.type):  # e.g. a pandas categorical saved to Parquet
+        values = values.cast(values.type.value_type)
     kind = values.type
     missing = _mask(pc.is_null(values))
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
