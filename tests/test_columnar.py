@@ -170,6 +170,14 @@ def test_csv_file_with_string_labels_matches(monkeypatch, tmp_path):
 
 
 # ----------------------------------------------------------------------------- the columnar pieces
+def test_whitespace_is_every_character_python_strips():
+    import sys
+
+    from finetune.columnar import WHITESPACE
+
+    assert sorted(WHITESPACE) == [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+
+
 def test_text_ok_strips_what_python_strips():
     values = pa.chunked_array([["a", " b ", None, *WS, "\u3000x"]])
     assert text_ok(values).tolist() == [True, True, False, False, False, False, False, False, True]
