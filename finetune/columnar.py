@@ -35,6 +35,16 @@ def column(split: Any, name: str) -> pa.ChunkedArray:
     return values if indices is None else values.take(indices.column(0))
 
 
+def take(split: Any, name: str, positions: Any) -> pa.ChunkedArray:
+    """The values of column ``name`` at row ``positions`` of a Dataset; only those rows are read (through
+    the indices mapping when there is one), never the whole column."""
+    positions = pa.array(np.asarray(positions, dtype=np.int64))
+    indices = getattr(split, "_indices", None)
+    if indices is not None:
+        positions = indices.column(0).take(positions)
+    return split.data.column(name).take(positions)
+
+
 def _mask(values: Any) -> np.ndarray:
     """A boolean Arrow result as a numpy array, null read as False."""
     return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
 import numpy as np
-import pyarrow as pa
 
-from .columnar import column
+from .columnar import take
 from .errors import DataError, expected_found
 from .tokenization import model_max_length
 
@@ -59,9 +58,8 @@ def dataset_length_stats(tokenizer: Any, split: Any, *, max_length: int = 128, s
     rows = len(split)
     picked = np.arange(rows) if rows <= sample else np.sort(np.random.default_rng(seed).choice(rows, sample,
                                                                                                 replace=False))
-    take = pa.array(picked)
-    texts = column(split, "text").take(take).to_pylist()
-    pairs = column(split, "text_pair").take(take).to_pylist() if "text_pair" in split.column_names else None
+    texts = take(split, "text", picked).to_pylist()
+    pairs = take(split, "text_pair", picked).to_pylist() if "text_pair" in split.column_names else None
     stats = length_stats(tokenizer, texts, pairs, max_length=max_length)
     stats.total_rows = rows
     return stats

@@ -20,9 +20,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
-import pyarrow as pa
 
-from .columnar import column
+from .columnar import take
 
 UNK_WARN_SHARE = 0.05
 SAMPLE_ROWS = 500
@@ -122,7 +121,7 @@ def data_texts(splits: Any, split: str = "train", limit: Optional[int] = None) -
     texts: list[str] = []
     for number, name in enumerate(names):
         positions = picked[(picked >= number * rows) & (picked < (number + 1) * rows)] - number * rows
-        texts += column(data, name).take(pa.array(positions)).to_pylist()
+        texts += take(data, name, positions).to_pylist()
     return texts
 
 

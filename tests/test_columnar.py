@@ -190,3 +190,11 @@ def test_labels_encode_to_sorted_ids_and_count():
     ids, missing = encode_labels(values, {"a": 0, "b": 1, "c": 2})
     assert ids[~missing].tolist() == [1, 0, 2, 0] and missing.tolist() == [False, False, True, False, True, False]
     assert label_counts(ids[~missing], ["a", "b", "c", "d"]) == {"a": 2, "b": 1, "c": 1, "d": 0}
+
+
+def test_take_reads_rows_through_the_indices_mapping():
+    from finetune.columnar import column, take
+
+    ds = datasets.Dataset.from_dict({"text": [f"t{i}" for i in range(50)]}).shuffle(seed=1).select(range(5, 30))
+    assert take(ds, "text", [0, 3, 24]).to_pylist() == [ds[0]["text"], ds[3]["text"], ds[24]["text"]]
+    assert column(ds, "text").to_pylist() == list(ds["text"])
