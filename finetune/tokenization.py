@@ -127,40 +127,70 @@ def encode_splits(splits: Any, tokenizer: Any, *, is_pair: bool, max_length: int
     """Tokenize every split; return (encoded DatasetDict, whether it came from the cache).
 
     Train keeps only what training reads (``label``, the token columns and ``length``, for grouping
-    batches by length); validation and test keep their text too, for the predictions file. A cache
-    hit only opens the memory-mapped Arrow files of the entry.
+    batches by length); validation and test keep their text too, for the predictions file. Each
+    split is tokenized by one batched ``map`` straight into a scratch folder under ``cache_dir``,
+    which becomes the cache entry by a rename (no second copy); a cache hit only opens the
+    memory-mapped Arrow files the entry's ``splits.json`` lists.
     """
     import datasets
 
-    key = None
-    if cache_dir is not None:
-        parts = [tokenizer_identity(tokenizer), str(is_pair), str(max_length), padding, "v2"]
-        parts += [f"{name}:{split._fingerprint}" for name, split in sorted(splits.items())]
-        key = hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
-        cached = Path(cache_dir) / key
-        if (cached / "dataset_dict.json").is_file():
-            try:
-                return datasets.load_from_disk(str(cached)), True
-            except Exception:  # a broken cache entry is rebuilt, never fatal
-                shutil.rmtree(cached, ignore_errors=True)
     fn = _tokenize_fn(tokenizer, is_pair, max_length, padding)
-    if cache_dir is None:
+    scratch = _scratch(Path(cache_dir)) if cache_dir is not None else None
+    if scratch is None:
         return datasets.DatasetDict({name: _encode_split(split, name, fn, tokenizer, None)
                                      for name, split in splits.items()}), False
-    scratch = _scratch(Path(cache_dir))
+    parts = [tokenizer_identity(tokenizer), str(is_pair), str(max_length), padding, "v2"]
+    parts += [f"{name}:{split._fingerprint}" for name, split in sorted(splits.items())]
+    entry = Path(cache_dir) / hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+    if (entry / CACHE_MANIFEST).is_file():
+        shutil.rmtree(scratch, ignore_errors=True)
+        try:
+            return _open_entry(entry), True
+        except Exception:  # a broken cache entry is rebuilt, never fatal
+            shutil.rmtree(entry, ignore_errors=True)
+            scratch = _scratch(Path(cache_dir)) or scratch
     try:
         encoded = datasets.DatasetDict({name: _encode_split(split, name, fn, tokenizer, scratch)
                                         for name, split in splits.items()})
-        if scratch is not None and _save_atomically(encoded, Path(cache_dir), key):
-            return datasets.load_from_disk(str(Path(cache_dir) / key)), False
-        return encoded, False
-    finally:
-        if scratch is not None:  # saved into the cache entry, which the returned splits map
+    except BaseException:  # stopped or failed: no half-written scratch left in the cache
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return _keep_entry(encoded, scratch, entry), False
+
+
+CACHE_MANIFEST = "splits.json"  # {split: [Arrow files of the split, in order]} of a cache entry
+
+
+def _open_entry(entry: Path) -> Any:
+    """A cache entry's splits, memory-mapped from its Arrow files."""
+    import datasets
+
+    def split(files: list[str]) -> Any:
+        parts = [datasets.Dataset.from_file(str(entry / name)) for name in files]
+        return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
+
+    manifest = json.loads((entry / CACHE_MANIFEST).read_text())
+    return datasets.DatasetDict({name: split(files) for name, files in manifest.items()})
+
+
+def _keep_entry(encoded: Any, scratch: Path, entry: Path) -> Any:
+    """Make the scratch folder the cache entry (a rename: parallel processes never see half an entry)
+    and return the splits read from there; on any failure the splits as they are (the cache is an
+    optimisation: a read-only or full disk must not fail the run)."""
+    try:
+        manifest = {name: [Path(f["filename"]).name for f in split.cache_files] for name, split in encoded.items()}
+        (scratch / CACHE_MANIFEST).write_text(json.dumps(manifest))
+        try:
+            os.replace(scratch, entry)
+        except OSError:  # another process made the entry first
             shutil.rmtree(scratch, ignore_errors=True)
+        return _open_entry(entry)
+    except Exception:
+        return encoded
 
 
 def _scratch(cache_dir: Path) -> Optional[Path]:
-    """A folder under the cache for the tokenized splits before they are saved (None: not writable)."""
+    """A fresh folder under the cache to tokenize into (None: the cache folder is not writable)."""
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=".encoding-", dir=cache_dir))
@@ -175,22 +205,6 @@ def _encode_split(split: Any, name: str, fn: Any, tokenizer: Any, scratch: Optio
                      remove_columns=[c for c in split.column_names if c not in keep],
                      features=_encoded_features(split, tokenizer, keep), num_proc=tokenize_processes(len(split)),
                      cache_file_name=str(scratch / f"{name}.arrow") if scratch is not None else None)
-
-
-def _save_atomically(encoded: Any, cache_dir: Path, key: str) -> bool:
-    """Write to a temporary folder and rename, so parallel processes never see half a cache; True when
-    the entry is there afterwards (written now or by a parallel process)."""
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=cache_dir))
-        encoded.save_to_disk(str(tmp))
-        try:
-            os.replace(tmp, cache_dir / key)
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
-        return (cache_dir / key / "dataset_dict.json").is_file()
-    except OSError:
-        return False  # the cache is an optimisation; a read-only disk must not fail the run
 
 
 # --------------------------------------------------------------------------- inspection

@@ -102,3 +102,19 @@ def test_large_splits_tokenize_in_several_processes_on_several_cores(monkeypatch
     assert tokenization.tokenize_processes(tokenization.NUM_PROC_MIN_ROWS) == 2
     monkeypatch.setattr(tokenization.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert tokenization.tokenize_processes(10**6) is None
+
+
+def test_a_broken_cache_entry_is_rebuilt(tmp_path, tiny_checkpoint):
+    from finetune.config import DataConfig
+    from finetune.data import prepare_data
+
+    tok = get_tokenizer(str(tiny_checkpoint))
+    splits = prepare_data(DataConfig(dataset="examples/data/sentiment_en")).splits
+    first, _ = encode_splits(splits, tok, is_pair=False, max_length=32, padding="dynamic", cache_dir=tmp_path)
+    expected = list(first["train"]["input_ids"])
+    (entry,) = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+    for arrow in entry.glob("*.arrow"):
+        arrow.write_bytes(b"broken")
+    again, hit = encode_splits(splits, tok, is_pair=False, max_length=32, padding="dynamic", cache_dir=tmp_path)
+    assert hit is False and list(again["train"]["input_ids"]) == expected
+    assert encode_splits(splits, tok, is_pair=False, max_length=32, padding="dynamic", cache_dir=tmp_path)[1]
