@@ -33,7 +33,7 @@ from transformers import (AutoConfig, AutoModelForSequenceClassification, DataCo
 from transformers.trainer_callback import PrinterCallback
 
 from . import compat
-from .caches import data_cache_report, describe_data_cache
+from .caches import data_cache_report, describe_data_cache, tokenized_dir
 from .columnar import column
 from .checkpoints import describe_load_error, resolve_checkpoint
 from .arguments import resolve_precision, to_training_arguments
@@ -44,7 +44,7 @@ from .events import EventWriter
 from .metrics import full_report, make_compute_metrics, prediction_rows
 from .runs import Run, RunStatus, write_json
 from .session import Cancellation, DistInfo, EventCallback, Session, describe_device, metrics_from_logs
-from .tokenization import check_max_length, encode_splits, get_tokenizer, model_max_length
+from .tokenization import check_max_length, encode_splits, get_tokenizer, model_max_length, tokenize_processes
 from .vocab import coverage_report, resize_embeddings
 
 class StudioTrainer(Trainer):
@@ -220,9 +220,14 @@ def _tokenizer(session: Session, prepared: PreparedData, model_cfg: PretrainedCo
 def _encode(session: Session, prepared: PreparedData, tokenizer: Any) -> tuple[Any, bool]:
     """(encoded splits with validation/test sorted by length, whether they came from the cache)."""
     config = session.config
+    started = time.monotonic()
     encoded, from_cache = encode_splits(prepared.splits, tokenizer, is_pair=prepared.is_pair,
                                         max_length=config.data.max_length, padding=config.data.padding,
-                                        cache_dir=Path(config.run.runs_dir) / ".cache" / "tokenized")
+                                        cache_dir=tokenized_dir(config.run.runs_dir))
+    if not from_cache:
+        rows = sum(len(split) for split in prepared.splits.values())
+        session.events.log(f"tokenized {rows:,} rows in {time.monotonic() - started:.1f} s "
+                           f"({tokenize_processes(len(prepared.splits['train'])) or 1} process(es) for train)")
     for name in ("validation", "test"):
         if name in encoded:
             encoded[name] = encoded[name].sort("length", reverse=True)

@@ -23,7 +23,10 @@ def test_run_reports_cache_sizes_and_clean_caches_clears_them(tmp_path, tiny_che
     config = tiny_config(tiny_checkpoint, tmp_path / "runs", dataset=str(tmp_path / "data.csv"), max_steps=1,
                          eval_strategy="no", run_name="r")
     run_training(config, Run.create(config.run.runs_dir, config, "r"))
-    started = next(e for e in read_events(tmp_path / "runs" / "r" / "events.jsonl")[0] if e["type"] == "started")
+    events = read_events(tmp_path / "runs" / "r" / "events.jsonl")[0]
+    started = next(e for e in events if e["type"] == "started")
+    assert any(e.get("message", "").startswith("tokenized 40 rows in ") for e in events)
+    assert any("runs clean --caches" in e.get("message", "") for e in events)
     sizes = started["data_cache"]
     assert sizes["tokenized"] > 0 and sizes["tokenized_all"] >= sizes["tokenized"] and sizes["source"] > 0
     assert folder_bytes(hf_cache / "csv") > 0
