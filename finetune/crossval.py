@@ -31,7 +31,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
 import datasets
 import numpy as np
@@ -152,15 +152,22 @@ def summarize_folds(fold_reports: list[dict[str, Any]], oof_rows: list[dict[str,
             "pooled": pooled}
 
 
-def format_summary(summary: dict[str, Any]) -> str:
-    """Markdown tables: mean ± std per metric, per class per fold and pooled (CLI output, UI panel)."""
+def _english(template: str, /, **params: Any) -> str:
+    return template.format(**params)
+
+
+def format_summary(summary: dict[str, Any], say: Callable[..., str] = _english) -> str:
+    """Markdown tables: mean ± std per metric, per class per fold and pooled (CLI output, UI panel).
+    ``say(template, **params)`` gives the words (English for the CLI; the page passes its language's)."""
     done, planned = summary["folds_done"], summary["folds_planned"]
-    lines = [f"Cross-validation: {done} of {planned} folds" + ("" if done == planned else " (stopped early)"), "",
-             "| metric | mean ± std | per fold |", "| --- | --- | --- |"]
+    lines = [say("Cross-validation: {done} of {planned} folds", done=done, planned=planned)
+             + ("" if done == planned else say(" (stopped early)")), "",
+             say("| metric | mean ± std | per fold |"), "| --- | --- | --- |"]
     for name, stats in summary["metrics"].items():
         per_fold = ", ".join(f"{v:.4f}" for v in stats["per_fold"])
         lines.append(f"| {name} | {stats['mean']:.4f} ± {stats['std']:.4f} | {per_fold} |")
-    lines += ["", "| class | precision | recall | F1 | pooled P / R / F1 (support) |", "| --- | --- | --- | --- | --- |"]
+    lines += ["", say("| class | precision | recall | F1 | pooled P / R / F1 (support) |"),
+              "| --- | --- | --- | --- | --- |"]
     pooled = {row["label"]: row for row in summary["pooled"]["per_class"]}
     for row in summary["per_class"]["mean"]:
         cells = [f"{row[k]['mean']:.3f} ± {row[k]['std']:.3f}" if row[k] else "-" for k in ("precision", "recall", "f1")]
@@ -168,7 +175,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         tail = f"{p['precision']:.3f} / {p['recall']:.3f} / {p['f1']:.3f} ({p['support']})" if p else "-"
         lines.append(f"| {row['label']} | " + " | ".join(cells) + f" | {tail} |")
     if summary.get("final_model"):
-        lines += ["", summary["final_model"]]
+        lines += ["", say(summary["final_model"])]
     return "\n".join(lines)
 
 
