@@ -168,9 +168,11 @@ def format_event(event: dict[str, Any], say: Callable[..., str] = _english,
         return f"[{stamp}] " + say("checkpoint saved at step {step}: {path}", step=event.get("step"),
                                    path=event.get("path"))
     if kind == "started":
+        sizes = ", ".join(f"{say(split)} {rows:,}" for split, rows in (event.get("sizes") or {}).items())
+        labels = ", ".join(str(name) for name in event.get("label_names") or [])
         return f"[{stamp}] " + say("started on {device} ({precision}), {sizes} rows, labels {labels}",
-                                   device=event.get("device"), precision=event.get("precision"),
-                                   sizes=event.get("sizes"), labels=event.get("label_names"))
+                                   device=event.get("device"), precision=event.get("precision"), sizes=sizes,
+                                   labels=labels)
     if kind == "finished":
         saved = say("; model saved to {path}", path=event["model_dir"]) if event.get("model_dir") else ""
         return f"[{stamp}] " + say("finished in {time}", time=format_duration(event.get("seconds", 0))) + saved

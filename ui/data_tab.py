@@ -86,7 +86,7 @@ def summary_markdown(report: dict[str, Any]) -> str:
     """The preview's summary; every data-controlled string is escaped (shown, never rendered)."""
     esc = lambda value: html.escape(str(value))  # noqa: E731
     cols = report["columns"]
-    sizes = ", ".join(say("**{split}**: {rows} rows", split=esc(k), rows=f"{v:,}")
+    sizes = ", ".join(say("**{split}**: {rows} rows", split=esc(say(k)), rows=f"{v:,}")
                       for k, v in report["split_sizes"].items())
     pair = say(", second text = {column}", column=f"<code>{esc(cols['text_pair'])}</code>") if cols["text_pair"] else ""
     notes = "".join(f"\n- {esc(translate(n))}" for n in report["notes"])
@@ -144,7 +144,7 @@ def distribution(report: dict[str, Any]) -> Any:
     import pandas as pd
 
     label, rows, split = say("label"), say("rows"), say("split")
-    frame = pd.DataFrame([{label: name, split: part, rows: count}
+    frame = pd.DataFrame([{label: name, split: say(part), rows: count}
                           for part, counts in report["label_counts"].items() for name, count in counts.items()])
     return gr.BarPlot(value=frame, x=label, y=rows, color=split)
 
@@ -203,7 +203,7 @@ def build(studio: Studio) -> None:
         add("sheet", widget_for("sheet", label=t("Excel sheet (empty: the first)")))
         add("header_row", widget_for("header_row", label=t("header row (empty: the first row)")))
     add("data.upload", gr.File(label=t("...or upload a file (" + ", ".join(kind.lstrip(".") for kind in UPLOAD_TYPES) + ")"),
-                               file_types=UPLOAD_TYPES, elem_id="data-upload", height=90))
+                               file_types=UPLOAD_TYPES, elem_id="data-upload", height=110))
     with gr.Row():
         add("text_column", gr.Dropdown(label=t("text column"), allow_custom_value=True, choices=[""], value="",
                                        info=t("Detected when left empty."), elem_id="cfg-text_column"))

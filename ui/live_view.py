@@ -153,8 +153,9 @@ def _chart(kind: Any, frame: Any, total_steps: int, titles: tuple[str, str]) -> 
     same step, and the first and last points are not drawn on the chart's border.
     """
     margin = max(1.0, 0.03 * total_steps)  # so the last step's points are not cut by the chart's border
+    extra = {"color_title": say("metric")} if "metric" in frame.columns else {}
     return kind(value=frame if len(frame) else None, x_lim=[0, total_steps + margin] if total_steps else None,
-                title=say(titles[0]), x_title=say("step"), y_title=say(titles[1]))
+                title=say(titles[0]), x_title=say("step"), y_title=say(titles[1]), **extra)
 
 
 def render(settings: Settings, run_id: Optional[str], seen: dict[str, Any],

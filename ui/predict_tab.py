@@ -193,7 +193,7 @@ def build(studio: Studio) -> None:
         add("predict.batch_lines", gr.Textbox(lines=4, label=t("one text per line")))
         with gr.Row():
             add("predict.batch_file", gr.File(label=t("...or a csv/tsv/xlsx/jsonl file"), file_types=BATCH_TYPES,
-                                              height=90))
+                                              height=110))
             add("predict.batch_text_col", gr.Textbox(label=t("text column of the file (empty: detected)")))
             add("predict.batch_pair_col", gr.Textbox(label=t("second text column (pairs)")))
         add("predict.batch_go", gr.Button(t("Predict all")))

@@ -42,7 +42,7 @@ def build_studio(settings: Settings) -> tuple[gr.Blocks, Studio]:
         with gr.Row(equal_height=True):
             gr.Markdown(t(INTRO), elem_id="studio-intro")
             studio.add(LANG, gr.Radio(LANG_CHOICES, value=normalize_lang(settings.lang), show_label=False,
-                                      container=False, elem_id="studio-lang", scale=0, min_width=170))
+                                      container=False, elem_id="studio-lang", scale=0, min_width=240))
         if settings.public:
             gr.Markdown(t(PUBLIC_NOTE))
         studio.add(VISITOR, gr.BrowserState(None, storage_key="finetune-studio-visitor"))
