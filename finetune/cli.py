@@ -166,7 +166,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         status = run_training(config, run, resume=args.resume, echo=not args.quiet and dist.is_main,
                               prepared=prepared)
     if dist.is_main:
-        print(json.dumps({"run_dir": str(run.path), **{k: v for k, v in status.items() if k != "pid"}}, default=str))
+        print(json.dumps({"run_dir": str(run.path), **{k: v for k, v in status.items() if k != "pid"}}, default=str,
+                         ensure_ascii=False))
         for warning in status.get("warnings") or []:
             print(f"WARNING: {warning}", file=sys.stderr)
     return {RunStatus.FINISHED: 0, RunStatus.CANCELLED: 3}.get(status.get("status"), 1)
@@ -260,7 +261,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     token = push_token(args.token)
     result = push_run(args.run_dir, repo_id=args.repo_id, token=token, private=args.private,
                       commit_message=args.commit_message)
-    print(json.dumps(result))
+    print(json.dumps(result, ensure_ascii=False))
     return 0
 
 
