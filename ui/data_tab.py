@@ -166,7 +166,7 @@ def recipe_values(v: Values) -> Values:
     """Every config widget as the chosen tutorial recipe (or its offline twin) sets it, and the recipe's card."""
     recipe = get_recipe(v["data.recipe"])
     offline = bool(v["data.recipe_offline"])
-    return {**config_to_widget_values(recipe.config(offline)), "data.recipe_card": recipe.card(offline)}
+    return {**config_to_widget_values(recipe.config(offline)), "data.recipe_card": recipe.card(offline, say=say)}
 
 
 def build(studio: Studio) -> None:
