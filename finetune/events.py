@@ -7,8 +7,12 @@ stream. Types:
 - ``log``: a human-readable line (also warnings, with ``level``)
 - ``progress``: step, total_steps, epoch, loss, learning_rate, samples_per_second, eta_seconds
 - ``evaluation``: step, epoch, split, metrics
+- ``eval_progress``: while an evaluation scores rows (about once a second): split, done, total (rows),
+  rows_per_second, elapsed_seconds, step, final (the end-of-training report, not a per-epoch one);
+  the last one of each pass also has ``seconds`` (the pass's duration, done == total)
 - ``checkpoint``: step, path
-- ``finished`` / ``failed`` (message, traceback tail) / ``cancelled``
+- ``finished`` (with ``final_evaluation_seconds`` and ``final_evaluation_rows``) / ``failed`` (message,
+  traceback tail) / ``cancelled``
 
 Every event has ``type`` and ``time`` (Unix seconds). Writes are appended and flushed line by
 line, so a reader never sees a partial object except the one being written, which it skips
@@ -26,7 +30,7 @@ from typing import Any, Optional, Union
 from .runs import TERMINAL
 
 TERMINAL_TYPES = tuple(str(status) for status in sorted(TERMINAL))  # a run ends with the event of its status
-EVENT_TYPES = ("started", "log", "progress", "evaluation", "checkpoint") + TERMINAL_TYPES
+EVENT_TYPES = ("started", "log", "progress", "evaluation", "eval_progress", "checkpoint") + TERMINAL_TYPES
 
 
 class EventWriter:
@@ -149,6 +153,8 @@ def format_event(event: dict[str, Any]) -> str:
         metrics = event.get("metrics", {})
         shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, (int, float)))
         return f"[{stamp}] eval ({event.get('split', 'validation')}) step {event.get('step')}: {shown}"
+    if kind == "eval_progress":
+        return f"[{stamp}] {format_eval_progress(event)}"
     if kind == "checkpoint":
         return f"[{stamp}] checkpoint saved at step {event.get('step')}: {event.get('path')}"
     if kind == "started":
@@ -156,7 +162,9 @@ def format_event(event: dict[str, Any]) -> str:
                 f"{event.get('sizes')} rows, labels {event.get('label_names')}")
     if kind == "finished":
         saved = f"; model saved to {event['model_dir']}" if event.get("model_dir") else ""
-        return f"[{stamp}] finished in {format_duration(event.get('seconds', 0))}{saved}"
+        scored = (f" (final evaluation {event['final_evaluation_seconds']:.1f} s)"
+                  if event.get("final_evaluation_seconds") is not None else "")
+        return f"[{stamp}] finished in {format_duration(event.get('seconds', 0))}{scored}{saved}"
     if kind == "failed":
         return f"[{stamp}] FAILED: {event.get('message')}"
     if kind == "cancelled":
@@ -164,6 +172,16 @@ def format_event(event: dict[str, Any]) -> str:
     level = event.get("level", "info")
     prefix = "" if level == "info" else f"{level.upper()}: "
     return f"[{stamp}] {prefix}{event.get('message', '')}"
+
+
+def format_eval_progress(event: dict[str, Any]) -> str:
+    """'evaluating validation: 3,200 / 10,000 rows · 850 rows/s', or once done 'evaluated ... in 12.3 s'."""
+    split, done, total = event.get("split", "validation"), event.get("done") or 0, event.get("total") or 0
+    speed = event.get("rows_per_second")
+    rate = f"{speed:,.0f} rows/s" if speed else ""
+    if event.get("seconds") is not None:
+        return f"evaluated {split}: {total:,} rows in {event['seconds']:.1f} s" + (f" ({rate})" if rate else "")
+    return f"evaluating {split}: {done:,} / {total:,} rows" + (f" · {rate}" if rate else "")
 
 
 def format_duration(seconds: float) -> str:
