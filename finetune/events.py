@@ -7,8 +7,12 @@ stream. Types:
 - ``log``: a human-readable line (also warnings, with ``level``)
 - ``progress``: step, total_steps, epoch, loss, learning_rate, samples_per_second, eta_seconds
 - ``evaluation``: step, epoch, split, metrics
+- ``eval_progress``: while an evaluation scores rows (about once a second): split, done, total (rows),
+  rows_per_second, elapsed_seconds, step, final (the end-of-training report, not a per-epoch one);
+  the last one of each pass also has ``seconds`` (the pass's duration, done == total)
 - ``checkpoint``: step, path
-- ``finished`` / ``failed`` (message, traceback tail) / ``cancelled``
+- ``finished`` (with ``final_evaluation_seconds`` and ``final_evaluation_rows``) / ``failed`` (message,
+  traceback tail) / ``cancelled``
 
 Every event has ``type`` and ``time`` (Unix seconds). Writes are appended and flushed line by
 line, so a reader never sees a partial object except the one being written, which it skips
@@ -26,7 +30,7 @@ from typing import Any, Callable, Optional, Union
 from .runs import TERMINAL
 
 TERMINAL_TYPES = tuple(str(status) for status in sorted(TERMINAL))  # a run ends with the event of its status
-EVENT_TYPES = ("started", "log", "progress", "evaluation", "checkpoint") + TERMINAL_TYPES
+EVENT_TYPES = ("started", "log", "progress", "evaluation", "eval_progress", "checkpoint") + TERMINAL_TYPES
 
 
 class EventWriter:
@@ -164,6 +168,8 @@ def format_event(event: dict[str, Any], say: Callable[..., str] = _english,
         shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, (int, float)))
         return f"[{stamp}] " + say("eval ({split}) step {step}: {metrics}", split=say(event.get("split", "validation")),
                                    step=event.get("step"), metrics=shown)
+    if kind == "eval_progress":
+        return f"[{stamp}] {format_eval_progress(event, say)}"
     if kind == "checkpoint":
         return f"[{stamp}] " + say("checkpoint saved at step {step}: {path}", step=event.get("step"),
                                    path=event.get("path"))
@@ -175,7 +181,9 @@ def format_event(event: dict[str, Any], say: Callable[..., str] = _english,
                                    labels=labels)
     if kind == "finished":
         saved = say("; model saved to {path}", path=event["model_dir"]) if event.get("model_dir") else ""
-        return f"[{stamp}] " + say("finished in {time}", time=format_duration(event.get("seconds", 0))) + saved
+        scored = (say(" (final evaluation {seconds} s)", seconds=f"{event['final_evaluation_seconds']:.1f}")
+                  if event.get("final_evaluation_seconds") is not None else "")
+        return f"[{stamp}] " + say("finished in {time}", time=format_duration(event.get("seconds", 0))) + scored + saved
     if kind == "failed":
         return f"[{stamp}] " + say("FAILED: {message}", message=translate(str(event.get("message"))))
     if kind == "cancelled":
@@ -184,6 +192,18 @@ def format_event(event: dict[str, Any], say: Callable[..., str] = _english,
     level = event.get("level", "info")
     prefix = "" if level == "info" else say(LEVEL_WORDS.get(level, level.upper())) + ": "
     return f"[{stamp}] {prefix}{translate(str(event.get('message', '')))}"
+
+
+def format_eval_progress(event: dict[str, Any], say: Callable[..., str] = _english) -> str:
+    """'evaluating validation: 3,200 / 10,000 rows · 850 rows/s', or once done 'evaluated ... in 12.3 s'."""
+    split, done, total = event.get("split", "validation"), event.get("done") or 0, event.get("total") or 0
+    speed = event.get("rows_per_second")
+    rate = say("{speed} rows/s", speed=f"{speed:,.0f}") if speed else ""
+    if event.get("seconds") is not None:
+        return say("evaluated {split}: {total} rows in {seconds} s", split=say(split), total=f"{total:,}",
+                   seconds=f"{event['seconds']:.1f}") + (f" ({rate})" if rate else "")
+    return say("evaluating {split}: {done} / {total} rows", split=say(split), done=f"{done:,}",
+               total=f"{total:,}") + (f" · {rate}" if rate else "")
 
 
 def format_duration(seconds: float) -> str:

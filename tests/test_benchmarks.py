@@ -17,3 +17,15 @@ def test_gpu_throughput_smoke_runs_every_part_on_cpu():
     assert 0 < results["eager"]["mfu"]
     assert results["mrpc"]["status"] == "finished" and results["mrpc"]["train"]["steps"] == 2
     assert "accuracy" in results["mrpc"]["validation"]
+
+
+def test_predict_rss_quick_measures_every_size_in_its_own_child():
+    cmd = [sys.executable, str(PROJECT_ROOT / "benchmarks" / "predict_rss.py"), "--quick", "--sizes", "300", "1200"]
+    out = subprocess.run(cmd, capture_output=True, text=True, env={**cli_env(), "HF_HUB_OFFLINE": "1"},
+                         cwd=PROJECT_ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    results = json.loads(out.stdout[out.stdout.index("{"):])
+    for rows in (300, 1200):
+        size = results["sizes"][str(rows)]
+        assert size["rows_written"] == rows and size["peak_rss_mb"] > 0 and size["rows_per_second"] > 0
+    assert isinstance(results["rss_growth"], float) and results["target_growth"] == 0.1

@@ -18,7 +18,7 @@ from ui.i18n import say, say_error, translate, use_lang
 ROOT = Path(__file__).resolve().parent.parent
 UI_FILES = sorted((ROOT / "ui").glob("*.py"))
 # engine modules that write page text through a ``say`` they are given (English for the CLI)
-SAYING_ENGINE_FILES = [ROOT / "finetune" / "events.py", ROOT / "finetune" / "crossval.py"]
+SAYING_ENGINE_FILES = [ROOT / "finetune" / name for name in ("events.py", "crossval.py", "recipes.py", "batch_predict.py")]
 VISIBLE_KEYWORDS = {"label", "info", "placeholder", "title"}
 TEXT_FIRST_ARG = {"Markdown", "Button", "Tab", "Accordion", "DownloadButton", "UploadButton", "TabItem"}
 PLACEHOLDER = re.compile(r"\{[a-z_0-9]*\}")

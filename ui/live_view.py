@@ -22,7 +22,7 @@ from typing import Any, AsyncIterator, Optional
 
 import gradio as gr
 
-from finetune.events import EventLog, format_duration, format_event
+from finetune.events import EventLog, format_duration, format_eval_progress, format_event
 from finetune.runs import Run, RunStatus, active_runs, run_states
 
 from .access import find_run, owner_key
@@ -82,6 +82,9 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
     step, total = last.get("step", 0), last.get("total_steps") or 0
     share = 100.0 * step / total if total else 0.0
     active = status["status"].is_active
+    evaluating = evaluation_in_progress(events) if active else None
+    if evaluating is not None:  # the bar follows the rows scored, not the (finished) steps
+        share = 100.0 * evaluating["done"] / evaluating["total"] if evaluating.get("total") else share
     elapsed = time.time() - events[0]["time"] if active else (events[-1]["time"] - events[0]["time"])
     fold = (say("fold {fold}/{folds}", fold=last["fold"], folds=last["folds"]) if last.get("folds")
             else (say("final model") if "fold" in last else ""))
@@ -93,10 +96,21 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
         parts.append(say("ETA {time}", time=format_duration(last["eta_seconds"])))
     if last.get("samples_per_second"):
         parts.append(say("{speed} samples/s", speed=f"{last['samples_per_second']:.1f}"))
+    if evaluating is not None:
+        parts.append(html.escape(format_eval_progress(evaluating, say)))
+    cap = next((e["evaluation_cap"] for e in events if e.get("evaluation_cap")), None)
+    if cap:
+        parts.append(say("evaluation capped at {cap} rows (max_eval_samples)", cap=f"{cap['cap']:,}"))
     parts.append(html.escape(f"{started.get('device')} · {started.get('precision')}"))
     return (f"<div id='run-progress'><div style='background:#e5e7eb;border-radius:6px;height:14px'>"
             f"<div style='width:{share:.1f}%;background:#f97316;height:14px;border-radius:6px'></div></div>"
             f"<div style='margin-top:4px'>{' · '.join(parts)}</div></div>")
+
+
+def evaluation_in_progress(events: list[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    """The latest ``eval_progress`` event when an evaluation is scoring rows now (None between evaluations)."""
+    last = next((e for e in reversed(events) if e["type"] in ("progress", "eval_progress")), None)
+    return last if last and last["type"] == "eval_progress" and last.get("seconds") is None else None
 
 
 def final_summary(run: Run, status: dict[str, Any]) -> str:
@@ -136,8 +150,10 @@ def final_summary(run: Run, status: dict[str, Any]) -> str:
 
 
 def log_lines(events: list[dict[str, Any]]) -> list[str]:
-    """Lines for the log box: everything but the once-a-second progress ticks (the progress bar shows those)."""
-    return [format_event(e, say, translate) for e in events if e["type"] != "progress" or e.get("loss") is not None]
+    """Lines for the log box: everything but the once-a-second progress ticks (the progress bar shows those);
+    an evaluation's ticks likewise, but its last one (rows, seconds, rows/s) is kept."""
+    return [format_event(e, say, translate) for e in events if (e["type"] != "progress" or e.get("loss") is not None)
+            and (e["type"] != "eval_progress" or e.get("seconds") is not None)]
 
 
 @functools.lru_cache(maxsize=16)

@@ -77,27 +77,39 @@ def predict_one(settings: Settings, v: Values) -> Values:
 
 
 def predict_batch(settings: Settings, v: Values) -> Values:
-    """Classify many lines or a file; a table to sort and a CSV to download."""
+    """Classify many lines or a file; a table to sort (a file's first rows) and the whole CSV to download.
+
+    A file streams (finetune.batch_predict): read, predicted and written in chunks, so memory stays flat
+    and the progress bar shows rows done and rows/s. The CSV is UTF-8 with a BOM: Excel shows Chinese text.
+    """
     import pandas as pd
 
-    from finetune.predict import get_predictor, predict_file, predict_frame
+    from finetune.batch_predict import PREVIEW_ROWS, predict_to_csv
+    from finetune.predict import get_predictor, predict_frame
 
     predictor = get_predictor(model_source(settings, v["predict.model"], visitor_of(v)))
     progress = v["progress"]
-    report = lambda done, total: progress(done / total, desc=say("{done}/{total} rows", done=done, total=total))  # noqa: E731
+    path = Path(tempfile.mkdtemp(prefix="predictions-")) / "predictions.csv"
     file = v["predict.batch_file"]
     if file is not None:
-        frame = predict_file(predictor, str(getattr(file, "name", file)),
-                             text_column=v["predict.batch_text_col"] or None,
-                             text_pair_column=v["predict.batch_pair_col"] or None, progress=report)
+        result = predict_to_csv(predictor, str(getattr(file, "name", file)), path,
+                                text_column=v["predict.batch_text_col"] or None,
+                                text_pair_column=v["predict.batch_pair_col"] or None, preview_rows=PREVIEW_ROWS,
+                                progress=lambda p: progress(p.fraction, desc=p.describe(say)))
+        table = result.head
+        label = (say("predictions (the first {shown} of {rows} rows; the download has every row)",
+                     shown=f"{len(table):,}", rows=f"{result.rows:,}")
+                 if result.rows > PREVIEW_ROWS else say("predictions (sortable)"))
     else:
         texts = [line for line in (v["predict.batch_lines"] or "").splitlines() if line.strip()]
         if not texts:
             raise DataError(say("Type one text per line, or upload a file."))
-        frame = predict_frame(predictor, pd.DataFrame({"text": texts}), text_column="text", progress=report)
-    path = Path(tempfile.mkdtemp(prefix="predictions-")) / "predictions.csv"
-    frame.to_csv(path, index=False, encoding="utf-8-sig")  # with a BOM: Excel opens Chinese text correctly
-    return {"predict.batch_table": frame, "predict.batch_download": str(path),
+        table = predict_frame(predictor, pd.DataFrame({"text": texts}), text_column="text",
+                              progress=lambda done, total: progress(done / total, desc=say(
+                                  "{done}/{total} rows", done=done, total=total)))
+        table.to_csv(path, index=False, encoding="utf-8-sig")  # with a BOM: Excel opens Chinese text correctly
+        label = say("predictions (sortable)")
+    return {"predict.batch_table": gr.Dataframe(value=table, label=label), "predict.batch_download": str(path),
             "predict.warning": untrained_note(predictor)}
 
 
