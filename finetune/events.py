@@ -157,7 +157,7 @@ def format_event(event: dict[str, Any], say: Callable[..., str] = _english,
         if event.get("loss") is not None:
             parts.append(say("loss {loss}", loss=f"{event['loss']:.4f}"))
         if event.get("learning_rate") is not None:
-            parts.append(f"lr {event['learning_rate']:.2e}")
+            parts.append(say("lr {lr}", lr=f"{event['learning_rate']:.2e}"))
         if event.get("samples_per_second") is not None:
             parts.append(say("{speed} samples/s", speed=f"{event['samples_per_second']:.1f}"))
         if event.get("eta_seconds") is not None:
@@ -177,7 +177,7 @@ def format_event(event: dict[str, Any], say: Callable[..., str] = _english,
         sizes = ", ".join(f"{say(split)} {rows:,}" for split, rows in (event.get("sizes") or {}).items())
         labels = ", ".join(str(name) for name in event.get("label_names") or [])
         return f"[{stamp}] " + say("started on {device} ({precision}), {sizes} rows, labels {labels}",
-                                   device=event.get("device"), precision=event.get("precision"), sizes=sizes,
+                                   device=translate(str(event.get("device"))), precision=event.get("precision"), sizes=sizes,
                                    labels=labels)
     if kind == "finished":
         saved = say("; model saved to {path}", path=event["model_dir"]) if event.get("model_dir") else ""

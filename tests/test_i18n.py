@@ -46,13 +46,21 @@ def _called(node):
     return getattr(node.func, "id", None) or getattr(node.func, "attr", None)
 
 
+def _constants(tree) -> dict[str, str]:
+    """Module-level ``NAME = "text"`` assignments (a message kept in a constant)."""
+    return {node.targets[0].id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
+            and isinstance(node.targets[0], ast.Name) and _literal(node.value) is not None}
+
+
 def _catalogue_calls(files) -> set[str]:
-    """The literal texts passed to t()/say()/translate()."""
+    """The texts passed to t()/say()/translate(): literals, and module constants named in the call."""
     found = set()
     for _, tree in _trees(files):
+        constants = _constants(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and _called(node) in ("t", "say", "translate") and node.args:
-                text = _literal(node.args[0])
+                first = node.args[0]
+                text = _literal(first) if not isinstance(first, ast.Name) else constants.get(first.id)
                 if text is not None:
                     found.add(text)
     return found
@@ -125,7 +133,7 @@ def test_say_follows_the_page_and_keeps_numbers_alike():
         zh = say("step {step}/{total}", step="1,200", total=3000)
     with use_lang("en"):
         en = say("step {step}/{total}", step="1,200", total=3000)
-    assert zh == "步数 1,200/3000" and en == "step 1,200/3000"
+    assert zh == "第 1,200/3000 步" and en == "step 1,200/3000"
     assert say("Start training") == "Start training"  # no page language: English
 
 
@@ -150,4 +158,4 @@ def test_log_lines_read_in_the_page_language():
     assert "step 5/10" in format_event(event)
     with use_lang("zh"):
         line = format_event(event, say, translate)
-    assert "步数 5/10" in line and "损失 0.2500" in line and "轮次 0.50" in line
+    assert "第 5/10 步" in line and "损失 0.2500" in line and "轮次 0.50" in line

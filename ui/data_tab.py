@@ -32,7 +32,7 @@ DATASET_PRESETS: dict[str, tuple[str, str, str, str, str]] = {
     "Yelp review full (Hub: Yelp/yelp_review_full)": ("Yelp/yelp_review_full", "", "text", "", "label"),
 }
 DEFAULT_PRESET = next(iter(DATASET_PRESETS))
-TRANSLATED_CHOICES = ("data.preset", "data.recipe")  # dropdowns whose choices are written in the page's language
+TRANSLATED_CHOICES = ("data.preset", "data.recipe", "checkpoint")  # dropdowns whose choices are written in the page's language
 UPLOAD_TYPES = sorted(FILE_TYPES)
 MAPPING = ("text_column", "text_pair_column", "label_column", "label_names")
 SOURCE = ("dataset", "dataset_config", "train_split", "validation_split", "test_split")
@@ -66,10 +66,16 @@ def build_data_config(settings: Settings, v: Values) -> DataConfig:
                       header_row=int(v["header_row"]) if v.get("header_row") else None)
 
 
+def checkpoint_choices() -> list[tuple[str, str]]:
+    """The checkpoint presets, each with its description in the page's language."""
+    return [(f"{p.name}: {say(p.description)}", p.name) for p in PRESETS]
+
+
 def choices_in_language(v: Values) -> Values:
-    """The dataset presets and the tutorial recipes, named in the page's language (values stay the same)."""
+    """The checkpoint and dataset presets and the tutorial recipes, named in the page's language (values stay)."""
     return {"data.preset": gr.Dropdown(choices=[(say(name), name) for name in DATASET_PRESETS]),
-            "data.recipe": gr.Dropdown(choices=[(translate(label), key) for label, key in recipe_choices()])}
+            "data.recipe": gr.Dropdown(choices=[(translate(label), key) for label, key in recipe_choices()]),
+            "checkpoint": gr.Dropdown(choices=checkpoint_choices())}
 
 
 def vocabulary_markdown(vocabulary: dict[str, Any]) -> str:
@@ -187,7 +193,7 @@ def build(studio: Studio) -> None:
     with gr.Row():
         with gr.Column():
             add("checkpoint", gr.Dropdown(
-                choices=[(f"{p.name}: {p.description}", p.name) for p in PRESETS], value=BUNDLED_CHECKPOINT,
+                choices=checkpoint_choices(), value=BUNDLED_CHECKPOINT,
                 allow_custom_value=True, label=t("checkpoint"), elem_id="cfg-checkpoint",
                 info=t("A preset, any Hub id (owner/name) or a local folder saved with save_pretrained.")))
         with gr.Column():

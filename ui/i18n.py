@@ -166,7 +166,9 @@ def translate(text: str) -> str:
     for pattern, chinese in _patterns():
         match = pattern.match(text)
         if match:
-            return chinese.format(**{name: translate(value) for name, value in match.groupdict().items()})
+            # a phrase inside (e.g. "stratified by label") is translated too; a single word is data (a split's name)
+            return chinese.format(**{name: translate(value) if " " in value else value
+                                     for name, value in match.groupdict().items()})
     return text
 
 

@@ -101,7 +101,7 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
     cap = next((e["evaluation_cap"] for e in events if e.get("evaluation_cap")), None)
     if cap:
         parts.append(say("evaluation capped at {cap} rows (max_eval_samples)", cap=f"{cap['cap']:,}"))
-    parts.append(html.escape(f"{started.get('device')} · {started.get('precision')}"))
+    parts.append(html.escape(f"{translate(str(started.get('device')))} · {started.get('precision')}"))
     return (f"<div id='run-progress'><div style='background:#e5e7eb;border-radius:6px;height:14px'>"
             f"<div style='width:{share:.1f}%;background:#f97316;height:14px;border-radius:6px'></div></div>"
             f"<div style='margin-top:4px'>{' · '.join(parts)}</div></div>")

@@ -65,6 +65,15 @@ def refresh(settings: Settings, v: Values) -> Values:
             "runs.disk": pd.DataFrame(rows, columns=DISK_COLUMNS).rename(columns={c: say(c) for c in DISK_COLUMNS})}
 
 
+def axis_choices() -> list[tuple[str, str]]:
+    """The compare charts' x axis, named in the page's language."""
+    return [(say(axis), axis) for axis in ("step", "epoch")]
+
+
+def choices_in_language(v: Values) -> Values:
+    return {"runs.axis": gr.Radio(choices=axis_choices())}
+
+
 # -- compare ----------------------------------------------------------------------------------------
 def curve_frame(points: list[dict[str, Any]], series: str, axis: str) -> Any:
     """One chart's points: numeric x (step or epoch) and value, a run per colour (explicit dtypes, so the
@@ -226,7 +235,7 @@ def build(studio: Studio) -> None:
     with gr.Row():
         add("runs.pick", gr.Dropdown(label=t("runs to compare"), choices=[], multiselect=True, max_choices=6,
                                      elem_id="runs-pick", scale=4))
-        add("runs.axis", gr.Radio(["step", "epoch"], value="step", label=t("x axis"), elem_id="runs-axis"))
+        add("runs.axis", gr.Radio(axis_choices(), value="step", label=t("x axis"), elem_id="runs-axis"))
         add("runs.metric_name", gr.Dropdown(list(METRICS), value="accuracy", label=t("metric"), elem_id="runs-metric-name"))
         add("runs.compare", gr.Button(t("Compare"), variant="primary", elem_id="runs-compare"))
     with gr.Row(equal_height=True):

@@ -111,7 +111,8 @@ def on_load(studio: Studio, demo: gr.Blocks) -> None:
                       tokenizer_tab.EXPLORE_OUTPUTS)
         studio.listen(ready, lambda v: predict_tab.examples(settings, v), predict_tab.EXAMPLE_INPUTS,
                       predict_tab.EXAMPLE_OUTPUTS)
-        studio.listen(ready, data_tab.choices_in_language, [], data_tab.TRANSLATED_CHOICES)
+        studio.listen(ready, lambda v: {**data_tab.choices_in_language(v), **runs_tab.choices_in_language(v)}, [],
+                      [*data_tab.TRANSLATED_CHOICES, "runs.axis"])
         known = studio.listen(ready, lambda v: {VISITOR: new_visitor_id(v[VISITOR])}, [VISITOR], [VISITOR])
         studio.listen(known.then, lambda v: runs_tab.refresh(settings, v), ["runs.pick", "runs.target"],
                       runs_tab.LIST_OUTPUTS)
