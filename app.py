@@ -1,4 +1,4 @@
-"""Start the fine-tuning studio: ``python app.py [--host H] [--port P] [--share] [--public] [--runs-dir D]``.
+"""Start the fine-tuning studio: ``python app.py [--host H] [--port P] [--share] [--public] [--runs-dir D] [--lang zh|en]``.
 
 Flags win over environment variables (GRADIO_SERVER_NAME, GRADIO_SERVER_PORT, STUDIO_RUNS_DIR,
 STUDIO_PUBLIC). This file only parses options, builds the Blocks from ui/ and launches.
@@ -44,11 +44,14 @@ def main(argv=None) -> None:
     parser.add_argument("--runs-dir", default=None,
                         help="where runs are written (default: runs, /data/runs on a Space)")
     parser.add_argument("--max-upload-mb", type=int, default=50)
+    parser.add_argument("--lang", choices=("zh", "en"), default=None,
+                        help="the page's language (中文/English) unless a visitor picks one with the switch; "
+                             "default: each browser's own language (env STUDIO_LANG)")
     args = parser.parse_args(argv)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from ui.common import detect_settings
 
-    settings = detect_settings(args.runs_dir, args.public, args.max_upload_mb)
+    settings = detect_settings(args.runs_dir, args.public, args.max_upload_mb, args.lang)
     from finetune.compat import calm_gradio_queue
     from ui.common import warm_up_in_background
     from ui.studio import build_studio, launch_options

@@ -142,15 +142,19 @@ def engine(csv: Path, work: Path, env: dict[str, str], max_eval: Optional[int]) 
 def _event_times(events: Path, started: float, samples: list) -> dict[str, Optional[float]]:
     """From the run's events: seconds from launch to ``started`` (data prepared and tokenized, model
     loaded), the main process's peak RSS until then (the data's share; training a batch adds the
-    model's activations), and the final evaluation's seconds (last training step to last evaluation)."""
+    model's activations), and the final evaluation's seconds and rows (the ``finished`` event's, else
+    last training step to last evaluation)."""
     rows = [json.loads(line) for line in events.read_text().splitlines() if line.strip()]
     first = next((e["time"] for e in rows if e["type"] == "started"), None)
     last_step = max((e["time"] for e in rows if e["type"] == "progress"), default=None)
     last_eval = max((e["time"] for e in rows if e["type"] == "evaluation"), default=None)
+    finished = next((e for e in rows if e["type"] == "finished"), {})
     before = [rss for at, rss in samples if first is not None and at <= first]
+    measured = None if last_eval is None or last_step is None else round(last_eval - last_step, 2)
     return {"start_seconds": None if first is None else round(first - started, 2),
             "peak_rss_mb_until_started": round(max(before) / 2**20, 1) if before else None,
-            "final_eval_seconds": None if last_eval is None or last_step is None else round(last_eval - last_step, 2)}
+            "final_eval_seconds": finished.get("final_evaluation_seconds", measured),
+            "final_eval_rows": finished.get("final_evaluation_rows")}
 
 
 def preview(csv: Path, work: Path, env: dict[str, str]) -> dict[str, Any]:

@@ -22,7 +22,8 @@ from .data import prepare_data
 from .data_cli import add_data_command, cmd_data
 from .errors import FinetuneError
 from .hub import push_run, resolve_token
-from .predict import get_predictor, predict_file
+from .batch_predict import CHUNK_ROWS, ConsoleProgress, predict_to_csv
+from .predict import get_predictor
 from .runs import Run, RunStatus, list_runs, make_run_id
 from .runs_cli import add_runs_actions, add_search_flags, run_action, search_from_flags, search_spec
 from .tokenization import get_tokenizer, inspect_text
@@ -80,8 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--file", help="csv/tsv/xlsx/jsonl file to classify; writes CSV to --output")
     predict.add_argument("--text-column", default=None, help="text column of --file (default: detected)")
     predict.add_argument("--text-pair-column", default=None, help="second text column of --file")
-    predict.add_argument("--output", help="CSV file for --file results (default: print)")
+    predict.add_argument("--output", help="CSV file for --file results, UTF-8 with BOM, written as rows are "
+                         "predicted (default: print)")
     predict.add_argument("--batch-size", type=int, default=32)
+    predict.add_argument("--chunk-rows", type=int, default=CHUNK_ROWS, help="rows of --file read, predicted and "
+                         "written at a time (memory stays flat whatever the file's size)")
 
     tokenize = sub.add_parser("tokenize", help="show what a tokenizer produces for a text or pair")
     tokenize.add_argument("--checkpoint", default="bundled-minilm", help="checkpoint whose tokenizer to use")
@@ -168,7 +172,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         status = run_training(config, run, resume=args.resume, echo=not args.quiet and dist.is_main,
                               prepared=prepared)
     if dist.is_main:
-        print(json.dumps({"run_dir": str(run.path), **{k: v for k, v in status.items() if k != "pid"}}, default=str))
+        print(json.dumps({"run_dir": str(run.path), **{k: v for k, v in status.items() if k != "pid"}}, default=str,
+                         ensure_ascii=False))
         for warning in status.get("warnings") or []:
             print(f"WARNING: {warning}", file=sys.stderr)
     return {RunStatus.FINISHED: 0, RunStatus.CANCELLED: 3}.get(status.get("status"), 1)
@@ -195,14 +200,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if not predictor.head_trained:
         print(f"WARNING: {predictor.head_warning()}", file=sys.stderr)
     if args.file:
-        frame = predict_file(predictor, args.file, text_column=args.text_column,
-                             text_pair_column=args.text_pair_column, batch_size=args.batch_size)
-        if args.output:
-            frame.to_csv(args.output, index=False)
-            print(f"wrote {len(frame)} predictions to {args.output}")
-        else:
-            print(frame.to_csv(index=False))
-        return 0
+        return predict_file_command(predictor, args)
     if not args.text:
         raise FinetuneError("predict: expected --text (or --file), found neither.")
     pairs = args.text_pair or []
@@ -211,6 +209,22 @@ def cmd_predict(args: argparse.Namespace) -> int:
     results = predictor.predict(args.text, pairs or None, batch_size=args.batch_size)
     for result in results:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
+    return 0
+
+
+def predict_file_command(predictor: Any, args: argparse.Namespace) -> int:
+    """``predict --file``: stream the file in chunks, write the CSV as it goes (--output, else stdout),
+    progress with rows/s on stderr."""
+    console = ConsoleProgress(sys.stderr)
+    try:
+        result = predict_to_csv(predictor, args.file, args.output or sys.stdout, text_column=args.text_column,
+                                text_pair_column=args.text_pair_column, batch_size=args.batch_size,
+                                chunk_rows=args.chunk_rows, progress=console)
+    finally:
+        console.close()
+    if args.output:
+        print(f"wrote {result.rows} predictions to {args.output} in {result.seconds:.1f} s "
+              f"({result.rows_per_second:,.0f} rows/s)")
     return 0
 
 
@@ -262,7 +276,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     token = push_token(args.token)
     result = push_run(args.run_dir, repo_id=args.repo_id, token=token, private=args.private,
                       commit_message=args.commit_message)
-    print(json.dumps(result))
+    print(json.dumps(result, ensure_ascii=False))
     return 0
 
 

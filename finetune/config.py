@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
 
 from .errors import ConfigError, expected_found
+from .eval_cap import EVAL_CAP_ROWS
 from .checks import check_choice, check_non_negative_int, check_positive_int, check_positive_number
 
 BUNDLED_CHECKPOINT = "bundled-minilm"
@@ -107,7 +108,13 @@ class DataConfig:
     validation_size: float = _f(0.1, "Share of train held out for validation when there is no validation split.")
     split_seed: int = _f(42, "Seed for the held-out validation split and for subsampling.")
     max_train_samples: Optional[int] = _f(None, "Use a shuffled subset of this many training rows.")
-    max_eval_samples: Optional[int] = _f(None, "Use a shuffled subset of this many validation/test rows.")
+    max_eval_samples: Optional[int] = _f(
+        None,
+        "Score a shuffled subset of this many validation/test rows (per-epoch evaluation and the final report). "
+        f"Empty: every row of a split up to {EVAL_CAP_ROWS:,} rows; a larger split is scored on a seeded sample of "
+        f"{EVAL_CAP_ROWS:,} rows and the run's log says so. To score every row of a large split, set this to its "
+        "size or more.",
+    )
     max_length: int = _f(128, "Truncate inputs to this many tokens (at most the model's limit).")
     padding: str = _f(
         "dynamic",

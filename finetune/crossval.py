@@ -31,7 +31,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
 import datasets
 import numpy as np
@@ -46,7 +46,7 @@ from .session import Cancellation, DistInfo, describe_device
 
 FOLDS_DIR = "folds"
 FINAL_DIR = "final"
-RELAYED_TYPES = ("progress", "evaluation", "checkpoint", "log")
+RELAYED_TYPES = ("progress", "evaluation", "eval_progress", "checkpoint", "log")
 
 
 def make_folds(labels: Sequence[int], label_names: Sequence[str], k: int, seed: int) -> list[tuple[Any, Any]]:
@@ -67,11 +67,15 @@ def make_folds(labels: Sequence[int], label_names: Sequence[str], k: int, seed: 
 
 
 def fold_config(config: RunConfig, name: str, *, is_pair: bool, label_names: Sequence[str],
-                final: bool = False) -> RunConfig:
-    """The child run's config: canonical columns of the in-memory fold data, no nested folds."""
+                final: bool = False, eval_rows: Optional[int] = None) -> RunConfig:
+    """The child run's config: canonical columns of the in-memory fold data, no nested folds.
+
+    ``eval_rows``: a fold's validation size, so every held-out row is scored (its out-of-fold
+    predictions must cover every row; without it a large fold would be capped, see eval_cap.py).
+    """
     data = {"text_column": "text", "label_column": "label", "text_pair_column": "text_pair" if is_pair else None,
             "label_names": list(label_names), "validation_split": "validation", "max_train_samples": None,
-            "max_eval_samples": None}
+            "max_eval_samples": eval_rows}
     if not final:
         data["test_split"] = "none"
     train: dict[str, Any] = {"cv_folds": 0, "cv_final_model": False}
@@ -152,15 +156,22 @@ def summarize_folds(fold_reports: list[dict[str, Any]], oof_rows: list[dict[str,
             "pooled": pooled}
 
 
-def format_summary(summary: dict[str, Any]) -> str:
-    """Markdown tables: mean ± std per metric, per class per fold and pooled (CLI output, UI panel)."""
+def _english(template: str, /, **params: Any) -> str:
+    return template.format(**params)
+
+
+def format_summary(summary: dict[str, Any], say: Callable[..., str] = _english) -> str:
+    """Markdown tables: mean ± std per metric, per class per fold and pooled (CLI output, UI panel).
+    ``say(template, **params)`` gives the words (English for the CLI; the page passes its language's)."""
     done, planned = summary["folds_done"], summary["folds_planned"]
-    lines = [f"Cross-validation: {done} of {planned} folds" + ("" if done == planned else " (stopped early)"), "",
-             "| metric | mean ± std | per fold |", "| --- | --- | --- |"]
+    lines = [say("Cross-validation: {done} of {planned} folds", done=done, planned=planned)
+             + ("" if done == planned else say(" (stopped early)")), "",
+             say("| metric | mean ± std | per fold |"), "| --- | --- | --- |"]
     for name, stats in summary["metrics"].items():
         per_fold = ", ".join(f"{v:.4f}" for v in stats["per_fold"])
         lines.append(f"| {name} | {stats['mean']:.4f} ± {stats['std']:.4f} | {per_fold} |")
-    lines += ["", "| class | precision | recall | F1 | pooled P / R / F1 (support) |", "| --- | --- | --- | --- | --- |"]
+    lines += ["", say("| class | precision | recall | F1 | pooled P / R / F1 (support) |"),
+              "| --- | --- | --- | --- | --- |"]
     pooled = {row["label"]: row for row in summary["pooled"]["per_class"]}
     for row in summary["per_class"]["mean"]:
         cells = [f"{row[k]['mean']:.3f} ± {row[k]['std']:.3f}" if row[k] else "-" for k in ("precision", "recall", "f1")]
@@ -168,7 +179,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         tail = f"{p['precision']:.3f} / {p['recall']:.3f} / {p['f1']:.3f} ({p['support']})" if p else "-"
         lines.append(f"| {row['label']} | " + " | ".join(cells) + f" | {tail} |")
     if summary.get("final_model"):
-        lines += ["", summary["final_model"]]
+        lines += ["", say(summary["final_model"])]
     return "\n".join(lines)
 
 
@@ -239,7 +250,8 @@ def _cross_validate(config: RunConfig, run: Run, raw: Any, events: EventWriter, 
 def _run_fold(config: RunConfig, run: Run, rows: Any, train_idx: Any, val_idx: Any, i: int, k: int,
               is_pair: bool, names: list[str], events: EventWriter, echo: bool) -> dict[str, Any]:
     """Train fold ``i`` as a child run in ``<run>/folds/fold-<i>``; return its status."""
-    child_config = fold_config(config, f"{run.id}-fold{i}", is_pair=is_pair, label_names=names)
+    child_config = fold_config(config, f"{run.id}-fold{i}", is_pair=is_pair, label_names=names,
+                               eval_rows=max(1, len(val_idx)))
     child = Run.create(run.path / FOLDS_DIR, child_config, f"fold-{i}")
     data = datasets.DatasetDict({"train": rows.select(train_idx), "validation": rows.select(val_idx)})
     with FoldRelay(run, child, events, i, k, echo):

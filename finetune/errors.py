@@ -44,7 +44,21 @@ class PublicModeError(FinetuneError):
     """A request is refused because the app runs in public mode (e.g. reading a server path)."""
 
 
-def expected_found(what: str, expected: str, found: str, todo: str = "") -> str:
+class Message(str):
+    """A message that is also its parts, ``(what, expected, found, todo)``, so a UI can show each part in
+    the reader's language (``ui.i18n.say_error``) while the CLI prints the English text as it is."""
+
+    parts: tuple[str, str, str, str] = ("", "", "", "")
+
+
+def expected_found(what: str, expected: str, found: str, todo: str = "") -> Message:
     """Build the standard message: ``<what>: expected <expected>, found <found>. <todo>``."""
-    message = f"{what}: expected {expected}, found {found}."
-    return f"{message} {todo}".strip()
+    message = Message(f"{f'{what}: expected {expected}, found {found}.'} {todo}".strip())
+    message.parts = (what, expected, found, todo)
+    return message
+
+
+def message_of(exc: BaseException) -> str:
+    """The message an engine error was raised with, keeping its parts when it has them."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return first if isinstance(first, Message) else str(exc)

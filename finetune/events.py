@@ -7,8 +7,12 @@ stream. Types:
 - ``log``: a human-readable line (also warnings, with ``level``)
 - ``progress``: step, total_steps, epoch, loss, learning_rate, samples_per_second, eta_seconds
 - ``evaluation``: step, epoch, split, metrics
+- ``eval_progress``: while an evaluation scores rows (about once a second): split, done, total (rows),
+  rows_per_second, elapsed_seconds, step, final (the end-of-training report, not a per-epoch one);
+  the last one of each pass also has ``seconds`` (the pass's duration, done == total)
 - ``checkpoint``: step, path
-- ``finished`` / ``failed`` (message, traceback tail) / ``cancelled``
+- ``finished`` (with ``final_evaluation_seconds`` and ``final_evaluation_rows``) / ``failed`` (message,
+  traceback tail) / ``cancelled``
 
 Every event has ``type`` and ``time`` (Unix seconds). Writes are appended and flushed line by
 line, so a reader never sees a partial object except the one being written, which it skips
@@ -21,12 +25,12 @@ import json
 import threading
 import time
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from .runs import TERMINAL
 
 TERMINAL_TYPES = tuple(str(status) for status in sorted(TERMINAL))  # a run ends with the event of its status
-EVENT_TYPES = ("started", "log", "progress", "evaluation", "checkpoint") + TERMINAL_TYPES
+EVENT_TYPES = ("started", "log", "progress", "evaluation", "eval_progress", "checkpoint") + TERMINAL_TYPES
 
 
 class EventWriter:
@@ -130,40 +134,76 @@ class EventLog:
             return list(self._events)
 
 
-def format_event(event: dict[str, Any]) -> str:
-    """One readable console/log line for an event."""
+LEVEL_WORDS = {"warning": "WARNING", "error": "ERROR"}
+
+
+def _english(template: str, /, **params: Any) -> str:
+    return template.format(**params)
+
+
+def format_event(event: dict[str, Any], say: Callable[..., str] = _english,
+                 translate: Callable[[str], str] = str) -> str:
+    """One readable console/log line for an event.
+
+    The words come from ``say(template, **params)`` and free text (messages) goes through
+    ``translate``: English as is for the CLI; the page passes its own (``ui.i18n``) to show the
+    same lines in its language. Numbers and times are formatted here, alike in every language.
+    """
     kind = event.get("type")
     stamp = time.strftime("%H:%M:%S", time.localtime(event.get("time", time.time())))
     if kind == "progress":
-        parts = [f"step {event.get('step')}/{event.get('total_steps')}", f"epoch {event.get('epoch', 0):.2f}"]
+        parts = [say("step {step}/{total}", step=event.get("step"), total=event.get("total_steps")),
+                 say("epoch {epoch}", epoch=f"{event.get('epoch', 0):.2f}")]
         if event.get("loss") is not None:
-            parts.append(f"loss {event['loss']:.4f}")
+            parts.append(say("loss {loss}", loss=f"{event['loss']:.4f}"))
         if event.get("learning_rate") is not None:
-            parts.append(f"lr {event['learning_rate']:.2e}")
+            parts.append(say("lr {lr}", lr=f"{event['learning_rate']:.2e}"))
         if event.get("samples_per_second") is not None:
-            parts.append(f"{event['samples_per_second']:.1f} samples/s")
+            parts.append(say("{speed} samples/s", speed=f"{event['samples_per_second']:.1f}"))
         if event.get("eta_seconds") is not None:
-            parts.append(f"ETA {format_duration(event['eta_seconds'])}")
+            parts.append(say("ETA {time}", time=format_duration(event["eta_seconds"])))
         return f"[{stamp}] " + " | ".join(parts)
     if kind == "evaluation":
         metrics = event.get("metrics", {})
         shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, (int, float)))
-        return f"[{stamp}] eval ({event.get('split', 'validation')}) step {event.get('step')}: {shown}"
+        return f"[{stamp}] " + say("eval ({split}) step {step}: {metrics}", split=say(event.get("split", "validation")),
+                                   step=event.get("step"), metrics=shown)
+    if kind == "eval_progress":
+        return f"[{stamp}] {format_eval_progress(event, say)}"
     if kind == "checkpoint":
-        return f"[{stamp}] checkpoint saved at step {event.get('step')}: {event.get('path')}"
+        return f"[{stamp}] " + say("checkpoint saved at step {step}: {path}", step=event.get("step"),
+                                   path=event.get("path"))
     if kind == "started":
-        return (f"[{stamp}] started on {event.get('device')} ({event.get('precision')}), "
-                f"{event.get('sizes')} rows, labels {event.get('label_names')}")
+        sizes = ", ".join(f"{say(split)} {rows:,}" for split, rows in (event.get("sizes") or {}).items())
+        labels = ", ".join(str(name) for name in event.get("label_names") or [])
+        return f"[{stamp}] " + say("started on {device} ({precision}), {sizes} rows, labels {labels}",
+                                   device=translate(str(event.get("device"))), precision=event.get("precision"), sizes=sizes,
+                                   labels=labels)
     if kind == "finished":
-        saved = f"; model saved to {event['model_dir']}" if event.get("model_dir") else ""
-        return f"[{stamp}] finished in {format_duration(event.get('seconds', 0))}{saved}"
+        saved = say("; model saved to {path}", path=event["model_dir"]) if event.get("model_dir") else ""
+        scored = (say(" (final evaluation {seconds} s)", seconds=f"{event['final_evaluation_seconds']:.1f}")
+                  if event.get("final_evaluation_seconds") is not None else "")
+        return f"[{stamp}] " + say("finished in {time}", time=format_duration(event.get("seconds", 0))) + scored + saved
     if kind == "failed":
-        return f"[{stamp}] FAILED: {event.get('message')}"
+        return f"[{stamp}] " + say("FAILED: {message}", message=translate(str(event.get("message"))))
     if kind == "cancelled":
-        return f"[{stamp}] cancelled at step {event.get('step')}: {event.get('message', '')}"
+        return f"[{stamp}] " + say("cancelled at step {step}: {message}", step=event.get("step"),
+                                   message=translate(str(event.get("message", ""))))
     level = event.get("level", "info")
-    prefix = "" if level == "info" else f"{level.upper()}: "
-    return f"[{stamp}] {prefix}{event.get('message', '')}"
+    prefix = "" if level == "info" else say(LEVEL_WORDS.get(level, level.upper())) + ": "
+    return f"[{stamp}] {prefix}{translate(str(event.get('message', '')))}"
+
+
+def format_eval_progress(event: dict[str, Any], say: Callable[..., str] = _english) -> str:
+    """'evaluating validation: 3,200 / 10,000 rows · 850 rows/s', or once done 'evaluated ... in 12.3 s'."""
+    split, done, total = event.get("split", "validation"), event.get("done") or 0, event.get("total") or 0
+    speed = event.get("rows_per_second")
+    rate = say("{speed} rows/s", speed=f"{speed:,.0f}") if speed else ""
+    if event.get("seconds") is not None:
+        return say("evaluated {split}: {total} rows in {seconds} s", split=say(split), total=f"{total:,}",
+                   seconds=f"{event['seconds']:.1f}") + (f" ({rate})" if rate else "")
+    return say("evaluating {split}: {done} / {total} rows", split=say(split), done=f"{done:,}",
+               total=f"{total:,}") + (f" · {rate}" if rate else "")
 
 
 def format_duration(seconds: float) -> str:

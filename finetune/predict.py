@@ -211,18 +211,19 @@ def get_predictor(source: str) -> Predictor:
 def predict_file(predictor: Predictor, path: Union[str, Path], *, text_column: Optional[str] = None,
                  text_pair_column: Optional[str] = None, batch_size: int = 32,
                  progress: Optional[Callable[[int, int], None]] = None) -> Any:
-    """Classify every row of a file; return a DataFrame with the label and each label's probability."""
+    """Classify every row of a file; return a DataFrame with the label and each label's probability.
+
+    Holds every row in memory: for a large file, :func:`finetune.batch_predict.predict_to_csv`
+    streams the file in chunks and writes the CSV as it goes.
+    """
     frame = read_table(Path(path)).to_pandas()
     return predict_frame(predictor, frame, text_column=text_column, text_pair_column=text_pair_column,
                          batch_size=batch_size, progress=progress)
 
 
-def predict_frame(predictor: Predictor, frame: Any, *, text_column: Optional[str] = None,
-                  text_pair_column: Optional[str] = None, batch_size: int = 32,
-                  progress: Optional[Callable[[int, int], None]] = None) -> Any:
-    """Classify every row of a DataFrame (text column detected like the training data's when not given)."""
-    import pandas as pd
-
+def resolve_text_columns(frame: Any, text_column: Optional[str] = None,
+                         text_pair_column: Optional[str] = None) -> tuple[str, Optional[str]]:
+    """(text column, second text column) of a DataFrame: checked when given, the text one detected when not."""
     columns = [str(c) for c in frame.columns]
     if text_column is None:
         strings = [c for c in columns if frame[c].dtype == object]
@@ -234,8 +235,25 @@ def predict_frame(predictor: Predictor, frame: Any, *, text_column: Optional[str
     if text_column is None:
         raise ColumnMappingError(expected_found("text column", "one named text/sentence/... or chosen explicitly",
                                                 "columns " + ", ".join(columns)))
+    return text_column, text_pair_column
+
+
+def predict_frame(predictor: Predictor, frame: Any, *, text_column: Optional[str] = None,
+                  text_pair_column: Optional[str] = None, batch_size: int = 32,
+                  progress: Optional[Callable[[int, int], None]] = None) -> Any:
+    """Classify every row of a DataFrame (text column detected like the training data's when not given)."""
+    text_column, text_pair_column = resolve_text_columns(frame, text_column, text_pair_column)
     texts = frame[text_column].fillna("").astype(str).tolist()
     pairs = frame[text_pair_column].fillna("").astype(str).tolist() if text_pair_column else None
+    return label_rows(predictor, texts, pairs, text_column, text_pair_column, batch_size=batch_size, progress=progress)
+
+
+def label_rows(predictor: Predictor, texts: list[str], pairs: Optional[list[str]], text_column: str,
+               text_pair_column: Optional[str], *, batch_size: int = 32,
+               progress: Optional[Callable[[int, int], None]] = None) -> Any:
+    """The output table of batch prediction: the text(s), ``predicted_label``, ``confidence``, ``p(<label>)``."""
+    import pandas as pd
+
     results = predictor.predict(texts, pairs, batch_size=batch_size, progress=progress)
     out = pd.DataFrame({text_column: texts})
     if pairs is not None:

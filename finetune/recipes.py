@@ -16,12 +16,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .config import RunConfig, field_default, field_index
 from .errors import ConfigError, expected_found
 
 RECIPES_DIR = Path(__file__).resolve().parent.parent / "examples" / "recipes"
+
+
+def _english(template: str, /, **params: Any) -> str:
+    return template.format(**params) if params else template
 # The studio's defaults chosen for speed, and what each buys; a recipe that sets another value turns it off.
 FASTER_DEFAULTS = {
     "group_by_length": "batches of rows of similar length, so dynamic padding pads little",
@@ -53,18 +57,19 @@ class Recipe:
         raw = self.config(offline).to_dict()
         return {name: raw[section][name] for name, (section, _) in field_index().items()}
 
-    def card(self, offline: bool = False) -> str:
-        """Markdown: the tutorial, the settings it changes, the faster defaults it turns off, results."""
+    def card(self, offline: bool = False, say: Callable[..., str] = _english) -> str:
+        """Markdown: the tutorial, the settings it changes, the faster defaults it turns off, results.
+        ``say(template, **params)`` gives the words (English as is; the page passes its language's)."""
         config = self.config(offline)
-        changed = ", ".join(f"`{name}` {value!r}" for name, _, value in changed_settings(config)) or "none"
+        changed = ", ".join(f"`{name}` {value!r}" for name, _, value in changed_settings(config)) or say("none")
         off = faster_defaults_off(config)
-        off_text = "; ".join(f"`{name}` ({why})" for name, why in off) or "none"
-        lines = [f"### {self.title}" + (" (offline twin)" if offline else ""), "", self.tutorial, "",
-                 f"**Settings** (from {self.settings_source}): {changed}.", "",
-                 f"**Faster studio defaults this recipe turns off, as the tutorial has it:** {off_text}.", "",
-                 f"**The tutorial reports:** {self.reported}"]
+        off_text = "; ".join(f"`{name}` ({say(why)})" for name, why in off) or say("none")
+        lines = [f"### {say(self.title)}" + (say(" (offline twin)") if offline else ""), "", say(self.tutorial), "",
+                 say("**Settings** (from {source}): {changed}.", source=say(self.settings_source), changed=changed),
+                 "", say("**Faster studio defaults this recipe turns off, as the tutorial has it:** {off}.",
+                         off=off_text), "", say("**The tutorial reports:** {reported}", reported=say(self.reported))]
         if offline:
-            lines += ["", f"**Offline twin:** {self.twin}"]
+            lines += ["", say("**Offline twin:** {twin}", twin=say(self.twin))]
         return "\n".join(lines)
 
 

@@ -68,7 +68,8 @@ def run_action(args: argparse.Namespace) -> int:
     runs = [open_key(runs_dir, key) for key in args.run]
     if args.action == "compare":
         check_selection(runs)
-        print(json.dumps({"config_diff": config_diff(runs), "metrics": metrics_table(runs)}, indent=2, default=str))
+        print(json.dumps({"config_diff": config_diff(runs), "metrics": metrics_table(runs)}, indent=2, default=str,
+                         ensure_ascii=False))
         return 0
     if args.action == "clean" and getattr(args, "caches", False):
         freed = clear_caches(runs_dir)

@@ -228,8 +228,9 @@ def split_code(config: RunConfig, report: dict[str, Any]) -> str:
                   f"held_out = raw[\"train\"].train_test_split(test_size={_lit(config.data.validation_size)}, "
                   f"seed=SPLIT_SEED{stratify})",
                   "raw[\"train\"], raw[\"validation\"] = held_out[\"train\"], held_out[\"test\"]"]
-    limits = {"train": config.data.max_train_samples, "validation": config.data.max_eval_samples,
-              "test": config.data.max_eval_samples}
+    auto_cap = (report.get("evaluation_cap") or {}).get("cap")  # the run's automatic cap (eval_cap.py)
+    eval_limit = config.data.max_eval_samples if config.data.max_eval_samples is not None else auto_cap
+    limits = {"train": config.data.max_train_samples, "validation": eval_limit, "test": eval_limit}
     for name, limit in limits.items():
         if limit is not None and name in (report.get("split_sizes") or {}):
             lines += [f"if len(raw[{_lit(name)}]) > {limit}:  # a shuffled subset, as the tutorials do",

@@ -13,7 +13,10 @@ Speed choices (measured in benchmarks/):
   with their rows (:class:`StudioTrainer` keeps evaluation in dataset order);
 - tokenized data cached under ``<runs_dir>/.cache/tokenized`` and reused by the next run;
 - the last evaluation's logits are kept, so the final report needs no extra pass when the
-  final model is the one last evaluated.
+  final model is the one last evaluated;
+- validation/test splits over 10,000 rows are scored on a seeded sample of 10,000 unless
+  ``max_eval_samples`` says otherwise (eval_cap.py), and every evaluation pass reports its
+  progress (``eval_progress`` events, session.EvalProgress).
 """
 
 from __future__ import annotations
@@ -40,10 +43,12 @@ from .arguments import resolve_precision, to_training_arguments
 from .config import RunConfig
 from .data import PreparedData, prepare_data
 from .errors import FinetuneError
+from .eval_cap import apply_eval_cap
 from .events import EventWriter
 from .metrics import full_report, make_compute_metrics, prediction_rows
 from .runs import Run, RunStatus, write_json
-from .session import Cancellation, DistInfo, EventCallback, Session, describe_device, metrics_from_logs
+from .session import (Cancellation, DistInfo, EvalProgress, EventCallback, Session, describe_device,
+                      metrics_from_logs)
 from .tokenization import check_max_length, encode_splits, get_tokenizer, model_max_length, tokenize_processes
 from .vocab import coverage_report, resize_embeddings
 
@@ -186,7 +191,8 @@ def _train(session: Session, raw: Any, prepared: Optional[PreparedData] = None) 
         return _finish_cancelled(session, trainer, callback.cancelled_at)
 
     # -- final reports and artifacts
-    reports, val_logits = _final_reports(session, trainer, encoded, last_eval, prepared.label_names)
+    reports, val_logits = _final_reports(session, trainer, encoded, last_eval, prepared.label_names,
+                                         callback.evaluation)
     if not dist.is_main:
         return {"status": RunStatus.FINISHED}
     reports["train"] = _train_summary(session, trainer, train_output, encoded["train"], train_seconds, device,
@@ -195,12 +201,16 @@ def _train(session: Session, raw: Any, prepared: Optional[PreparedData] = None) 
 
 
 def _prepare(session: Session, raw: Any, prepared: Optional[PreparedData] = None) -> PreparedData:
-    """Load and clean the data (unless given); rank 0 writes what was done to data_report.json and the log."""
-    prepared = prepared or prepare_data(session.config.data, raw)
+    """Load and clean the data (unless given), cap large evaluation splits (eval_cap.py); rank 0 writes
+    what was done to data_report.json (``evaluation_cap``: the cap and the sizes before it) and the log."""
+    prepared, cap = apply_eval_cap(prepared or prepare_data(session.config.data, raw), session.config.data)
     if session.dist.is_main:
-        write_json(session.run.data_report_path, prepared.report.to_dict())
+        write_json(session.run.data_report_path, {**prepared.report.to_dict(),
+                                                  "evaluation_cap": cap.to_dict() if cap else None})
         for note in prepared.report.notes:
             session.events.log(note, level="warning")
+        if cap is not None:
+            session.events.emit("log", message=cap.note(), level="info", evaluation_cap=cap.to_dict())
     return prepared
 
 
@@ -276,29 +286,42 @@ def _finish_cancelled(session: Session, trainer: Trainer, step: int) -> dict[str
 
 
 def _final_reports(session: Session, trainer: Trainer, encoded: Any, last_eval: LastEvaluation,
-                   label_names: list[str]) -> tuple[dict[str, Any], np.ndarray]:
-    """Validation (and test) reports; reuses the last evaluation when it scored exactly the final weights."""
+                   label_names: list[str], progress: EvalProgress) -> tuple[dict[str, Any], np.ndarray]:
+    """Validation (and test) reports; reuses the last evaluation when it scored exactly the final weights.
+
+    Each pass sends ``eval_progress`` events (``progress``); ``reports["final_evaluation"]`` holds the
+    seconds these passes took and the rows they scored (the finished event repeats them).
+    """
     config, state = session.config, trainer.state
     final_step, epoch = state.global_step, round(float(state.epoch or 0), 4)
     last_eval_step = max((h.get("step", -1) for h in state.log_history if "eval_loss" in h), default=-1)
     best_is_last = (not config.train.keeps_best_model or state.best_model_checkpoint is None
                     or state.best_model_checkpoint.endswith(f"checkpoint-{final_step}"))
+    started, scored = time.monotonic(), {}
     if last_eval.logits is not None and last_eval_step == final_step and best_is_last:
         val_logits, val_labels = last_eval.logits, last_eval.labels
     else:
-        output = trainer.predict(encoded["validation"], metric_key_prefix="eval")
+        output = _final_pass(trainer, encoded, "validation", progress, scored)
         val_logits, val_labels = output.predictions, output.label_ids
         if session.dist.is_main:
             session.events.emit("evaluation", step=final_step, epoch=epoch, split="validation",
                                 metrics=metrics_from_logs(output.metrics))
     reports = {"validation": full_report(val_logits, val_labels.tolist(), label_names)}
     if "test" in encoded:
-        output = trainer.predict(encoded["test"], metric_key_prefix="test")
+        output = _final_pass(trainer, encoded, "test", progress, scored)
         reports["test"] = full_report(output.predictions, output.label_ids.tolist(), label_names, "test")
         if session.dist.is_main:
             session.events.emit("evaluation", step=final_step, epoch=epoch, split="test",
                                 metrics=reports["test"]["metrics"])
+    reports["final_evaluation"] = {"seconds": round(time.monotonic() - started, 3), "rows": scored}
     return reports, val_logits
+
+
+def _final_pass(trainer: Trainer, encoded: Any, split: str, progress: EvalProgress, scored: dict[str, int]) -> Any:
+    """``trainer.predict`` on one split, its progress events named after it; counts its rows in ``scored``."""
+    progress.begin(split, final=True)
+    scored[split] = len(encoded[split])
+    return trainer.predict(encoded[split], metric_key_prefix="eval" if split == "validation" else split)
 
 
 def _train_summary(session: Session, trainer: Trainer, train_output: Any, train_split: Any, seconds: float,
@@ -325,8 +348,10 @@ def _save_artifacts(session: Session, trainer: Trainer, reports: dict[str, Any],
     warnings = [w for split in ("validation", "test") for w in (reports.get(split) or {}).get("warnings", [])]
     for warning in warnings:
         session.events.log(warning, level="warning")
+    final_evaluation = reports.get("final_evaluation") or {}
     session.events.emit("finished", seconds=seconds, model_dir=str(run.model_dir),
-                        metrics=reports["validation"]["metrics"],
+                        final_evaluation_seconds=final_evaluation.get("seconds"),
+                        final_evaluation_rows=final_evaluation.get("rows"), metrics=reports["validation"]["metrics"],
                         test_metrics=(reports.get("test") or {}).get("metrics"),
                         train=reports["train"], baseline=reports["validation"]["baseline"], warnings=warnings)
     return run.set_status(RunStatus.FINISHED, seconds=seconds, model_dir=str(run.model_dir), warnings=warnings)

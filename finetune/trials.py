@@ -88,6 +88,15 @@ class TrialCallback(TrainerCallback):
     def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.inner.on_save(args, state, control, **kwargs)
 
+    def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.inner.on_epoch_end(args, state, control, **kwargs)
+
+    def on_prediction_step(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.inner.on_prediction_step(args, state, control, **kwargs)  # the trial's eval_progress events
+
+    def on_evaluate(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.inner.on_evaluate(args, state, control, **kwargs)
+
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.inner.on_train_end(args, state, control, **kwargs)
         self._close_trial(state)

@@ -20,4 +20,10 @@ if [ "${1:-}" = "--dev" ]; then
       echo "chromium not found: install it to run the browser tests" >&2
     fi
   fi
+  # a CJK font, so screenshots of the Chinese page (scripts/tour.py --lang zh) show characters, not boxes
+  if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null)" ] && command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1 \
+      || echo "no CJK font installed: Chinese screenshots will show boxes (the tests do not need one)" >&2
+  fi
 fi

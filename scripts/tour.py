@@ -1,16 +1,19 @@
 """Screenshot tour of the studio: a newcomer's first hour, as full-page PNGs to look at.
 
-    .venv/bin/python scripts/tour.py OUTDIR [--port 7990] [--width 1400]
+    .venv/bin/python scripts/tour.py OUTDIR [--port 7990] [--width 1400] [--lang en|zh]
 
 Starts ``app.py`` on a temporary runs folder, then in headless chromium (never reloading the page):
 landing, each tab on open, Train mid-run and finished (the preselected example, default settings),
 Model view on open, Predict with a result and with the evaluation report open, Tokenizer with a pair and with the batch
 view, Hub with the model card preview. Look at every picture: the tests cannot see a clipped legend.
+``--lang zh`` opens the page with a Chinese browser (the page follows it), so the same tour shows the
+Chinese page; run it at ``--width 1400`` and ``--width 800`` to see long Chinese labels wrap, not clip.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -24,16 +27,25 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
+LOCALES = {"en": "en-US", "zh": "zh-CN"}
+
+
 class Tour:
-    def __init__(self, page, out: Path) -> None:
+    def __init__(self, page, out: Path, lang: str = "en") -> None:
         self.page, self.out, self.t0 = page, out, time.monotonic()
+        catalogue = json.loads((ROOT / "ui" / "locales" / "zh.json").read_text(encoding="utf-8"))["text"]
+        self.words = catalogue if lang == "zh" else {}
+
+    def w(self, text: str) -> str:
+        """What the page shows for ``text`` in the tour's language."""
+        return self.words.get(text, text)
 
     def shot(self, name: str) -> None:
         self.page.screenshot(path=str(self.out / f"{name}.png"), full_page=True)
         print(f"{time.monotonic() - self.t0:6.1f}s  {name}.png", flush=True)
 
     def tab(self, name: str, exact: bool = False) -> None:
-        self.page.get_by_role("tab", name=name, exact=exact).click()
+        self.page.get_by_role("tab", name=self.w(name), exact=exact).click()
         self.page.wait_for_timeout(600)
 
     def wait(self, script: str, timeout_s: float = 240) -> None:
@@ -56,32 +68,33 @@ def wait_for_server(url: str, app: subprocess.Popen, timeout_s: float = 60) -> N
 def run_tour(t: Tour) -> None:
     page = t.page
     t.wait("() => document.querySelector('#data-summary') && "
-           "document.querySelector('#data-summary').innerText.includes('Labels')", 90)
+           f"document.querySelector('#data-summary').innerText.includes('{t.w('label')}')", 90)
     t.shot("01-landing")
     t.shot("02-model-data-on-open")
     for name, shot in (("Train", "03-train-on-open"), ("Tokenizer", "04-tokenizer-on-open"),
                        ("Model", "05-model-on-open"), ("Predict", "06-predict-on-open"), ("Hub", "07-hub-on-open")):
-        t.tab(name, exact=name == "Model")
+        t.tab(name, exact=name in ("Model", "Train"))
         if name == "Tokenizer":
             t.wait("() => (document.querySelector('#tok-decoded textarea') || {}).value", 60)
         t.shot(shot)
-    t.tab("Train")
+    t.tab("Train", exact=True)
     page.locator("#start-btn").click()
+    evaluated = t.w("eval ({split}) step {step}: {metrics}").split(" ")[0].split("（")[0]  # a log line's first word
     t.wait("() => document.querySelectorAll('#loss-plot svg path').length > 0 && "
-           "(document.querySelector('#run-log textarea') || {}).value.includes('eval')", 180)
+           f"(document.querySelector('#run-log textarea') || {{}}).value.includes('{evaluated}')", 180)
     page.wait_for_timeout(1500)
     t.shot("08-train-running")
-    t.wait("() => (document.querySelector('#run-status') || {}).textContent === 'finished'", 300)
+    t.wait(f"() => (document.querySelector('#run-status') || {{}}).textContent === '{t.w('finished')}'", 300)
     page.wait_for_timeout(2500)
     t.shot("09-train-finished")
     t.tab("Predict")
     page.locator("#pred-text textarea").fill("A warm, funny and beautifully acted film.")
     page.locator("#pred-btn").click()
     t.wait("() => document.querySelector('#pred-label').innerText.includes('%')", 60)
-    page.get_by_text("Behind the pipeline", exact=True).click()
+    page.get_by_text(t.w("Behind the pipeline"), exact=True).click()
     page.wait_for_timeout(800)
     t.shot("10-predict-result")
-    page.get_by_text("Evaluation report").click()
+    page.get_by_text(t.w("Evaluation report")).click()
     page.locator("#eval-btn").click()
     t.wait("() => document.querySelector('#confusion-matrix') !== null", 60)
     page.wait_for_timeout(800)
@@ -91,7 +104,7 @@ def run_tour(t: Tour) -> None:
     page.locator("#tok-text-pair textarea").fill("A dog slept by the door.")
     t.wait("() => (document.querySelector('#tok-decoded textarea') || {}).value.includes('dog')", 60)
     t.shot("12-tokenizer-pair")
-    page.get_by_text("Batch: several lines padded together").click()
+    page.get_by_text(t.w("Batch: several lines padded together")).click()
     page.locator("#tok-batch-btn").click()
     t.wait("() => document.querySelector('#tok-batch').innerText.includes('[PAD]')", 60)
     t.shot("13-tokenizer-batch")
@@ -100,7 +113,7 @@ def run_tour(t: Tour) -> None:
     t.wait("() => (document.querySelector('#hub-card') || {innerText: ''}).innerText.includes('accuracy')", 60)
     page.wait_for_timeout(500)
     t.shot("14-hub-model-card")
-    t.tab("Runs")
+    t.tab("Runs", exact=True)
     t.shot("15-runs-on-open")
 
 
@@ -110,6 +123,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=7990)
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=1000)
+    parser.add_argument("--lang", choices=sorted(LOCALES), default="en", help="the browser's language")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -125,10 +139,10 @@ def main() -> None:
         wait_for_server(url, app)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": args.width, "height": args.height})
+            page = browser.new_page(viewport={"width": args.width, "height": args.height}, locale=LOCALES[args.lang])
             page.set_default_timeout(60_000)
             page.goto(url)
-            run_tour(Tour(page, out))
+            run_tour(Tour(page, out, args.lang))
             browser.close()
     finally:
         app.terminate()

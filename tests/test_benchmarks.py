@@ -19,12 +19,16 @@ def test_gpu_throughput_smoke_runs_every_part_on_cpu():
     assert "accuracy" in results["mrpc"]["validation"]
 
 
-def test_data_scale_quick_measures_every_part():
-    cmd = [sys.executable, str(PROJECT_ROOT / "benchmarks" / "data_scale.py"), "--quick"]
-    out = subprocess.run(cmd, capture_output=True, text=True, env={**cli_env(), "HF_HUB_OFFLINE": "1"},
-                         cwd=PROJECT_ROOT, timeout=600)
+def run_benchmark(script, *args, timeout=600):
+    """Run a benchmark script in its own process; its stdout (the test reads the JSON it prints)."""
+    out = subprocess.run([sys.executable, str(PROJECT_ROOT / "benchmarks" / script), *args], capture_output=True,
+                         text=True, env={**cli_env(), "HF_HUB_OFFLINE": "1"}, cwd=PROJECT_ROOT, timeout=timeout)
     assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return out.stdout
+
+
+def test_data_scale_quick_measures_every_part():
+    result = json.loads(run_benchmark("data_scale.py", "--quick").strip().splitlines()[-1])
     assert result["rows"] == 300 and result["csv_bytes"] > 0
     for part in ("plain", "engine"):
         for run in ("cold", "cached"):
@@ -33,3 +37,12 @@ def test_data_scale_quick_measures_every_part():
     assert result["engine"]["cold"]["final_eval_seconds"] is not None
     assert result["engine"]["cold"]["peak_rss_mb_until_started"] > 0
     assert result["preview"]["rows"] == 300 and result["ratios"]["cached_start"] > 0
+
+
+def test_predict_rss_quick_measures_every_size_in_its_own_child():
+    stdout = run_benchmark("predict_rss.py", "--quick", "--sizes", "300", "1200", timeout=300)
+    results = json.loads(stdout[stdout.index("{"):])
+    for rows in (300, 1200):
+        size = results["sizes"][str(rows)]
+        assert size["rows_written"] == rows and size["peak_rss_mb"] > 0 and size["rows_per_second"] > 0
+    assert isinstance(results["rss_growth"], float) and results["target_growth"] == 0.1

@@ -53,6 +53,7 @@ def test_each_fold_starts_from_the_checkpoint_and_pooled_report_matches_sklearn(
         return model
 
     monkeypatch.setattr(training, "load_model", recording_load)
+    monkeypatch.setattr("finetune.eval_cap.EVAL_CAP_ROWS", 50)  # folds are exempt: every held-out row is scored
     config = tiny_config(tiny_checkpoint, runs_dir, dataset=TOPICS, cv_folds=3, num_train_epochs=2)
     run_dir = Run.create(tmp_path, config, "cv").path
     status = run_cross_validation(config, run_dir)
@@ -82,6 +83,8 @@ def test_each_fold_starts_from_the_checkpoint_and_pooled_report_matches_sklearn(
     events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
     assert any(e["type"] == "log" and e["message"].startswith("fold 2/3") for e in events)
     assert {e.get("fold") for e in events if e["type"] == "progress"} == {1, 2, 3}
+    assert {e.get("fold") for e in events if e["type"] == "eval_progress"} == {1, 2, 3}
+    assert not any(e.get("evaluation_cap") for e in events)
     assert events[-1]["type"] == "finished" and "cross_validation" in events[-1]
     assert "± " in format_summary(summary)
 

@@ -114,3 +114,20 @@ def test_hub_errors_are_told_apart_by_type_not_by_message():
     assert "reachable" in str(_hub_error(OfflineModeIsEnabled("offline"), "alice/x"))
     assert "reachable" in str(_hub_error(httpx2.ConnectError("refused"), "alice/x"))
     assert "failed" in str(_hub_error(ValueError("could not connect the dots"), "alice/x"))
+
+
+def test_a_chinese_run_keeps_its_chinese_in_the_card(tmp_path, tiny_checkpoint):
+    """Label names and the usage example of a Chinese run appear as written: never escaped, never mangled."""
+    from conftest import tiny_config
+    from finetune.runs import Run
+    from finetune.training import run_training
+
+    config = tiny_config(tiny_checkpoint, tmp_path / "runs", dataset="examples/data/weibo_variety_zh/comments.jsonl")
+    run = Run.create(tmp_path / "runs", config, "zh")
+    assert run_training(config, run)["status"] == "finished"
+    text = render_model_card(run.path, repo_id="alice/weibo")
+    names = json.loads((run.path / "model" / "config.json").read_text(encoding="utf-8"))["id2label"].values()
+    assert set(names) == {"愤怒", "厌恶", "喜悦", "低落"}
+    assert all(f"| {name} |" in text for name in names)
+    assert "\\u" not in text and "&#" not in text
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in text.split("pipeline(")[1][:400])  # the usage example's text

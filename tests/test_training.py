@@ -48,6 +48,7 @@ def test_cli_end_to_end_produces_every_artifact(tmp_path, tiny_checkpoint):
     accuracy = sum(p["label"] == p["prediction"] for p in preds) / len(preds)
     assert accuracy == pytest.approx(metrics["validation"]["metrics"]["accuracy"])
     assert json.loads(out.stdout.strip().splitlines()[-1])["status"] == "finished"
+    assert "evaluated validation: 48 rows in" in out.stdout  # the evaluation's progress, echoed by the CLI
 
 
 def test_string_labels_round_trip_into_id2label_and_pipeline(tmp_path, tiny_checkpoint):

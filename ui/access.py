@@ -19,6 +19,7 @@ from finetune.runs import Run, RunSummary, check_run_id, list_runs, runs_with_mo
 
 from .common import Settings
 from .wiring import VISITOR
+from .i18n import say
 
 
 def new_visitor_id(current: Optional[str]) -> str:
@@ -42,8 +43,8 @@ def new_run_owner(settings: Settings, visitor: Optional[str]) -> Optional[str]:
     """The owner a new run records; in public mode a page must have its visitor id first."""
     owner = owner_key(settings, visitor)
     if owner == NOBODY:
-        raise RunError("This page has no visitor id yet (it is set when the page loads). Reload the page, then "
-                       "press Start again.")
+        raise RunError(say("This page has no visitor id yet (it is set when the page loads). Reload the page, then "
+                           "press Start again."))
     return owner
 
 
@@ -66,10 +67,10 @@ def find_run(settings: Settings, run_id: Optional[str], visitor: Optional[str]) 
 def open_run(settings: Settings, run_id: Optional[str], visitor: Optional[str]) -> Run:
     """The run called ``run_id``, checked: a valid id, an existing run, and in public mode the visitor's own."""
     if not run_id:
-        raise RunError("Pick a run first.")
+        raise RunError(say("Pick a run first."))
     run = Run(settings.runs_dir / check_run_id(str(run_id)))
     if not run.exists or (settings.public and run.owner != owner_key(settings, visitor)):
-        raise RunError(f"There is no run called '{run_id}' here. Pick one from the list.")
+        raise RunError(say("There is no run called '{run}' here. Pick one from the list.", run=run_id))
     return run
 
 
@@ -77,7 +78,7 @@ def model_source(settings: Settings, choice: Optional[str], visitor: Optional[st
     """What a predictor loads for a model choice: a run this visitor may use, else a model folder inside the
     public-mode fence, or a Hub id / preset name."""
     if not choice or not str(choice).strip():
-        raise DataError("Choose a model first: a run from the list, or a model folder.")
+        raise DataError(say("Choose a model first: a run from the list, or a model folder."))
     run = find_run(settings, choice, visitor)
     if run is not None:
         return str(run.path)

@@ -16,9 +16,11 @@ from typing import Any, Optional
 
 import gradio as gr
 
-from finetune.config import (RunConfig, config_from_flat, field_choices, field_default, field_help, field_index)
+from finetune.config import RunConfig, config_from_flat, field_choices, field_default, field_index
 from finetune.errors import PublicModeError, expected_found
 from finetune.safety import check_public_path, resolve_local
+
+from .i18n import field_info, field_label
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = PROJECT_ROOT / "examples"
@@ -35,6 +37,7 @@ class Settings:
     max_concurrent: int = 1
     on_space: bool = False
     upload_dirs: list[Path] = field(default_factory=list)
+    lang: Optional[str] = None  # --lang: the page's language unless the visitor chose one (None: the browser's)
 
     def allowed_roots(self) -> list[Path]:
         """What the public-mode fence lets the engine read (finetune.safety.install_fence)."""
@@ -114,8 +117,7 @@ def widget_for(name: str, **overrides: Any) -> gr.components.Component:
     """A widget for a config field, labelled and documented from the field itself."""
     default = overrides.pop("value", field_default(name))
     choices = field_choices(name)
-    kwargs: dict[str, Any] = {"label": name.replace("_", " "), "info": field_help(name),
-                              "elem_id": f"cfg-{name}"}
+    kwargs: dict[str, Any] = {"label": field_label(name), "info": field_info(name), "elem_id": f"cfg-{name}"}
     kwargs.update(overrides)
     if choices:
         return gr.Dropdown(choices=list(choices), value=default, **kwargs)
@@ -166,7 +168,8 @@ def cli_command(config: RunConfig) -> str:
     return " \\\n    ".join(parts)
 
 
-def detect_settings(runs_dir: Optional[str], public: Optional[bool], max_upload_mb: int = 50) -> Settings:
+def detect_settings(runs_dir: Optional[str], public: Optional[bool], max_upload_mb: int = 50,
+                    lang: Optional[str] = None) -> Settings:
     """Settings from flags + environment: on a Space, runs go to /data (persistent storage) when it exists."""
     on_space = bool(os.environ.get("SPACE_ID"))
     if runs_dir is None:
@@ -175,7 +178,7 @@ def detect_settings(runs_dir: Optional[str], public: Optional[bool], max_upload_
     if public is None:
         public = os.environ.get("STUDIO_PUBLIC", "1" if on_space else "0").lower() in {"1", "true", "yes"}
     settings = Settings(runs_dir=Path(runs_dir).resolve(), public=public, max_upload_mb=max_upload_mb,
-                        on_space=on_space)
+                        on_space=on_space, lang=lang or os.environ.get("STUDIO_LANG") or None)
     settings.runs_dir.mkdir(parents=True, exist_ok=True)
     import tempfile
 

@@ -13,11 +13,12 @@ import gradio as gr
 
 from finetune.checkpoints import PRESETS
 from finetune.config import BUNDLED_CHECKPOINT, DataConfig
-from finetune.errors import FinetuneError
+from finetune.errors import FinetuneError, message_of
 from finetune.loading import FILE_TYPES
 from finetune.recipes import get_recipe, recipe_choices
 
 from .common import Settings, config_to_widget_values, label_names_from_text, label_names_to_text, widget_for
+from .i18n import say, say_error, t, translate
 from .wiring import Studio, Values
 
 # name shown -> (dataset, dataset_config, text_column, text_pair_column, label_column)
@@ -31,6 +32,7 @@ DATASET_PRESETS: dict[str, tuple[str, str, str, str, str]] = {
     "Yelp review full (Hub: Yelp/yelp_review_full)": ("Yelp/yelp_review_full", "", "text", "", "label"),
 }
 DEFAULT_PRESET = next(iter(DATASET_PRESETS))
+TRANSLATED_CHOICES = ("data.preset", "data.recipe", "checkpoint")  # dropdowns whose choices are written in the page's language
 UPLOAD_TYPES = sorted(FILE_TYPES)
 MAPPING = ("text_column", "text_pair_column", "label_column", "label_names")
 SOURCE = ("dataset", "dataset_config", "train_split", "validation_split", "test_split")
@@ -64,12 +66,25 @@ def build_data_config(settings: Settings, v: Values) -> DataConfig:
                       header_row=int(v["header_row"]) if v.get("header_row") else None)
 
 
+def checkpoint_choices() -> list[tuple[str, str]]:
+    """The checkpoint presets, each with its description in the page's language."""
+    return [(f"{p.name}: {say(p.description)}", p.name) for p in PRESETS]
+
+
+def choices_in_language(v: Values) -> Values:
+    """The checkpoint and dataset presets and the tutorial recipes, named in the page's language (values stay)."""
+    return {"data.preset": gr.Dropdown(choices=[(say(name), name) for name in DATASET_PRESETS]),
+            "data.recipe": gr.Dropdown(choices=[(translate(label), key) for label, key in recipe_choices()]),
+            "checkpoint": gr.Dropdown(choices=checkpoint_choices())}
+
+
 def vocabulary_markdown(vocabulary: dict[str, Any]) -> str:
     """The share of [UNK] tokens in a sample of the data for the chosen checkpoint, and a warning above 5%."""
-    line = (f"  \n**Vocabulary:** {vocabulary['share']:.1%} of the tokens of {vocabulary['rows']} sampled rows are "
-            f"[UNK] for {html.escape(str(vocabulary['checkpoint']))}")
+    line = "  \n" + say("**Vocabulary:** {share} of the tokens of {rows} sampled rows are [UNK] for {checkpoint}",
+                        share=f"{vocabulary['share']:.1%}", rows=vocabulary["rows"],
+                        checkpoint=html.escape(str(vocabulary["checkpoint"])))
     if vocabulary.get("warning"):
-        line += f"  \n⚠️ **{html.escape(vocabulary['warning'])}**"
+        line += f"  \n⚠️ **{html.escape(translate(vocabulary['warning']))}**"
     return line
 
 
@@ -77,13 +92,17 @@ def summary_markdown(report: dict[str, Any]) -> str:
     """The preview's summary; every data-controlled string is escaped (shown, never rendered)."""
     esc = lambda value: html.escape(str(value))  # noqa: E731
     cols = report["columns"]
-    sizes = ", ".join(f"**{esc(k)}**: {v} rows" for k, v in report["split_sizes"].items())
-    pair = f", second text = <code>{esc(cols['text_pair'])}</code>" if cols["text_pair"] else ""
-    notes = "".join(f"\n- {esc(n)}" for n in report["notes"])
+    sizes = ", ".join(say("**{split}**: {rows} rows", split=esc(say(k)), rows=f"{v:,}")
+                      for k, v in report["split_sizes"].items())
+    pair = say(", second text = {column}", column=f"<code>{esc(cols['text_pair'])}</code>") if cols["text_pair"] else ""
+    notes = "".join(f"\n- {esc(translate(n))}" for n in report["notes"])
     names = ", ".join(esc(n) for n in report["label_names"])
-    return (f"**Source:** {esc(report['source'])}  \n{sizes}  \n**Validation:** {esc(report['validation_source'])}  \n"
-            f"**Columns:** text = <code>{esc(cols['text'])}</code>{pair}, label = <code>{esc(cols['label'])}</code>  \n"
-            f"**Labels ({len(report['label_names'])}):** {names}{notes}")
+    return "  \n".join([
+        say("**Source:** {source}", source=esc(translate(report["source"]))), sizes,
+        say("**Validation:** {how}", how=esc(translate(report["validation_source"]))),
+        say("**Columns:** text = {text}{pair}, label = {label}", text=f"<code>{esc(cols['text'])}</code>", pair=pair,
+            label=f"<code>{esc(cols['label'])}</code>"),
+        say("**Labels ({count}):** {names}", count=len(report["label_names"]), names=names) + notes])
 
 
 def rows_with_names(rows: Any, names: list[str]) -> Any:
@@ -92,7 +111,8 @@ def rows_with_names(rows: Any, names: list[str]) -> Any:
     ids = frame.pop("label")
     frame["label"] = [names[int(i)] for i in ids]
     frame["label id"] = ids
-    return frame
+    return frame.rename(columns={"text": say("text"), "text_pair": say("second text"), "label": say("label"),
+                                 "label id": say("label id")})
 
 
 def preview(settings: Settings, v: Values) -> Values:
@@ -101,8 +121,6 @@ def preview(settings: Settings, v: Values) -> Values:
     A preview that fails after the columns were read still offers them in the dropdowns, and says
     what went wrong in the summary, so the person can pick the right column.
     """
-    import pandas as pd
-
     from finetune.preview import list_columns, preview as data_preview
 
     config = build_data_config(settings, v)
@@ -114,20 +132,29 @@ def preview(settings: Settings, v: Values) -> Values:
         result = data_preview(config, checkpoint=v.get("checkpoint") or None,
                               progress=(lambda share, message: bar(share, desc=message)) if bar else None)
     except FinetuneError as exc:
-        gr.Warning(html.escape(str(exc)))
-        return {**dropdowns, "data.summary": f"**Preview failed:** {html.escape(str(exc))}",
+        message = html.escape(settings.shown(say_error(message_of(exc))))
+        gr.Warning(message)
+        return {**dropdowns, "data.summary": say("**Preview failed:** {error}", error=message),
                 "data.rows": None, "data.dist": None}
     report = result["report"]
     cols = report["columns"]
-    dist = pd.DataFrame([{"label": name, "split": split, "rows": count}
-                         for split, counts in report["label_counts"].items() for name, count in counts.items()])
     return {"data.rows": rows_with_names(result["rows"], report["label_names"]),
             "data.summary": summary_markdown(report) + vocabulary_markdown(result["vocabulary"])
-            if result.get("vocabulary") else summary_markdown(report), "data.dist": dist,
+            if result.get("vocabulary") else summary_markdown(report), "data.dist": distribution(report),
             "text_column": gr.Dropdown(choices=choices, value=cols["text"]),
             "text_pair_column": gr.Dropdown(choices=choices, value=cols["text_pair"] or ""),
             "label_column": gr.Dropdown(choices=choices, value=cols["label"]),
             "label_names": label_names_to_text(report["label_names"])}
+
+
+def distribution(report: dict[str, Any]) -> Any:
+    """Rows per label and split, for the bar chart (its axes named in the page's language)."""
+    import pandas as pd
+
+    label, rows, split = say("label"), say("rows"), say("split")
+    frame = pd.DataFrame([{label: name, split: say(part), rows: count}
+                          for part, counts in report["label_counts"].items() for name, count in counts.items()])
+    return gr.BarPlot(value=frame, x=label, y=rows, color=split)
 
 
 def preview_display(settings: Settings, v: Values) -> Values:
@@ -147,62 +174,62 @@ def recipe_values(v: Values) -> Values:
     """Every config widget as the chosen tutorial recipe (or its offline twin) sets it, and the recipe's card."""
     recipe = get_recipe(v["data.recipe"])
     offline = bool(v["data.recipe_offline"])
-    return {**config_to_widget_values(recipe.config(offline)), "data.recipe_card": recipe.card(offline)}
+    return {**config_to_widget_values(recipe.config(offline)), "data.recipe_card": recipe.card(offline, say=say)}
 
 
 def build(studio: Studio) -> None:
     """The tab's components; config widgets are named by their field."""
     add, settings = studio.add, studio.settings
-    gr.Markdown("Pick a **checkpoint** and a **dataset**, check the preview, then go to *Train*. "
-                "Offline, use the bundled checkpoint and the examples; online, any Hub id works. "
-                "Following a tutorial? Start from its recipe.")
-    with gr.Accordion("Tutorial recipes: one click sets everything as the tutorial has it", open=False,
+    gr.Markdown(t("Pick a **checkpoint** and a **dataset**, check the preview, then go to *Train*. "
+                  "Offline, use the bundled checkpoint and the examples; online, any Hub id works. "
+                  "Following a tutorial? Start from its recipe."))
+    with gr.Accordion(t("Tutorial recipes: one click sets everything as the tutorial has it"), open=False,
                       elem_id="recipe-box"):
         with gr.Row():
-            add("data.recipe", gr.Dropdown(choices=recipe_choices(), value=recipe_choices()[0][1], label="recipe",
+            add("data.recipe", gr.Dropdown(choices=recipe_choices(), value=recipe_choices()[0][1], label=t("recipe"),
                                            elem_id="recipe-pick", scale=3))
-            add("data.recipe_offline", gr.Checkbox(value=True, label="offline twin (bundled checkpoint, data at hand)",
+            add("data.recipe_offline", gr.Checkbox(value=True, label=t("offline twin (bundled checkpoint, data at hand)"),
                                                    elem_id="recipe-offline"))
-            add("data.recipe_apply", gr.Button("Use this recipe", elem_id="recipe-apply"))
+            add("data.recipe_apply", gr.Button(t("Use this recipe"), elem_id="recipe-apply"))
         add("data.recipe_card", gr.Markdown(elem_id="recipe-card"))
     with gr.Row():
         with gr.Column():
             add("checkpoint", gr.Dropdown(
-                choices=[(f"{p.name}: {p.description}", p.name) for p in PRESETS], value=BUNDLED_CHECKPOINT,
-                allow_custom_value=True, label="checkpoint", elem_id="cfg-checkpoint",
-                info="A preset, any Hub id (owner/name) or a local folder saved with save_pretrained."))
+                choices=checkpoint_choices(), value=BUNDLED_CHECKPOINT,
+                allow_custom_value=True, label=t("checkpoint"), elem_id="cfg-checkpoint",
+                info=t("A preset, any Hub id (owner/name) or a local folder saved with save_pretrained.")))
         with gr.Column():
-            add("data.preset", gr.Dropdown(choices=list(DATASET_PRESETS), value=DEFAULT_PRESET, label="dataset preset",
+            add("data.preset", gr.Dropdown(choices=list(DATASET_PRESETS), value=DEFAULT_PRESET, label=t("dataset preset"),
                                            elem_id="dataset-preset",
-                                           info="Examples work offline; Hub datasets need internet."))
+                                           info=t("Examples work offline; Hub datasets need internet.")))
     with gr.Row():
         add("dataset", widget_for("dataset", value=DATASET_PRESETS[DEFAULT_PRESET][0], scale=3))
-        add("dataset_config", widget_for("dataset_config", label="Hub config (e.g. mrpc)"))
+        add("dataset_config", widget_for("dataset_config", label=t("Hub config (e.g. mrpc)")))
         for name in ("train_split", "validation_split", "test_split"):
             add(name, widget_for(name))
     with gr.Row():
-        add("sheet", widget_for("sheet", label="Excel sheet (empty: the first)"))
-        add("header_row", widget_for("header_row", label="header row (empty: the first row)"))
-    add("data.upload", gr.File(label="...or upload a file (" + ", ".join(t.lstrip(".") for t in UPLOAD_TYPES) + ")",
-                               file_types=UPLOAD_TYPES, elem_id="data-upload", height=90))
+        add("sheet", widget_for("sheet", label=t("Excel sheet (empty: the first)")))
+        add("header_row", widget_for("header_row", label=t("header row (empty: the first row)")))
+    add("data.upload", gr.File(label=t("...or upload a file (" + ", ".join(kind.lstrip(".") for kind in UPLOAD_TYPES) + ")"),
+                               file_types=UPLOAD_TYPES, elem_id="data-upload", height=110))
     with gr.Row():
-        add("text_column", gr.Dropdown(label="text column", allow_custom_value=True, choices=[""], value="",
-                                       info="Detected when left empty.", elem_id="cfg-text_column"))
-        add("text_pair_column", gr.Dropdown(label="second text column (pairs)", allow_custom_value=True, choices=[""],
+        add("text_column", gr.Dropdown(label=t("text column"), allow_custom_value=True, choices=[""], value="",
+                                       info=t("Detected when left empty."), elem_id="cfg-text_column"))
+        add("text_pair_column", gr.Dropdown(label=t("second text column (pairs)"), allow_custom_value=True, choices=[""],
                                             value="", elem_id="cfg-text_pair_column",
-                                            info="For sentence pairs (e.g. sentence2); empty for single texts."))
-        add("label_column", gr.Dropdown(label="label column", allow_custom_value=True, choices=[""], value="",
-                                        elem_id="cfg-label_column", info="Detected when left empty."))
-        add("label_names", widget_for("label_names", label="label names (one per line, in id order)"))
+                                            info=t("For sentence pairs (e.g. sentence2); empty for single texts.")))
+        add("label_column", gr.Dropdown(label=t("label column"), allow_custom_value=True, choices=[""], value="",
+                                        elem_id="cfg-label_column", info=t("Detected when left empty.")))
+        add("label_names", widget_for("label_names", label=t("label names (one per line, in id order)")))
     with gr.Row():
         for name in ("validation_size", "split_seed", "max_train_samples", "max_eval_samples"):
             add(name, widget_for(name))
-    add("data.preview_btn", gr.Button("Preview data", elem_id="preview-btn"))
+    add("data.preview_btn", gr.Button(t("Preview data"), elem_id="preview-btn"))
     add("data.summary", gr.Markdown(elem_id="data-summary"))
     with gr.Row():
-        add("data.rows", gr.Dataframe(label="first rows (after column mapping and label encoding)",
+        add("data.rows", gr.Dataframe(label=t("first rows (after column mapping and label encoding)"),
                                       elem_id="data-rows", scale=3, max_height=300, wrap=True))
-        add("data.dist", gr.BarPlot(x="label", y="rows", color="split", label="label distribution",
+        add("data.dist", gr.BarPlot(x="label", y="rows", color="split", label=t("label distribution"),
                                     elem_id="label-dist", scale=2))
 
     preset_fields = ("dataset", "dataset_config", "text_column", "text_pair_column", "label_column", "label_names")

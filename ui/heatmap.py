@@ -16,8 +16,12 @@ from PIL import Image, ImageDraw, ImageFont
 STOPS = np.array([[255, 255, 255], [251, 146, 60], [127, 29, 29]], dtype=np.float64)
 MASKED = (209, 213, 219)
 HATCH = (156, 163, 175)
+LEGEND = "scale: {low} (white) to {high} (dark red); hatched grey: padding, masked out"
 MAX_SIDE = 1800  # pixels the longest axis may take (cells shrink for long inputs)
-FONT_CANDIDATES = ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+# A CJK font first when the machine has one (Chinese tokens, e.g. bert-base-chinese), else DejaVu (Latin only).
+FONT_CANDIDATES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                   "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+                   "DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
 def _font(size: int) -> ImageFont.ImageFont:
@@ -62,8 +66,9 @@ def _text_width(font: ImageFont.ImageFont, labels: Sequence[str]) -> int:
 
 def heatmap_image(values: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str], *,
                   masked_rows: Optional[Sequence[bool]] = None, masked_cols: Optional[Sequence[bool]] = None,
-                  title: str = "") -> Image.Image:
-    """A labelled heatmap: rows top to bottom, columns left to right, masked rows/columns hatched grey."""
+                  title: str = "", legend: str = LEGEND) -> Image.Image:
+    """A labelled heatmap: rows top to bottom, columns left to right, masked rows/columns hatched grey.
+    ``legend`` is a template with ``{low}`` and ``{high}`` (the page passes its language's)."""
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
     keep = np.ones_like(values, dtype=bool)
@@ -75,7 +80,7 @@ def heatmap_image(values: np.ndarray, row_labels: Sequence[str], col_labels: Seq
     font = _font(max(7, min(12, cell - 2)))
     left, top = _text_width(font, row_labels), _text_width(font, col_labels) + (18 if title else 0)
     _, low, high = _normalise(values, keep)
-    legend = f"scale: {low:.3g} (white) to {high:.3g} (dark red); hatched grey: padding, masked out"
+    legend = legend.format(low=f"{low:.3g}", high=f"{high:.3g}")
     width = max(left + cols * cell + 8, int(_font(11).getlength(legend)) + 8, int(_font(12).getlength(title)) + 8)
     image = Image.new("RGB", (width, top + rows * cell + 24), "white")
     image.paste(_cells(values, keep, cell), (left, top))

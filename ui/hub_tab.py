@@ -18,6 +18,7 @@ from finetune.runs import Run
 
 from .access import open_run, visible_runs_with_model, visitor_of
 from .common import Settings
+from .i18n import say, t
 from .wiring import Studio, Values
 
 
@@ -33,7 +34,7 @@ def run_list(settings: Settings, current: Optional[str], picked: bool, visitor: 
 
 def chosen_run(settings: Settings, v: Values) -> Run:
     if not v["hub.run"]:
-        raise RunError("Choose a run with a saved model (train one first on the Train tab).")
+        raise RunError(say("Choose a run with a saved model (train one first on the Train tab)."))
     return open_run(settings, v["hub.run"], visitor_of(v))
 
 
@@ -56,7 +57,7 @@ def push(settings: Settings, v: Values) -> Values:
     message = v["hub.message"] or "Upload fine-tuned text classifier"
     result = push_run(run.path, token=token, repo_id=v["hub.repo"] or None,
                       private=bool(v["hub.private"]), commit_message=message)
-    return {"hub.result": f"Pushed to [{result['repo_id']}]({result['url']})"}
+    return {"hub.result": say("Pushed to {link}", link=f"[{result['repo_id']}]({result['url']})")}
 
 
 def download(settings: Settings, v: Values) -> Values:
@@ -70,29 +71,30 @@ def download(settings: Settings, v: Values) -> Values:
 
 def build(studio: Studio) -> None:
     add, settings = studio.add, studio.settings
-    gr.Markdown("Push a run's model and tokenizer with a model card. The token comes from *Sign in with Hugging "
-                "Face* (on a Space), the field below, or `HF_TOKEN` / your saved login, and is never written "
-                "anywhere. No account? Download the model folder as a zip.")
+    gr.Markdown(t("Push a run's model and tokenizer with a model card. The token comes from *Sign in with Hugging "
+                  "Face* (on a Space), the field below, or `HF_TOKEN` / your saved login, and is never written "
+                  "anywhere. No account? Download the model folder as a zip."))
     if settings.on_space:
         gr.LoginButton()
     choices = run_choices(settings, None)
     with gr.Row():
-        add("hub.run", gr.Dropdown(choices=choices, value=choices[0] if choices else None, label="run",
-                                   elem_id="hub-run", info="Finished or stopped runs with a saved model; the newest "
-                                   "is selected. None yet? Train one on the Train tab first."))
+        add("hub.run", gr.Dropdown(choices=choices, value=choices[0] if choices else None, label=t("run"),
+                                   elem_id="hub-run", info=t("Finished or stopped runs with a saved model; the newest "
+                                                             "is selected. None yet? Train one on the Train tab first.")))
         add("hub.picked", gr.State(False))
     with gr.Row():
-        add("hub.repo", gr.Textbox(label="repo id", placeholder="default: <user>/<checkpoint>-finetuned-<dataset>"))
-        add("hub.private", gr.Checkbox(label="private", value=True))
-        add("hub.message", gr.Textbox(label="commit message", value="Upload fine-tuned text classifier"))
-    add("hub.token", gr.Textbox(label="write token (optional)", type="password", elem_id="hub-token"))
+        add("hub.repo", gr.Textbox(label=t("repo id"),
+                                   placeholder=t("default: <user>/<checkpoint>-finetuned-<dataset>")))
+        add("hub.private", gr.Checkbox(label=t("private"), value=True))
+        add("hub.message", gr.Textbox(label=t("commit message"), value="Upload fine-tuned text classifier"))
+    add("hub.token", gr.Textbox(label=t("write token (optional)"), type="password", elem_id="hub-token"))
     with gr.Row():
-        add("hub.push", gr.Button("Push to the Hub", variant="primary"))
-        add("hub.card_go", gr.Button("Preview model card", elem_id="hub-card-btn"))
-        add("hub.zip_go", gr.Button("Download model as zip"))
+        add("hub.push", gr.Button(t("Push to the Hub"), variant="primary"))
+        add("hub.card_go", gr.Button(t("Preview model card"), elem_id="hub-card-btn"))
+        add("hub.zip_go", gr.Button(t("Download model as zip")))
     add("hub.result", gr.Markdown(elem_id="hub-result"))
-    add("hub.zip", gr.File(label="model zip", visible=False, elem_id="hub-zip"))
-    add("hub.card", gr.Code(language="markdown", label="model card (README.md, as it will be pushed)",
+    add("hub.zip", gr.File(label=t("model zip"), visible=False, elem_id="hub-zip"))
+    add("hub.card", gr.Code(language="markdown", label=t("model card (README.md, as it will be pushed)"),
                             elem_id="hub-card", max_lines=40, visible=False))
     wire(studio)
 

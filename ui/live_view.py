@@ -22,11 +22,12 @@ from typing import Any, AsyncIterator, Optional
 
 import gradio as gr
 
-from finetune.events import EventLog, format_duration, format_event
+from finetune.events import EventLog, format_duration, format_eval_progress, format_event
 from finetune.runs import Run, RunStatus, active_runs, run_states
 
 from .access import find_run, owner_key
 from .common import Settings
+from .i18n import say, t, translate
 from .wiring import Values
 
 VIEW = ("live.header", "live.progress", "live.log", "live.loss", "live.val_loss", "live.metrics", "live.summary")
@@ -73,64 +74,86 @@ def curves(events: list[dict[str, Any]]) -> tuple[Any, Any, Any]:
 def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
     started = next((e for e in reversed(events) if e["type"] == "started"), None)
     last = next((e for e in reversed(events) if e["type"] == "progress"), None) or {}
-    state = html.escape(str(status.get("status", "unknown")))
+    state = html.escape(say(str(status.get("status", "unknown"))))
+    label = say("Status:")
     if started is None:
-        extra = f" (position {status['position']} in the queue)" if status.get("position") else ""
-        return f"<div id='run-progress'><b>Status:</b> <span id='run-status'>{state}</span>{extra}</div>"
+        extra = say(" (position {position} in the queue)", position=status["position"]) if status.get("position") else ""
+        return f"<div id='run-progress'><b>{label}</b> <span id='run-status'>{state}</span>{extra}</div>"
     step, total = last.get("step", 0), last.get("total_steps") or 0
     share = 100.0 * step / total if total else 0.0
     active = status["status"].is_active
+    evaluating = evaluation_in_progress(events) if active else None
+    if evaluating is not None:  # the bar follows the rows scored, not the (finished) steps
+        share = 100.0 * evaluating["done"] / evaluating["total"] if evaluating.get("total") else share
     elapsed = time.time() - events[0]["time"] if active else (events[-1]["time"] - events[0]["time"])
-    fold = f"fold {last['fold']}/{last['folds']}" if last.get("folds") else ("final model" if "fold" in last else "")
-    parts = [f"<b>Status:</b> <span id='run-status'>{state}</span>", *([fold] if fold else []),
-             f"step {step}/{total}",
-             f"epoch {last.get('epoch', 0):.2f}", f"elapsed {format_duration(elapsed)}"]
+    fold = (say("fold {fold}/{folds}", fold=last["fold"], folds=last["folds"]) if last.get("folds")
+            else (say("final model") if "fold" in last else ""))
+    parts = [f"<b>{label}</b> <span id='run-status'>{state}</span>", *([fold] if fold else []),
+             say("step {step}/{total}", step=step, total=total),
+             say("epoch {epoch}", epoch=f"{last.get('epoch', 0):.2f}"),
+             say("elapsed {time}", time=format_duration(elapsed))]
     if active and last.get("eta_seconds") is not None:
-        parts.append(f"ETA {format_duration(last['eta_seconds'])}")
+        parts.append(say("ETA {time}", time=format_duration(last["eta_seconds"])))
     if last.get("samples_per_second"):
-        parts.append(f"{last['samples_per_second']:.1f} samples/s")
-    parts.append(html.escape(f"{started.get('device')} · {started.get('precision')}"))
+        parts.append(say("{speed} samples/s", speed=f"{last['samples_per_second']:.1f}"))
+    if evaluating is not None:
+        parts.append(html.escape(format_eval_progress(evaluating, say)))
+    cap = next((e["evaluation_cap"] for e in events if e.get("evaluation_cap")), None)
+    if cap:
+        parts.append(say("evaluation capped at {cap} rows (max_eval_samples)", cap=f"{cap['cap']:,}"))
+    parts.append(html.escape(f"{translate(str(started.get('device')))} · {started.get('precision')}"))
     return (f"<div id='run-progress'><div style='background:#e5e7eb;border-radius:6px;height:14px'>"
             f"<div style='width:{share:.1f}%;background:#f97316;height:14px;border-radius:6px'></div></div>"
             f"<div style='margin-top:4px'>{' · '.join(parts)}</div></div>")
 
 
+def evaluation_in_progress(events: list[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    """The latest ``eval_progress`` event when an evaluation is scoring rows now (None between evaluations)."""
+    last = next((e for e in reversed(events) if e["type"] in ("progress", "eval_progress")), None)
+    return last if last and last["type"] == "eval_progress" and last.get("seconds") is None else None
+
+
 def final_summary(run: Run, status: dict[str, Any]) -> str:
     """The run's result in a few lines, once it has ended; what to do next."""
     state = status.get("status")
-    message = html.escape(str(status.get("message", "")))
+    message = html.escape(translate(str(status.get("message", ""))))
     cross_validation = run.metrics().get("cross_validation")
     if cross_validation and state in ("finished", "cancelled"):
         from finetune.crossval import format_summary
 
-        title = "### Finished: cross-validation" if state == "finished" else f"### Cancelled\n{message}"
-        return f"{title}\n\n{html.escape(format_summary(cross_validation), quote=False)}"
+        title = (say("### Finished: cross-validation") if state == "finished"
+                 else say("### Cancelled") + f"\n{message}")
+        return f"{title}\n\n{html.escape(format_summary(cross_validation, say=say), quote=False)}"
     if state == "finished":
         metrics = run.metrics()
         validation = metrics.get("validation", {})
         rows = "\n".join(f"| {html.escape(k)} | {v:.4f} |" for k, v in validation.get("metrics", {}).items())
         baseline = validation.get("baseline") or {}
         if baseline.get("majority_rate") is not None:  # what always answering the most frequent class would score
-            rows += (f"\n| *majority class ({html.escape(str(baseline.get('majority_label')))}) rate* | "
-                     f"{baseline['majority_rate']:.4f} |")
+            rows += "\n| *" + say("majority class ({label}) rate", label=html.escape(str(baseline.get("majority_label"))))
+            rows += f"* | {baseline['majority_rate']:.4f} |"
         test = metrics.get("test", {}).get("metrics")
-        extra = ("\n\n**Test:** " + ", ".join(f"{html.escape(k)} {v:.4f}" for k, v in test.items())) if test else ""
-        warnings = "".join(f"\n\n⚠️ **{html.escape(w)}**" for w in validation.get("warnings") or [])
-        title = "### Finished, but the model learned nothing useful" if warnings else "### Finished"
-        return (f"{title}\n| validation metric | value |\n|---|---|\n{rows}{extra}{warnings}\n\n"
-                f"The model is saved in the run's `model/` folder. Try it on the **Predict** tab, or push it on "
-                f"the **Hub** tab.")
+        extra = ("\n\n" + say("**Test:**") + " " + ", ".join(f"{html.escape(k)} {v:.4f}" for k, v in test.items())
+                 if test else "")
+        warnings = "".join(f"\n\n⚠️ **{html.escape(translate(w))}**" for w in validation.get("warnings") or [])
+        title = say("### Finished, but the model learned nothing useful") if warnings else say("### Finished")
+        header = say("| validation metric | value |")
+        return (f"{title}\n{header}\n|---|---|\n{rows}{extra}{warnings}\n\n" + say(
+            "The model is saved in the run's `model/` folder. Try it on the **Predict** tab, or push it on the **Hub** "
+            "tab."))
     if state == "failed":
-        return f"### Failed\n{message}"
+        return say("### Failed") + f"\n{message}"
     if state == "cancelled":
-        saved = "The model trained so far is saved." if status.get("model_dir") else "No model was saved."
-        return f"### Cancelled\n{message} {saved}"
+        saved = say("The model trained so far is saved.") if status.get("model_dir") else say("No model was saved.")
+        return say("### Cancelled") + f"\n{message} {saved}"
     return ""
 
 
 def log_lines(events: list[dict[str, Any]]) -> list[str]:
-    """Lines for the log box: everything but the once-a-second progress ticks (the progress bar shows those)."""
-    return [format_event(e) for e in events if e["type"] != "progress" or e.get("loss") is not None]
+    """Lines for the log box: everything but the once-a-second progress ticks (the progress bar shows those);
+    an evaluation's ticks likewise, but its last one (rows, seconds, rows/s) is kept."""
+    return [format_event(e, say, translate) for e in events if (e["type"] != "progress" or e.get("loss") is not None)
+            and (e["type"] != "eval_progress" or e.get("seconds") is not None)]
 
 
 @functools.lru_cache(maxsize=16)
@@ -139,14 +162,16 @@ def event_log(path: Path) -> EventLog:
     return EventLog(path)
 
 
-def _chart(kind: Any, frame: Any, total_steps: int) -> Any:
+def _chart(kind: Any, frame: Any, total_steps: int, titles: tuple[str, str]) -> Any:
     """A chart update: the frame (None while empty), and the x axis from step 0 to the run's last step.
 
     All three charts share that axis, so a validation point lines up with the training loss at the
     same step, and the first and last points are not drawn on the chart's border.
     """
     margin = max(1.0, 0.03 * total_steps)  # so the last step's points are not cut by the chart's border
-    return kind(value=frame if len(frame) else None, x_lim=[0, total_steps + margin] if total_steps else None)
+    extra = {"color_title": say("metric")} if "metric" in frame.columns else {}
+    return kind(value=frame if len(frame) else None, x_lim=[0, total_steps + margin] if total_steps else None,
+                title=say(titles[0]), x_title=say("step"), y_title=say(titles[1]), **extra)
 
 
 def render(settings: Settings, run_id: Optional[str], seen: dict[str, Any],
@@ -179,16 +204,16 @@ def render(settings: Settings, run_id: Optional[str], seen: dict[str, Any],
     changed = seen.get("run") != run_id
     parts: Values = {"live.progress": progress_html(events, status)}
     if changed:
-        parts["live.header"] = f"**Run:** {html.escape(run_id)}"
+        parts["live.header"] = say("**Run:** {run}", run=html.escape(run_id))
     if changed or new["lines"] != seen.get("lines"):
         parts["live.log"] = "\n".join(lines[-400:])
     if changed or new["points"] != seen.get("points"):
         fold = current_fold(events)
         total = next((e.get("total_steps") or 0 for e in reversed(events)
                       if e["type"] == "progress" and e.get("fold") == fold), 0)
-        parts.update({"live.loss": _chart(gr.LinePlot, train, total),
-                      "live.val_loss": _chart(gr.ScatterPlot, val_loss, total),
-                      "live.metrics": _chart(gr.ScatterPlot, metrics, total)})
+        parts.update({"live.loss": _chart(gr.LinePlot, train, total, ("Training loss", "loss")),
+                      "live.val_loss": _chart(gr.ScatterPlot, val_loss, total, ("Validation loss", "loss")),
+                      "live.metrics": _chart(gr.ScatterPlot, metrics, total, ("Validation metrics", "score"))})
     if changed or new["summary"] != seen.get("summary"):
         parts["live.summary"] = final_summary(run, status)
     return parts, new, ended
@@ -251,13 +276,14 @@ def _newer_active_run(settings: Settings, run_id: Optional[str], parts: Values) 
 
 def build_charts(add: Any) -> None:
     """The three live charts: numeric axes, a title each, one colour per series."""
-    add("live.loss", gr.LinePlot(x="step", y="loss", title="Training loss", x_title="step", y_title="loss",
-                                 label="training loss", show_label=False, elem_id="loss-plot", height=300))
+    add("live.loss", gr.LinePlot(x="step", y="loss", title=t("Training loss"), x_title="step", y_title="loss",
+                                 label=t("training loss"), show_label=False, elem_id="loss-plot", height=300))
     # evaluations are sparse (often one per epoch): points, so a single evaluation is visible too
-    add("live.val_loss", gr.ScatterPlot(x="step", y="loss", title="Validation loss", x_title="step", y_title="loss",
-                                        label="validation loss", show_label=False, elem_id="val-loss-plot",
+    add("live.val_loss", gr.ScatterPlot(x="step", y="loss", title=t("Validation loss"), x_title="step",
+                                        y_title="loss", label=t("validation loss"), show_label=False,
+                                        elem_id="val-loss-plot",
                                         height=300))
-    add("live.metrics", gr.ScatterPlot(x="step", y="value", color="metric", title="Validation metrics",
+    add("live.metrics", gr.ScatterPlot(x="step", y="value", color="metric", title=t("Validation metrics"),
                                        x_title="step", y_title="score", color_title="metric",
-                                       color_map=METRIC_COLORS, y_lim=[-0.05, 1.05], label="validation metrics",
+                                       color_map=METRIC_COLORS, y_lim=[-0.05, 1.05], label=t("validation metrics"),
                                        show_label=False, elem_id="metric-plot", height=300))

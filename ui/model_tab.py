@@ -21,7 +21,8 @@ from finetune.errors import DataError, RunError
 
 from .access import model_source, open_run, visible_runs_with_model, visitor_of
 from .common import Settings
-from .heatmap import heatmap_image
+from .heatmap import LEGEND, heatmap_image
+from .i18n import say, t
 from .wiring import Studio, Values
 
 SOURCE_HINT = "A finished/cancelled run, bundled-minilm, a preset or Hub id, or a folder saved with save_pretrained."
@@ -47,11 +48,13 @@ def _md(text: Any) -> str:
 def card_markdown(card: Any) -> str:
     sizes = " | ".join(f"{value if value is not None else '–'}" for value in card.sizes.values())
     labels = ", ".join(_md(card.id2label[i]) for i in sorted(card.id2label))
-    return (f"### {_md(card.model_class)} · model type `{_md(card.model_type)}`\n\n"
+    return (say("### {model_class} · model type {model_type}", model_class=_md(card.model_class),
+                model_type=f"`{_md(card.model_type)}`") + "\n\n"
             f"| {' | '.join(card.sizes)} |\n|{'---|' * len(card.sizes)}\n| {sizes} |\n\n"
-            f"**Parameters:** {card.total_parameters:,} ({card.trainable_parameters:,} trainable) · "
-            f"**labels ({card.num_labels}):** {labels}\n\n"
-            f"**Classification head:** {_md(card.head_origin)}")
+            + say("**Parameters:** {total} ({trainable} trainable) · **labels ({count}):** {labels}",
+                  total=f"{card.total_parameters:,}", trainable=f"{card.trainable_parameters:,}",
+                  count=card.num_labels, labels=labels) + "\n\n"
+            + say("**Classification head:** {origin}", origin=_md(say(card.head_origin))))
 
 
 def show_card(settings: Settings, v: Values) -> Values:
@@ -63,8 +66,9 @@ def show_card(settings: Settings, v: Values) -> Values:
     card = architecture_card(model_source(settings, v["model.source"], visitor_of(v)))
     parts = pd.DataFrame([{"part": p.name, "parameters": p.parameters, "trainable": p.trainable,
                            "share": f"{p.parameters / max(card.total_parameters, 1):.1%}"} for p in card.parts]
-                         + [{"part": "total", "parameters": card.total_parameters,
+                         + [{"part": say("total"), "parameters": card.total_parameters,
                              "trainable": card.trainable_parameters, "share": "100%"}])
+    parts = parts.rename(columns={c: say(c) for c in parts.columns})
     return {"model.card": card_markdown(card), "model.parts": gr.Dataframe(value=parts, visible=True),
             "model.tree": card.module_tree,
             "model.config": card.config_json}
@@ -73,15 +77,18 @@ def show_card(settings: Settings, v: Values) -> Values:
 def shapes_markdown(report: Any) -> str:
     rows = "\n".join(f"| `{s.name}` | [{', '.join(map(str, s.shape))}] | {' × '.join(s.axes)} | {_md(s.note)} |"
                      for s in report.shapes)
-    head = "" if report.head_trained else ("\n\n*The head is freshly initialised: these labels are random "
-                                           "until the model is fine-tuned.*")
-    return f"| output | shape | axes | |\n|---|---|---|---|\n{rows}{head}"
+    head = "" if report.head_trained else "\n\n*" + say(
+        "The head is freshly initialised: these labels are random until the model is fine-tuned.") + "*"
+    return say("| output | shape | axes | |") + f"\n|---|---|---|---|\n{rows}{head}"
 
 
 def norms_image(report: Any) -> Any:
+    """The hidden-state norms of the shown line; the caption is the image's label (the page's language)."""
     mask = [m == 0 for m in report.attention_mask[report.row]]
-    return heatmap_image(report.hidden_norms, report.layer_names, report.tokens[report.row], masked_cols=mask,
-                         title=f"line {report.row + 1}: norm of the hidden state, per layer (rows) and token")
+    caption = say("line {line}: norm of the hidden state, per layer (rows) and token", line=report.row + 1)
+    return gr.Image(heatmap_image(report.hidden_norms, report.layer_names, report.tokens[report.row],
+                                  masked_cols=mask, legend=say(LEGEND, low="{low}", high="{high}")),
+                    label=caption, visible=True)
 
 
 def attention_image(report: Any, layer: float, head: float) -> Any:
@@ -94,10 +101,12 @@ def attention_image(report: Any, layer: float, head: float) -> Any:
                else report.attentions[layer_i, min(head_i, report.attentions.shape[1]) - 1])
     mask = [m == 0 for m in report.attention_mask[report.row]]
     tokens = report.tokens[report.row]
-    which = "mean of all heads" if head_i <= 0 else f"head {min(head_i, report.attentions.shape[1])}"
-    return heatmap_image(weights, tokens, tokens, masked_rows=mask, masked_cols=mask,
-                         title=f"line {report.row + 1}: attention, layer {layer_i + 1}, {which} "
-                               "(row: token attending; column: token attended to)")
+    which = say("mean of all heads") if head_i <= 0 else say("head {head}", head=min(head_i, report.attentions.shape[1]))
+    caption = say("line {line}: attention, layer {layer}, {which} (row: token attending; column: token attended to)",
+                  line=report.row + 1, layer=layer_i + 1, which=which)
+    legend = say(LEGEND, low="{low}", high="{high}")
+    return gr.Image(heatmap_image(weights, tokens, tokens, masked_rows=mask, masked_cols=mask, legend=legend),
+                    label=caption, visible=True)
 
 
 def _cell(value: Any, masked: bool) -> str:
@@ -111,7 +120,7 @@ def stage_table(stage: Any, mask: list[list[int]], id2label: dict[int, str]) -> 
         head = "".join(f"<th>{html.escape(id2label[j])}</th>" for j in range(len(id2label)))
         body = "".join(f"<tr><th>{i + 1}</th>{''.join(_cell(v, False) for v in row)}</tr>"
                        for i, row in enumerate(stage.value))
-        return f"<table><tr><th>line</th>{head}</tr>{body}</table>"
+        return f"<table><tr><th>{html.escape(say('line'))}</th>{head}</tr>{body}</table>"
     if stage.axes == ["batch", "sequence"]:
         body = "".join(f"<tr><th>{i + 1}</th>{''.join(_cell(v, mask[i][j] == 0) for j, v in enumerate(row))}</tr>"
                        for i, row in enumerate(stage.value))
@@ -127,7 +136,7 @@ def pipeline_html(report: Any) -> str:
     parts = []
     for n, stage in enumerate(pipeline_stages(report), start=1):
         shape = ", ".join(f"{axis}={size}" for axis, size in zip(stage.axes, stage.shape))
-        parts.append(f"<h4>{n}. {html.escape(stage.title)} <code>[{html.escape(shape)}]</code></h4>"
+        parts.append(f"<h4>{n}. {html.escape(say(stage.title))} <code>[{html.escape(shape)}]</code></h4>"
                      f"<pre><code>{html.escape(stage.code)}</code></pre>"
                      f"{stage_table(stage, report.attention_mask, report.id2label)}")
     return "<div id='model-pipeline-stages'>" + "".join(parts) + "</div>"
@@ -139,14 +148,14 @@ def run_model(settings: Settings, v: Values) -> Values:
 
     texts = [line for line in (v["model.lines"] or "").splitlines() if line.strip()]
     if not texts:
-        raise DataError("Type one or more texts, one per line.")
+        raise DataError(say("Type one or more texts, one per line."))
     pairs, layer, head = v["model.pairs"], v["model.layer"], v["model.head"]
     second = [line for line in (pairs or "").splitlines()] if pairs and pairs.strip() else None
     line = int(min(max(int(v["model.row"] or 1), 1), len(texts))) - 1
     report = look_inside(model_source(settings, v["model.source"], visitor_of(v)), texts, second, row=line)
     layers, heads = report.attentions.shape[:2]
-    return {"model.shapes": shapes_markdown(report), "model.norms": gr.Image(norms_image(report), visible=True),
-            "model.attention": gr.Image(attention_image(report, layer, head), visible=True),
+    return {"model.shapes": shapes_markdown(report), "model.norms": norms_image(report),
+            "model.attention": attention_image(report, layer, head),
             "model.layer": gr.Slider(maximum=layers, value=min(int(layer or 1), layers)),
             "model.head": gr.Slider(maximum=heads, value=min(int(head or 0), heads)),
             "model.stages": pipeline_html(report), "model.report": report}
@@ -157,7 +166,7 @@ def export_run_script(settings: Settings, run_id: Optional[str], visitor: Option
     from finetune.script_export import export_script
 
     if not run_id:
-        raise RunError("Choose a run (not a bare checkpoint) to export it as a script.")
+        raise RunError(say("Choose a run (not a bare checkpoint) to export it as a script."))
     run = open_run(settings, run_id, visitor)
     script = export_script(run.path)
     path = Path(tempfile.mkdtemp(prefix="script-")) / "train.py"
@@ -171,40 +180,40 @@ def build(studio: Studio) -> None:
     choices = source_choices(studio.settings, None)
     with gr.Row():
         add("model.source", gr.Dropdown(choices=choices, value=BUNDLED_CHECKPOINT, allow_custom_value=True,
-                                        label="model", info=SOURCE_HINT, elem_id="model-source", scale=4))
-        add("model.load", gr.Button("Look inside", variant="primary", elem_id="model-load", scale=1))
-    add("model.card", gr.Markdown("Pick a model and press **Look inside**: its architecture, parameters, module tree "
-                                  "and config, then one padded batch through it.", elem_id="model-card"))
-    add("model.parts", gr.Dataframe(label="parameters by part", elem_id="model-parts", max_height=320, visible=False))
-    with gr.Accordion("Module tree: print(model)", open=False, elem_id="model-tree-box"):
+                                        label=t("model"), info=t(SOURCE_HINT), elem_id="model-source", scale=4))
+        add("model.load", gr.Button(t("Look inside"), variant="primary", elem_id="model-load", scale=1))
+    add("model.card", gr.Markdown(t("Pick a model and press **Look inside**: its architecture, parameters, module "
+                                    "tree and config, then one padded batch through it."), elem_id="model-card"))
+    add("model.parts", gr.Dataframe(label=t("parameters by part"), elem_id="model-parts", max_height=320, visible=False))
+    with gr.Accordion(t("Module tree: print(model)"), open=False, elem_id="model-tree-box"):
         add("model.tree", gr.Code(language=None, elem_id="model-tree", max_lines=40))
     with gr.Accordion("config.json", open=False, elem_id="model-config-box"):
         add("model.config", gr.Code(language="json", elem_id="model-config", max_lines=40))
-    gr.Markdown("### Hidden states and attention\nOne text per line: the lines are padded together into one "
-                "batch, as the tutorials do. Padded positions are hatched grey: attention gives them no weight.")
+    gr.Markdown(t("### Hidden states and attention\nOne text per line: the lines are padded together into one "
+                  "batch, as the tutorials do. Padded positions are hatched grey: attention gives them no weight."))
     with gr.Row():
-        add("model.lines", gr.Textbox(label="texts, one per line", value=DEFAULT_LINES, lines=3,
+        add("model.lines", gr.Textbox(label=t("texts, one per line"), value=DEFAULT_LINES, lines=3,
                                       elem_id="model-text", scale=3))
-        add("model.pairs", gr.Textbox(label="second texts, one per line (pair models; optional)", lines=3,
+        add("model.pairs", gr.Textbox(label=t("second texts, one per line (pair models; optional)"), lines=3,
                                       elem_id="model-text-pair", scale=2))
     with gr.Row():
-        add("model.row", gr.Number(value=2, precision=0, minimum=1, label="line shown in the heatmaps",
+        add("model.row", gr.Number(value=2, precision=0, minimum=1, label=t("line shown in the heatmaps"),
                                    elem_id="model-row"))
-        add("model.layer", gr.Slider(1, 6, value=1, step=1, label="attention: layer", elem_id="model-layer"))
-        add("model.head", gr.Slider(0, 12, value=0, step=1, label="attention: head (0 = mean of all heads)",
+        add("model.layer", gr.Slider(1, 6, value=1, step=1, label=t("attention: layer"), elem_id="model-layer"))
+        add("model.head", gr.Slider(0, 12, value=0, step=1, label=t("attention: head (0 = mean of all heads)"),
                                     elem_id="model-head"))
-        add("model.run", gr.Button("Run the model", variant="primary", elem_id="model-run"))
+        add("model.run", gr.Button(t("Run the model"), variant="primary", elem_id="model-run"))
     add("model.shapes", gr.Markdown(elem_id="model-shapes"))
-    add("model.norms", gr.Image(label="hidden-state norm per layer and token", type="pil", format="png",
+    add("model.norms", gr.Image(label=t("hidden-state norm per layer and token"), type="pil", format="png",
                                 elem_id="model-norms", buttons=["download", "fullscreen"], interactive=False,
                                 visible=False))
-    add("model.attention", gr.Image(label="attention weights", type="pil", format="png", elem_id="model-attention",
+    add("model.attention", gr.Image(label=t("attention weights"), type="pil", format="png", elem_id="model-attention",
                                     buttons=["download", "fullscreen"], interactive=False, visible=False))
-    with gr.Accordion("Behind the pipeline: the padded batch, stage by stage", open=True,
+    with gr.Accordion(t("Behind the pipeline: the padded batch, stage by stage"), open=True,
                       elem_id="model-pipeline-box"):
         add("model.stages", gr.HTML(elem_id="model-pipeline"))
-    with gr.Accordion("This run as a Python script", open=False, elem_id="model-script-box"):
-        add("model.export", gr.Button("Export as Python script", elem_id="model-export"))
+    with gr.Accordion(t("This run as a Python script"), open=False, elem_id="model-script-box"):
+        add("model.export", gr.Button(t("Export as Python script"), elem_id="model-export"))
         add("model.script_file", gr.File(label="train.py", elem_id="model-script-file"))
         add("model.script", gr.Code(language="python", elem_id="model-script", max_lines=60))
     add("model.report", gr.State(None))

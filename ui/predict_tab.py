@@ -21,6 +21,7 @@ from finetune.loading import FILE_TYPES
 from finetune.runs import WITH_MODEL, Run
 from .access import find_run, model_source, open_run, visible_runs, visible_runs_with_model, visitor_of
 from .common import Settings
+from .i18n import say, t
 from .wiring import Studio, Values
 
 MODEL_HINT = "A finished/cancelled run, a model folder, bundled-minilm, or a Hub text-classification model id."
@@ -49,7 +50,7 @@ def model_list(settings: Settings, current: Optional[str], picked: bool, visitor
 
 def untrained_note(predictor: Any) -> str:
     warning = predictor.head_warning()
-    return f"⚠️ **Untrained head.** {html.escape(warning)}" if warning else ""
+    return say("⚠️ **Untrained head.** {warning}", warning=html.escape(say(warning))) if warning else ""
 
 
 def predict_one(settings: Settings, v: Values) -> Values:
@@ -59,44 +60,56 @@ def predict_one(settings: Settings, v: Values) -> Values:
     text, pair = v["predict.text"], v["predict.pair"]
     predictor = get_predictor(model_source(settings, v["predict.model"], visitor_of(v)))
     if not text or not text.strip():
-        raise DataError("Type a text to classify.")
+        raise DataError(say("Type a text to classify."))
     result = predictor.predict([text], [pair] if pair and pair.strip() else None)[0]
     exp = predictor.explain(text, pair or None)
     tokens = " ".join(f"<code>{html.escape(t)}</code>" for t in exp.tokens)
     table = "\n".join(f"| {i} | {html.escape(exp.id2label[i])} | {exp.logits[i]:.4f} | {exp.probabilities[i]:.4f} |"
                       for i in range(len(exp.logits)))
-    behind = (f"**1. Tokenizer** → {len(exp.input_ids)} ids: {tokens}\n\n"
+    behind = (say("**1. Tokenizer** → {count} ids: {tokens}", count=len(exp.input_ids), tokens=tokens) + "\n\n"
               f"`input_ids` = {exp.input_ids}\n\n"
               + (f"`token_type_ids` = {exp.token_type_ids}\n\n" if exp.token_type_ids is not None else "")
-              + f"**2. Model** → logits, **3. softmax** → probabilities, **4. id2label**:\n\n"
-              f"| id | label | logit | probability |\n|---|---|---|---|\n{table}\n\n"
-              f"**Prediction:** {html.escape(exp.prediction)}")
+              + say("**2. Model** → logits, **3. softmax** → probabilities, **4. id2label**:") + "\n\n"
+              + say("| id | label | logit | probability |") + f"\n|---|---|---|---|\n{table}\n\n"
+              + say("**Prediction:** {label}", label=html.escape(exp.prediction)))
     return {"predict.label": result.probabilities, "predict.behind": behind,
             "predict.warning": untrained_note(predictor)}
 
 
 def predict_batch(settings: Settings, v: Values) -> Values:
-    """Classify many lines or a file; a table to sort and a CSV to download."""
+    """Classify many lines or a file; a table to sort (a file's first rows) and the whole CSV to download.
+
+    A file streams (finetune.batch_predict): read, predicted and written in chunks, so memory stays flat
+    and the progress bar shows rows done and rows/s. The CSV is UTF-8 with a BOM: Excel shows Chinese text.
+    """
     import pandas as pd
 
-    from finetune.predict import get_predictor, predict_file, predict_frame
+    from finetune.batch_predict import PREVIEW_ROWS, predict_to_csv
+    from finetune.predict import get_predictor, predict_frame
 
     predictor = get_predictor(model_source(settings, v["predict.model"], visitor_of(v)))
     progress = v["progress"]
-    report = lambda done, total: progress(done / total, desc=f"{done}/{total} rows")  # noqa: E731
+    path = Path(tempfile.mkdtemp(prefix="predictions-")) / "predictions.csv"
     file = v["predict.batch_file"]
     if file is not None:
-        frame = predict_file(predictor, str(getattr(file, "name", file)),
-                             text_column=v["predict.batch_text_col"] or None,
-                             text_pair_column=v["predict.batch_pair_col"] or None, progress=report)
+        result = predict_to_csv(predictor, str(getattr(file, "name", file)), path,
+                                text_column=v["predict.batch_text_col"] or None,
+                                text_pair_column=v["predict.batch_pair_col"] or None, preview_rows=PREVIEW_ROWS,
+                                progress=lambda p: progress(p.fraction, desc=p.describe(say)))
+        table = result.head
+        label = (say("predictions (the first {shown} of {rows} rows; the download has every row)",
+                     shown=f"{len(table):,}", rows=f"{result.rows:,}")
+                 if result.rows > PREVIEW_ROWS else say("predictions (sortable)"))
     else:
         texts = [line for line in (v["predict.batch_lines"] or "").splitlines() if line.strip()]
         if not texts:
-            raise DataError("Type one text per line, or upload a file.")
-        frame = predict_frame(predictor, pd.DataFrame({"text": texts}), text_column="text", progress=report)
-    path = Path(tempfile.mkdtemp(prefix="predictions-")) / "predictions.csv"
-    frame.to_csv(path, index=False, encoding="utf-8-sig")  # with a BOM: Excel opens Chinese text correctly
-    return {"predict.batch_table": frame, "predict.batch_download": str(path),
+            raise DataError(say("Type one text per line, or upload a file."))
+        table = predict_frame(predictor, pd.DataFrame({"text": texts}), text_column="text",
+                              progress=lambda done, total: progress(done / total, desc=say(
+                                  "{done}/{total} rows", done=done, total=total)))
+        table.to_csv(path, index=False, encoding="utf-8-sig")  # with a BOM: Excel opens Chinese text correctly
+        label = say("predictions (sortable)")
+    return {"predict.batch_table": gr.Dataframe(value=table, label=label), "predict.batch_download": str(path),
             "predict.warning": untrained_note(predictor)}
 
 
@@ -108,18 +121,20 @@ def confusion_html(matrix: list[list[int]], names: list[str]) -> str:
         cells = "".join(f"<td style='background:rgba(249,115,22,{0.1 + 0.9 * v / peak:.2f});text-align:center'>"
                         f"{v}</td>" for v in row)
         body += f"<tr><th>{html.escape(name)}</th>{cells}</tr>"
-    return f"<table id='confusion-matrix'><tr><th>true \\ predicted</th>{head}</tr>{body}</table>"
+    corner = html.escape(say("true \\ predicted"))
+    return f"<table id='confusion-matrix'><tr><th>{corner}</th>{head}</tr>{body}</table>"
 
 
 def report_view(report: dict[str, Any]) -> Values:
     import pandas as pd
 
-    metrics = pd.DataFrame([{"metric": k, "value": round(v, 4)} for k, v in report["metrics"].items()])
+    metrics = pd.DataFrame([{say("metric"): k, say("value"): round(v, 4)} for k, v in report["metrics"].items()])
     per_class = pd.DataFrame(report["per_class"]).round(4)
-    mistakes = pd.DataFrame([{"text": m["text"] + (f"  ‖  {m['text_pair']}" if m.get("text_pair") else ""),
-                              "true": m["label_name"], "predicted": m["prediction_name"],
-                              "confidence": round(m["confidence"], 4)} for m in report["mistakes"]],
-                            columns=["text", "true", "predicted", "confidence"])
+    per_class = per_class.rename(columns={c: say(c) for c in per_class.columns})
+    columns = [say(c) for c in ("text", "true", "predicted", "confidence")]
+    mistakes = pd.DataFrame([(m["text"] + (f"  ‖  {m['text_pair']}" if m.get("text_pair") else ""),
+                              m["label_name"], m["prediction_name"], round(m["confidence"], 4))
+                             for m in report["mistakes"]], columns=columns)
     return {"predict.eval_overall": metrics, "predict.eval_per_class": per_class,
             "predict.eval_matrix": confusion_html(report["confusion_matrix"], report["label_names"]),
             "predict.eval_mistakes": mistakes}
@@ -131,7 +146,7 @@ def run_report(settings: Settings, v: Values) -> Values:
 
     choice, dataset, split = v["predict.model"], v["predict.eval_data"], v["predict.eval_split"]
     if find_run(settings, choice, visitor_of(v)) is None:
-        raise RunError("Choose a run (not a bare checkpoint) for its evaluation report.")
+        raise RunError(say("Choose a run (not a bare checkpoint) for its evaluation report."))
     run_dir = open_run(settings, choice, visitor_of(v)).path
     if dataset:
         settings.guard(dataset, "dataset")
@@ -153,7 +168,7 @@ def examples(settings: Settings, v: Values) -> Values:
     rows = run.predictions() if run is not None else []
     options = [r["text"] + ("\t" + r["text_pair"] if r.get("text_pair") else "") for r in rows[:20]]
     out: Values = {"predict.examples": gr.Dropdown(choices=options, value=None),
-                   "predict.warning": BASE_WARNING.format(name=html.escape(choice)) if choice in PRESET_NAMES else ""}
+                   "predict.warning": say(BASE_WARNING, name=html.escape(choice)) if choice in PRESET_NAMES else ""}
     if options and not (v.get("predict.text") or "").strip():
         out.update(use_example({"predict.examples": options[0]}))
     return out
@@ -172,40 +187,40 @@ def build(studio: Studio) -> None:
     add = studio.add
     choices = model_choices(studio.settings, None)
     with gr.Row():
-        add("predict.model", gr.Dropdown(choices=choices, value=choices[0], allow_custom_value=True, label="model",
-                                         info=MODEL_HINT, elem_id="pred-model", scale=3))
+        add("predict.model", gr.Dropdown(choices=choices, value=choices[0], allow_custom_value=True, label=t("model"),
+                                         info=t(MODEL_HINT), elem_id="pred-model", scale=3))
         add("predict.picked", gr.State(False))
     with gr.Row():
-        add("predict.text", gr.Textbox(label="text", lines=2, elem_id="pred-text"))
-        add("predict.pair", gr.Textbox(label="second text (pair models)", lines=2, elem_id="pred-text-pair"))
+        add("predict.text", gr.Textbox(label=t("text"), lines=2, elem_id="pred-text"))
+        add("predict.pair", gr.Textbox(label=t("second text (pair models)"), lines=2, elem_id="pred-text-pair"))
     with gr.Row():
-        add("predict.examples", gr.Dropdown(label="examples from the run's validation data (pick one)",
+        add("predict.examples", gr.Dropdown(label=t("examples from the run's validation data (pick one)"),
                                             elem_id="pred-examples", choices=[]))
-        add("predict.go", gr.Button("Predict", variant="primary", elem_id="pred-btn"))
+        add("predict.go", gr.Button(t("Predict"), variant="primary", elem_id="pred-btn"))
     add("predict.warning", gr.Markdown(elem_id="pred-warning"))
-    add("predict.label", gr.Label(label="probability of every label", elem_id="pred-label"))
-    with gr.Accordion("Behind the pipeline", open=False):
+    add("predict.label", gr.Label(label=t("probability of every label"), elem_id="pred-label"))
+    with gr.Accordion(t("Behind the pipeline"), open=False):
         add("predict.behind", gr.Markdown(elem_id="pred-behind"))
-    with gr.Accordion("Batch prediction", open=False):
-        add("predict.batch_lines", gr.Textbox(lines=4, label="one text per line"))
+    with gr.Accordion(t("Batch prediction"), open=False):
+        add("predict.batch_lines", gr.Textbox(lines=4, label=t("one text per line")))
         with gr.Row():
-            add("predict.batch_file", gr.File(label="...or a csv/tsv/xlsx/jsonl file", file_types=BATCH_TYPES,
-                                              height=90))
-            add("predict.batch_text_col", gr.Textbox(label="text column of the file (empty: detected)"))
-            add("predict.batch_pair_col", gr.Textbox(label="second text column (pairs)"))
-        add("predict.batch_go", gr.Button("Predict all"))
-        add("predict.batch_table", gr.Dataframe(label="predictions (sortable)", elem_id="pred-batch", max_height=320))
-        add("predict.batch_download", gr.File(label="download as CSV (UTF-8 with BOM, opens in Excel)"))
-    with gr.Accordion("Evaluation report", open=False):
+            add("predict.batch_file", gr.File(label=t("...or a csv/tsv/xlsx/jsonl file"), file_types=BATCH_TYPES,
+                                              height=110))
+            add("predict.batch_text_col", gr.Textbox(label=t("text column of the file (empty: detected)")))
+            add("predict.batch_pair_col", gr.Textbox(label=t("second text column (pairs)")))
+        add("predict.batch_go", gr.Button(t("Predict all")))
+        add("predict.batch_table", gr.Dataframe(label=t("predictions (sortable)"), elem_id="pred-batch", max_height=320))
+        add("predict.batch_download", gr.File(label=t("download as CSV (UTF-8 with BOM, opens in Excel)")))
+    with gr.Accordion(t("Evaluation report"), open=False):
         with gr.Row():
-            add("predict.eval_data", gr.Textbox(label="labelled file or dataset (empty: the run's own data)"))
-            add("predict.eval_split", gr.Textbox(label="split (empty: validation)"))
-            add("predict.eval_go", gr.Button("Show report", elem_id="eval-btn"))
+            add("predict.eval_data", gr.Textbox(label=t("labelled file or dataset (empty: the run's own data)")))
+            add("predict.eval_split", gr.Textbox(label=t("split (empty: validation)")))
+            add("predict.eval_go", gr.Button(t("Show report"), elem_id="eval-btn"))
         with gr.Row():
-            add("predict.eval_overall", gr.Dataframe(label="overall", elem_id="eval-overall"))
-            add("predict.eval_per_class", gr.Dataframe(label="per class", elem_id="eval-per-class"))
+            add("predict.eval_overall", gr.Dataframe(label=t("overall"), elem_id="eval-overall"))
+            add("predict.eval_per_class", gr.Dataframe(label=t("per class"), elem_id="eval-per-class"))
         add("predict.eval_matrix", gr.HTML(elem_id="eval-confusion"))
-        add("predict.eval_mistakes", gr.Dataframe(label="misclassified validation examples, most confident first",
+        add("predict.eval_mistakes", gr.Dataframe(label=t("misclassified validation examples, most confident first"),
                                                   elem_id="eval-mistakes", max_height=360, wrap=True))
     wire(studio)
 

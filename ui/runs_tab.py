@@ -26,6 +26,7 @@ from finetune.runs import Run, active_runs
 
 from .access import new_run_owner, open_run, visible_runs, visitor_of
 from .common import CONFIG_WIDGETS, Settings, config_from_widgets, config_to_widget_values
+from .i18n import say, t
 from .wiring import Studio, Values
 
 CHARTS = (("runs.loss", "loss", "Training loss"), ("runs.val_loss", "eval_loss", "Validation loss"),
@@ -43,7 +44,7 @@ DISK_COLUMNS = ["run", "status", "total", "checkpoints", "model"]
 def open_key(settings: Settings, key: Optional[str], visitor: Optional[str]) -> Run:
     """A run or a child run by key, opened through the visitor's access check on its top-level run."""
     if not key:
-        raise RunError("Pick a run first.")
+        raise RunError(say("Pick a run first."))
     return compare.open_key(settings.runs_dir, str(key), lambda run_id: open_run(settings, run_id, visitor))
 
 
@@ -56,11 +57,21 @@ def refresh(settings: Settings, v: Values) -> Values:
     rows = []
     for run in runs:
         use = compare.disk_use(run)
-        rows.append({"run": run.id, "status": str(run.state), **{k: compare.format_bytes(n) for k, n in use.items()}})
+        rows.append({"run": run.id, "status": say(str(run.state)),
+                     **{k: compare.format_bytes(n) for k, n in use.items()}})
     picked = [k for k in (v.get("runs.pick") or []) if k in keys]
     target = v.get("runs.target") if v.get("runs.target") in keys else None
     return {"runs.pick": gr.Dropdown(choices=keys, value=picked or None), "runs.target": gr.Dropdown(choices=keys, value=target),
-            "runs.disk": pd.DataFrame(rows, columns=DISK_COLUMNS)}
+            "runs.disk": pd.DataFrame(rows, columns=DISK_COLUMNS).rename(columns={c: say(c) for c in DISK_COLUMNS})}
+
+
+def axis_choices() -> list[tuple[str, str]]:
+    """The compare charts' x axis, named in the page's language."""
+    return [(say(axis), axis) for axis in ("step", "epoch")]
+
+
+def choices_in_language(v: Values) -> Values:
+    return {"runs.axis": gr.Radio(choices=axis_choices())}
 
 
 # -- compare ----------------------------------------------------------------------------------------
@@ -86,12 +97,13 @@ def compare_runs(settings: Settings, v: Values) -> Values:
     out: Values = {}
     for name, series, title in CHARTS:
         frame = curve_frame(points, series or f"eval_{metric}", axis)
-        out[name] = gr.LinePlot(value=frame if len(frame) else None, x_title=axis, visible=True,
-                                title=title if series else f"Validation {metric}")
-    diff = compare.config_diff(runs)
-    out["runs.diff"] = gr.Dataframe(value=pd.DataFrame(diff) if diff else pd.DataFrame(
-        {"field": ["(the configs are identical)"]}), visible=True)
-    out["runs.metrics"] = gr.Dataframe(value=pd.DataFrame(compare.metrics_table(runs)), visible=True)
+        out[name] = gr.LinePlot(value=frame if len(frame) else None, x_title=say(axis), y_title=say("value"),
+                                color_title=say("run"), visible=True,
+                                title=say(title) if series else say("Validation {metric}", metric=metric))
+    diff = pd.DataFrame(compare.config_diff(runs) or {"field": [say("(the configs are identical)")]})
+    metrics = pd.DataFrame(compare.metrics_table(runs))
+    out["runs.diff"] = gr.Dataframe(value=diff.rename(columns={c: say(c) for c in diff.columns}), visible=True)
+    out["runs.metrics"] = gr.Dataframe(value=metrics.rename(columns={c: say(c) for c in metrics.columns}), visible=True)
     return out
 
 
@@ -101,16 +113,18 @@ def resume_run(settings: Settings, v: Values) -> Values:
     run = open_key(settings, v.get("runs.target"), visitor_of(v))
     checkpoint = run.latest_checkpoint()
     if checkpoint is None:
-        raise RunError(f"Run '{run.id}' has no checkpoint to resume from; clone its config and start it again.")
+        raise RunError(say("Run '{run}' has no checkpoint to resume from; clone its config and start it again.",
+                           run=run.id))
     job = resume(run.path, max_concurrent=settings.max_concurrent)
-    return {"runs.message": f"Resumed **{job.run_id}** from `{checkpoint.name}`; follow it on the Train tab."}
+    return {"runs.message": say("Resumed **{run}** from {checkpoint}; follow it on the Train tab.", run=job.run_id,
+                                checkpoint=f"`{checkpoint.name}`")}
 
 
 def clone(settings: Settings, v: Values) -> Values:
     """The run's config as the Train form's widget values ({field: value}, see ``runs.clone_values``)."""
     run = open_key(settings, v.get("runs.target"), visitor_of(v))
     return {"runs.clone_values": config_to_widget_values(run.config()),
-            "runs.message": f"Copied the config of **{run.id}** into the Train form."}
+            "runs.message": say("Copied the config of **{run}** into the Train form.", run=run.id)}
 
 
 def apply_clone(v: Values) -> Values:
@@ -122,20 +136,22 @@ def apply_clone(v: Values) -> Values:
 def clean(settings: Settings, v: Values) -> Values:
     run = open_key(settings, v.get("runs.target"), visitor_of(v))
     freed = compare.clean_checkpoints(run)
-    return {"runs.message": f"Deleted the checkpoints of **{run.id}** ({compare.format_bytes(freed)} freed); "
-            "the model is kept.", **refresh(settings, v)}
+    return {"runs.message": say("Deleted the checkpoints of **{run}** ({size} freed); the model is kept.", run=run.id,
+                                size=compare.format_bytes(freed)), **refresh(settings, v)}
 
 
 def ask_delete(settings: Settings, v: Values) -> Values:
     run = open_key(settings, v.get("runs.target"), visitor_of(v))
-    return {"runs.message": f"Delete **{run.id}** and every file in it ({compare.format_bytes(compare.disk_use(run)['total'])})?"
-            " Press **Confirm delete**.", "runs.confirm": gr.Button(visible=True)}
+    size = compare.format_bytes(compare.disk_use(run)["total"])
+    return {"runs.message": say("Delete **{run}** and every file in it ({size})? Press **Confirm delete**.", run=run.id,
+                                size=size), "runs.confirm": gr.Button(visible=True)}
 
 
 def confirm_delete(settings: Settings, v: Values) -> Values:
     run = open_key(settings, v.get("runs.target"), visitor_of(v))
     run.delete()
-    return {"runs.message": f"Deleted {run.id}.", "runs.confirm": gr.Button(visible=False), **refresh(settings, v)}
+    return {"runs.message": say("Deleted {run}.", run=run.id), "runs.confirm": gr.Button(visible=False),
+            **refresh(settings, v)}
 
 
 # -- search -----------------------------------------------------------------------------------------
@@ -154,7 +170,7 @@ def _numbers(text: Any) -> list[float]:
     try:
         return [float(p) for p in parts]
     except ValueError:
-        raise RunError(f"Expected numbers separated by commas, found '{text}'.") from None
+        raise RunError(say("Expected numbers separated by commas, found '{text}'.", text=text)) from None
 
 
 def start_search(settings: Settings, v: Values) -> Values:
@@ -164,10 +180,12 @@ def start_search(settings: Settings, v: Values) -> Values:
     owner = new_run_owner(settings, visitor_of(v))
     busy = active_runs(settings.runs_dir)
     if busy:
-        raise RunError(f"A training is already running ({busy[0].run_id}); wait for it to finish or stop it first.")
+        raise RunError(say("A training is already running ({run}); wait for it to finish or stop it first.",
+                           run=busy[0].run_id))
     job = search.start_search(config, spec, owner=owner, max_concurrent=settings.max_concurrent)
     return {"runs.search_state": job.run_id,
-            "runs.message": f"Started search **{job.run_id}**: {spec.trials} trials, objective {spec.metric}."}
+            "runs.message": say("Started search **{run}**: {trials} trials, objective {metric}.", run=job.run_id,
+                                trials=spec.trials, metric=spec.metric)}
 
 
 def search_view(settings: Settings, run_id: Optional[str], visitor: Optional[str]) -> Values:
@@ -179,16 +197,21 @@ def search_view(settings: Settings, run_id: Optional[str], visitor: Optional[str
     rows = search.trial_table(run, spec.metric)
     best = search.best_trial(rows, spec.metric, spec.direction)
     state = run.state
-    head = f"**Search {run.id}** ({state}): {len(rows)} of {spec.trials} trials"
-    shown = (f"; best so far **{best['trial']}**, {spec.metric} **{best[spec.metric]:.4f}** (lr {best['learning_rate']:.2e}, "
-             f"batch {best['batch_size']}, epochs {best['epochs']})" if best else "; no trial finished yet")
-    return {"runs.trials": pd.DataFrame(rows), "runs.best": head + shown}
+    head = say("**Search {run}** ({state}): {done} of {trials} trials", run=run.id, state=say(str(state)),
+               done=len(rows), trials=spec.trials)
+    shown = (say("; best so far **{trial}**, {metric} **{value}** (lr {lr}, batch {batch}, epochs {epochs})",
+                 trial=best["trial"], metric=spec.metric, value=f"{best[spec.metric]:.4f}",
+                 lr=f"{best['learning_rate']:.2e}", batch=best["batch_size"], epochs=best["epochs"])
+             if best else say("; no trial finished yet"))
+    trials = pd.DataFrame(rows)
+    return {"runs.trials": trials.rename(columns={c: say(c) for c in trials.columns}), "runs.best": head + shown}
 
 
 def stop_search(settings: Settings, v: Values) -> Values:
     run = open_run(settings, v.get("runs.search_state"), visitor_of(v))
     status = cancel(run.path, timeout=60)
-    return {"runs.message": f"Search **{run.id}** is {status.get('status')}; finished trials are kept."}
+    return {"runs.message": say("Search **{run}** is {status}; finished trials are kept.", run=run.id,
+                                status=say(str(status.get("status"))))}
 
 
 async def follow_search(settings: Settings, v: Values, poll: float = 2.0) -> AsyncIterator[Values]:
@@ -208,59 +231,59 @@ async def follow_search(settings: Settings, v: Values, poll: float = 2.0) -> Asy
 # -- layout and wiring ------------------------------------------------------------------------------
 def build(studio: Studio) -> None:
     add = studio.add
-    gr.Markdown("Pick 2-6 runs (search trials and k-fold folds are listed under their parent) and press Compare.")
+    gr.Markdown(t("Pick 2-6 runs (search trials and k-fold folds are listed under their parent) and press Compare."))
     with gr.Row():
-        add("runs.pick", gr.Dropdown(label="runs to compare", choices=[], multiselect=True, max_choices=6,
+        add("runs.pick", gr.Dropdown(label=t("runs to compare"), choices=[], multiselect=True, max_choices=6,
                                      elem_id="runs-pick", scale=4))
-        add("runs.axis", gr.Radio(["step", "epoch"], value="step", label="x axis", elem_id="runs-axis"))
-        add("runs.metric_name", gr.Dropdown(list(METRICS), value="accuracy", label="metric", elem_id="runs-metric-name"))
-        add("runs.compare", gr.Button("Compare", variant="primary", elem_id="runs-compare"))
+        add("runs.axis", gr.Radio(axis_choices(), value="step", label=t("x axis"), elem_id="runs-axis"))
+        add("runs.metric_name", gr.Dropdown(list(METRICS), value="accuracy", label=t("metric"), elem_id="runs-metric-name"))
+        add("runs.compare", gr.Button(t("Compare"), variant="primary", elem_id="runs-compare"))
     with gr.Row(equal_height=True):
         for name, _, title in CHARTS:
-            add(name, gr.LinePlot(x="x", y="value", color="run", title=title, x_title="step", y_title="value",
+            add(name, gr.LinePlot(x="x", y="value", color="run", title=t(title), x_title="step", y_title="value",
                                   color_title="run", show_label=False, height=300, visible=False,
                                   elem_id=name.replace(".", "-").replace("_", "-") + "-plot"))
-    add("runs.diff", gr.Dataframe(label="config: fields that differ", interactive=False, elem_id="runs-diff",
+    add("runs.diff", gr.Dataframe(label=t("config: fields that differ"), interactive=False, elem_id="runs-diff",
                                   visible=False))
-    add("runs.metrics", gr.Dataframe(label="final metrics, per-class F1, train speed", interactive=False,
+    add("runs.metrics", gr.Dataframe(label=t("final metrics, per-class F1, train speed"), interactive=False,
                                      elem_id="runs-metrics", visible=False))
-    with gr.Accordion("Manage runs", open=True):
+    with gr.Accordion(t("Manage runs"), open=True):
         with gr.Row():
-            add("runs.target", gr.Dropdown(label="run", choices=[], elem_id="runs-target", scale=3))
-            add("runs.resume", gr.Button("Resume", elem_id="runs-resume"))
-            add("runs.clone", gr.Button("Clone config to Train", elem_id="runs-clone"))
-            add("runs.clean", gr.Button("Delete checkpoints (keep model)", elem_id="runs-clean"))
-            add("runs.delete", gr.Button("Delete run", variant="stop", elem_id="runs-delete"))
-            add("runs.confirm", gr.Button("Confirm delete", variant="stop", visible=False, elem_id="runs-confirm"))
+            add("runs.target", gr.Dropdown(label=t("run"), choices=[], elem_id="runs-target", scale=3))
+            add("runs.resume", gr.Button(t("Resume"), elem_id="runs-resume"))
+            add("runs.clone", gr.Button(t("Clone config to Train"), elem_id="runs-clone"))
+            add("runs.clean", gr.Button(t("Delete checkpoints (keep model)"), elem_id="runs-clean"))
+            add("runs.delete", gr.Button(t("Delete run"), variant="stop", elem_id="runs-delete"))
+            add("runs.confirm", gr.Button(t("Confirm delete"), variant="stop", visible=False, elem_id="runs-confirm"))
         add("runs.message", gr.Markdown(elem_id="runs-message"))
         add("runs.clone_values", gr.State(None))
-        add("runs.disk", gr.Dataframe(headers=DISK_COLUMNS, label="disk use", interactive=False, elem_id="runs-disk",
+        add("runs.disk", gr.Dataframe(headers=DISK_COLUMNS, label=t("disk use"), interactive=False, elem_id="runs-disk",
                                       max_height=260))
-    with gr.Accordion("Hyperparameter search (the Train form's config, Trainer.hyperparameter_search)", open=False):
+    with gr.Accordion(t("Hyperparameter search (the Train form's config, Trainer.hyperparameter_search)"), open=False):
         _build_search_form(add)
     wire(studio)
 
 
 def _build_search_form(add: Any) -> None:
     with gr.Row():
-        add("runs.search_trials", gr.Number(4, label="trials", precision=0, minimum=1, elem_id="runs-search-trials"))
-        add("runs.lr_min", gr.Number(1e-5, label="learning rate from", elem_id="runs-lr-min"))
-        add("runs.lr_max", gr.Number(1e-4, label="learning rate to", elem_id="runs-lr-max"))
-        add("runs.batch_sizes", gr.Textbox("16, 32", label="batch sizes", elem_id="runs-batch-sizes"))
-        add("runs.epochs", gr.Textbox("1, 2, 3", label="epochs", elem_id="runs-epochs"))
+        add("runs.search_trials", gr.Number(4, label=t("trials"), precision=0, minimum=1, elem_id="runs-search-trials"))
+        add("runs.lr_min", gr.Number(1e-5, label=t("learning rate from"), elem_id="runs-lr-min"))
+        add("runs.lr_max", gr.Number(1e-4, label=t("learning rate to"), elem_id="runs-lr-max"))
+        add("runs.batch_sizes", gr.Textbox("16, 32", label=t("batch sizes"), elem_id="runs-batch-sizes"))
+        add("runs.epochs", gr.Textbox("1, 2, 3", label=t("epochs"), elem_id="runs-epochs"))
     with gr.Row():
-        add("runs.warmup_min", gr.Number(0.0, label="warmup ratio from", elem_id="runs-warmup-min"))
-        add("runs.warmup_max", gr.Number(0.1, label="warmup ratio to", elem_id="runs-warmup-max"))
-        add("runs.wd_min", gr.Number(0.0, label="weight decay from", elem_id="runs-wd-min"))
-        add("runs.wd_max", gr.Number(0.1, label="weight decay to", elem_id="runs-wd-max"))
-        add("runs.search_metric", gr.Dropdown(list(METRICS) + ["loss"], value="accuracy", label="objective",
+        add("runs.warmup_min", gr.Number(0.0, label=t("warmup ratio from"), elem_id="runs-warmup-min"))
+        add("runs.warmup_max", gr.Number(0.1, label=t("warmup ratio to"), elem_id="runs-warmup-max"))
+        add("runs.wd_min", gr.Number(0.0, label=t("weight decay from"), elem_id="runs-wd-min"))
+        add("runs.wd_max", gr.Number(0.1, label=t("weight decay to"), elem_id="runs-wd-max"))
+        add("runs.search_metric", gr.Dropdown(list(METRICS) + ["loss"], value="accuracy", label=t("objective"),
                                               elem_id="runs-search-metric"))
     with gr.Row():
-        add("runs.search_start", gr.Button("Start search", variant="primary", elem_id="runs-search-start"))
-        add("runs.search_stop", gr.Button("Stop search", variant="stop", elem_id="runs-search-stop"))
+        add("runs.search_start", gr.Button(t("Start search"), variant="primary", elem_id="runs-search-start"))
+        add("runs.search_stop", gr.Button(t("Stop search"), variant="stop", elem_id="runs-search-stop"))
     add("runs.search_state", gr.State(None))
     add("runs.best", gr.Markdown(elem_id="runs-best"))
-    add("runs.trials", gr.Dataframe(label="trials", interactive=False, elem_id="runs-trials"))
+    add("runs.trials", gr.Dataframe(label=t("trials"), interactive=False, elem_id="runs-trials"))
 
 
 def wire(studio: Studio) -> None:

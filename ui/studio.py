@@ -22,12 +22,14 @@ import gradio as gr
 from . import api, data_tab, hub_tab, model_tab, predict_tab, runs_tab, tokenizer_tab, train_tab
 from .common import CONFIG_WIDGETS, Settings
 from .access import VISITOR, new_visitor_id
-from .wiring import Studio
+from .i18n import LANG_CHOICES, SET_FRONTEND_LOCALE_JS, i18n, initial_lang_js, normalize_lang, t
+from .wiring import LANG, Studio
 
 INTRO = ("# Fine-tuning studio\nFine-tune BERT-style models for text classification with the Hugging Face "
          "`Trainer`: pick a checkpoint and data, train with live curves, inspect the tokenizer, predict, and push "
          "to the Hub.")
-PUBLIC_NOTE = " **Public mode**: local paths are limited to uploads, examples and runs."
+TITLE = "Fine-tuning studio · 微调工作室"  # the browser tab's title: one text for both languages
+PUBLIC_NOTE = "**Public mode**: local paths are limited to uploads, examples and runs."
 TABS = (("Model & Data", "data", data_tab), ("Train", "train", train_tab), ("Runs", "runs", runs_tab),
         ("Tokenizer", "tokenizer", tokenizer_tab), ("Model", "model", model_tab), ("Predict", "predict", predict_tab),
         ("Hub", "hub", hub_tab))
@@ -36,12 +38,17 @@ TABS = (("Model & Data", "data", data_tab), ("Train", "train", train_tab), ("Run
 def build_studio(settings: Settings) -> tuple[gr.Blocks, Studio]:
     """The Blocks of the app and its components by name."""
     studio = Studio(settings)
-    with gr.Blocks(title="Fine-tuning studio") as demo:
-        gr.Markdown(INTRO + (PUBLIC_NOTE if settings.public else ""))
+    with gr.Blocks(title=TITLE) as demo:
+        with gr.Row(equal_height=True):
+            gr.Markdown(t(INTRO), elem_id="studio-intro")
+            studio.add(LANG, gr.Radio(LANG_CHOICES, value=normalize_lang(settings.lang), show_label=False,
+                                      container=False, elem_id="studio-lang", scale=0, min_width=240))
+        if settings.public:
+            gr.Markdown(t(PUBLIC_NOTE))
         studio.add(VISITOR, gr.BrowserState(None, storage_key="finetune-studio-visitor"))
         with gr.Tabs():
             for title, tab_id, module in TABS:
-                with gr.Tab(title, id=tab_id, elem_id=f"tab-{tab_id}"):
+                with gr.Tab(t(title), id=tab_id, elem_id=f"tab-{tab_id}"):
                     module.build(studio)
         missing = [name for name in CONFIG_WIDGETS if name not in studio]
         if missing:
@@ -89,27 +96,37 @@ def wire_runs_to_train_form(studio: Studio) -> None:
 
 
 def on_load(studio: Studio, demo: gr.Blocks) -> None:
-    """What a page shows as soon as it opens: every tab in a useful state."""
+    """What a page shows as soon as it opens: every tab in a useful state, in the page's language.
+
+    The language comes first (the switch's remembered choice, ``--lang``, or the browser's); every
+    text the handlers write follows it. Switching language later writes those texts again.
+    """
     settings = studio.settings
-    studio.listen(demo.load, lambda v: data_tab.preview_display(settings, v), data_tab.PREVIEW_INPUTS,
-                  ["data.rows", "data.summary", "data.dist"])
-    studio.listen(demo.load, lambda v: tokenizer_tab.explore(settings, v), tokenizer_tab.EXPLORE_INPUTS,
-                  tokenizer_tab.EXPLORE_OUTPUTS)
-    studio.listen(demo.load, lambda v: predict_tab.examples(settings, v), predict_tab.EXAMPLE_INPUTS,
-                  predict_tab.EXAMPLE_OUTPUTS)
-    known = studio.listen(demo.load, lambda v: {VISITOR: new_visitor_id(v[VISITOR])}, [VISITOR], [VISITOR])
-    studio.listen(known.then, lambda v: runs_tab.refresh(settings, v), ["runs.pick", "runs.target"],
-                  runs_tab.LIST_OUTPUTS)
-    attached = studio.listen(known.then, lambda v: train_tab.attach(settings, v), [], ["train.run_state"])
-    train_tab.stream_live_view(studio, attached)
+    lang = studio[LANG]
+    chosen = lang.input(None, [lang], [lang], js=SET_FRONTEND_LOCALE_JS)
+    for ready in (demo.load(None, None, [lang], js=initial_lang_js(settings.lang)).then, chosen.then):
+        studio.listen(ready, lambda v: data_tab.preview_display(settings, v), data_tab.PREVIEW_INPUTS,
+                      ["data.rows", "data.summary", "data.dist"])
+        studio.listen(ready, lambda v: tokenizer_tab.explore(settings, v), tokenizer_tab.EXPLORE_INPUTS,
+                      tokenizer_tab.EXPLORE_OUTPUTS)
+        studio.listen(ready, lambda v: predict_tab.examples(settings, v), predict_tab.EXAMPLE_INPUTS,
+                      predict_tab.EXAMPLE_OUTPUTS)
+        studio.listen(ready, lambda v: {**data_tab.choices_in_language(v), **runs_tab.choices_in_language(v)}, [],
+                      [*data_tab.TRANSLATED_CHOICES, "runs.axis"])
+        known = studio.listen(ready, lambda v: {VISITOR: new_visitor_id(v[VISITOR])}, [VISITOR], [VISITOR])
+        studio.listen(known.then, lambda v: runs_tab.refresh(settings, v), ["runs.pick", "runs.target"],
+                      runs_tab.LIST_OUTPUTS)
+        attached = studio.listen(known.then, lambda v: train_tab.attach(settings, v), [], ["train.run_state"])
+        train_tab.stream_live_view(studio, attached)
 
 
 def launch_options(settings: Settings) -> dict[str, Any]:
-    """What ``launch()`` needs from the settings: theme, upload cap, and the files it must never serve.
+    """What ``launch()`` needs from the settings: theme, the page's two languages (call it after the page is
+    built: ``i18n()`` holds every static text the build registered), upload cap, and the files it must never serve.
 
     Nothing under the runs folder is served (process logs, checkpoints, weights): a file a person
     downloads (a model zip, predictions) is copied to a temporary folder first, and only that copy
     is served, to the page that asked for it.
     """
-    return {"theme": gr.themes.Soft(), "max_file_size": f"{settings.max_upload_mb}mb" if settings.public else None,
+    return {"theme": gr.themes.Soft(), "i18n": i18n(), "max_file_size": f"{settings.max_upload_mb}mb" if settings.public else None,
             "blocked_paths": [str(settings.runs_dir)], "footer_links": ["api"], "ssr_mode": False}

@@ -21,6 +21,7 @@ from finetune.runs import active_runs
 from . import data_tab, live_view, model_tab
 from .access import new_run_owner, open_run, visible_runs, visitor_of
 from .common import CONFIG_WIDGETS, Settings, cli_command, config_from_widgets, config_to_widget_values, widget_for
+from .i18n import say, t, translate
 from .wiring import Studio, Values
 
 BASIC = ("learning_rate", "num_train_epochs", "per_device_train_batch_size", "max_length", "padding", "precision")
@@ -45,22 +46,22 @@ def start(settings: Settings, v: Values) -> Values:
     if busy and settings.public:
         run_dir = enqueue(config, owner=owner)
         position = queue_position(settings.runs_dir, run_dir.name)
-        return {"train.run_state": run_dir.name, "train.message": (
-            f"The studio is busy with another training. Your run **{run_dir.name}** is queued at position "
-            f"**{position}** and starts by itself; keep this page open or come back later.")}
+        return {"train.run_state": run_dir.name, "train.message": say(
+            "The studio is busy with another training. Your run **{run}** is queued at position **{position}** and "
+            "starts by itself; keep this page open or come back later.", run=run_dir.name, position=position)}
     if busy:
-        raise RunError(f"A training is already running ({busy[0].run_id}). It keeps running; wait for it to finish "
-                       "or press Stop first.")
+        raise RunError(say("A training is already running ({run}). It keeps running; wait for it to finish or press "
+                           "Stop first.", run=busy[0].run_id))
     job = start_training(config, max_concurrent=settings.max_concurrent, owner=owner)
-    return {"train.run_state": job.run_id, "train.message": f"Started **{job.run_id}**"}
+    return {"train.run_state": job.run_id, "train.message": say("Started **{run}**", run=job.run_id)}
 
 
 def stop(settings: Settings, v: Values) -> Values:
     if not v["train.run_state"]:
-        raise RunError("No run selected to stop: start one, or pick one in the run history and press Show.")
+        raise RunError(say("No run selected to stop: start one, or pick one in the run history and press Show."))
     run = open_run(settings, v["train.run_state"], visitor_of(v))
     status = cancel(run.path, timeout=60)
-    return {"train.message": f"Run **{run.id}** is {status.get('status')}."}
+    return {"train.message": say("Run **{run}** is {status}.", run=run.id, status=say(str(status.get("status"))))}
 
 
 def history(settings: Settings, v: Values) -> Values:
@@ -68,15 +69,16 @@ def history(settings: Settings, v: Values) -> Values:
     import pandas as pd
 
     runs = visible_runs(settings, visitor_of(v))
-    frame = pd.DataFrame([{**r.as_row(), "note": history_note(r)} for r in runs], columns=HISTORY_COLUMNS)
-    return {"train.history": frame, "train.pick": gr.Dropdown(choices=[r.run_id for r in runs])}
+    rows = [{**r.as_row(), "note": history_note(r)} for r in runs]
+    frame = pd.DataFrame([{**row, "status": say(str(row["status"]))} for row in rows], columns=HISTORY_COLUMNS)
+    return {"train.history": frame.rename(columns={name: say(name) for name in HISTORY_COLUMNS}), "train.pick": gr.Dropdown(choices=[r.run_id for r in runs])}
 
 
 def history_note(run: Any) -> str:
     """Why a run failed or cannot be read (a damaged run can still be deleted), or that it learned nothing."""
     if str(run.status) in ("failed", "damaged"):
-        return run.message.splitlines()[0][:200] if run.message else ""
-    return run.warnings[0][:200] if run.warnings else ""
+        return translate(run.message.splitlines()[0])[:200] if run.message else ""
+    return translate(run.warnings[0])[:200] if run.warnings else ""
 
 
 def attach(settings: Settings, v: Values) -> Values:
@@ -96,7 +98,7 @@ def show_run(settings: Settings, v: Values) -> Values:
 def remove(settings: Settings, v: Values) -> Values:
     run = open_run(settings, v["train.pick"], visitor_of(v))
     run.delete()
-    return {"train.message": f"Deleted {run.id}.", **history(settings, v)}
+    return {"train.message": say("Deleted {run}.", run=run.id), **history(settings, v)}
 
 
 def save_config(settings: Settings, v: Values) -> Values:
@@ -125,44 +127,44 @@ def build(studio: Studio) -> None:
         for name in BASIC:
             add(name, widget_for(name))
     with gr.Row():
-        add("cv_folds", widget_for("cv_folds", label="k-fold cross-validation: folds (0: off)"))
-        add("cv_final_model", widget_for("cv_final_model", label="then train a final model on all the data"))
-    with gr.Accordion("Advanced hyperparameters", open=False):
+        add("cv_folds", widget_for("cv_folds", label=t("k-fold cross-validation: folds (0: off)")))
+        add("cv_final_model", widget_for("cv_final_model", label=t("then train a final model on all the data")))
+    with gr.Accordion(t("Advanced hyperparameters"), open=False):
         for i in range(0, len(ADVANCED), 4):
             with gr.Row():
                 for name in ADVANCED[i:i + 4]:
                     add(name, widget_for(name))
     with gr.Row():
-        add("train.start", gr.Button("Start training", variant="primary", elem_id="start-btn"))
-        add("train.stop", gr.Button("Stop", variant="stop", elem_id="stop-btn"))
+        add("train.start", gr.Button(t("Start training"), variant="primary", elem_id="start-btn"))
+        add("train.stop", gr.Button(t("Stop"), variant="stop", elem_id="stop-btn"))
     add("train.message", gr.Markdown(elem_id="train-message"))
     add("train.run_state", gr.State(None))
     add("studio.runs_version", gr.State(""))
-    add("live.header", gr.Markdown(NO_RUN_YET, elem_id="run-header"))
+    add("live.header", gr.Markdown(t(NO_RUN_YET), elem_id="run-header"))
     add("live.progress", gr.HTML(elem_id="progress-box"))
     with gr.Row(equal_height=True):
         live_view.build_charts(add)
     add("live.summary", gr.Markdown(elem_id="run-summary"))
-    add("live.log", gr.Textbox(label="log", lines=12, max_lines=12, autoscroll=True, elem_id="run-log",
+    add("live.log", gr.Textbox(label=t("log"), lines=12, max_lines=12, autoscroll=True, elem_id="run-log",
                                interactive=False))
-    with gr.Accordion("Configuration file and command line", open=False):
+    with gr.Accordion(t("Configuration file and command line"), open=False):
         with gr.Row():
-            add("train.save_config", gr.DownloadButton("Save config as JSON", elem_id="save-config"))
-            add("train.load_config", gr.UploadButton("Load config JSON", file_types=[".json"], elem_id="load-config"))
-            add("train.cli_btn", gr.Button("Show CLI command"))
-            add("train.export", gr.Button("Export the shown run as a Python script", elem_id="train-export"))
-        add("train.cli", gr.Code(language="shell", label="equivalent command", elem_id="cli-command"))
+            add("train.save_config", gr.DownloadButton(t("Save config as JSON"), elem_id="save-config"))
+            add("train.load_config", gr.UploadButton(t("Load config JSON"), file_types=[".json"], elem_id="load-config"))
+            add("train.cli_btn", gr.Button(t("Show CLI command")))
+            add("train.export", gr.Button(t("Export the shown run as a Python script"), elem_id="train-export"))
+        add("train.cli", gr.Code(language="shell", label=t("equivalent command"), elem_id="cli-command"))
         add("train.script_file", gr.File(label="train.py", elem_id="train-script-file", visible=False))
-        add("train.script", gr.Code(language="python", label="the run as a standalone script (no import of this "
-                                    "project): python train.py", elem_id="train-script", max_lines=40, visible=False))
-    with gr.Accordion("Run history", open=True):
+        add("train.script", gr.Code(language="python", label=t("the run as a standalone script (no import of this "
+                                      "project): python train.py"), elem_id="train-script", max_lines=40, visible=False))
+    with gr.Accordion(t("Run history"), open=True):
         add("train.history", gr.Dataframe(headers=HISTORY_COLUMNS, interactive=False, elem_id="run-history",
                                           max_height=260))
         with gr.Row():
-            add("train.pick", gr.Dropdown(label="run", choices=[], elem_id="run-pick"))
-            add("train.show", gr.Button("Show this run"))
-            add("train.delete", gr.Button("Delete this run", variant="stop"))
-        add("train.run_config", gr.Code(language="json", label="run config", elem_id="run-config", visible=False))
+            add("train.pick", gr.Dropdown(label=t("run"), choices=[], elem_id="run-pick"))
+            add("train.show", gr.Button(t("Show this run")))
+            add("train.delete", gr.Button(t("Delete this run"), variant="stop"))
+        add("train.run_config", gr.Code(language="json", label=t("run config"), elem_id="run-config", visible=False))
     wire(studio)
 
 

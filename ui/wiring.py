@@ -7,6 +7,10 @@ with :meth:`Studio.listen`; wiring between tabs lives in :mod:`ui.studio` alone.
 visitor id), and returns only the outputs it changes; the
 others are left as they are. The positional order gradio needs is built here and nowhere else.
 
+Every listener also runs in the page's language (``studio.lang``, the language switch): text a
+handler writes with :func:`ui.i18n.say`, and every error, comes out in that language, so no handler
+chooses a language itself.
+
 Every listener goes through :func:`engine_call` once: an engine error (or anything unexpected) is
 shown as a readable message, never a traceback. Every listener is private to the page: not listed in
 the API and not callable by API clients; the public API is ui/api.py's few typed functions.
@@ -22,19 +26,22 @@ from typing import Any, AsyncIterator, Callable, Iterable, Optional, Sequence, U
 
 import gradio as gr
 
-from finetune.errors import FinetuneError
+from finetune.errors import FinetuneError, message_of
 
 from .common import Settings, heavy_imports
+from .i18n import say, say_error, use_lang
 
 log = logging.getLogger("studio")
 VISITOR = "studio.visitor"  # the browser's visitor id (see ui.access), passed to every listener
+LANG = "studio.lang"  # the page's language switch, passed to every listener
 Values = dict[str, Any]
 Handler = Callable[[Values], Optional[Values]]
 
 
 def page_error(message: str, settings: Optional[Settings] = None) -> gr.Error:
-    """An error toast that stays until closed; its text is escaped (gradio renders toasts as HTML) and, in
-    public mode, names none of the server's folders."""
+    """An error toast that stays until closed, in the page's language; its text is escaped (gradio renders
+    toasts as HTML) and, in public mode, names none of the server's folders."""
+    message = say_error(message)
     shown = settings.shown(message) if settings is not None else message
     return gr.Error(html.escape(shown), duration=None, print_exception=False)
 
@@ -50,10 +57,11 @@ def engine_call(fn: Callable, settings: Optional[Settings] = None) -> Callable:
         except gr.Error:
             raise
         except FinetuneError as exc:
-            raise page_error(str(exc), settings) from None
+            raise page_error(message_of(exc), settings) from None
         except Exception as exc:  # unexpected: say what happened, keep the traceback in the server log
             log.exception("unexpected error in %s", getattr(fn, "__name__", "handler"))
-            raise page_error(f"Unexpected error ({type(exc).__name__}): {exc}", settings) from None
+            raise page_error(say("Unexpected error ({kind}): {detail}", kind=type(exc).__name__, detail=exc),
+                             settings) from None
 
     return wrapper
 
@@ -98,10 +106,12 @@ class Studio:
         return [self.parts[name] for name in names]
 
     def _inputs(self, names: Sequence[str]) -> list[str]:
-        """The listener's inputs, plus the browser's visitor id (ui.access) wherever the page has one."""
+        """The listener's inputs, plus the browser's visitor id (ui.access) and the page's language wherever
+        the page has them."""
         names = list(names)
-        if VISITOR in self.parts and VISITOR not in names:
-            names.append(VISITOR)
+        for implicit in (VISITOR, LANG):
+            if implicit in self.parts and implicit not in names:
+                names.append(implicit)
         return names
 
     def listen(self, triggers: Union[Any, Sequence[Any]], fn: Handler, inputs: Sequence[str] = (),
@@ -114,14 +124,21 @@ class Studio:
         in_names, out_names = self._inputs(inputs), list(outputs)
         specials = ["request"] + (["progress"] if progress else []) + (["oauth"] if oauth else [])
 
+        def call(named: Values) -> Any:
+            return self._positional(fn(named), out_names)
+
+        call.__name__ = getattr(fn, "__name__", "handler")
+        guarded = engine_call(call, self.settings)
+
         def handler(*args: Any) -> Any:
             named = {**dict(zip(specials, args)), **dict(zip(in_names, args[len(specials):]))}
-            return self._positional(fn(named), out_names)
+            with use_lang(named.get(LANG)):
+                return guarded(named)
 
         _declare_specials(handler, specials)
         handler.__name__ = handler.__qualname__ = getattr(fn, "__name__", "handler")
         handler.__doc__ = fn.__doc__
-        return self._on(triggers, engine_call(handler, self.settings), in_names, out_names, kwargs)
+        return self._on(triggers, handler, in_names, out_names, kwargs)
 
     def stream(self, triggers: Union[Any, Sequence[Any]], fn: Callable[[Values], AsyncIterator[Values]],
                inputs: Sequence[str] = (), outputs: Sequence[str] = (), **kwargs: Any) -> Any:
@@ -129,11 +146,18 @@ class Studio:
         in_names, out_names = self._inputs(inputs), list(outputs)
 
         async def handler(request: gr.Request, *values: Any) -> AsyncIterator[Any]:
-            try:
-                async for update in fn(dict(zip(in_names, values), request=request)):
-                    yield self._positional(update, out_names)
-            except FinetuneError as exc:
-                raise page_error(str(exc), self.settings) from None
+            named = dict(zip(in_names, values), request=request)
+            updates = fn(named)
+            while True:
+                with use_lang(named.get(LANG)):  # each step runs (and renders) in the page's language
+                    try:
+                        update = await updates.__anext__()
+                    except StopAsyncIteration:
+                        return
+                    except FinetuneError as exc:
+                        raise page_error(message_of(exc), self.settings) from None
+                    positional = self._positional(update, out_names)
+                yield positional
 
         handler.__name__ = getattr(fn, "__name__", "stream")
         return self._on(triggers, handler, in_names, out_names, kwargs)

@@ -1,0 +1,92 @@
+"""中文/English: a page opened with a Chinese browser reads Chinese, trains the Chinese example and reports errors in
+Chinese; the same flow with an English browser reads English. The switch changes a page's language in place."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from browser.helpers import set_dropdown, set_number, wait_status
+
+# what each language shows: tab names, the progress line's words, the status word, the error for a bad path
+WORDS = {
+    "zh-CN": {"data": "模型与数据", "train": "训练", "status": "状态", "step": r"第 \d+/\d+ 步", "finished": "已完成",
+              "error": "路径不存在", "what": "数据集", "summary": "标签（4）", "done": "### 已完成",
+              "log": "开始训练，设备 CPU（"},
+    "en-US": {"data": "Model & Data", "train": "Train", "status": "Status", "step": r"step \d+/\d+", "finished": "finished",
+              "error": "no such path", "what": "dataset", "summary": "Labels (4)", "done": "Finished",
+              "log": "started on CPU ("},
+}
+CHINESE_EXAMPLE = "examples/data/weibo_variety_zh/comments.jsonl"
+
+
+def open_page(browser, app_server, locale: str):
+    context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(app_server["url"])
+    page.wait_for_selector("#preview-btn")
+    return context, page
+
+
+def set_dataset(page, path: str) -> None:
+    box = page.locator("#cfg-dataset textarea, #cfg-dataset input").first
+    box.fill(path)
+    box.dispatch_event("input")
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_the_chinese_example_trains_in_the_browsers_language(browser, app_server, tiny_checkpoint, locale):
+    words = WORDS[locale]
+    context, page = open_page(browser, app_server, locale)
+    try:
+        page.get_by_role("tab", name=words["data"], exact=True).wait_for()
+        # a bad dataset path: the error names what was expected and found, in the page's language
+        set_dataset(page, "no/such/评论.csv")
+        page.locator("#preview-btn").click()
+        toast = page.locator("[data-testid='toast-body']").first
+        toast.wait_for()
+        text = toast.inner_text()
+        assert words["error"] in text and words["what"] in text and "no/such/评论.csv" in text, text
+        toast.locator("xpath=..").locator("button").first.click()
+        # the Chinese example: its rows and labels shown as written
+        set_dataset(page, CHINESE_EXAMPLE)
+        page.locator("#preview-btn").click()
+        page.wait_for_function("(w) => document.querySelector('#data-summary').innerText.includes(w)",
+                               arg=words["summary"])
+        assert "愤怒" in page.locator("#data-summary").inner_text()
+        assert "主持人" in page.locator("#data-rows").inner_text()
+        set_dropdown(page, "cfg-checkpoint", str(tiny_checkpoint))
+        page.get_by_role("tab", name=words["train"], exact=True).click()
+        set_number(page, "cfg-num_train_epochs", 1)
+        set_number(page, "cfg-per_device_train_batch_size", 16)
+        page.locator("#start-btn").click()
+        page.wait_for_function("() => document.querySelector('#run-status') !== null")
+        progress = page.locator("#run-progress")
+        page.wait_for_function("(w) => new RegExp(w).test(document.querySelector('#run-progress').innerText)",
+                               arg=words["step"])
+        assert words["status"] in progress.inner_text()
+        wait_status(page, words["finished"], timeout=300)
+        page.wait_for_function("(w) => document.querySelector('#run-summary').innerText.includes(w)",
+                               arg=words["done"].lstrip("# "))
+        log = page.locator("#run-log textarea").input_value()
+        assert words["log"] in log and "愤怒" in log  # the log's first line: its words, and the labels as written
+    finally:
+        context.close()
+
+
+def test_the_switch_changes_the_page_language_in_place(browser, app_server):
+    context, page = open_page(browser, app_server, "en-US")
+    try:
+        page.get_by_role("tab", name="Model & Data", exact=True).wait_for()
+        page.wait_for_function("() => document.querySelector('#data-summary').innerText.includes('Labels (')")
+        page.locator("#studio-lang label", has_text="中文").click()
+        page.get_by_role("tab", name="模型与数据", exact=True).wait_for()
+        page.wait_for_function("() => document.querySelector('#data-summary').innerText.includes('标签（')")
+        page.reload()  # the choice is remembered by this browser
+        page.get_by_role("tab", name="模型与数据", exact=True).wait_for()
+        page.locator("#studio-lang label", has_text="English").click()
+        page.get_by_role("tab", name="Model & Data", exact=True).wait_for()
+    finally:
+        context.close()
