@@ -158,7 +158,7 @@ def test_large_file_checked_only_when_it_fails_still_names_the_cause(tmp_path, m
 
 def test_excel_sheet_is_parsed_once_for_columns_preview_and_training(tmp_path, monkeypatch):
     from finetune import filecheck
-    from finetune.data import list_columns
+    from finetune.preview import list_columns
 
     path = tmp_path / "book.xlsx"
     pd.DataFrame({"text": [f"t {i}" for i in range(10)], "label": ["a", "b"] * 5}).to_excel(path, index=False)
