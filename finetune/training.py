@@ -164,7 +164,9 @@ def _train(session: Session, raw: Any, prepared: Optional[PreparedData] = None) 
     resolved = resolve_checkpoint(config.model.checkpoint)
     model_cfg = load_model_config(config.model.checkpoint, resolved, config)
     tokenizer, added_tokens, vocab_notes = _tokenizer(session, prepared, model_cfg)
+    encode_started = time.monotonic()
     encoded, from_cache = _encode(session, prepared, tokenizer)
+    encode_seconds = time.monotonic() - encode_started
 
     # -- model and Trainer
     set_seed(config.train.seed)  # the new classification head is initialised here, before Trainer seeds anything
@@ -181,6 +183,10 @@ def _train(session: Session, raw: Any, prepared: Optional[PreparedData] = None) 
         parameters=int(sum(p.numel() for p in model.parameters())), resume=session.resume)
     for message, level in vocab_notes:
         session.events.log(message, level=level)
+    if not from_cache:
+        rows = sum(len(split) for split in prepared.splits.values())
+        session.events.log(f"tokenized {rows:,} rows in {encode_seconds:.1f} s "
+                           f"({tokenize_processes(len(prepared.splits['train'])) or 1} process(es) for train)")
     session.events.log(describe_data_cache(data_cache, from_cache))
 
     # -- training loop
@@ -230,14 +236,9 @@ def _tokenizer(session: Session, prepared: PreparedData, model_cfg: PretrainedCo
 def _encode(session: Session, prepared: PreparedData, tokenizer: Any) -> tuple[Any, bool]:
     """(encoded splits with validation/test sorted by length, whether they came from the cache)."""
     config = session.config
-    started = time.monotonic()
     encoded, from_cache = encode_splits(prepared.splits, tokenizer, is_pair=prepared.is_pair,
                                         max_length=config.data.max_length, padding=config.data.padding,
                                         cache_dir=tokenized_dir(config.run.runs_dir))
-    if not from_cache:
-        rows = sum(len(split) for split in prepared.splits.values())
-        session.events.log(f"tokenized {rows:,} rows in {time.monotonic() - started:.1f} s "
-                           f"({tokenize_processes(len(prepared.splits['train'])) or 1} process(es) for train)")
     for name in ("validation", "test"):
         if name in encoded:
             encoded[name] = encoded[name].sort("length", reverse=True)
