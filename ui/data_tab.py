@@ -130,7 +130,7 @@ def preview(settings: Settings, v: Values) -> Values:
     dropdowns = {name: gr.Dropdown(choices=choices) for name in MAPPING[:3]}
     try:
         result = data_preview(config, checkpoint=v.get("checkpoint") or None,
-                              progress=(lambda share, message: bar(share, desc=message)) if bar else None)
+                              progress=(lambda share, message: bar(share, desc=say(message))) if bar else None)
     except FinetuneError as exc:
         message = html.escape(settings.shown(say_error(message_of(exc))))
         gr.Warning(message)
