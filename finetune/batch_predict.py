@@ -34,7 +34,7 @@ COUNT_BLOCK = 1 << 20
 
 
 def _english(template: str, /, **params: Any) -> str:
-    return template.format(**params)
+    return template.format(**params) if params else template
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from .errors import ConfigError, expected_found
 
 def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
     if value not in choices:
-        raise ConfigError(expected_found(name, "one of " + ", ".join(choices), repr(value)))
+        raise ConfigError(expected_found(name, f"one of {', '.join(choices)}", repr(value)))
 
 
 def check_positive_int(name: str, value: Any) -> None:

@@ -1,9 +1,8 @@
 """The one configuration object: built by the UI, the CLI and the tests alike.
 
-``RunConfig`` groups four frozen dataclasses (model, data, train, run). Every field carries its
-help text in ``metadata["help"]``: the CLI turns it into ``--help`` and the UI into widget info,
-so the two never drift apart. A config is validated when it is built (``__post_init__``), saved
-as ``config.json`` in every run directory, and read back with :meth:`RunConfig.from_dict`.
+``RunConfig`` groups four frozen dataclasses (model, data, train, run). Every field carries its help text
+in ``metadata["help"]``: the CLI's ``--help`` and the UI's widget info (its Chinese: ui/locales/zh.json).
+A config is validated when built, saved as ``config.json`` in every run, read back by ``from_dict``.
 
 :func:`to_training_arguments` is the only place that builds ``transformers.TrainingArguments``.
 """
@@ -17,14 +16,13 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
 
+from .checks import check_choice, check_non_negative_int, check_positive_int, check_positive_number
 from .errors import ConfigError, expected_found
 from .eval_cap import EVAL_CAP_ROWS
-from .checks import check_choice, check_non_negative_int, check_positive_int, check_positive_number
 
 BUNDLED_CHECKPOINT = "bundled-minilm"
-# One padding vocabulary: 'dynamic' pads a batch to its longest row (transformers calls it
-# 'longest', still accepted as an alias), 'max_length' pads every row to max_length, and 'none'
-# (tokenizer explorer only) leaves a single text unpadded. Training uses the first two.
+# One padding vocabulary: 'dynamic' pads a batch to its longest row (transformers' 'longest', an alias), 'max_length'
+# pads every row to max_length, 'none' (tokenizer explorer only) leaves a text unpadded. Training uses the first two.
 PADDING_CHOICES = ("dynamic", "max_length")
 PADDING_MODES = ("none",) + PADDING_CHOICES
 PADDING_ALIASES = {"longest": "dynamic"}
@@ -108,13 +106,10 @@ class DataConfig:
     validation_size: float = _f(0.1, "Share of train held out for validation when there is no validation split.")
     split_seed: int = _f(42, "Seed for the held-out validation split and for subsampling.")
     max_train_samples: Optional[int] = _f(None, "Use a shuffled subset of this many training rows.")
-    max_eval_samples: Optional[int] = _f(
-        None,
-        "Score a shuffled subset of this many validation/test rows (per-epoch evaluation and the final report). "
-        f"Empty: every row of a split up to {EVAL_CAP_ROWS:,} rows; a larger split is scored on a seeded sample of "
-        f"{EVAL_CAP_ROWS:,} rows and the run's log says so. To score every row of a large split, set this to its "
-        "size or more.",
-    )
+    max_eval_samples: Optional[int] = _f(None, "Score a shuffled subset of this many validation/test rows (every "
+                                         f"evaluation). Empty: all rows up to {EVAL_CAP_ROWS:,}; a larger split is "
+                                         f"scored on a seeded sample of {EVAL_CAP_ROWS:,} (the log says so). To score "
+                                         "every row, set this to the split's size or more.")
     max_length: int = _f(128, "Truncate inputs to this many tokens (at most the model's limit).")
     padding: str = _f(
         "dynamic",
@@ -393,7 +388,7 @@ def config_from_flat(values: dict[str, Any], base: Optional[RunConfig] = None) -
     index = field_index()
     for name, value in values.items():
         if name not in index:
-            raise ConfigError(expected_found("config field", "one of " + ", ".join(index), repr(name)))
+            raise ConfigError(expected_found("config field", f"one of {', '.join(index)}", repr(name)))
         raw[index[name][0]][name] = value
     return RunConfig.from_dict(raw)
 

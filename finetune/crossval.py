@@ -157,7 +157,7 @@ def summarize_folds(fold_reports: list[dict[str, Any]], oof_rows: list[dict[str,
 
 
 def _english(template: str, /, **params: Any) -> str:
-    return template.format(**params)
+    return template.format(**params) if params else template
 
 
 def format_summary(summary: dict[str, Any], say: Callable[..., str] = _english) -> str:

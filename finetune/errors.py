@@ -7,6 +7,8 @@ Messages follow one pattern: what was expected, what was found, and what to do a
 
 from __future__ import annotations
 
+from typing import Optional, Sequence
+
 
 class FinetuneError(Exception):
     """Base class of every error the engine raises on purpose."""
@@ -55,6 +57,15 @@ def expected_found(what: str, expected: str, found: str, todo: str = "") -> Mess
     """Build the standard message: ``<what>: expected <expected>, found <found>. <todo>``."""
     message = Message(f"{f'{what}: expected {expected}, found {found}.'} {todo}".strip())
     message.parts = (what, expected, found, todo)
+    return message
+
+
+def restore_message(text: str, parts: Optional[Sequence[str]]) -> str:
+    """A message read back from a file (an event, status.json) with the parts it was written with, if any."""
+    if not parts or len(parts) != 4:
+        return text
+    message = Message(text)
+    message.parts = tuple(str(part) for part in parts)  # type: ignore[assignment]
     return message
 
 

@@ -47,7 +47,7 @@ def evaluate_run(run_dir: Union[str, Path], *, dataset: Optional[str] = None, sp
         data_cfg = DataConfig(**{**data_cfg.__dict__, "validation_split": wanted})
     prepared = prepare_data(data_cfg)
     if wanted not in prepared.splits:
-        raise DataError(expected_found("split", "one of " + ", ".join(prepared.splits), wanted))
+        raise DataError(expected_found("split", f"one of {', '.join(prepared.splits)}", wanted))
     data = prepared.splits[wanted]
     names = predictor.labels
     mapping = {name: i for i, name in enumerate(names)}

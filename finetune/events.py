@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
+from .errors import restore_message
+
 from .runs import TERMINAL
 
 TERMINAL_TYPES = tuple(str(status) for status in sorted(TERMINAL))  # a run ends with the event of its status
@@ -138,7 +140,7 @@ LEVEL_WORDS = {"warning": "WARNING", "error": "ERROR"}
 
 
 def _english(template: str, /, **params: Any) -> str:
-    return template.format(**params)
+    return template.format(**params) if params else template
 
 
 def format_event(event: dict[str, Any], say: Callable[..., str] = _english,
@@ -185,7 +187,8 @@ def format_event(event: dict[str, Any], say: Callable[..., str] = _english,
                   if event.get("final_evaluation_seconds") is not None else "")
         return f"[{stamp}] " + say("finished in {time}", time=format_duration(event.get("seconds", 0))) + scored + saved
     if kind == "failed":
-        return f"[{stamp}] " + say("FAILED: {message}", message=translate(str(event.get("message"))))
+        message = restore_message(str(event.get("message")), event.get("message_parts"))
+        return f"[{stamp}] " + say("FAILED: {message}", message=translate(message))
     if kind == "cancelled":
         return f"[{stamp}] " + say("cancelled at step {step}: {message}", step=event.get("step"),
                                    message=translate(str(event.get("message", ""))))

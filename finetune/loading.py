@@ -49,7 +49,7 @@ def read_table(path: Path, *, sheet: Optional[str] = None, header_row: Optional[
 
     kind = FILE_TYPES.get(path.suffix.lower())
     if kind is None:
-        raise DataError(expected_found(f"data file '{path.name}'", "one of " + ", ".join(sorted(FILE_TYPES)),
+        raise DataError(expected_found(f"data file '{path.name}'", f"one of {', '.join(sorted(FILE_TYPES))}",
                                        f"'{path.suffix or 'no extension'}'", "Convert it to CSV or JSON lines."))
     try:
         if kind == "excel":

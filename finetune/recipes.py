@@ -160,4 +160,4 @@ def get_recipe(name: str) -> Recipe:
     for recipe in RECIPES:
         if recipe.name == name:
             return recipe
-    raise ConfigError(expected_found("recipe", "one of " + ", ".join(r.name for r in RECIPES), repr(name)))
+    raise ConfigError(expected_found("recipe", f"one of {', '.join(r.name for r in RECIPES)}", repr(name)))

@@ -1,23 +1,20 @@
 """Runs: :class:`Run` owns a run directory: its paths, creation, status, config and artifacts.
 
-Every module (and the UI) reads and writes runs through :class:`Run`; no other module spells a
-run's file names. Layout of ``<runs_dir>/<run_id>/``::
+Every module (and the UI) reads and writes runs through :class:`Run`; no other module spells a run's file names::
 
     config.json          the RunConfig (never a token)
     status.json          {"status": a RunStatus value, "pid", "updated", ...}
     events.jsonl         the event stream (see events.py)
-    process.log          stdout/stderr of the training process
-    CANCEL               present when a stop was asked for
+    process.log, CANCEL  stdout/stderr of the training process; present when a stop was asked for
     checkpoints/         Trainer checkpoints (resume starts from the last)
     model/               final model + tokenizer (save_pretrained), usable by pipeline()
     metrics.json         validation (and test) metrics, per-class table, confusion matrix
     predictions/validation.jsonl   text, label, prediction and probabilities per row
     data_report.json     what data preparation did
 
-Where a run's status is written: :meth:`Run.set_status`, and nowhere else. A terminal status is
-written last, after every artifact; a status that says running whose process is gone is reported
-as failed, so a crashed run is never taken for a finished one. Files that cannot be read (binary
-bytes, a JSON value of the wrong type) make the run read as ``damaged`` instead of raising.
+A run's status is written by :meth:`Run.set_status` only, a terminal one last, after every artifact; a
+running status whose process is gone reads as failed, and unreadable files (binary bytes, JSON of the
+wrong type) make the run read as ``damaged`` instead of raising.
 """
 
 from __future__ import annotations

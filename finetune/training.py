@@ -42,7 +42,7 @@ from .checkpoints import describe_load_error, resolve_checkpoint
 from .arguments import resolve_precision, to_training_arguments
 from .config import RunConfig
 from .data import PreparedData, prepare_data
-from .errors import FinetuneError
+from .errors import FinetuneError, message_of
 from .eval_cap import apply_eval_cap
 from .events import EventWriter
 from .metrics import full_report, make_compute_metrics, prediction_rows
@@ -143,9 +143,10 @@ def _record_failure(session: Session, exc: Exception) -> dict[str, Any]:
     if not session.dist.is_main:
         return {"status": RunStatus.FAILED, "message": message}
     tail = "".join(traceback.format_exception(exc)[-6:])[-4000:]
-    session.events.emit("failed", message=message, traceback=tail, error=type(exc).__name__,
+    parts = list(getattr(message_of(exc), "parts", ())) or None  # so a page can show each part in its language
+    session.events.emit("failed", message=message, message_parts=parts, traceback=tail, error=type(exc).__name__,
                         seconds=round(time.monotonic() - session.started, 2))
-    return session.run.set_status(RunStatus.FAILED, message=message, error=type(exc).__name__)
+    return session.run.set_status(RunStatus.FAILED, message=message, message_parts=parts, error=type(exc).__name__)
 
 
 def _train(session: Session, raw: Any, prepared: Optional[PreparedData] = None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from finetune.errors import expected_found
+from finetune.runs import RunStatus
 from finetune.events import format_event
 from ui import i18n
 from ui.common import CONFIG_WIDGETS, detect_settings
@@ -66,6 +67,15 @@ def _catalogue_calls(files) -> set[str]:
     return found
 
 
+def _template(node):
+    """A literal, or an f-string with ``{}`` where it has a value; None for anything else."""
+    if _literal(node) is not None:
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    return None
+
+
 def _templates(files) -> set[str]:
     """Every string constant and f-string of these files, with ``{}`` where an f-string has a value."""
     found = set()
@@ -83,8 +93,52 @@ def test_every_text_of_the_page_has_a_chinese_entry(built):
     static = {english for key, english in built.items() if not key.startswith("field.")}
     missing = sorted((static | _catalogue_calls(UI_FILES + SAYING_ENGINE_FILES)) - set(text))
     assert not missing, f"texts without a Chinese entry in ui/locales/zh.json: {missing}"
+    assert [status.value for status in RunStatus if status.value not in text] == []  # the status words
     fields = i18n.catalogue()["fields"]
     assert [name for name in CONFIG_WIDGETS if not (fields.get(name, {}).get("label") and fields[name].get("help"))] == []
+
+
+def test_every_part_of_every_engine_error_has_a_chinese_entry():
+    """What, expected and what to do of each ``expected_found`` in finetune/ (literal or f-string shape): an error
+    with a part the catalogue lacks would stay English on a Chinese page."""
+    catalogue = i18n.catalogue()
+    known = {PLACEHOLDER.sub("{}", key) for key in catalogue["engine"]} | set(catalogue["text"]) | set(CONFIG_WIDGETS)
+    missing = []
+    for path, tree in _trees(sorted((ROOT / "finetune").glob("*.py"))):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _called(node) == "expected_found":
+                for role, arg in zip(("what", "expected", "todo"), [node.args[0], node.args[1], *node.args[3:4]]):
+                    shape = _template(arg)
+                    field_shaped = re.fullmatch(r"\{\}_[a-z_]+", shape or "")  # f"{kind}_steps": a config field
+                    if shape and re.search("[A-Za-z]{2}", shape.replace("{}", "")) and shape not in known \
+                            and not field_shaped:
+                        missing.append(f"{path.name}:{node.lineno} {role}: {shape}")
+    assert missing == [], "\n".join(missing)
+
+
+def test_engine_shapes_translate_to_their_own_entry():
+    """Each engine entry with placeholders, filled with sample values, reads as its own Chinese: no shorter shape
+    takes it over, and no two placeholders touch (their values could not be told apart)."""
+    wrong = []
+    with use_lang("zh"):
+        for english, chinese in i18n.catalogue()["engine"].items():
+            names = PLACEHOLDER.findall(english)
+            if not names:
+                continue
+            assert "}{" not in english, english
+            values = {name.strip("{}"): f"V{i}x" for i, name in enumerate(names)}
+            if translate(english.format(**values)) != chinese.format(**values):
+                wrong.append(english)
+    assert wrong == []
+
+
+def test_a_visitors_text_is_never_matched_slowly_and_data_words_stay_data():
+    crafted = "fold " + "1/" * 400 + " finished: " + "x " * 400  # once took minutes with backtracking regexes
+    with use_lang("zh"):
+        assert translate(crafted).startswith("第 1/")
+        assert translate(crafted * 5) == crafted * 5  # a visitor's long text is looked up whole, never matched
+        message = expected_found("dataset 'x'", "an existing file or folder", "test")
+        assert say_error(message).endswith("实际为test。")  # a split called test is data, not the word test
 
 
 def test_no_visible_english_literal_escapes_the_catalogue():
@@ -111,13 +165,15 @@ def test_no_visible_english_literal_escapes_the_catalogue():
 
 
 def test_the_catalogue_has_no_unused_entries(built):
-    """An entry is used when the page registers it, a t()/say() call names it, a ui/ constant holds it (a table
-    header, a status word), or engine text has its shape (an f-string with values where it has placeholders)."""
-    used = set(built.values()) | _catalogue_calls(UI_FILES + SAYING_ENGINE_FILES) | _templates(UI_FILES)
+    """A ``text`` entry is used when the page registers it, a t()/say() call names it, or a ui/ or engine constant
+    holds it (a table header, a status word); an ``engine`` entry when engine text has its shape (an f-string
+    with values where it has placeholders)."""
     engine = _templates(sorted((ROOT / "finetune").glob("*.py")))
-    unused = [key for key in i18n.catalogue()["text"]
-              if key not in used and key not in engine and PLACEHOLDER.sub("{}", key) not in engine]
+    used = set(built.values()) | _catalogue_calls(UI_FILES + SAYING_ENGINE_FILES) | _templates(UI_FILES) | engine
+    unused = [key for key in i18n.catalogue()["text"] if key not in used]
+    unused += [key for key in i18n.catalogue()["engine"] if PLACEHOLDER.sub("{}", key) not in engine]
     assert unused == []
+    assert all(" " in key for key in i18n.catalogue()["engine"])  # a single word would translate data
     assert set(i18n.catalogue()["fields"]) <= set(CONFIG_WIDGETS)
 
 

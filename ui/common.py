@@ -168,6 +168,16 @@ def cli_command(config: RunConfig) -> str:
     return " \\\n    ".join(parts)
 
 
+def page_language(value: Optional[str]) -> Optional[str]:
+    """``--lang``/``STUDIO_LANG``: zh or en; anything else is refused (said in the log) so browsers keep theirs."""
+    if not value:
+        return None
+    if value.strip().lower() not in ("zh", "en"):
+        log.warning("STUDIO_LANG=%r: expected zh or en; each page follows its browser's language", value)
+        return None
+    return value.strip().lower()
+
+
 def detect_settings(runs_dir: Optional[str], public: Optional[bool], max_upload_mb: int = 50,
                     lang: Optional[str] = None) -> Settings:
     """Settings from flags + environment: on a Space, runs go to /data (persistent storage) when it exists."""
@@ -178,7 +188,7 @@ def detect_settings(runs_dir: Optional[str], public: Optional[bool], max_upload_
     if public is None:
         public = os.environ.get("STUDIO_PUBLIC", "1" if on_space else "0").lower() in {"1", "true", "yes"}
     settings = Settings(runs_dir=Path(runs_dir).resolve(), public=public, max_upload_mb=max_upload_mb,
-                        on_space=on_space, lang=lang or os.environ.get("STUDIO_LANG") or None)
+                        on_space=on_space, lang=page_language(lang or os.environ.get("STUDIO_LANG")))
     settings.runs_dir.mkdir(parents=True, exist_ok=True)
     import tempfile
 

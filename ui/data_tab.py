@@ -14,6 +14,7 @@ import gradio as gr
 from finetune.checkpoints import PRESETS
 from finetune.config import BUNDLED_CHECKPOINT, DataConfig
 from finetune.errors import FinetuneError, message_of
+from finetune.eval_cap import eval_cap_note
 from finetune.loading import FILE_TYPES
 from finetune.recipes import get_recipe, recipe_choices
 
@@ -40,7 +41,7 @@ FILE_OPTIONS = ("sheet", "header_row")
 FIELDS = ("checkpoint", *SOURCE, *FILE_OPTIONS, *MAPPING, "validation_size", "split_seed", "max_train_samples",
           "max_eval_samples")
 PREVIEW_INPUTS = ("dataset", "dataset_config", "text_column", "text_pair_column", "label_column", "train_split",
-                  "validation_split", "label_names", *FILE_OPTIONS, "checkpoint")
+                  "validation_split", "label_names", *FILE_OPTIONS, "checkpoint", "max_eval_samples")
 
 
 def apply_preset(name: str) -> Values:
@@ -63,7 +64,8 @@ def build_data_config(settings: Settings, v: Values) -> DataConfig:
                       label_column=v.get("label_column") or None, train_split=v.get("train_split") or "train",
                       validation_split=v.get("validation_split") or None,
                       label_names=label_names_from_text(v.get("label_names") or ""), sheet=v.get("sheet") or None,
-                      header_row=int(v["header_row"]) if v.get("header_row") else None)
+                      header_row=int(v["header_row"]) if v.get("header_row") else None,
+                      max_eval_samples=int(v["max_eval_samples"]) if v.get("max_eval_samples") else None)
 
 
 def checkpoint_choices() -> list[tuple[str, str]]:
@@ -138,9 +140,12 @@ def preview(settings: Settings, v: Values) -> Values:
                 "data.rows": None, "data.dist": None}
     report = result["report"]
     cols = report["columns"]
+    summary = summary_markdown(report) + (vocabulary_markdown(result["vocabulary"]) if result.get("vocabulary") else "")
+    capped = eval_cap_note(report["split_sizes"], config.max_eval_samples)
+    if capped:  # large data: the evaluation scores a sample, and the person reads so before training
+        summary += f"  \nℹ️ {html.escape(say(capped))}"
     return {"data.rows": rows_with_names(result["rows"], report["label_names"]),
-            "data.summary": summary_markdown(report) + vocabulary_markdown(result["vocabulary"])
-            if result.get("vocabulary") else summary_markdown(report), "data.dist": distribution(report),
+            "data.summary": summary, "data.dist": distribution(report),
             "text_column": gr.Dropdown(choices=choices, value=cols["text"]),
             "text_pair_column": gr.Dropdown(choices=choices, value=cols["text_pair"] or ""),
             "label_column": gr.Dropdown(choices=choices, value=cols["label"]),
@@ -177,12 +182,8 @@ def recipe_values(v: Values) -> Values:
     return {**config_to_widget_values(recipe.config(offline)), "data.recipe_card": recipe.card(offline, say=say)}
 
 
-def build(studio: Studio) -> None:
-    """The tab's components; config widgets are named by their field."""
-    add, settings = studio.add, studio.settings
-    gr.Markdown(t("Pick a **checkpoint** and a **dataset**, check the preview, then go to *Train*. "
-                  "Offline, use the bundled checkpoint and the examples; online, any Hub id works. "
-                  "Following a tutorial? Start from its recipe."))
+def build_recipes(add: Any) -> None:
+    """The tutorial recipes: pick one, use it (every config widget), read its card."""
     with gr.Accordion(t("Tutorial recipes: one click sets everything as the tutorial has it"), open=False,
                       elem_id="recipe-box"):
         with gr.Row():
@@ -192,6 +193,15 @@ def build(studio: Studio) -> None:
                                                    elem_id="recipe-offline"))
             add("data.recipe_apply", gr.Button(t("Use this recipe"), elem_id="recipe-apply"))
         add("data.recipe_card", gr.Markdown(elem_id="recipe-card"))
+
+
+def build(studio: Studio) -> None:
+    """The tab's components; config widgets are named by their field."""
+    add, settings = studio.add, studio.settings
+    gr.Markdown(t("Pick a **checkpoint** and a **dataset**, check the preview, then go to *Train*. "
+                  "Offline, use the bundled checkpoint and the examples; online, any Hub id works. "
+                  "Following a tutorial? Start from its recipe."))
+    build_recipes(add)
     with gr.Row():
         with gr.Column():
             add("checkpoint", gr.Dropdown(

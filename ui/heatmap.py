@@ -7,6 +7,7 @@ grey, so padding is visibly left out. Gradio shows the result in a ``gr.Image``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
@@ -19,9 +20,14 @@ HATCH = (156, 163, 175)
 LEGEND = "scale: {low} (white) to {high} (dark red); hatched grey: padding, masked out"
 MAX_SIDE = 1800  # pixels the longest axis may take (cells shrink for long inputs)
 # A CJK font first when the machine has one (Chinese tokens, e.g. bert-base-chinese), else DejaVu (Latin only).
-FONT_CANDIDATES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-                   "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-                   "DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+             "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+FONT_CANDIDATES = (*CJK_FONTS, "DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def cjk_font_available() -> bool:
+    """Whether a font that draws Chinese is installed (else Chinese text in an image would be boxes)."""
+    return any(Path(name).is_file() for name in CJK_FONTS)
 
 
 def _font(size: int) -> ImageFont.ImageFont:

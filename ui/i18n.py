@@ -47,11 +47,21 @@ _static: dict[str, str] = {}  # gr.I18n key -> English, for every static text th
 _PLACEHOLDER = re.compile(r"\{[a-z_0-9]*\}")
 
 
+MAX_MATCHED_CHARS = 2000  # longer engine text is only looked up whole (it is data, not a sentence of ours)
+
+
 @functools.lru_cache(maxsize=1)
 def catalogue() -> dict[str, dict[str, Any]]:
-    """The Chinese catalogue: ``{"text": {english: chinese}, "fields": {name: {"label", "help"}}}``."""
+    """The Chinese catalogue, English -> Chinese in three sections:
+
+    - ``text``: what ui/ writes (static text, say() templates, table headers, status words);
+    - ``engine``: text the engine writes (notes, log lines, the parts of errors), looked up whole or,
+      with ``{name}`` placeholders, by its shape; single words never live here, so data that happens
+      to be a word (a split called ``test``) is never translated;
+    - ``fields``: config fields by name -> ``{"label", "help"}``.
+    """
     data = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
-    return {"text": dict(data.get("text", {})), "fields": dict(data.get("fields", {}))}
+    return {name: dict(data.get(name, {})) for name in ("text", "engine", "fields")}
 
 
 def normalize_lang(value: Optional[str]) -> str:
@@ -127,11 +137,13 @@ def static_texts() -> dict[str, str]:
 
 def say(text: str, /, **params: Any) -> str:
     """``text`` (a catalogue key, with ``{name}`` placeholders) in the page's language, filled with ``params``.
-    Without params it is :func:`translate` (engine text passes through it too)."""
-    if not params:
-        return translate(text)
-    template = catalogue()["text"].get(text, text) if current_lang() == "zh" else text
-    return template.format(**params)
+    Without params: a word or sentence of ours, else engine text (:func:`translate`)."""
+    if current_lang() != "zh":
+        return text.format(**params) if params else text
+    known = catalogue()["text"].get(text)
+    if params:
+        return (known or text).format(**params)
+    return known if known is not None else translate(text)
 
 
 def field_name(name: str) -> str:
@@ -142,46 +154,85 @@ def field_name(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _patterns() -> list[tuple[re.Pattern, str]]:
-    """Catalogue entries with placeholders, as regexes: they translate engine text with data in it."""
+def _shapes() -> list[tuple[list[str], list[str], str]]:
+    """Engine entries with placeholders as (literal pieces, placeholder names, Chinese), the most specific first
+    (longest literal text), so "fold {fold}/{folds} finished: {metrics}" wins over a shorter shape."""
     out = []
-    for english, chinese in catalogue()["text"].items():
-        if _PLACEHOLDER.search(english):
-            parts = _PLACEHOLDER.split(english)
-            names = [m.strip("{}") for m in _PLACEHOLDER.findall(english)]
-            regex = "".join(re.escape(p) + (f"(?P<{n}>.+?)" if i < len(names) else "")
-                            for i, (p, n) in enumerate(zip(parts, names + [""])))
-            out.append((re.compile(f"^{regex}$", re.S), chinese))
-    return out
+    for english, chinese in catalogue()["engine"].items():
+        names = [m.strip("{}") for m in _PLACEHOLDER.findall(english)]
+        if names:
+            out.append((_PLACEHOLDER.split(english), names, chinese))
+    return sorted(out, key=lambda shape: -sum(len(piece) for piece in shape[0]))
+
+
+def _fill(pieces: list[str], text: str) -> Optional[list[str]]:
+    """The values that make ``text`` from the literal ``pieces`` (each value non-empty, the leftmost match), or
+    None. Plain string search, one pass: no regular expression can be made to backtrack by a visitor's text."""
+    first, last = pieces[0], pieces[-1]
+    if len(text) <= len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+        return None
+    body, values, at = text[len(first):len(text) - len(last)], [], 0
+    for piece in pieces[1:-1]:
+        found = body.find(piece, at + 1)
+        if found < 0:
+            return None
+        values.append(body[at:found])
+        at = found + len(piece)
+    values.append(body[at:])
+    return values if all(values) else None
 
 
 def translate(text: str) -> str:
-    """Engine text (a note, a log line, part of an error) in the page's language: an exact catalogue entry,
-    else an entry with placeholders whose English matches; text the catalogue does not know stays English."""
+    """Engine text (a note, a log line, part of an error) in the page's language: an exact ``engine`` entry,
+    else the most specific entry whose shape it has (its values kept, a phrase among them translated too);
+    text the catalogue does not know stays as it is."""
+    if getattr(text, "parts", None):
+        return say_error(text)
     if current_lang() != "zh" or not text:
         return text
-    exact = catalogue()["text"].get(text)
-    if exact is not None:
+    known = _known(text)
+    return known if known is not None else text
+
+
+def _known(text: str) -> Optional[str]:
+    """The Chinese of engine text, or None when the catalogue does not know it."""
+    exact = catalogue()["engine"].get(text)
+    if exact is not None or len(text) > MAX_MATCHED_CHARS:
         return exact
-    for pattern, chinese in _patterns():
-        match = pattern.match(text)
-        if match:
-            # a phrase inside (e.g. "stratified by label") is translated too; a single word is data (a split's name)
+    for pieces, names, chinese in _shapes():
+        values = _fill(pieces, text)
+        if values is not None:
+            # a phrase inside (e.g. "stratified by label") is translated too; a single word is data
             return chinese.format(**{name: translate(value) if " " in value else value
-                                     for name, value in match.groupdict().items()})
-    return text
+                                     for name, value in zip(names, values)})
+    return None
+
+
+def _part(text: str) -> Optional[str]:
+    """The Chinese of an error's what/expected/todo: engine text, a word of ours, or a config field (its label
+    with its name, which is what the CLI and the config file call it)."""
+    field = catalogue()["fields"].get(text)
+    if field:
+        return f"{field['label']}（{text}）"
+    known = _known(text)
+    return known if known is not None else catalogue()["text"].get(text)
 
 
 def say_error(message: str) -> str:
-    """An engine error for the page. Structured errors (``finetune.errors.expected_found``) keep their three
-    parts, each translated; anything else is translated whole when the catalogue knows it."""
+    """An engine error for the page. A structured error (``finetune.errors.expected_found``) keeps its parts:
+    what, expected and what to do are translated, what was found is data and stays as it is (unless it is a
+    sentence of the engine's). When the catalogue lacks a part, the whole error stays English rather than
+    half-translated."""
     parts = getattr(message, "parts", None)
     if current_lang() != "zh" or not parts:
-        return translate(str(message))
+        return translate(str(message)) if not parts else str(message)
     what, expected, found, todo = parts
-    text = say("{what}: expected {expected}, found {found}.", what=translate(what), expected=translate(expected),
-               found=translate(found))
-    return f"{text}{translate(todo)}" if todo else text  # Chinese sentences follow each other without a space
+    known = [_part(part) if part else "" for part in (what, expected, todo)]
+    if any(k is None for k in known):
+        return str(message)
+    found = catalogue()["engine"].get(found, found)
+    text = say("{what}: expected {expected}, found {found}.", what=known[0], expected=known[1], found=found)
+    return f"{text}{known[2]}" if todo else text  # Chinese sentences follow each other without a space
 
 
 # --------------------------------------------------------------------------- the language switch (browser side)
@@ -189,13 +240,17 @@ def say_error(message: str) -> str:
 # The frontend's locale lives in gradio's core module; importing it again by its URL gives the same module.
 SET_FRONTEND_LOCALE_JS = """
 async (lang) => {
-  try { localStorage.setItem('finetune-studio-lang', lang); } catch (e) {}
-  const url = performance.getEntriesByType('resource').map(e => e.name)
-      .find(n => /\\/assets\\/core-[^/]*\\.js$/.test(n));
-  if (url) { const core = await import(url); core.changeLocale(lang === 'zh' ? 'zh-CN' : 'en'); }
+  try {
+    const url = performance.getEntriesByType('resource').map(e => e.name)
+        .find(n => /\\/assets\\/core-[^/]*\\.js$/.test(n));
+    if (url) { const core = await import(url); core.changeLocale(lang === 'zh' ? 'zh-CN' : 'en'); }
+  } catch (e) { console.warn('studio: the page language could not be switched', e); }
   return lang;
 }
 """
+# the switch itself: the visitor's choice is remembered by this browser (a first visit's guess is not)
+CHOOSE_LANG_JS = ("async (lang) => { try { localStorage.setItem('finetune-studio-lang', lang); } catch (e) {}\n"
+                  f"  return await ({SET_FRONTEND_LOCALE_JS.strip()})(lang); }}")
 
 
 def initial_lang_js(default: Optional[str]) -> str:

@@ -116,7 +116,7 @@ def evaluation_in_progress(events: list[dict[str, Any]]) -> Optional[dict[str, A
 def final_summary(run: Run, status: dict[str, Any]) -> str:
     """The run's result in a few lines, once it has ended; what to do next."""
     state = status.get("status")
-    message = html.escape(translate(str(status.get("message", ""))))
+    message = html.escape(translate(restore_message(str(status.get("message", "")), status.get("message_parts"))))
     cross_validation = run.metrics().get("cross_validation")
     if cross_validation and state in ("finished", "cancelled"):
         from finetune.crossval import format_summary
@@ -254,6 +254,8 @@ async def follow(settings: Settings, run_id: Optional[str], session: Optional[st
                 version = parts["studio.runs_version"] = current
                 if ended and not settings.public:
                     run_id = await asyncio.to_thread(_newer_active_run, settings, run_id, parts)
+            if _viewers.get(session) is not token:  # a newer stream (e.g. after a language switch) shows this page
+                break
             if parts or quiet >= KEEPALIVE_POLLS:
                 yield parts
                 quiet = 0

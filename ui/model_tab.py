@@ -21,7 +21,7 @@ from finetune.errors import DataError, RunError
 
 from .access import model_source, open_run, visible_runs_with_model, visitor_of
 from .common import Settings
-from .heatmap import LEGEND, heatmap_image
+from .heatmap import LEGEND, cjk_font_available, heatmap_image
 from .i18n import say, t
 from .wiring import Studio, Values
 
@@ -82,12 +82,17 @@ def shapes_markdown(report: Any) -> str:
     return say("| output | shape | axes | |") + f"\n|---|---|---|---|\n{rows}{head}"
 
 
+def legend() -> str:
+    """The heatmap's colour legend (drawn into the image): in the page's language when a font can draw it."""
+    return say(LEGEND, low="{low}", high="{high}") if cjk_font_available() else LEGEND
+
+
 def norms_image(report: Any) -> Any:
     """The hidden-state norms of the shown line; the caption is the image's label (the page's language)."""
     mask = [m == 0 for m in report.attention_mask[report.row]]
     caption = say("line {line}: norm of the hidden state, per layer (rows) and token", line=report.row + 1)
     return gr.Image(heatmap_image(report.hidden_norms, report.layer_names, report.tokens[report.row],
-                                  masked_cols=mask, legend=say(LEGEND, low="{low}", high="{high}")),
+                                  masked_cols=mask, legend=legend()),
                     label=caption, visible=True)
 
 
@@ -104,8 +109,7 @@ def attention_image(report: Any, layer: float, head: float) -> Any:
     which = say("mean of all heads") if head_i <= 0 else say("head {head}", head=min(head_i, report.attentions.shape[1]))
     caption = say("line {line}: attention, layer {layer}, {which} (row: token attending; column: token attended to)",
                   line=report.row + 1, layer=layer_i + 1, which=which)
-    legend = say(LEGEND, low="{low}", high="{high}")
-    return gr.Image(heatmap_image(weights, tokens, tokens, masked_rows=mask, masked_cols=mask, legend=legend),
+    return gr.Image(heatmap_image(weights, tokens, tokens, masked_rows=mask, masked_cols=mask, legend=legend()),
                     label=caption, visible=True)
 
 

@@ -22,7 +22,7 @@ import gradio as gr
 from . import api, data_tab, hub_tab, model_tab, predict_tab, runs_tab, tokenizer_tab, train_tab
 from .common import CONFIG_WIDGETS, Settings
 from .access import VISITOR, new_visitor_id
-from .i18n import LANG_CHOICES, SET_FRONTEND_LOCALE_JS, i18n, initial_lang_js, normalize_lang, t
+from .i18n import CHOOSE_LANG_JS, LANG_CHOICES, i18n, initial_lang_js, normalize_lang, t
 from .wiring import LANG, Studio
 
 INTRO = ("# Fine-tuning studio\nFine-tune BERT-style models for text classification with the Hugging Face "
@@ -99,25 +99,38 @@ def on_load(studio: Studio, demo: gr.Blocks) -> None:
     """What a page shows as soon as it opens: every tab in a useful state, in the page's language.
 
     The language comes first (the switch's remembered choice, ``--lang``, or the browser's); every
-    text the handlers write follows it. Switching language later writes those texts again.
+    text the handlers write follows it. Switching language later writes those texts again, on the
+    run the page shows (the switch never changes the page's run).
     """
     settings = studio.settings
     lang = studio[LANG]
-    chosen = lang.input(None, [lang], [lang], js=SET_FRONTEND_LOCALE_JS)
-    for ready in (demo.load(None, None, [lang], js=initial_lang_js(settings.lang)).then, chosen.then):
-        studio.listen(ready, lambda v: data_tab.preview_display(settings, v), data_tab.PREVIEW_INPUTS,
-                      ["data.rows", "data.summary", "data.dist"])
-        studio.listen(ready, lambda v: tokenizer_tab.explore(settings, v), tokenizer_tab.EXPLORE_INPUTS,
-                      tokenizer_tab.EXPLORE_OUTPUTS)
-        studio.listen(ready, lambda v: predict_tab.examples(settings, v), predict_tab.EXAMPLE_INPUTS,
-                      predict_tab.EXAMPLE_OUTPUTS)
-        studio.listen(ready, lambda v: {**data_tab.choices_in_language(v), **runs_tab.choices_in_language(v)}, [],
-                      [*data_tab.TRANSLATED_CHOICES, "runs.axis"])
-        known = studio.listen(ready, lambda v: {VISITOR: new_visitor_id(v[VISITOR])}, [VISITOR], [VISITOR])
-        studio.listen(known.then, lambda v: runs_tab.refresh(settings, v), ["runs.pick", "runs.target"],
-                      runs_tab.LIST_OUTPUTS)
-        attached = studio.listen(known.then, lambda v: train_tab.attach(settings, v), [], ["train.run_state"])
-        train_tab.stream_live_view(studio, attached)
+    loaded = demo.load(None, None, [lang], js=initial_lang_js(settings.lang))
+    chosen = lang.input(None, [lang], [lang], js=CHOOSE_LANG_JS, trigger_mode="always_last")
+    for ready in (loaded.then, chosen.then):
+        write_in_language(studio, ready)
+    known = studio.listen(loaded.then, lambda v: {VISITOR: new_visitor_id(v[VISITOR])}, [VISITOR], [VISITOR])
+    studio.listen(known.then, lambda v: runs_tab.refresh(settings, v), ["runs.pick", "runs.target"],
+                  runs_tab.LIST_OUTPUTS)
+    attached = studio.listen(known.then, lambda v: train_tab.attach(settings, v), [], ["train.run_state"])
+    train_tab.stream_live_view(studio, attached)
+    # a switch: the lists and the live view of the same run, written again in the new language
+    studio.listen(chosen.then, lambda v: runs_tab.refresh(settings, v), ["runs.pick", "runs.target"],
+                  runs_tab.LIST_OUTPUTS)
+    studio.listen(chosen.then, lambda v: train_tab.history(settings, v), [], ["train.history", "train.pick"])
+    train_tab.stream_live_view(studio, chosen)
+
+
+def write_in_language(studio: Studio, ready: Any) -> None:
+    """Every text a tab shows on open that a handler writes, (re)written once ``ready`` fires."""
+    settings = studio.settings
+    studio.listen(ready, lambda v: data_tab.preview_display(settings, v), data_tab.PREVIEW_INPUTS,
+                  ["data.rows", "data.summary", "data.dist"])
+    studio.listen(ready, lambda v: tokenizer_tab.explore(settings, v), tokenizer_tab.EXPLORE_INPUTS,
+                  tokenizer_tab.EXPLORE_OUTPUTS)
+    studio.listen(ready, lambda v: predict_tab.examples(settings, v), predict_tab.EXAMPLE_INPUTS,
+                  predict_tab.EXAMPLE_OUTPUTS)
+    studio.listen(ready, lambda v: {**data_tab.choices_in_language(v), **runs_tab.choices_in_language(v)}, [],
+                  [*data_tab.TRANSLATED_CHOICES, "runs.axis"])
 
 
 def launch_options(settings: Settings) -> dict[str, Any]:
