@@ -3,7 +3,6 @@ score everything; a training run scores the capped rows and reports its evaluati
 
 import json
 
-import pytest
 
 from conftest import tiny_config
 from finetune import eval_cap

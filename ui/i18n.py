@@ -34,7 +34,7 @@ from typing import Any, Iterator, Optional
 import gradio as gr
 from gradio.i18n import I18nData
 
-from finetune.config import field_help, field_index
+from finetune.config import field_help
 
 LANGS = ("en", "zh")
 LANG_CHOICES = [("English", "en"), ("中文", "zh")]

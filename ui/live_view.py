@@ -22,6 +22,7 @@ from typing import Any, AsyncIterator, Optional
 
 import gradio as gr
 
+from finetune.errors import restore_message
 from finetune.events import EventLog, format_duration, format_eval_progress, format_event
 from finetune.runs import Run, RunStatus, active_runs, run_states
 

@@ -3,8 +3,6 @@ Chinese; the same flow with an English browser reads English. The switch changes
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from browser.helpers import set_dropdown, set_number, wait_status
