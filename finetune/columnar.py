@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 MISSING_INT_LABEL = -1  # GLUE marks unlabelled test rows with -1
+SLICE_ROWS = 32_768  # rows per pass of a text computation: its temporary copies stay a few MB
 # exactly the characters str.strip() removes (str.isspace), so trimming in Arrow matches the Python rule;
 # written out: computing it scans every code point (0.5 s at each start). tests/test_columnar.py checks it.
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
@@ -54,10 +55,16 @@ def text_ok(values: pa.ChunkedArray) -> np.ndarray:
     """Rows whose text is a string holding more than whitespace."""
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         return np.zeros(len(values), dtype=bool)
-    # chunk by chunk: a trimmed copy of a whole text column would hold all of its text in memory at once
-    parts = [_mask(pc.greater(pc.utf8_length(pc.utf8_trim(chunk, characters=WHITESPACE)), 0))
-             for chunk in values.chunks]
+    # slice by slice: a trimmed copy of a whole text column (or of one large chunk: a datasets Arrow file is often
+    # one chunk) would hold all of its text in memory at once
+    parts = [_mask(pc.greater(pc.utf8_length(pc.utf8_trim(piece, characters=WHITESPACE)), 0))
+             for chunk in values.chunks for piece in _slices(chunk)]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def _slices(chunk: pa.Array, rows: int = SLICE_ROWS) -> list[pa.Array]:
+    """Zero-copy slices of ``rows`` rows (at least one, so an empty chunk keeps its place)."""
+    return [chunk.slice(start, rows) for start in range(0, max(len(chunk), 1), rows)]
 
 
 def label_keys(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
