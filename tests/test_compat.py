@@ -46,3 +46,23 @@ def test_missing_attributes_warn_instead_of_passing_silently(caplog):
     with pytest.warns(compat.CompatWarning, match="_get_eval_sampler"):
         assert compat.check_eval_sampler_hook(object) is False
     assert "Update finetune/compat.py" in caplog.text
+
+
+def test_group_by_length_uses_the_stored_lengths_not_a_pass_over_every_row(tiny_checkpoint, tmp_path):
+    """Trainer drops the ``length`` column before building its sampler, then measures every row in Python; the
+    studio's trainer gives transformers' LengthGroupedSampler the lengths the tokenizer stored."""
+    import datasets
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, TrainingArguments
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    from finetune.training import StudioTrainer
+
+    rows = {"input_ids": [[101, 7, 102], [101, 7, 7, 7, 102]], "attention_mask": [[1] * 3, [1] * 5],
+            "label": [0, 1], "length": [30, 50]}  # stored lengths differ from the rows': only they can be read
+    args = TrainingArguments(output_dir=str(tmp_path), train_sampling_strategy="group_by_length",
+                             per_device_train_batch_size=1, report_to=[], use_cpu=True)
+    trainer = StudioTrainer(model=AutoModelForSequenceClassification.from_pretrained(str(tiny_checkpoint), num_labels=2),
+                            args=args, train_dataset=datasets.Dataset.from_dict(rows),
+                            processing_class=AutoTokenizer.from_pretrained(str(tiny_checkpoint)))
+    sampler = trainer._get_train_sampler()
+    assert isinstance(sampler, LengthGroupedSampler) and list(sampler.lengths) == [30, 50]
