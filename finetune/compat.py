@@ -65,22 +65,21 @@ def calm_gradio_queue(demo: Any, sleep_when_free: float = GRADIO_QUEUE_POLLS["sl
     return applied
 
 
-def check_eval_sampler_hook(trainer_cls: type) -> bool:
-    """True when ``trainer_cls`` has the private hook the engine overrides to keep evaluation order."""
-    if callable(getattr(trainer_cls, TRAINER_EVAL_SAMPLER_HOOK, None)):
-        return True
-    warn_missing("transformers.Trainer", TRAINER_EVAL_SAMPLER_HOOK,
-                 "Evaluation may reorder rows, so saved predictions could be misaligned.")
-    return False
+# each private Trainer hook the engine overrides, and what goes wrong when transformers drops it
+TRAINER_HOOKS = {
+    TRAINER_EVAL_SAMPLER_HOOK: "Evaluation may reorder rows, so saved predictions could be misaligned.",
+    TRAINER_TRAIN_SAMPLER_HOOK: "group_by_length measures every training row in Python before the first step.",
+}
 
 
-def check_train_sampler_hook(trainer_cls: type) -> bool:
-    """True when ``trainer_cls`` has the private hook the engine overrides to group by the stored lengths."""
-    if callable(getattr(trainer_cls, TRAINER_TRAIN_SAMPLER_HOOK, None)):
-        return True
-    warn_missing("transformers.Trainer", TRAINER_TRAIN_SAMPLER_HOOK,
-                 "group_by_length measures every training row in Python before the first step.")
-    return False
+def check_trainer_hooks(trainer_cls: type) -> bool:
+    """True when ``trainer_cls`` has every private hook the engine overrides; a warning names each missing one."""
+    present = True
+    for hook, consequence in TRAINER_HOOKS.items():
+        if not callable(getattr(trainer_cls, hook, None)):
+            warn_missing("transformers.Trainer", hook, consequence)
+            present = False
+    return present
 
 
 def length_grouped_sampler(trainer: Any, train_dataset: Any, lengths: Optional[list]) -> Any:

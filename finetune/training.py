@@ -70,8 +70,7 @@ class StudioTrainer(Trainer):
         return compat.sequential_eval_sampler(self, eval_dataset)
 
 
-compat.check_eval_sampler_hook(Trainer)
-compat.check_train_sampler_hook(Trainer)
+compat.check_trainer_hooks(Trainer)
 
 
 class LastEvaluation:

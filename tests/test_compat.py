@@ -29,7 +29,8 @@ def test_trainer_has_the_eval_sampler_hook_we_override():
     assert callable(getattr(Trainer, compat.TRAINER_EVAL_SAMPLER_HOOK, None)), \
         "transformers.Trainer._get_eval_sampler is gone: update finetune/compat.py"
     assert StudioTrainer._get_eval_sampler is not Trainer._get_eval_sampler
-    assert compat.check_eval_sampler_hook(Trainer) is True
+    assert StudioTrainer._get_train_sampler is not Trainer._get_train_sampler
+    assert compat.check_trainer_hooks(Trainer) is True
 
 
 def test_missing_attributes_warn_instead_of_passing_silently(caplog):
@@ -44,7 +45,9 @@ def test_missing_attributes_warn_instead_of_passing_silently(caplog):
     with pytest.warns(compat.CompatWarning, match="_queue"):
         assert compat.calm_gradio_queue(object()) is False
     with pytest.warns(compat.CompatWarning, match="_get_eval_sampler"):
-        assert compat.check_eval_sampler_hook(object) is False
+        assert compat.check_trainer_hooks(object) is False
+    with pytest.warns(compat.CompatWarning, match="_get_train_sampler"):
+        assert compat.check_trainer_hooks(object) is False
     assert "Update finetune/compat.py" in caplog.text
 
 
