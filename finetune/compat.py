@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -82,18 +82,22 @@ def check_trainer_hooks(trainer_cls: type) -> bool:
     return present
 
 
-def length_grouped_sampler(trainer: Any, train_dataset: Any, lengths: Optional[list]) -> Any:
+def length_grouped_sampler(trainer: Any, train_dataset: Any, stored: Any) -> Any:
     """The sampler for ``Trainer._get_train_sampler`` with ``group_by_length``: transformers' own
-    LengthGroupedSampler, given the lengths the tokenizer stored (Trainer drops the ``length`` column before it
-    builds the sampler, and then measures every row in a Python loop: 22 s at 585k rows). None: Trainer's own."""
+    LengthGroupedSampler, given the lengths the tokenizer stored in ``stored`` (the dataset before Trainer drops its
+    ``length`` column; without them Trainer measures every row in a Python loop: 22 s at 585k rows). The lengths
+    are read only when grouping is on. None: Trainer's own sampler."""
     from transformers.trainer_pt_utils import LengthGroupedSampler
 
-    if trainer.args.train_sampling_strategy != "group_by_length" or lengths is None \
-            or train_dataset is None or len(lengths) != len(train_dataset):
+    from .columnar import column
+
+    rows = train_dataset if train_dataset is not None else stored
+    if trainer.args.train_sampling_strategy != "group_by_length" or stored is None or rows is None \
+            or "length" not in (getattr(stored, "column_names", None) or []) or len(stored) != len(rows):
         return None
     names = getattr(trainer.processing_class, "model_input_names", None) or ["input_ids"]
     return LengthGroupedSampler(trainer.args.train_batch_size * trainer.args.gradient_accumulation_steps,
-                                lengths=lengths, model_input_name=names[0])
+                                lengths=column(stored, "length").to_pylist(), model_input_name=names[0])
 
 
 def sequential_eval_sampler(trainer: Any, eval_dataset: Any) -> Any:

@@ -56,14 +56,9 @@ class StudioTrainer(Trainer):
     """Trainer whose evaluation keeps dataset order (we pre-sort eval data by length ourselves), and whose
     group_by_length reads the lengths the tokenizer stored instead of measuring every row again."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        names = getattr(self.train_dataset, "column_names", None) or []
-        self.train_lengths = column(self.train_dataset, "length").to_pylist() if "length" in names else None
-
     def _get_train_sampler(self, train_dataset: Any = None) -> Any:  # private hook: see finetune/compat.py
-        data = train_dataset if train_dataset is not None else self.train_dataset
-        sampler = compat.length_grouped_sampler(self, data, self.train_lengths)
+        # self.train_dataset still has the `length` column that Trainer dropped from the dataset it passes here
+        sampler = compat.length_grouped_sampler(self, train_dataset, self.train_dataset)
         return sampler if sampler is not None else super()._get_train_sampler(train_dataset)
 
     def _get_eval_sampler(self, eval_dataset: Any) -> Any:  # private hook: see finetune/compat.py
