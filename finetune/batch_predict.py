@@ -24,17 +24,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, TextIO, Union
 
 from . import filecheck
-from .errors import DataError, expected_found
+from .errors import DataError, english, expected_found
 from .loading import FILE_TYPES, read_table
 from .predict import Predictor, label_rows, resolve_text_columns
 
 CHUNK_ROWS = 4096  # rows read, predicted and written at a time
 PREVIEW_ROWS = 1000  # rows of the output kept in memory for a table on screen
 COUNT_BLOCK = 1 << 20
-
-
-def _english(template: str, /, **params: Any) -> str:
-    return template.format(**params) if params else template
 
 
 @dataclass(frozen=True)
@@ -55,7 +51,7 @@ class BatchProgress:
     def fraction(self) -> Optional[float]:
         return min(1.0, self.rows_done / self.rows_total) if self.rows_total else None
 
-    def describe(self, say: Callable[..., str] = _english) -> str:
+    def describe(self, say: Callable[..., str] = english) -> str:
         """'3,200 / 10,000 rows (32%) · 850 rows/s · ETA 0:08' (without the total when unknown); ``say`` gives
         the words (English as is; the page passes its language's)."""
         from .events import format_duration

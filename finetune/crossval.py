@@ -39,7 +39,7 @@ import numpy as np
 from . import training
 from .config import RunConfig
 from .data import prepare_data
-from .errors import ConfigError, DataError, FinetuneError, expected_found
+from .errors import ConfigError, DataError, FinetuneError, english, expected_found
 from .events import TERMINAL_TYPES, EventWriter, format_event, read_events
 from .runs import Run, RunStatus, write_json
 from .session import Cancellation, DistInfo, describe_device
@@ -156,11 +156,7 @@ def summarize_folds(fold_reports: list[dict[str, Any]], oof_rows: list[dict[str,
             "pooled": pooled}
 
 
-def _english(template: str, /, **params: Any) -> str:
-    return template.format(**params) if params else template
-
-
-def format_summary(summary: dict[str, Any], say: Callable[..., str] = _english) -> str:
+def format_summary(summary: dict[str, Any], say: Callable[..., str] = english) -> str:
     """Markdown tables: mean ± std per metric, per class per fold and pooled (CLI output, UI panel).
     ``say(template, **params)`` gives the words (English for the CLI; the page passes its language's)."""
     done, planned = summary["folds_done"], summary["folds_planned"]

@@ -7,7 +7,7 @@ Messages follow one pattern: what was expected, what was found, and what to do a
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 
 class FinetuneError(Exception):
@@ -51,6 +51,13 @@ class Message(str):
     the reader's language (``ui.i18n.say_error``) while the CLI prints the English text as it is."""
 
     parts: tuple[str, str, str, str] = ("", "", "", "")
+
+
+def english(template: str, /, **params: Any) -> str:
+    """The engine's words as written: the default ``say`` of every function whose text a page shows in its own
+    language (events.format_event, crossval.format_summary, recipes' cards, batch progress). A page passes
+    ``ui.i18n.say`` instead."""
+    return template.format(**params) if params else template
 
 
 def expected_found(what: str, expected: str, found: str, todo: str = "") -> Message:

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
-from .errors import restore_message
+from .errors import english, restore_message
 
 from .runs import TERMINAL
 
@@ -139,11 +139,7 @@ class EventLog:
 LEVEL_WORDS = {"warning": "WARNING", "error": "ERROR"}
 
 
-def _english(template: str, /, **params: Any) -> str:
-    return template.format(**params) if params else template
-
-
-def format_event(event: dict[str, Any], say: Callable[..., str] = _english,
+def format_event(event: dict[str, Any], say: Callable[..., str] = english,
                  translate: Callable[[str], str] = str) -> str:
     """One readable console/log line for an event.
 
@@ -197,7 +193,7 @@ def format_event(event: dict[str, Any], say: Callable[..., str] = _english,
     return f"[{stamp}] {prefix}{translate(str(event.get('message', '')))}"
 
 
-def format_eval_progress(event: dict[str, Any], say: Callable[..., str] = _english) -> str:
+def format_eval_progress(event: dict[str, Any], say: Callable[..., str] = english) -> str:
     """'evaluating validation: 3,200 / 10,000 rows · 850 rows/s', or once done 'evaluated ... in 12.3 s'."""
     split, done, total = event.get("split", "validation"), event.get("done") or 0, event.get("total") or 0
     speed = event.get("rows_per_second")

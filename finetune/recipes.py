@@ -19,13 +19,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .config import RunConfig, field_default, field_index
-from .errors import ConfigError, expected_found
+from .errors import ConfigError, english, expected_found
 
 RECIPES_DIR = Path(__file__).resolve().parent.parent / "examples" / "recipes"
 
 
-def _english(template: str, /, **params: Any) -> str:
-    return template.format(**params) if params else template
 # The studio's defaults chosen for speed, and what each buys; a recipe that sets another value turns it off.
 FASTER_DEFAULTS = {
     "group_by_length": "batches of rows of similar length, so dynamic padding pads little",
@@ -57,7 +55,7 @@ class Recipe:
         raw = self.config(offline).to_dict()
         return {name: raw[section][name] for name, (section, _) in field_index().items()}
 
-    def card(self, offline: bool = False, say: Callable[..., str] = _english) -> str:
+    def card(self, offline: bool = False, say: Callable[..., str] = english) -> str:
         """Markdown: the tutorial, the settings it changes, the faster defaults it turns off, results.
         ``say(template, **params)`` gives the words (English as is; the page passes its language's)."""
         config = self.config(offline)
