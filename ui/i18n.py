@@ -36,7 +36,6 @@ from gradio.i18n import I18nData
 
 from finetune.config import field_help
 
-LANGS = ("en", "zh")
 LANG_CHOICES = [("English", "en"), ("中文", "zh")]
 CATALOGUE_FILE = Path(__file__).resolve().parent / "locales" / "zh.json"
 # gradio's frontend asks for "zh-CN" (its own Chinese) and falls back to "zh": both get the catalogue.
@@ -144,13 +143,6 @@ def say(text: str, /, **params: Any) -> str:
     if params:
         return (known or text).format(**params)
     return known if known is not None else translate(text)
-
-
-def field_name(name: str) -> str:
-    """A config field's label in the page's language (for messages that name a field)."""
-    if current_lang() == "zh":
-        return catalogue()["fields"].get(name, {}).get("label") or name.replace("_", " ")
-    return name.replace("_", " ")
 
 
 @functools.lru_cache(maxsize=1)
