@@ -18,7 +18,7 @@ from typing import Any, Optional, Sequence, get_type_hints
 from huggingface_hub import get_token
 
 from .config import PADDING_ALIASES, PADDING_MODES, RunConfig, base_type, config_from_flat, field_index, section_classes
-from .data import prepare_data
+from .run_data import find_or_prepare
 from .data_cli import add_data_command, cmd_data
 from .errors import FinetuneError
 from .hub import push_run, resolve_token
@@ -155,7 +155,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if args.print_config:
             print(config.to_json())
             return 0
-        prepared = prepare_data(config.data)  # a data error is bad input (exit 2), found before a run exists
+        prepared = find_or_prepare(config)  # a data error is bad input (exit 2), found before a run exists
         run_id = config.run.run_name or make_run_id(config.model.checkpoint, config.data.dataset)
         run = Run(Path(_on_main_then_share(lambda: str(Run.create(config.run.runs_dir, config, run_id).path), dist)))
     spec = search_spec(flags, run) if dist.is_main and not args.resume else None

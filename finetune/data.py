@@ -21,7 +21,7 @@ import numpy as np
 
 from .config import DataConfig
 from .columns import ColumnMapping, check_text_column, detect_columns
-from .columnar import column, distinct_keys, encode_labels, merge_keys, split_counts, text_ok
+from .columnar import column, dataset_text_ok, distinct_keys, encode_labels, merge_keys, split_counts
 from .errors import ColumnMappingError, DataError, expected_found
 from .filecheck import workbook_sheets
 from .loading import SPLIT_ALIASES, legacy_id_note, load_raw
@@ -106,15 +106,17 @@ def label_names_of(values: set[Any], label_column: str) -> tuple[list[str], Opti
 # --------------------------------------------------------------------------- preparation
 
 
-def prepare_data(config: DataConfig, raw: Any = None, *, hold_out: bool = True) -> PreparedData:
+def prepare_data(config: DataConfig, raw: Any = None, *, hold_out: bool = True,
+                 loaded: Optional[tuple[dict[str, Any], str]] = None) -> PreparedData:
     """Load, map, encode, clean, split and subsample: everything before tokenization.
 
     ``hold_out=False`` keeps every train row in train when there is no validation split
-    (k-fold cross-validation makes its own validation folds).
+    (k-fold cross-validation makes its own validation folds). ``loaded``: what
+    ``loading.load_raw(config, raw)`` returned, when the caller has loaded it already.
     """
     import datasets
 
-    splits, source = load_raw(config, raw)
+    splits, source = loaded or load_raw(config, raw)
     train_name = _find_split(splits, config.train_split, "train")
     if train_name is None:
         raise DataError(expected_found("train split", f"'{config.train_split}'",
@@ -275,9 +277,9 @@ def _canonical(split: Any, mapping: ColumnMapping, label_names: list[str],
     keep = [c for c in (mapping.text, mapping.text_pair, mapping.label) if c]
     split = split.select_columns(keep)
     before = len(split)
-    ok = text_ok(column(split, mapping.text))
+    ok = dataset_text_ok(split, mapping.text)
     if mapping.text_pair:
-        ok &= text_ok(column(split, mapping.text_pair))
+        ok &= dataset_text_ok(split, mapping.text_pair)
     ids, missing = encode_labels(column(split, mapping.label), value_to_id)
     empty_text, missing_labels = int((~ok).sum()), int((ok & missing).sum())
     renames = {mapping.text: "text", mapping.label: "label"}

@@ -123,7 +123,8 @@ def _encoded_features(split: Any, tokenizer: Any, keep: list[str]) -> Any:
 
 
 def encode_splits(splits: Any, tokenizer: Any, *, is_pair: bool, max_length: int, padding: str,
-                  cache_dir: Optional[Path] = None) -> tuple[Any, bool]:
+                  cache_dir: Optional[Path] = None, key: Optional[str] = None,
+                  stored: Optional[dict[str, Any]] = None) -> tuple[Any, bool]:
     """Tokenize every split; return (encoded DatasetDict, whether it came from the cache).
 
     Train keeps only what training reads (``label``, the token columns and ``length``, for grouping
@@ -131,6 +132,11 @@ def encode_splits(splits: Any, tokenizer: Any, *, is_pair: bool, max_length: int
     split is tokenized by one batched ``map`` straight into a scratch folder under ``cache_dir``,
     which becomes the cache entry by a rename (no second copy); a cache hit only opens the
     memory-mapped Arrow files the entry's ``splits.json`` lists.
+
+    ``key``: the entry's key as the caller computed it (run_data.py: from the data before it was
+    prepared, so a later run can find the entry without preparing); by default the splits'
+    fingerprints with the tokenizer and options. ``stored``: JSON written with the entry, which
+    :func:`open_cached` returns.
     """
     import datasets
 
@@ -139,9 +145,10 @@ def encode_splits(splits: Any, tokenizer: Any, *, is_pair: bool, max_length: int
     if scratch is None:
         return datasets.DatasetDict({name: _encode_split(split, name, fn, tokenizer, None)
                                      for name, split in splits.items()}), False
-    parts = [tokenizer_identity(tokenizer), str(is_pair), str(max_length), padding, "v2"]
-    parts += [f"{name}:{split._fingerprint}" for name, split in sorted(splits.items())]
-    entry = Path(cache_dir) / hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+    if key is None:
+        parts = [tokenizer_identity(tokenizer), str(is_pair), str(max_length), padding, "v2"]
+        key = "|".join(parts + [f"{name}:{split._fingerprint}" for name, split in sorted(splits.items())])
+    entry = _entry(Path(cache_dir), key)
     if (entry / CACHE_MANIFEST).is_file():
         shutil.rmtree(scratch, ignore_errors=True)
         try:
@@ -155,10 +162,27 @@ def encode_splits(splits: Any, tokenizer: Any, *, is_pair: bool, max_length: int
     except BaseException:  # stopped or failed: no half-written scratch left in the cache
         shutil.rmtree(scratch, ignore_errors=True)
         raise
-    return _keep_entry(encoded, scratch, entry), False
+    return _keep_entry(encoded, scratch, entry, stored), False
 
 
 CACHE_MANIFEST = "splits.json"  # {split: [Arrow files of the split, in order]} of a cache entry
+CACHE_STORED = "stored.json"  # what the caller stored with the entry (encode_splits' ``stored``)
+
+
+def _entry(cache_dir: Path, key: str) -> Path:
+    return cache_dir / hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def open_cached(cache_dir: Path, key: str) -> Optional[tuple[Any, dict[str, Any]]]:
+    """(splits, stored JSON) of the entry made with ``key`` and ``stored``; None when there is none or it
+    is unreadable (it is then made again)."""
+    entry = _entry(Path(cache_dir), key)
+    if not (entry / CACHE_MANIFEST).is_file() or not (entry / CACHE_STORED).is_file():
+        return None
+    try:
+        return _open_entry(entry), json.loads((entry / CACHE_STORED).read_text(encoding="utf-8"))
+    except Exception:  # a broken entry is a miss, never fatal
+        return None
 
 
 def _open_entry(entry: Path) -> Any:
@@ -173,12 +197,14 @@ def _open_entry(entry: Path) -> Any:
     return datasets.DatasetDict({name: split(files) for name, files in manifest.items()})
 
 
-def _keep_entry(encoded: Any, scratch: Path, entry: Path) -> Any:
+def _keep_entry(encoded: Any, scratch: Path, entry: Path, stored: Optional[dict[str, Any]] = None) -> Any:
     """Make the scratch folder the cache entry (a rename: parallel processes never see half an entry)
     and return the splits read from there; on any failure the splits as they are (the cache is an
     optimisation: a read-only or full disk must not fail the run)."""
     try:
         manifest = {name: [Path(f["filename"]).name for f in split.cache_files] for name, split in encoded.items()}
+        if stored is not None:  # before the manifest and the rename: an entry is whole or absent
+            (scratch / CACHE_STORED).write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
         (scratch / CACHE_MANIFEST).write_text(json.dumps(manifest))
         try:
             os.replace(scratch, entry)

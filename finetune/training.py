@@ -11,7 +11,8 @@ Speed choices (measured in benchmarks/):
 - dynamic padding per batch (``DataCollatorWithPadding``), batches grouped by length;
 - validation/test sorted by length once, so evaluation pads little and predictions stay aligned
   with their rows (:class:`StudioTrainer` keeps evaluation in dataset order);
-- tokenized data cached under ``<runs_dir>/.cache/tokenized`` and reused by the next run;
+- prepared and tokenized data cached under ``<runs_dir>/.cache/tokenized`` and reused by the next run
+  without preparing the data again (run_data.py);
 - the last evaluation's logits are kept, so the final report needs no extra pass when the
   final model is the one last evaluated;
 - validation/test splits over 10,000 rows are scored on a seeded sample of 10,000 unless
@@ -36,21 +37,20 @@ from transformers import (AutoConfig, AutoModelForSequenceClassification, DataCo
 from transformers.trainer_callback import PrinterCallback
 
 from . import compat
-from .caches import data_cache_report, describe_data_cache, tokenized_dir
+from .caches import data_cache_report, describe_data_cache
 from .columnar import column
 from .checkpoints import describe_load_error, resolve_checkpoint
 from .arguments import resolve_precision, to_training_arguments
 from .config import RunConfig
-from .data import PreparedData, prepare_data
+from .data import PreparedData
 from .errors import FinetuneError, message_of
-from .eval_cap import apply_eval_cap
 from .events import EventWriter
 from .metrics import full_report, make_compute_metrics, prediction_rows
 from .runs import Run, RunStatus, write_json
+from .run_data import DataStart, RunData, load_run_data
 from .session import (Cancellation, DistInfo, EvalProgress, EventCallback, Session, describe_device,
                       metrics_from_logs)
-from .tokenization import check_max_length, encode_splits, get_tokenizer, model_max_length, tokenize_processes
-from .vocab import coverage_report, resize_embeddings
+from .vocab import resize_embeddings
 
 class StudioTrainer(Trainer):
     """Trainer whose evaluation keeps dataset order (we pre-sort eval data by length ourselves), and whose
@@ -117,13 +117,14 @@ def save_predictions(run: Run, split_name: str, split: Any, logits: np.ndarray, 
 
 
 def run_training(config: RunConfig, run: Union[Run, str, Path], *, raw: Any = None, resume: bool = False,
-                 echo: bool = False, prepared: Optional[PreparedData] = None) -> dict[str, Any]:
+                 echo: bool = False,
+                 prepared: Optional[Union[PreparedData, DataStart]] = None) -> dict[str, Any]:
     """Train as configured into an existing run (see :meth:`Run.create`); return the final status.
 
     Never raises for a failed training: the failure is recorded (event + status) and returned, so
     a caller (the CLI, a test) can tell finished, failed and cancelled apart by the status alone.
-    ``prepared``: data already prepared by the caller (the CLI checks the data before it creates a
-    run). With ``resume`` the stop request that ended the last attempt is cleared first.
+    ``prepared``: the data as the caller has it already: the CLI's lookup (run_data.find_or_prepare:
+    it checks the data before it creates a run), or prepared splits (a cross-validation fold). With ``resume`` the stop request that ended the last attempt is cleared first.
     """
     run = run if isinstance(run, Run) else Run.at(run)
     dist = DistInfo()
@@ -155,7 +156,7 @@ def _record_failure(session: Session, exc: Exception) -> dict[str, Any]:
     return session.run.set_status(RunStatus.FAILED, message=message, message_parts=parts, error=type(exc).__name__)
 
 
-def _train(session: Session, raw: Any, prepared: Optional[PreparedData] = None) -> dict[str, Any]:
+def _train(session: Session, raw: Any, prepared: Optional[Union[PreparedData, DataStart]] = None) -> dict[str, Any]:
     config, dist = session.config, session.dist
     datasets.disable_progress_bars()  # the event stream is the progress report
 
@@ -166,35 +167,28 @@ def _train(session: Session, raw: Any, prepared: Optional[PreparedData] = None) 
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
 
-    # -- data, tokenizer, encoded splits
-    prepared = _prepare(session, raw, prepared)
+    # -- data, tokenizer, encoded splits (a cache hit skips preparation and tokenization: run_data.py)
     resolved = resolve_checkpoint(config.model.checkpoint)
     model_cfg = load_model_config(config.model.checkpoint, resolved, config)
-    tokenizer, added_tokens, vocab_notes = _tokenizer(session, prepared, model_cfg)
-    encode_started = time.monotonic()
-    encoded, from_cache = _encode(session, prepared, tokenizer)
-    encode_seconds = time.monotonic() - encode_started
+    data = load_run_data(session, model_cfg, _data_start(prepared), raw=raw)
+    tokenizer, encoded = data.tokenizer, data.encoded
 
     # -- model and Trainer
     set_seed(config.train.seed)  # the new classification head is initialised here, before Trainer seeds anything
-    model = load_model(session, resolved, model_cfg, prepared.label_names)
-    resize_embeddings(model, tokenizer, added_tokens)
+    model = load_model(session, resolved, model_cfg, data.label_names)
+    resize_embeddings(model, tokenizer, data.added_tokens)
     last_eval = LastEvaluation()
     callback = EventCallback(session)
-    data_cache = data_cache_report(prepared.splits, encoded, config.run.runs_dir)
+    data_cache = data_cache_report(data.source_splits, encoded, config.run.runs_dir)
     trainer = _build_trainer(session, model, tokenizer, encoded, callback, last_eval, precision, cuda)
     session.events.emit(
         "started", config=config.to_dict(), device=device, precision=precision, world_size=dist.world_size,
-        sizes=prepared.report.split_sizes, label_names=prepared.label_names, is_pair=prepared.is_pair,
-        tokenized_from_cache=from_cache, data_cache=data_cache, validation_source=prepared.report.validation_source,
+        sizes=data.split_sizes, label_names=data.label_names, is_pair=data.is_pair,
+        tokenized_from_cache=data.from_cache, data_cache=data_cache, validation_source=data.validation_source,
         parameters=int(sum(p.numel() for p in model.parameters())), resume=session.resume)
-    for message, level in vocab_notes:
+    for message, level in run_notes(session, data):
         session.events.log(message, level=level)
-    if not from_cache:
-        rows = sum(len(split) for split in prepared.splits.values())
-        session.events.log(f"tokenized {rows:,} rows in {encode_seconds:.1f} s "
-                           f"({tokenize_processes(len(prepared.splits['train'])) or 1} process(es) for train)")
-    session.events.log(describe_data_cache(data_cache, from_cache))
+    session.events.log(describe_data_cache(data_cache, data.from_cache))
 
     # -- training loop
     train_start = time.monotonic()
@@ -204,52 +198,31 @@ def _train(session: Session, raw: Any, prepared: Optional[PreparedData] = None) 
         return _finish_cancelled(session, trainer, callback.cancelled_at)
 
     # -- final reports and artifacts
-    reports, val_logits = _final_reports(session, trainer, encoded, last_eval, prepared.label_names,
+    reports, val_logits = _final_reports(session, trainer, encoded, last_eval, data.label_names,
                                          callback.evaluation)
     if not dist.is_main:
         return {"status": RunStatus.FINISHED}
     reports["train"] = _train_summary(session, trainer, train_output, encoded["train"], train_seconds, device,
                                       precision)
-    return _save_artifacts(session, trainer, reports, encoded["validation"], val_logits, prepared.label_names)
+    return _save_artifacts(session, trainer, reports, encoded["validation"], val_logits, data.label_names)
 
 
-def _prepare(session: Session, raw: Any, prepared: Optional[PreparedData] = None) -> PreparedData:
-    """Load and clean the data (unless given), cap large evaluation splits (eval_cap.py); rank 0 writes
-    what was done to data_report.json (``evaluation_cap``: the cap and the sizes before it) and the log."""
-    prepared, cap = apply_eval_cap(prepared or prepare_data(session.config.data, raw), session.config.data)
-    if session.dist.is_main:
-        write_json(session.run.data_report_path, {**prepared.report.to_dict(),
-                                                  "evaluation_cap": cap.to_dict() if cap else None})
-        for note in prepared.report.notes:
-            session.events.log(note, level="warning")
-        if cap is not None:
-            session.events.emit("log", message=cap.note(), level="info", evaluation_cap=cap.to_dict())
-    return prepared
+def _data_start(prepared: Optional[Union[PreparedData, DataStart]]) -> Optional[DataStart]:
+    """What the caller knows of the data already: nothing, a lookup (the CLI's), or prepared splits
+    (a cross-validation fold, keyed by their fingerprints)."""
+    if prepared is None or isinstance(prepared, DataStart):
+        return prepared
+    return DataStart(key=None, source_splits=None, prepared=prepared)
 
 
-def _tokenizer(session: Session, prepared: PreparedData, model_cfg: PretrainedConfig) -> tuple[Any, list[str], list]:
-    """(tokenizer, tokens added from the data's unknown pieces, notes on vocabulary coverage for the log)."""
-    config = session.config
-    tokenizer = get_tokenizer(config.model.checkpoint, revision=config.model.revision,
-                              trust_remote_code=config.model.trust_remote_code)
-    check_max_length(config.data.max_length, model_max_length(tokenizer, model_cfg), config.model.checkpoint)
-    tokenizer, added, notes = coverage_report(tokenizer, prepared.splits, config.model.checkpoint,
-                                              config.model.add_unknown_tokens)
-    if config.train.tensorboard:
+def run_notes(session: Session, data: RunData) -> list[tuple[str, str]]:
+    """The run's log lines after ``started``: vocabulary coverage, TensorBoard, tokenizing time."""
+    notes = list(data.vocab_notes)
+    if session.config.train.tensorboard:
         notes.append((f"TensorBoard: tensorboard --logdir {session.run.tensorboard_dir.resolve()}", "info"))
-    return tokenizer, added, notes
-
-
-def _encode(session: Session, prepared: PreparedData, tokenizer: Any) -> tuple[Any, bool]:
-    """(encoded splits with validation/test sorted by length, whether they came from the cache)."""
-    config = session.config
-    encoded, from_cache = encode_splits(prepared.splits, tokenizer, is_pair=prepared.is_pair,
-                                        max_length=config.data.max_length, padding=config.data.padding,
-                                        cache_dir=tokenized_dir(config.run.runs_dir))
-    for name in ("validation", "test"):
-        if name in encoded:
-            encoded[name] = encoded[name].sort("length", reverse=True)
-    return encoded, from_cache
+    if data.tokenized_note:
+        notes.append((data.tokenized_note, "info"))
+    return notes
 
 
 def _build_trainer(session: Session, model: Any, tokenizer: Any, encoded: Any, callback: Any,

@@ -21,6 +21,7 @@ from .checkpoints import resolve_checkpoint
 from .config import RunConfig
 from .events import EventWriter
 from .metrics import full_report
+from .run_data import load_run_data
 from .runs import Run, RunStatus, write_json
 from .search import TRIALS_DIR, SearchSpec, _check_config, best_trial, relay, trial_table
 from .session import Cancellation, DistInfo, EventCallback, Session, describe_device
@@ -154,27 +155,26 @@ def _search(session: Session, spec: SearchSpec) -> dict[str, Any]:
     config = session.config
     device, cuda, bf16_ok = describe_device()
     precision = resolve_precision(config.train.precision, cuda=cuda, bf16_supported=bf16_ok)
-    prepared = training._prepare(session, None)
     resolved = resolve_checkpoint(config.model.checkpoint)
     model_cfg = training.load_model_config(config.model.checkpoint, resolved, config)
-    tokenizer, added_tokens, _ = training._tokenizer(session, prepared, model_cfg)
-    encoded, from_cache = training._encode(session, prepared, tokenizer)
+    data = load_run_data(session, model_cfg)
+    tokenizer, encoded = data.tokenizer, data.encoded
     last_eval = training.LastEvaluation()
-    recorder = TrialCallback(session, spec, prepared.label_names, last_eval)
+    recorder = TrialCallback(session, spec, data.label_names, last_eval)
 
     def model_init(trial: Any = None) -> Any:
-        model = training.load_model(session, resolved, model_cfg, prepared.label_names)
-        training.resize_embeddings(model, tokenizer, added_tokens)  # every trial starts like a plain run
+        model = training.load_model(session, resolved, model_cfg, data.label_names)
+        training.resize_embeddings(model, tokenizer, data.added_tokens)  # every trial starts like a plain run
         return model
 
     set_seed(config.train.seed)
     trainer = training._build_trainer(session, None, tokenizer, encoded, recorder, last_eval, precision, cuda,
-                                      model_init=model_init, num_labels=len(prepared.label_names),
+                                      model_init=model_init, num_labels=len(data.label_names),
                                       output_dir=session.run.path)
     recorder.trainer = trainer
     session.events.emit("started", config=config.to_dict(), device=device, precision=precision, world_size=1,
-                        sizes=prepared.report.split_sizes, label_names=prepared.label_names, is_pair=prepared.is_pair,
-                        tokenized_from_cache=from_cache, search=spec.to_dict())
+                        sizes=data.split_sizes, label_names=data.label_names, is_pair=data.is_pair,
+                        tokenized_from_cache=data.from_cache, search=spec.to_dict())
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     trainer.hyperparameter_search(
         hp_space=recorder.hp_space, compute_objective=recorder.objective, n_trials=spec.trials,

@@ -198,3 +198,45 @@ def test_take_reads_rows_through_the_indices_mapping():
     ds = datasets.Dataset.from_dict({"text": [f"t{i}" for i in range(50)]}).shuffle(seed=1).select(range(5, 30))
     assert take(ds, "text", [0, 3, 24]).to_pylist() == [ds[0]["text"], ds[3]["text"], ds[24]["text"]]
     assert column(ds, "text").to_pylist() == list(ds["text"])
+
+
+def test_take_rows_of_many_chunks_keeps_the_order_asked_for():
+    from finetune.columnar import take_rows
+
+    values = pa.chunked_array([[f"c{c}r{r}" for r in range(7)] for c in range(5)])
+    positions = [34, 0, 7, 7, 13, 2, 29]
+    assert take_rows(values, pa.array(positions)).to_pylist() == [values[p].as_py() for p in positions]
+    assert take_rows(values, pa.array([], type=pa.int64())).to_pylist() == []
+
+
+@pytest.fixture
+def loaded_csv(tmp_path, monkeypatch):
+    """A CSV loaded by datasets (one Arrow file, read in several batches), cleaned and held out as a run does."""
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path / "hf"))
+    rows = _rows(3000, ["a", "b", "c"], seed=2)
+    rows["text"] = [t if i % 97 else "   " for i, t in enumerate(rows["text"])]
+    pd.DataFrame(rows).to_csv(tmp_path / "rows.csv", index=False)
+    return data.prepare_data(DataConfig(dataset=str(tmp_path / "rows.csv"), validation_size=0.1))
+
+
+def test_text_of_a_file_is_checked_as_a_stream_with_the_same_answer(loaded_csv, tmp_path):
+    from finetune.columnar import _streamed_mask, column
+
+    raw = datasets.load_dataset("csv", data_files=str(tmp_path / "rows.csv"), split="train")
+    streamed = _streamed_mask(raw, "text")
+    assert streamed is not None and streamed.tolist() == text_ok(column(raw, "text")).tolist()
+    assert (~streamed).sum() == loaded_csv.report.dropped["train"]["empty_text"] > 31  # _rows blanks some too
+    in_memory = datasets.Dataset.from_dict({"text": ["a", " "]})
+    assert _streamed_mask(in_memory, "text") is None  # not a file: read from memory instead
+
+
+def test_gather_and_take_read_the_file_rows_of_a_held_out_split(loaded_csv):
+    from finetune.columnar import _single_file, gather, take
+
+    validation = loaded_csv.splits["validation"].shuffle(seed=4).select(range(200))
+    assert _single_file(validation, "text") is not None  # the streamed path, not the fallback
+    gathered = gather(validation)
+    assert gathered is not validation and not gathered.cache_files
+    assert gathered.to_dict() == validation.to_dict() and gathered.features == validation.features
+    assert gathered._fingerprint == validation._fingerprint
+    assert take(validation, "text", [5, 0, 199]).to_pylist() == [validation[i]["text"] for i in (5, 0, 199)]
