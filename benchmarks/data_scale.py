@@ -1,6 +1,7 @@
 """Yelp-sized data: the engine's data preparation vs a plain ``datasets`` script, side by side.
 
     python benchmarks/data_scale.py [--sizes 50000,200000,650000] [--max-eval-samples N] [--quick]
+                                    [--repeats N] [--start-only]
 
 For each size it generates a seeded, Yelp-like CSV (5 classes, ~130-word reviews built from the
 sentences of ``../shared/data/rotten_tomatoes``) in a temporary folder (never committed), then
@@ -16,7 +17,10 @@ runs, each in a fresh process with its own empty caches:
 Every measurement reports wall seconds and peak RSS (the process tree's largest resident set,
 from ``getrusage(RUSAGE_CHILDREN)`` in a wrapper process of its own). Disk use: the datasets
 cache and the engine's tokenized cache per size. Writes ``benchmarks/results/data_scale.json``
-(``--quick``: one tiny size, for the smoke test; prints only, writes nothing).
+(``--quick``: one tiny size, for the smoke test; prints only, writes nothing). ``--repeats N`` runs each
+cached measurement N times and reports the median (start-up times vary by a second or two here);
+``--start-only`` stops each engine run at its ``started`` event (the start and memory figures without
+the final evaluation's minutes) and writes ``results/data_scale_start.json``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,21 +47,31 @@ CLASSES = 5
 WORDS_PER_REVIEW = 130
 MAX_LENGTH = 128
 # Runs in a process of its own, so RUSAGE_CHILDREN is exactly the measured command's process tree.
-WRAPPER = ("import json, resource, subprocess, sys, time\n"
+# With STOP_AT_STARTED=<events.jsonl> it kills the command once that file has a ``started`` event (--start-only).
+WRAPPER = ("import json, os, resource, subprocess, sys, time\n"
            "start = time.perf_counter()\n"
            "proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)\n"
-           "samples = []\n"
+           "samples, stopped, events = [], False, os.environ.get('STOP_AT_STARTED')\n"
+           "def started():\n"
+           "    try:\n"
+           "        return any('\"started\"' in line and json.loads(line).get('type') == 'started'\n"
+           "                   for line in open(events).read().splitlines() if line.endswith('}'))\n"
+           "    except (OSError, ValueError):\n"
+           "        return False\n"
            "while proc.poll() is None:\n"
            "    try:\n"
            "        status = open(f'/proc/{proc.pid}/status').read().split('VmHWM:')[1].split()[0]\n"
            "        samples.append((time.time(), int(status) * 1024))\n"
            "    except (OSError, IndexError, ValueError):\n"
            "        pass\n"
+           "    if events and started():\n"
+           "        proc.kill(); proc.wait(); stopped = True\n"
+           "        break\n"
            "    time.sleep(0.2)\n"
            "stderr = proc.stderr.read()\n"
            "seconds = time.perf_counter() - start\n"
            "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024\n"
-           "print(json.dumps({'seconds': seconds, 'peak_rss': rss, 'returncode': proc.returncode,\n"
+           "print(json.dumps({'seconds': seconds, 'peak_rss': rss, 'returncode': 0 if stopped else proc.returncode,\n"
            "                  'stderr': stderr[-2000:], 'samples': samples}))\n")
 PLAIN = """
 import sys, time
@@ -110,33 +125,47 @@ def folder_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
 
 
-def plain(csv: Path, work: Path, env: dict[str, str]) -> dict[str, Any]:
-    """The tutorial script, cold (empty datasets cache) then cached."""
+def plain(csv: Path, work: Path, env: dict[str, str], repeats: int = 1) -> dict[str, Any]:
+    """The tutorial script, cold (empty datasets cache) then cached (``repeats`` times: the median)."""
     env = {**env, "HF_DATASETS_CACHE": str(work / "plain-cache")}
     cold = measure([sys.executable, "-c", PLAIN, str(csv)], env)
-    cached = measure([sys.executable, "-c", PLAIN, str(csv)], env)
-    return {"cold": _slim(cold), "cached": _slim(cached), "disk": folder_bytes(work / "plain-cache")}
+    cached = [_slim(measure([sys.executable, "-c", PLAIN, str(csv)], env)) for _ in range(repeats)]
+    return {"cold": _slim(cold), "cached": _median(cached), "disk": folder_bytes(work / "plain-cache")}
 
 
-def engine(csv: Path, work: Path, env: dict[str, str], max_eval: Optional[int]) -> dict[str, Any]:
-    """``finetune train --max_steps 1``, cold then cached; start and final-evaluation seconds from its events."""
+def engine(csv: Path, work: Path, env: dict[str, str], max_eval: Optional[int], repeats: int = 1,
+           start_only: bool = False) -> dict[str, Any]:
+    """``finetune train --max_steps 1``, cold then cached (``repeats`` times: the median); start and
+    final-evaluation seconds from its events. ``start_only``: each run is stopped at its ``started`` event."""
     env = {**env, "HF_DATASETS_CACHE": str(work / "engine-cache")}
     runs_dir = work / "runs"
-    out = {}
-    for name in ("cold", "cached"):
+    out: dict[str, Any] = {}
+    for name in ["cold"] + [f"cached-{i}" for i in range(repeats)]:
         cmd = [sys.executable, "-m", "finetune", "train", "--dataset", str(csv), "--checkpoint", "bundled-minilm",
                "--max_steps", "1", "--eval_strategy", "no", "--save_strategy", "no", "--runs_dir", str(runs_dir),
                "--run_name", f"engine-{name}", "--max_length", str(MAX_LENGTH), "--quiet"]
         if max_eval:
             cmd += ["--max_eval_samples", str(max_eval)]
+        events = runs_dir / f"engine-{name}" / "events.jsonl"
         started = time.time()
-        measured = measure(cmd, env)
+        measured = measure(cmd, {**env, "STOP_AT_STARTED": str(events)} if start_only else env)
         result = _slim(measured)
-        result.update(_event_times(runs_dir / f"engine-{name}" / "events.jsonl", started, measured["samples"]))
+        result.update(_event_times(events, started, measured["samples"]))
         out[name] = result
+    out["cached"] = _median([out.pop(f"cached-{i}") for i in range(repeats)])
     out["disk"] = folder_bytes(work / "engine-cache")
     out["disk_tokenized"] = folder_bytes(runs_dir / ".cache")
     return out
+
+
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One run's measurements, or the median of each number over several runs (with every run's values)."""
+    if len(runs) == 1:
+        return runs[0]
+    median = {key: (statistics.median(run[key] for run in runs) if isinstance(runs[0][key], (int, float)) else
+                    runs[len(runs) // 2][key]) for key in runs[0]}
+    median["runs"] = runs
+    return median
 
 
 def _event_times(events: Path, started: float, samples: list) -> dict[str, Optional[float]]:
@@ -170,14 +199,16 @@ def _slim(result: dict[str, Any]) -> dict[str, Any]:
     return {"seconds": round(result["seconds"], 2), "peak_rss_mb": round(result["peak_rss"] / 2**20, 1)}
 
 
-def run_size(rows: int, env: dict[str, str], max_eval: Optional[int]) -> dict[str, Any]:
+def run_size(rows: int, env: dict[str, str], max_eval: Optional[int], repeats: int = 1,
+             start_only: bool = False) -> dict[str, Any]:
     """Every measurement for one size, in a temporary folder removed afterwards."""
     work = Path(tempfile.mkdtemp(prefix=f"data-scale-{rows}-"))
     try:
         csv = work / "reviews.csv"
         result: dict[str, Any] = {"rows": rows, "csv_bytes": generate(csv, rows)}
-        for name, measure_part in (("preview", lambda: preview(csv, work, env)), ("plain", lambda: plain(csv, work, env)),
-                                   ("engine", lambda: engine(csv, work, env, max_eval))):
+        for name, measure_part in (("preview", lambda: preview(csv, work, env)),
+                                   ("plain", lambda: plain(csv, work, env, repeats)),
+                                   ("engine", lambda: engine(csv, work, env, max_eval, repeats, start_only))):
             result[name] = measure_part()
             print(f"{rows} rows, {name}: {json.dumps(result[name])}", file=sys.stderr, flush=True)
         return result
@@ -207,6 +238,10 @@ def main(argv: Optional[list[str]] = None) -> dict[str, Any]:
     parser.add_argument("--max-eval-samples", type=int, default=None,
                         help="cap the engine's validation rows (the final evaluation's cost)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test)")
+    parser.add_argument("--repeats", type=int, default=1, help="cached runs per side: the median is reported")
+    parser.add_argument("--start-only", action="store_true",
+                        help="stop each engine run at its started event (no final evaluation); writes "
+                        "data_scale_start.json")
     args = parser.parse_args(argv)
     sizes = [300] if args.quick else [int(s) for s in args.sizes.split(",")]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "true",
@@ -214,14 +249,14 @@ def main(argv: Optional[list[str]] = None) -> dict[str, Any]:
     load = os.getloadavg()
     results = []
     for rows in sizes:
-        result = run_size(rows, env, args.max_eval_samples)
+        result = run_size(rows, env, args.max_eval_samples, args.repeats, args.start_only)
         result["ratios"] = ratios(result)
         results.append(result)
         print(json.dumps(result), flush=True)
     summary = {"sizes": sizes, "cpus": os.cpu_count(), "load_before": load, "load_after": os.getloadavg(),
-               "results": results}
+               "repeats": args.repeats, "start_only": args.start_only, "results": results}
     if not args.quick:
-        write_result("data_scale.json", summary)
+        write_result("data_scale_start.json" if args.start_only else "data_scale.json", summary)
     return summary
 
 

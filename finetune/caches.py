@@ -2,8 +2,9 @@
 
 Two caches hold a dataset's rows between runs:
 
-- the **tokenized cache**, ``<runs_dir>/.cache/tokenized/<key>``: one entry per (data, tokenizer,
-  max_length, padding), written by :func:`finetune.tokenization.encode_splits`;
+- the **tokenized cache**, ``<runs_dir>/.cache/tokenized/<key>``: one entry per (data, data settings,
+  tokenizer, max_length, padding), written by :func:`finetune.tokenization.encode_splits`, with what
+  preparation reported (:mod:`finetune.run_data`), so a second run neither prepares nor tokenizes;
 - the **datasets cache** (``HF_DATASETS_CACHE``, by default ``~/.cache/huggingface/datasets``):
   the Arrow copy ``datasets`` makes of a CSV/JSON/Parquet file the first time it loads it.
 

@@ -4,8 +4,9 @@
   answers in milliseconds once a tokenizer is loaded.
 - :func:`encode_splits` tokenizes with batched ``map`` and the fast tokenizer, truncating at
   ``max_length``. Dynamic padding happens later, per batch, in ``DataCollatorWithPadding``. The
-  encoded dataset is saved under a cache folder keyed by (data fingerprint, tokenizer, options):
-  a second run with the same tokenizer and data reuses it instead of tokenizing again.
+  encoded dataset is saved under a cache folder, as one entry per key: the caller's (run_data.py
+  keys a run's data before preparing it, so a second run skips preparation too), else (data
+  fingerprint, tokenizer, options). :func:`open_cached` opens an entry without any splits at hand.
 - :func:`inspect_text` is what the Tokenizer tab and ``python -m finetune tokenize`` show.
 
 Token-length statistics of a dataset are in lengths.py.

@@ -39,6 +39,16 @@ def test_data_scale_quick_measures_every_part():
     assert result["preview"]["rows"] == 300 and result["ratios"]["cached_start"] > 0
 
 
+def test_data_scale_start_only_stops_at_started_and_takes_the_median_of_repeats():
+    result = json.loads(run_benchmark("data_scale.py", "--quick", "--start-only", "--repeats", "2")
+                        .strip().splitlines()[-1])
+    cached = result["engine"]["cached"]
+    assert len(cached["runs"]) == 2 and len(result["plain"]["cached"]["runs"]) == 2
+    assert min(r["start_seconds"] for r in cached["runs"]) <= cached["start_seconds"] <= max(
+        r["start_seconds"] for r in cached["runs"])
+    assert result["engine"]["cold"]["final_eval_seconds"] is None  # stopped at started: no final evaluation
+
+
 def test_predict_rss_quick_measures_every_size_in_its_own_child():
     stdout = run_benchmark("predict_rss.py", "--quick", "--sizes", "300", "1200", timeout=300)
     results = json.loads(stdout[stdout.index("{"):])
