@@ -68,6 +68,9 @@ def test_the_chinese_example_trains_in_the_browsers_language(browser, app_server
         wait_status(page, words["finished"], timeout=300)
         page.wait_for_function("(w) => document.querySelector('#run-summary').innerText.includes(w)",
                                arg=words["done"].lstrip("# "))
+        # the log is its own part of the live view: wait for it (it fails here if it never shows these)
+        page.wait_for_function("(w) => { const log = document.querySelector('#run-log textarea').value; "
+                               "return log.includes(w) && log.includes('愤怒'); }", arg=words["log"], timeout=30_000)
         log = page.locator("#run-log textarea").input_value()
         assert words["log"] in log and "愤怒" in log  # the log's first line: its words, and the labels as written
     finally:
