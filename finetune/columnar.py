@@ -47,7 +47,7 @@ def take(split: Any, name: str, positions: Any) -> pa.ChunkedArray:
         positions = indices.column(0).take(positions)
     values = split.data.column(name)
     streamed = _streamed_take(split, name, positions) if _is_text(values.type) else None
-    return streamed if streamed is not None else take_rows(values, positions)
+    return _released(streamed) if streamed is not None else take_rows(values, positions)
 
 
 def gather(split: Any) -> Any:
@@ -69,8 +69,8 @@ def gather(split: Any) -> Any:
             values = column(split, name)
         columns[name] = values
     table = pa.table(columns).cast(split.features.arrow_schema)
-    return datasets.Dataset(datasets.table.InMemoryTable(table), info=split.info.copy(), split=split.split,
-                            fingerprint=split._fingerprint)
+    return _released(datasets.Dataset(datasets.table.InMemoryTable(table), info=split.info.copy(),
+                                      split=split.split, fingerprint=split._fingerprint))
 
 
 def _row_positions(split: Any) -> pa.Array:
@@ -113,12 +113,19 @@ def _file_layout(path: str) -> tuple[int, tuple[str, ...]]:
 
 def _column_stream(path: str, name: str) -> Iterator[pa.Array]:
     """Column ``name`` of an Arrow stream file, batch by batch, read with plain reads: unlike pages of a
-    memory map, nothing read stays resident once a batch is dropped."""
+    memory map, nothing read stays resident once a batch is dropped (see :func:`_released`)."""
     with pa.OSFile(path) as source:
         reader = pa.ipc.open_stream(source)
         position = reader.schema.get_field_index(name)
         for batch in reader:
             yield batch.column(position)
+
+
+def _released(result: Any) -> Any:
+    """``result``, after handing Arrow's freed memory back to the system: its allocator keeps the batches
+    a streamed pass dropped for reuse (about 20 MB of resident memory at 50k Yelp-sized rows)."""
+    pa.default_memory_pool().release_unused()
+    return result
 
 
 def _streamed_take(split: Any, name: str, positions: pa.Array) -> Optional[pa.ChunkedArray]:
@@ -185,7 +192,7 @@ def dataset_text_ok(split: Any, name: str) -> np.ndarray:
     the map is open. Checking a 650k-row text column through the map kept all ~450 MB of its text
     resident for the whole run; read as a stream, each batch is freed once checked."""
     streamed = _streamed_mask(split, name)
-    return streamed if streamed is not None else text_ok(column(split, name))
+    return _released(streamed) if streamed is not None else text_ok(column(split, name))
 
 
 def _streamed_mask(split: Any, name: str) -> Optional[np.ndarray]:
