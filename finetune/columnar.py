@@ -10,6 +10,10 @@ semantics the row-by-row rules had:
 - a label's key strips strings and turns whole floats into ints; label ids index the sorted keys.
 
 :func:`label_counts` is THE counter (training report, hold-out stratification, the data preview).
+
+Text is read without leaving it resident: a Dataset that is one Arrow file is read as a stream for
+the text check, text samples and small splits gathered into memory (:func:`dataset_text_ok`,
+:func:`take`, :func:`gather`), and rows are taken chunk by chunk (:func:`take_rows`).
 """
 
 from __future__ import annotations
@@ -146,9 +150,7 @@ def _streamed_take(split: Any, name: str, positions: pa.Array) -> Optional[pa.Ch
             start += len(values)
     except (OSError, pa.ArrowInvalid):
         return None
-    kind = split.data.column(name).type
-    gathered = pa.concat_arrays(pieces) if pieces else pa.array([], type=kind)
-    return pa.chunked_array([gathered.take(pa.array(np.argsort(order, kind="stable")))], type=kind)
+    return _reordered(pieces, order, split.data.column(name).type)
 
 
 def take_rows(values: pa.ChunkedArray, positions: Any) -> pa.ChunkedArray:
@@ -164,8 +166,14 @@ def take_rows(values: pa.ChunkedArray, positions: Any) -> pa.ChunkedArray:
     order = np.argsort(chunk_of, kind="stable")
     pieces = [values.chunk(int(k)).take(pa.array(wanted[order][chunk_of[order] == k] - starts[k]))
               for k in np.unique(chunk_of)]
-    gathered = pa.concat_arrays(pieces) if pieces else pa.array([], type=values.type)
-    return pa.chunked_array([gathered.take(pa.array(np.argsort(order, kind="stable")))], type=values.type)
+    return _reordered(pieces, order, values.type)
+
+
+def _reordered(pieces: list[pa.Array], order: np.ndarray, kind: pa.DataType) -> pa.ChunkedArray:
+    """Values gathered in sorted-position order (``order`` sorted the positions asked for), put back in
+    the order they were asked for."""
+    gathered = pa.concat_arrays(pieces) if pieces else pa.array([], type=kind)
+    return pa.chunked_array([gathered.take(pa.array(np.argsort(order, kind="stable")))], type=kind)
 
 
 def _mask(values: Any) -> np.ndarray:
