@@ -24,9 +24,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-import pyarrow as pa
-
 from .checkpoints import load_tokenizer_uncached
+from .columnar import released
 from .config import TOKENIZER_PADDING, normalize_padding
 from .errors import ConfigError, DataError, expected_found
 from .safety import guard
@@ -242,8 +241,7 @@ def _encode_split(split: Any, name: str, fn: Any, tokenizer: Any, scratch: Optio
                         remove_columns=[c for c in split.column_names if c not in keep],
                         features=_encoded_features(split, tokenizer, keep), num_proc=processes,
                         cache_file_name=str(scratch / f"{name}.arrow") if scratch is not None else None)
-    pa.default_memory_pool().release_unused()
-    return encoded
+    return released(encoded)
 
 
 # --------------------------------------------------------------------------- inspection

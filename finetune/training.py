@@ -124,7 +124,8 @@ def run_training(config: RunConfig, run: Union[Run, str, Path], *, raw: Any = No
     Never raises for a failed training: the failure is recorded (event + status) and returned, so
     a caller (the CLI, a test) can tell finished, failed and cancelled apart by the status alone.
     ``prepared``: the data as the caller has it already: the CLI's lookup (run_data.find_or_prepare:
-    it checks the data before it creates a run), or prepared splits (a cross-validation fold). With ``resume`` the stop request that ended the last attempt is cleared first.
+    it checks the data before it creates a run), or prepared splits (a cross-validation fold). With
+    ``resume`` the stop request that ended the last attempt is cleared first.
     """
     run = run if isinstance(run, Run) else Run.at(run)
     dist = DistInfo()
