@@ -12,7 +12,7 @@ results printed, not written), so the harness cannot rot before a GPU session ru
    sequence length 128, bf16 autocast (fp16 where bf16 is missing), TF32, fused AdamW, optional
    torch.compile: samples/s, tokens/s and MFU = 6 * params * tokens/s / peak FLOP/s
    (the usual training estimate; attention FLOPs add ~ 12 * layers * hidden * seq per token).
-2. With --mrpc: the engine itself (finetune.training.run_training) on ../shared/data/mrpc with the
+2. With --mrpc: the engine itself (finetune.train.training.run_training) on ../shared/data/mrpc with the
    bundled checkpoint, 3 epochs, reporting training seconds and validation accuracy / F1.
 """
 
@@ -21,23 +21,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from results_io import write_result  # noqa: E402  (benchmarks/ is the script's own folder)
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 TINY_BERT = dict(vocab_size=1000, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
 
 
-def bert_base_throughput(batch: int, seq: int, steps: int, compile_model: bool, peak_tflops: float, *,
-                         smoke: bool = False) -> dict:
+def bert_base_throughput(
+    batch: int, seq: int, steps: int, compile_model: bool, peak_tflops: float, *, smoke: bool = False
+) -> dict:
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
@@ -75,25 +75,48 @@ def bert_base_throughput(batch: int, seq: int, steps: int, compile_model: bool, 
     seconds = time.perf_counter() - start
     tokens_per_s = batch * seq * steps / seconds
     mfu = 6 * params * tokens_per_s / (peak_tflops * 1e12)
-    return {"gpu": torch.cuda.get_device_name() if device == "cuda" else "cpu (smoke)", "dtype": str(dtype), "compile": compile_model, "batch": batch,
-            "seq": seq, "params": params, "samples_per_second": batch * steps / seconds,
-            "tokens_per_second": tokens_per_s, "mfu": mfu}
+    return {
+        "gpu": torch.cuda.get_device_name() if device == "cuda" else "cpu (smoke)",
+        "dtype": str(dtype),
+        "compile": compile_model,
+        "batch": batch,
+        "seq": seq,
+        "params": params,
+        "samples_per_second": batch * steps / seconds,
+        "tokens_per_second": tokens_per_s,
+        "mfu": mfu,
+    }
 
 
 def mrpc_engine(smoke: bool = False) -> dict:
-    from finetune.config import config_from_flat
-    from finetune.runs import Run
-    from finetune.training import run_training
+    from finetune.config.run_config import config_from_flat
+    from finetune.runs.run import Run
+    from finetune.train.training import run_training
 
     runs = tempfile.mkdtemp()
-    values = {"checkpoint": "bundled-minilm", "dataset": str(ROOT.parent / "shared/data/mrpc"),
-              "test_split": "none", "num_train_epochs": 3, "learning_rate": 5e-5,
-              "per_device_train_batch_size": 32, "max_length": 128, "dataloader_num_workers": 2,
-              "runs_dir": runs, "run_name": "mrpc"}
+    values = {
+        "checkpoint": "bundled-minilm",
+        "dataset": str(ROOT.parent / "shared/data/mrpc"),
+        "test_split": "none",
+        "num_train_epochs": 3,
+        "learning_rate": 5e-5,
+        "per_device_train_batch_size": 32,
+        "max_length": 128,
+        "dataloader_num_workers": 2,
+        "runs_dir": runs,
+        "run_name": "mrpc",
+    }
     if smoke:  # the repository's own pair example, a few steps: exercises the same path in seconds
-        values.update(dataset=str(ROOT / "examples/data/paraphrase_en"), max_train_samples=32, max_steps=2,
-                      per_device_train_batch_size=8, max_length=32, dataloader_num_workers=0,
-                      eval_strategy="no", save_strategy="no")
+        values.update(
+            dataset=str(ROOT / "examples/data/paraphrase_en"),
+            max_train_samples=32,
+            max_steps=2,
+            per_device_train_batch_size=8,
+            max_length=32,
+            dataloader_num_workers=0,
+            eval_strategy="no",
+            save_strategy="no",
+        )
     config = config_from_flat(values)
     run = Run.create(runs, config)
     status = run_training(config, run)
@@ -113,8 +136,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.batch, args.seq, args.steps = 4, 16, 2
-    results = {"eager": bert_base_throughput(args.batch, args.seq, args.steps, False, args.peak_tflops,
-                                             smoke=args.smoke)}
+    results = {
+        "eager": bert_base_throughput(args.batch, args.seq, args.steps, False, args.peak_tflops, smoke=args.smoke)
+    }
     if not args.smoke:  # torch.compile on the CPU needs a compiler toolchain and minutes: GPU runs only
         results["compiled"] = bert_base_throughput(args.batch, args.seq, args.steps, True, args.peak_tflops)
     if args.mrpc:

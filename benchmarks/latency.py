@@ -14,14 +14,13 @@ import csv
 import json
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from results_io import write_result  # noqa: E402  (benchmarks/ is the script's own folder)
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
@@ -37,10 +36,12 @@ def timed(fn, repeat: int) -> list[float]:
 def main() -> None:
     import torch
 
-    from finetune.predict import Predictor
-    from finetune.tokenization import get_tokenizer, inspect_text
+    from finetune.model.tokenization import get_tokenizer, inspect_text
+    from finetune.predict.predictor import Predictor
 
-    text = ("The studio shows exactly what the tokenizer produces for every input, special tokens included. " * 12)[:1000]
+    text = ("The studio shows exactly what the tokenizer produces for every input, special tokens included. " * 12)[
+        :1000
+    ]
     tok = get_tokenizer("bundled-minilm")
     inspect_text(tok, text)
     tok_ms = timed(lambda: inspect_text(tok, text, "a second segment for pairs", max_length=512), 50)
@@ -58,20 +59,27 @@ def main() -> None:
 
     enc = predictor.tokenizer(texts, truncation=True, max_length=512)
     order = sorted(range(len(texts)), key=lambda i: len(enc["input_ids"][i]), reverse=True)
-    batches = [predictor.tokenizer.pad({k: [enc[k][i] for i in order[s:s + batch]] for k in enc}, return_tensors="pt")
-               for s in range(0, len(order), batch)]
+    batches = [
+        predictor.tokenizer.pad({k: [enc[k][i] for i in order[s : s + batch]] for k in enc}, return_tensors="pt")
+        for s in range(0, len(order), batch)
+    ]
 
     def raw() -> None:
         with torch.inference_mode():
             for b in batches:
-                predictor.model(**b).logits
+                _ = predictor.model(**b).logits
 
     raw_ms = min(timed(raw, 3))
     result = {
         "tokenizer_1000_chars_ms": {"p50": statistics.median(tok_ms), "p95": sorted(tok_ms)[int(0.95 * len(tok_ms))]},
         "single_prediction_ms": {"p50": statistics.median(one_ms), "p95": sorted(one_ms)[int(0.95 * len(one_ms))]},
-        "batch_prediction": {"rows": len(texts), "ours_ms": ours, "raw_forward_ms": raw_ms,
-                             "ours_rows_per_s": len(texts) / ours * 1000, "share_of_raw": raw_ms / ours},
+        "batch_prediction": {
+            "rows": len(texts),
+            "ours_ms": ours,
+            "raw_forward_ms": raw_ms,
+            "ours_rows_per_s": len(texts) / ours * 1000,
+            "share_of_raw": raw_ms / ours,
+        },
         "threads": torch.get_num_threads(),
     }
     print(json.dumps(result, indent=2))

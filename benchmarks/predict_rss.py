@@ -26,11 +26,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from results_io import write_result  # noqa: E402  (benchmarks/ is the script's own folder)
 
@@ -38,8 +38,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 FULL_SIZES = (20_000, 1_000_000)
 QUICK_SIZES = (1_000, 5_000)
 TARGET_GROWTH = 0.10
-WORDS = ("good bad great terrible movie film plot actors story boring funny slow wonderful awful the a was is "
-         "not very quite really hello world").split()
+WORDS = (
+    "good bad great terrible movie film plot actors story boring funny slow wonderful awful the a was is "
+    "not very quite really hello world"
+).split()
 CHINESE = ("这部电影很好看", "剧情无聊", "演员很棒", "不推荐", "还可以")
 
 
@@ -60,12 +62,19 @@ def tiny_model(folder: Path) -> Path:
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-    from finetune.checkpoints import bundled_checkpoint_dir
+    from finetune.model.checkpoints import bundled_checkpoint_dir
 
     tokenizer = AutoTokenizer.from_pretrained(str(bundled_checkpoint_dir()))
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=512, num_labels=2)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+        num_labels=2,
+    )
     model = BertForSequenceClassification(config)
     model.config.architectures = ["BertForSequenceClassification"]
     model.save_pretrained(str(folder))
@@ -75,9 +84,21 @@ def tiny_model(folder: Path) -> Path:
 
 def run_once(model: str, source: Path, output: Path, batch_size: int = 64) -> dict[str, Any]:
     """One ``predict --file`` child process: its peak RSS (MB), wall seconds, rows/s and rows written."""
-    cmd = [sys.executable, "-m", "finetune", "predict", "--model", model, "--file", str(source), "--output",
-           str(output), "--batch-size", str(batch_size)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TOKENIZERS_PARALLELISM": "false"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "finetune",
+        "predict",
+        "--model",
+        model,
+        "--file",
+        str(source),
+        "--output",
+        str(output),
+        "--batch-size",
+        str(batch_size),
+    ]
+    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false"}
     log = output.with_suffix(".log")
     started = time.perf_counter()
     with open(log, "w") as handle:
@@ -89,12 +110,17 @@ def run_once(model: str, source: Path, output: Path, batch_size: int = 64) -> di
         raise RuntimeError(f"predict --file exited {code}: {log.read_text()[-2000:]}")
     with open(output, "rb") as handle:
         written = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b"")) - 1
-    return {"peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "seconds": round(seconds, 2),
-            "rows_per_second": round(written / seconds, 1), "rows_written": written}
+    return {
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "seconds": round(seconds, 2),
+        "rows_per_second": round(written / seconds, 1),
+        "rows_written": written,
+    }
 
 
-def measure(sizes: Sequence[int] = FULL_SIZES, model: Optional[str] = None, workdir: Optional[Path] = None,
-            batch_size: int = 64) -> dict[str, Any]:
+def measure(
+    sizes: Sequence[int] = FULL_SIZES, model: Optional[str] = None, workdir: Optional[Path] = None, batch_size: int = 64
+) -> dict[str, Any]:
     """Peak RSS and rows/s of ``predict --file`` for each size; ``rss_growth`` from the smallest to the largest.
 
     ``model``: a run, folder or preset (default: a tiny random BERT built in the temp folder).
@@ -106,14 +132,22 @@ def measure(sizes: Sequence[int] = FULL_SIZES, model: Optional[str] = None, work
         results: dict[str, Any] = {}
         for rows in sizes:
             source = make_csv(folder / f"rows-{rows}.csv", rows)
-            results[str(rows)] = {"rows": rows, "file_mb": round(source.stat().st_size / 2**20, 1),
-                                  **run_once(model, source, folder / f"out-{rows}.csv", batch_size)}
+            results[str(rows)] = {
+                "rows": rows,
+                "file_mb": round(source.stat().st_size / 2**20, 1),
+                **run_once(model, source, folder / f"out-{rows}.csv", batch_size),
+            }
             source.unlink()
     small, large = results[str(min(sizes))], results[str(max(sizes))]
     growth = (large["peak_rss_mb"] - small["peak_rss_mb"]) / small["peak_rss_mb"]
-    return {"model": name,
-            "batch_size": batch_size, "sizes": results, "rss_growth": round(growth, 4),
-            "target_growth": TARGET_GROWTH, "meets_target": growth < TARGET_GROWTH}
+    return {
+        "model": name,
+        "batch_size": batch_size,
+        "sizes": results,
+        "rss_growth": round(growth, 4),
+        "target_growth": TARGET_GROWTH,
+        "meets_target": growth < TARGET_GROWTH,
+    }
 
 
 def main() -> None:

@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "examples"))
 
-from benchmarks.results_io import write_result  # noqa: E402
 from make_examples import TOPIC_OPENERS, TOPIC_TAILS, ZH_CLASSES, ZH_SUBJECTS, ZH_TOPICS  # noqa: E402
+
+from benchmarks.results_io import write_result  # noqa: E402
 
 # topics: 4 Weibo-style topics (each topic has its own subjects and predicates);
 # emotions: 4 emotions about the same variety-show subjects (only the emotion phrase tells them apart)
@@ -39,8 +39,10 @@ def compose(per_class: int, seed: int, validation_share: float, which: str = "to
         combos = [(s, p) for s in subjects for p in predicates]
         rng.shuffle(combos)
         cut = int(len(combos) * validation_share)
-        for part, pool, n in ((validation, combos[:cut], int(per_class * validation_share)),
-                              (train, combos[cut:], per_class - int(per_class * validation_share))):
+        for part, pool, n in (
+            (validation, combos[:cut], int(per_class * validation_share)),
+            (train, combos[cut:], per_class - int(per_class * validation_share)),
+        ):
             seen: set[str] = set()
             while len(seen) < n:
                 subject, predicate = rng.choice(pool)
@@ -52,24 +54,41 @@ def compose(per_class: int, seed: int, validation_share: float, which: str = "to
 
 
 def train_once(folder: Path, add: int, args: argparse.Namespace) -> dict:
-    from finetune.config import config_from_flat
-    from finetune.runs import read_json
-    from finetune.training import run_training
+    from finetune.config.run_config import config_from_flat
+    from finetune.jsonfiles import read_json
+    from finetune.train.training import run_training
 
     run_dir = folder / f"run-add{add}"
     run_dir.mkdir()
-    config = config_from_flat({"checkpoint": "bundled-minilm", "dataset": str(folder / "data"), "add_unknown_tokens": add,
-                               "max_length": 64, "num_train_epochs": args.epochs, "learning_rate": args.lr,
-                               "per_device_train_batch_size": 16, "save_strategy": "no", "logging_steps": 50,
-                               "runs_dir": str(folder / "runs"), "seed": 42})
+    config = config_from_flat(
+        {
+            "checkpoint": "bundled-minilm",
+            "dataset": str(folder / "data"),
+            "add_unknown_tokens": add,
+            "max_length": 64,
+            "num_train_epochs": args.epochs,
+            "learning_rate": args.lr,
+            "per_device_train_batch_size": 16,
+            "save_strategy": "no",
+            "logging_steps": 50,
+            "runs_dir": str(folder / "runs"),
+            "seed": 42,
+        }
+    )
     started = time.monotonic()
     status = run_training(config, run_dir)
     metrics = read_json(run_dir / "metrics.json")["validation"]["metrics"]
     events = (run_dir / "events.jsonl").read_text(encoding="utf-8").splitlines()
     coverage = [line for line in events if "vocabulary coverage" in line or "[UNK] share now" in line]
-    return {"add_unknown_tokens": add, "status": status["status"], "seconds": round(time.monotonic() - started, 1),
-            "accuracy": metrics["accuracy"], "matthews_correlation": metrics["matthews_correlation"],
-            "f1_macro": metrics["f1"], "coverage_log": coverage}
+    return {
+        "add_unknown_tokens": add,
+        "status": status["status"],
+        "seconds": round(time.monotonic() - started, 1),
+        "accuracy": metrics["accuracy"],
+        "matthews_correlation": metrics["matthews_correlation"],
+        "f1_macro": metrics["f1"],
+        "coverage_log": coverage,
+    }
 
 
 def main() -> None:

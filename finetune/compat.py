@@ -1,13 +1,15 @@
 """Compat: every patch of another library's private API, in one place, loud when it stops fitting.
 
-Two private hooks are used, each for a measured reason:
+Three private hooks are used, each for a measured reason (benchmarks/README.md):
 
 - gradio's queue polls (``Blocks._queue.sleep_when_free`` and
-  ``progress_update_sleep_when_free``): gradio 6 polls its empty queue every 1 ms on Linux; set
-  to 50 ms, the app stopped costing a training child ~9% of its speed on 2 cores
-  (benchmarks/ui_vs_cli.py).
+  ``progress_update_sleep_when_free``): gradio 6 polls its empty queue every millisecond on Linux,
+  which slowed a training child on a 2-core machine; polled less often, the app costs the
+  training nothing measurable (benchmarks/ui_vs_cli.py).
 - transformers' ``Trainer._get_eval_sampler``: evaluation must keep dataset order, because the
   engine sorts validation/test by length once (less padding) and writes predictions row by row.
+- transformers' ``Trainer._get_train_sampler``: with ``group_by_length``, the sampler gets the
+  lengths the tokenizer stored instead of Trainer measuring every row in a Python loop.
 
 When an upgrade renames a hook, the patch warns (``warnings.warn`` and the log) instead of
 silently doing nothing, and tests/test_compat.py fails, naming the attribute. This module
@@ -33,34 +35,42 @@ class CompatWarning(RuntimeWarning):
 
 def warn_missing(owner: str, attribute: str, effect: str) -> None:
     """Say loudly that a patch no longer applies (both as a warning and in the log)."""
-    message = (f"{owner}.{attribute}: expected this private attribute, found it missing (library upgrade?). "
-               f"{effect} Update finetune/compat.py.")
+    message = (
+        f"{owner}.{attribute}: expected this private attribute, found it missing (library upgrade?). "
+        f"{effect} Update finetune/compat.py."
+    )
     warnings.warn(message, CompatWarning, stacklevel=3)
     logger.warning(message)
 
 
-def calm_gradio_queue(demo: Any, sleep_when_free: float = GRADIO_QUEUE_POLLS["sleep_when_free"],
-                      progress_sleep: float = GRADIO_QUEUE_POLLS["progress_update_sleep_when_free"]) -> bool:
+def calm_gradio_queue(
+    demo: Any,
+    sleep_when_free: float = GRADIO_QUEUE_POLLS["sleep_when_free"],
+    progress_sleep: float = GRADIO_QUEUE_POLLS["progress_update_sleep_when_free"],
+) -> bool:
     """Let gradio's queue check for work every 50 ms instead of every 1 ms when it has nothing to do.
 
     ``demo`` is a ``gradio.Blocks``. On Linux gradio 6 checks its empty queue 1000 times a second
     (and its progress updates 100 times). A training child uses every core through OpenMP, and
     each wake-up of the server preempts one of its threads, which then holds the others at the
-    next barrier: measured in benchmarks/ui_vs_cli.py, this idle polling cost training ~9% on 2
-    cores. 50 ms adds at most 50 ms (25 on average) before a click's event starts; progress bars
-    update 4 times a second. Returns whether every attribute was set.
+    next barrier: measured in benchmarks/ui_vs_cli.py (figures in benchmarks/README.md), this idle
+    polling slowed training on a 2-core machine. 50 ms adds at most 50 ms (25 on average) before a
+    click's event starts; progress bars update 4 times a second. Returns whether every attribute was set.
     """
     queue = getattr(demo, "_queue", None)
     if queue is None:
-        warn_missing("gradio.Blocks", "_queue", "Queue polling stays at gradio's 1 ms (training ~9% slower).")
+        warn_missing(
+            "gradio.Blocks", "_queue", "Queue polling stays at gradio's 1 ms (a training beside the app is slower)."
+        )
         return False
     applied = True
-    for attribute, value in (("sleep_when_free", sleep_when_free),
-                             ("progress_update_sleep_when_free", progress_sleep)):
+    for attribute, value in (("sleep_when_free", sleep_when_free), ("progress_update_sleep_when_free", progress_sleep)):
         if hasattr(queue, attribute):
             setattr(queue, attribute, value)
         else:
-            warn_missing("gradio.Blocks._queue", attribute, "Queue polling is not calmed (training ~9% slower).")
+            warn_missing(
+                "gradio.Blocks._queue", attribute, "Queue polling is not calmed (a training beside the app is slower)."
+            )
             applied = False
     return applied
 
@@ -85,19 +95,27 @@ def check_trainer_hooks(trainer_cls: type) -> bool:
 def length_grouped_sampler(trainer: Any, train_dataset: Any, stored: Any) -> Any:
     """The sampler for ``Trainer._get_train_sampler`` with ``group_by_length``: transformers' own
     LengthGroupedSampler, given the lengths the tokenizer stored in ``stored`` (the dataset before Trainer drops its
-    ``length`` column; without them Trainer measures every row in a Python loop: 22 s at 585k rows). The lengths
+    ``length`` column; without them Trainer measures every row in a Python loop). The lengths
     are read only when grouping is on. None: Trainer's own sampler."""
     from transformers.trainer_pt_utils import LengthGroupedSampler
 
-    from .columnar import column
+    from finetune.data.arrow_columns import column
 
     rows = train_dataset if train_dataset is not None else stored
-    if trainer.args.train_sampling_strategy != "group_by_length" or stored is None or rows is None \
-            or "length" not in (getattr(stored, "column_names", None) or []) or len(stored) != len(rows):
+    if (
+        trainer.args.train_sampling_strategy != "group_by_length"
+        or stored is None
+        or rows is None
+        or "length" not in (getattr(stored, "column_names", None) or [])
+        or len(stored) != len(rows)
+    ):
         return None
     names = getattr(trainer.processing_class, "model_input_names", None) or ["input_ids"]
-    return LengthGroupedSampler(trainer.args.train_batch_size * trainer.args.gradient_accumulation_steps,
-                                lengths=column(stored, "length").to_pylist(), model_input_name=names[0])
+    return LengthGroupedSampler(
+        trainer.args.train_batch_size * trainer.args.gradient_accumulation_steps,
+        lengths=column(stored, "length").to_pylist(),
+        model_input_name=names[0],
+    )
 
 
 def sequential_eval_sampler(trainer: Any, eval_dataset: Any) -> Any:

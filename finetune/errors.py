@@ -7,7 +7,8 @@ Messages follow one pattern: what was expected, what was found, and what to do a
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any, Optional
 
 
 class FinetuneError(Exception):

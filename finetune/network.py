@@ -1,7 +1,7 @@
 """Is the Hugging Face Hub reachable? Answered fast, once per process.
 
-Without this, a Hub id on an offline machine spends ~30 s in huggingface_hub's retries before
-failing. We probe DNS + a TCP connect with a short timeout and remember the answer, so every
+Without this, a Hub id on an offline machine spends a long time in huggingface_hub's retries
+before failing. We probe DNS + a TCP connect with a short timeout and remember the answer, so every
 offline failure is immediate and can name the local alternatives instead.
 """
 

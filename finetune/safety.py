@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional, Union
+from typing import Optional, Union
 
-from .errors import PublicModeError, expected_found
+from finetune.errors import PublicModeError, expected_found
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
@@ -75,9 +76,14 @@ class Fence:
         value = str(value)
         resolved = resolve_local(value) or Path(os.path.expanduser(value.strip())).resolve()
         if not any(_is_within(resolved, root) for root in self.roots):
-            raise PublicModeError(expected_found(
-                what, "an uploaded file, an example under examples/ or a run of this app (public mode)",
-                f"'{value}'", "Upload the file instead."))
+            raise PublicModeError(
+                expected_found(
+                    what,
+                    "an uploaded file, an example under examples/ or a run of this app (public mode)",
+                    f"'{value}'",
+                    "Upload the file instead.",
+                )
+            )
 
 
 _fence: Optional[Fence] = None

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Set-up on a fresh machine: a virtual environment in .venv with everything the app needs.
+# The first run downloads PyTorch and the rest (a few minutes); later runs only check.
 #   scripts/setup.sh          app dependencies
 #   scripts/setup.sh --dev    plus the test tools and Debian's chromium for the browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
+  echo "Setting up .venv (first run: downloads PyTorch, transformers, gradio... this takes a few minutes)" >&2
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r requirements.txt
+.venv/bin/python -m pip install -q --no-deps -e .   # the studio itself (pyproject.toml), editable
 if [ "${1:-}" = "--dev" ]; then
   .venv/bin/python -m pip install -q -r requirements-dev.txt
   if ! command -v chromium >/dev/null 2>&1; then

@@ -67,21 +67,32 @@ def wait_for_server(url: str, app: subprocess.Popen, timeout_s: float = 60) -> N
 
 def run_tour(t: Tour) -> None:
     page = t.page
-    t.wait("() => document.querySelector('#data-summary') && "
-           f"document.querySelector('#data-summary').innerText.includes('{t.w('label')}')", 90)
+    t.wait(
+        "() => document.querySelector('#data-summary') && "
+        f"document.querySelector('#data-summary').innerText.includes('{t.w('label')}')",
+        90,
+    )
     t.shot("01-landing")
     t.shot("02-model-data-on-open")
-    for name, shot in (("Train", "03-train-on-open"), ("Tokenizer", "04-tokenizer-on-open"),
-                       ("Model", "05-model-on-open"), ("Predict", "06-predict-on-open"), ("Hub", "07-hub-on-open")):
-        t.tab(name, exact=name in ("Model", "Train"))
+    for name, shot in (
+        ("Train", "03-train-on-open"),
+        ("Tokenizer", "04-tokenizer-on-open"),
+        ("Inspect", "05-inspect-on-open"),
+        ("Predict", "06-predict-on-open"),
+        ("Hub", "07-hub-on-open"),
+    ):
+        t.tab(name, exact=name in ("Inspect", "Train"))
         if name == "Tokenizer":
             t.wait("() => (document.querySelector('#tok-decoded textarea') || {}).value", 60)
         t.shot(shot)
     t.tab("Train", exact=True)
     page.locator("#start-btn").click()
     evaluated = t.w("eval ({split}) step {step}: {metrics}").split(" ")[0].split("（")[0]  # a log line's first word
-    t.wait("() => document.querySelectorAll('#loss-plot svg path').length > 0 && "
-           f"(document.querySelector('#run-log textarea') || {{}}).value.includes('{evaluated}')", 180)
+    t.wait(
+        "() => document.querySelectorAll('#loss-plot svg path').length > 0 && "
+        f"(document.querySelector('#run-log textarea') || {{}}).value.includes('{evaluated}')",
+        180,
+    )
     page.wait_for_timeout(1500)
     t.shot("08-train-running")
     t.wait(f"() => (document.querySelector('#run-status') || {{}}).textContent === '{t.w('finished')}'", 300)
@@ -132,8 +143,13 @@ def main() -> None:
     runs = tempfile.mkdtemp(prefix="tour-runs-")
     env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1")
     with open(out / "app.log", "w") as log:
-        app = subprocess.Popen([sys.executable, "app.py", "--port", str(args.port), "--runs-dir", runs], cwd=ROOT,
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
+        app = subprocess.Popen(
+            [sys.executable, "app.py", "--port", str(args.port), "--runs-dir", runs],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         url = f"http://127.0.0.1:{args.port}/"
         wait_for_server(url, app)

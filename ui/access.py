@@ -15,11 +15,11 @@ import uuid
 from typing import Any, Optional
 
 from finetune.errors import DataError, RunError
-from finetune.runs import Run, RunSummary, check_run_id, list_runs, runs_with_model
+from finetune.runs.run import Run, RunSummary, check_run_id, list_runs, runs_with_model
 
-from .common import Settings
-from .wiring import VISITOR
 from .i18n import say
+from .settings import Settings
+from .studio import VISITOR
 
 
 def new_visitor_id(current: Optional[str]) -> str:
@@ -43,8 +43,12 @@ def new_run_owner(settings: Settings, visitor: Optional[str]) -> Optional[str]:
     """The owner a new run records; in public mode a page must have its visitor id first."""
     owner = owner_key(settings, visitor)
     if owner == NOBODY:
-        raise RunError(say("This page has no visitor id yet (it is set when the page loads). Reload the page, then "
-                           "press Start again."))
+        raise RunError(
+            say(
+                "This page has no visitor id yet (it is set when the page loads). Reload the page, then "
+                "press Start again."
+            )
+        )
     return owner
 
 

@@ -13,12 +13,12 @@ from typing import Any, Optional
 
 import gradio as gr
 
-from finetune.config import BUNDLED_CHECKPOINT
+from finetune.config.run_config import BUNDLED_CHECKPOINT
 from finetune.errors import DataError
 
 from .access import model_source
-from .common import Settings
-from .wiring import engine_call
+from .settings import Settings
+from .studio import engine_call
 
 
 def register(settings: Settings) -> None:
@@ -30,7 +30,7 @@ def register(settings: Settings) -> None:
         Returns {"label": best label, "probabilities": {label: probability}, "warning": text or null}; the
         warning says when the model's classification head was never trained.
         """
-        from finetune.predict import get_predictor
+        from finetune.predict.predictor import get_predictor
 
         if not text or not text.strip():
             raise DataError("predict: expected a text, found an empty one.")
@@ -40,29 +40,41 @@ def register(settings: Settings) -> None:
 
     def predict_batch(model: str, texts: list[str], text_pairs: Optional[list[str]] = None) -> list[dict[str, Any]]:
         """Classify many texts (or pairs) at once; one {"label", "probabilities"} per text, in input order."""
-        from finetune.predict import get_predictor
+        from finetune.predict.predictor import get_predictor
 
         predictor = get_predictor(model_source(settings, model or BUNDLED_CHECKPOINT, None))
         results = predictor.predict(list(texts), list(text_pairs) if text_pairs else None)
         return [{"label": r.label, "probabilities": r.probabilities} for r in results]
 
-    def tokenize(checkpoint: str, text: str, text_pair: str = "", add_special_tokens: bool = True,
-                 max_length: int = 0) -> dict[str, Any]:
+    def tokenize(
+        checkpoint: str, text: str, text_pair: str = "", add_special_tokens: bool = True, max_length: int = 0
+    ) -> dict[str, Any]:
         """What a checkpoint's tokenizer makes of a text (or pair): tokens, input_ids, token_type_ids,
         attention_mask, the decoded ids, and counts of tokens and unknown tokens."""
-        from finetune.tokenization import get_tokenizer, inspect_text
+        from finetune.model.tokenization import get_tokenizer, inspect_text
 
         settings.guard(checkpoint, "checkpoint")
-        report = inspect_text(get_tokenizer(checkpoint or BUNDLED_CHECKPOINT), text, text_pair or None,
-                              add_special_tokens=add_special_tokens, max_length=max_length or None)
-        return {"tokens": [r.token for r in report.tokens], **report.raw_output(), "decoded": report.decoded,
-                "n_tokens": report.n_tokens, "n_unknown": report.n_unknown, "truncated": report.truncated}
+        report = inspect_text(
+            get_tokenizer(checkpoint or BUNDLED_CHECKPOINT),
+            text,
+            text_pair or None,
+            add_special_tokens=add_special_tokens,
+            max_length=max_length or None,
+        )
+        return {
+            "tokens": [r.token for r in report.tokens],
+            **report.raw_output(),
+            "decoded": report.decoded,
+            "n_tokens": report.n_tokens,
+            "n_unknown": report.n_unknown,
+            "truncated": report.truncated,
+        }
 
     def inspect(model: str, texts: Optional[list[str]] = None) -> dict[str, Any]:
         """Look inside a model: its architecture card (sizes, parameter counts by part, where the classification
         head comes from) and, with `texts`, the shapes of its outputs and the probabilities per text for one
         padded batch (the hidden-state and attention arrays stay in the page)."""
-        from finetune.inspection import architecture_card, look_inside
+        from finetune.explore.model_inspection import architecture_card, look_inside
 
         source = model_source(settings, model or BUNDLED_CHECKPOINT, None)
         card = architecture_card(source).to_dict()

@@ -7,8 +7,9 @@ grey, so padding is visibly left out. Gradio shows the result in a ``gr.Image``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -20,8 +21,11 @@ HATCH = (156, 163, 175)
 LEGEND = "scale: {low} (white) to {high} (dark red); hatched grey: padding, masked out"
 MAX_SIDE = 1800  # pixels the longest axis may take (cells shrink for long inputs)
 # A CJK font first when the machine has one (Chinese tokens, e.g. bert-base-chinese), else DejaVu (Latin only).
-CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-             "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+CJK_FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+)
 FONT_CANDIDATES = (*CJK_FONTS, "DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
@@ -70,9 +74,16 @@ def _text_width(font: ImageFont.ImageFont, labels: Sequence[str]) -> int:
     return max((int(font.getlength(label)) for label in labels), default=0) + 6
 
 
-def heatmap_image(values: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str], *,
-                  masked_rows: Optional[Sequence[bool]] = None, masked_cols: Optional[Sequence[bool]] = None,
-                  title: str = "", legend: str = LEGEND) -> Image.Image:
+def heatmap_image(
+    values: np.ndarray,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    *,
+    masked_rows: Optional[Sequence[bool]] = None,
+    masked_cols: Optional[Sequence[bool]] = None,
+    title: str = "",
+    legend: str = LEGEND,
+) -> Image.Image:
     """A labelled heatmap: rows top to bottom, columns left to right, masked rows/columns hatched grey.
     ``legend`` is a template with ``{low}`` and ``{high}`` (the page passes its language's)."""
     values = np.asarray(values, dtype=np.float64)

@@ -7,7 +7,7 @@ Two kinds of text, one catalogue (``ui/locales/zh.json``, English text -> Simpli
   ``gr.I18n`` passed to ``launch(i18n=...)``, and the browser shows the language of its locale.
 - **Text a handler writes** (status lines, progress words, summaries, table headers, errors) is
   rendered on the server by :func:`say`, in the language of the page that asked. The wiring
-  (:mod:`ui.wiring`) sets that language around every handler from the page's language switch
+  (:mod:`ui.studio`) sets that language around every handler from the page's language switch
   (``studio.lang``), so no handler ever chooses a language itself.
 
 Config fields keep their English help once, with the field (``finetune/config.py`` metadata; the
@@ -27,14 +27,15 @@ import functools
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import gradio as gr
 from gradio.i18n import I18nData
 
-from finetune.config import field_help
+from finetune.config.run_config import field_help
 
 LANG_CHOICES = [("English", "en"), ("中文", "zh")]
 CATALOGUE_FILE = Path(__file__).resolve().parent / "locales" / "zh.json"
@@ -163,7 +164,7 @@ def _fill(pieces: list[str], text: str) -> Optional[list[str]]:
     first, last = pieces[0], pieces[-1]
     if len(text) <= len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
         return None
-    body, values, at = text[len(first):len(text) - len(last)], [], 0
+    body, values, at = text[len(first) : len(text) - len(last)], [], 0
     for piece in pieces[1:-1]:
         found = body.find(piece, at + 1)
         if found < 0:
@@ -195,8 +196,9 @@ def _known(text: str) -> Optional[str]:
         values = _fill(pieces, text)
         if values is not None:
             # a phrase inside (e.g. "stratified by label") is translated too; a single word is data
-            return chinese.format(**{name: translate(value) if " " in value else value
-                                     for name, value in zip(names, values)})
+            return chinese.format(
+                **{name: translate(value) if " " in value else value for name, value in zip(names, values)}
+            )
     return None
 
 
@@ -241,14 +243,18 @@ async (lang) => {
 }
 """
 # the switch itself: the visitor's choice is remembered by this browser (a first visit's guess is not)
-CHOOSE_LANG_JS = ("async (lang) => { try { localStorage.setItem('finetune-studio-lang', lang); } catch (e) {}\n"
-                  f"  return await ({SET_FRONTEND_LOCALE_JS.strip()})(lang); }}")
+CHOOSE_LANG_JS = (
+    "async (lang) => { try { localStorage.setItem('finetune-studio-lang', lang); } catch (e) {}\n"
+    f"  return await ({SET_FRONTEND_LOCALE_JS.strip()})(lang); }}"
+)
 
 
 def initial_lang_js(default: Optional[str]) -> str:
     """The page's first language: the switch's remembered choice, else ``--lang``, else the browser's, else English."""
     fallback = json.dumps(normalize_lang(default) if default else "")
-    return ("async () => { let lang = null; try { lang = localStorage.getItem('finetune-studio-lang'); } catch (e) {}\n"
-            f"  if (!lang) lang = {fallback};\n"
-            "  if (!lang) lang = (navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en';\n"
-            f"  return await ({SET_FRONTEND_LOCALE_JS.strip()})(lang); }}")
+    return (
+        "async () => { let lang = null; try { lang = localStorage.getItem('finetune-studio-lang'); } catch (e) {}\n"
+        f"  if (!lang) lang = {fallback};\n"
+        "  if (!lang) lang = (navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en';\n"
+        f"  return await ({SET_FRONTEND_LOCALE_JS.strip()})(lang); }}"
+    )

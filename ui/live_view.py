@@ -3,8 +3,8 @@
 Training runs in a child process; the page only reads the run's ``events.jsonl``. Each page holds
 one streaming event (:func:`follow`): an async generator that reads what was appended every second,
 sends only the parts that changed, and waits (holding no thread) in between. A ``gr.Timer`` would
-make the browser run a whole event every second even when nothing changed; that alone took ~6% of
-a core from a training on the same machine.
+make the browser run a whole event every second even when nothing changed, which took a measurable
+share of a core from a training on the same machine (benchmarks/README.md, ui_vs_cli).
 
 The stream also watches the runs folder: when any run starts or ends it sends a new
 ``studio.runs_version``, and the tabs that list runs (history, Predict, Hub) refresh themselves from
@@ -17,19 +17,20 @@ import asyncio
 import functools
 import html
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator, Optional
+from typing import Any, Optional
 
 import gradio as gr
 
 from finetune.errors import restore_message
-from finetune.events import EventLog, format_duration, format_eval_progress, format_event
-from finetune.runs import Run, RunStatus, active_runs, run_states
+from finetune.runs.events import EventLog, format_duration, format_eval_progress, format_event
+from finetune.runs.run import Run, RunStatus, active_runs, run_states
 
 from .access import find_run, owner_key
-from .common import Settings
 from .i18n import say, t, translate
-from .wiring import Values
+from .settings import Settings
+from .studio import Values
 
 VIEW = ("live.header", "live.progress", "live.log", "live.loss", "live.val_loss", "live.metrics", "live.summary")
 METRICS = ("accuracy", "f1", "matthews_correlation")
@@ -41,8 +42,7 @@ KEEPALIVE_POLLS = 10  # with nothing new, still send (nothing) this often, so a 
 
 def current_fold(events: list[dict[str, Any]]) -> Optional[Any]:
     """The fold a cross-validation run is on (None for a plain run): its charts show that fold's curves."""
-    return next((e["fold"] for e in reversed(events) if e["type"] in ("progress", "evaluation") and "fold" in e),
-                None)
+    return next((e["fold"] for e in reversed(events) if e["type"] in ("progress", "evaluation") and "fold" in e), None)
 
 
 def curves(events: list[dict[str, Any]]) -> tuple[Any, Any, Any]:
@@ -66,10 +66,13 @@ def curves(events: list[dict[str, Any]]) -> tuple[Any, Any, Any]:
                 val_loss.append({"step": e["step"], "loss": m["loss"]})
             metrics += [{"step": e["step"], "value": m[k], "metric": k} for k in METRICS if k in m]
     numeric = {"step": "int64", "loss": "float64"}
-    return (pd.DataFrame(train, columns=["step", "loss"]).astype(numeric),
-            pd.DataFrame(val_loss, columns=["step", "loss"]).astype(numeric),
-            pd.DataFrame(metrics, columns=["step", "value", "metric"]).astype({"step": "int64", "value": "float64",
-                                                                               "metric": "string"}))
+    return (
+        pd.DataFrame(train, columns=["step", "loss"]).astype(numeric),
+        pd.DataFrame(val_loss, columns=["step", "loss"]).astype(numeric),
+        pd.DataFrame(metrics, columns=["step", "value", "metric"]).astype(
+            {"step": "int64", "value": "float64", "metric": "string"}
+        ),
+    )
 
 
 def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
@@ -78,7 +81,9 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
     state = html.escape(say(str(status.get("status", "unknown"))))
     label = say("Status:")
     if started is None:
-        extra = say(" (position {position} in the queue)", position=status["position"]) if status.get("position") else ""
+        extra = (
+            say(" (position {position} in the queue)", position=status["position"]) if status.get("position") else ""
+        )
         return f"<div id='run-progress'><b>{label}</b> <span id='run-status'>{state}</span>{extra}</div>"
     step, total = last.get("step", 0), last.get("total_steps") or 0
     share = 100.0 * step / total if total else 0.0
@@ -87,12 +92,18 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
     if evaluating is not None:  # the bar follows the rows scored, not the (finished) steps
         share = 100.0 * evaluating["done"] / evaluating["total"] if evaluating.get("total") else share
     elapsed = time.time() - events[0]["time"] if active else (events[-1]["time"] - events[0]["time"])
-    fold = (say("fold {fold}/{folds}", fold=last["fold"], folds=last["folds"]) if last.get("folds")
-            else (say("final model") if "fold" in last else ""))
-    parts = [f"<b>{label}</b> <span id='run-status'>{state}</span>", *([fold] if fold else []),
-             say("step {step}/{total}", step=step, total=total),
-             say("epoch {epoch}", epoch=f"{last.get('epoch', 0):.2f}"),
-             say("elapsed {time}", time=format_duration(elapsed))]
+    fold = (
+        say("fold {fold}/{folds}", fold=last["fold"], folds=last["folds"])
+        if last.get("folds")
+        else (say("final model") if "fold" in last else "")
+    )
+    parts = [
+        f"<b>{label}</b> <span id='run-status'>{state}</span>",
+        *([fold] if fold else []),
+        say("step {step}/{total}", step=step, total=total),
+        say("epoch {epoch}", epoch=f"{last.get('epoch', 0):.2f}"),
+        say("elapsed {time}", time=format_duration(elapsed)),
+    ]
     if active and last.get("eta_seconds") is not None:
         parts.append(say("ETA {time}", time=format_duration(last["eta_seconds"])))
     if last.get("samples_per_second"):
@@ -103,9 +114,11 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
     if cap:
         parts.append(say("evaluation capped at {cap} rows (max_eval_samples)", cap=f"{cap['cap']:,}"))
     parts.append(html.escape(f"{translate(str(started.get('device')))} · {started.get('precision')}"))
-    return (f"<div id='run-progress'><div style='background:#e5e7eb;border-radius:6px;height:14px'>"
-            f"<div style='width:{share:.1f}%;background:#f97316;height:14px;border-radius:6px'></div></div>"
-            f"<div style='margin-top:4px'>{' · '.join(parts)}</div></div>")
+    return (
+        f"<div id='run-progress'><div style='background:#e5e7eb;border-radius:6px;height:14px'>"
+        f"<div style='width:{share:.1f}%;background:#f97316;height:14px;border-radius:6px'></div></div>"
+        f"<div style='margin-top:4px'>{' · '.join(parts)}</div></div>"
+    )
 
 
 def evaluation_in_progress(events: list[dict[str, Any]]) -> Optional[dict[str, Any]]:
@@ -120,10 +133,9 @@ def final_summary(run: Run, status: dict[str, Any]) -> str:
     message = html.escape(translate(restore_message(str(status.get("message", "")), status.get("message_parts"))))
     cross_validation = run.metrics().get("cross_validation")
     if cross_validation and state in ("finished", "cancelled"):
-        from finetune.crossval import format_summary
+        from finetune.train.cross_validation import format_summary
 
-        title = (say("### Finished: cross-validation") if state == "finished"
-                 else say("### Cancelled") + f"\n{message}")
+        title = say("### Finished: cross-validation") if state == "finished" else say("### Cancelled") + f"\n{message}"
         return f"{title}\n\n{html.escape(format_summary(cross_validation, say=say), quote=False)}"
     if state == "finished":
         metrics = run.metrics()
@@ -131,17 +143,23 @@ def final_summary(run: Run, status: dict[str, Any]) -> str:
         rows = "\n".join(f"| {html.escape(k)} | {v:.4f} |" for k, v in validation.get("metrics", {}).items())
         baseline = validation.get("baseline") or {}
         if baseline.get("majority_rate") is not None:  # what always answering the most frequent class would score
-            rows += "\n| *" + say("majority class ({label}) rate", label=html.escape(str(baseline.get("majority_label"))))
+            rows += "\n| *" + say(
+                "majority class ({label}) rate", label=html.escape(str(baseline.get("majority_label")))
+            )
             rows += f"* | {baseline['majority_rate']:.4f} |"
         test = metrics.get("test", {}).get("metrics")
-        extra = ("\n\n" + say("**Test:**") + " " + ", ".join(f"{html.escape(k)} {v:.4f}" for k, v in test.items())
-                 if test else "")
+        extra = (
+            "\n\n" + say("**Test:**") + " " + ", ".join(f"{html.escape(k)} {v:.4f}" for k, v in test.items())
+            if test
+            else ""
+        )
         warnings = "".join(f"\n\n⚠️ **{html.escape(translate(w))}**" for w in validation.get("warnings") or [])
         title = say("### Finished, but the model learned nothing useful") if warnings else say("### Finished")
         header = say("| validation metric | value |")
-        return (f"{title}\n{header}\n|---|---|\n{rows}{extra}{warnings}\n\n" + say(
+        return f"{title}\n{header}\n|---|---|\n{rows}{extra}{warnings}\n\n" + say(
             "The model is saved in the run's `model/` folder. Try it on the **Predict** tab, or push it on the **Hub** "
-            "tab."))
+            "tab."
+        )
     if state == "failed":
         return say("### Failed") + f"\n{message}"
     if state == "cancelled":
@@ -153,8 +171,12 @@ def final_summary(run: Run, status: dict[str, Any]) -> str:
 def log_lines(events: list[dict[str, Any]]) -> list[str]:
     """Lines for the log box: everything but the once-a-second progress ticks (the progress bar shows those);
     an evaluation's ticks likewise, but its last one (rows, seconds, rows/s) is kept."""
-    return [format_event(e, say, translate) for e in events if (e["type"] != "progress" or e.get("loss") is not None)
-            and (e["type"] != "eval_progress" or e.get("seconds") is not None)]
+    return [
+        format_event(e, say, translate)
+        for e in events
+        if (e["type"] != "progress" or e.get("loss") is not None)
+        and (e["type"] != "eval_progress" or e.get("seconds") is not None)
+    ]
 
 
 @functools.lru_cache(maxsize=16)
@@ -171,12 +193,19 @@ def _chart(kind: Any, frame: Any, total_steps: int, titles: tuple[str, str]) -> 
     """
     margin = max(1.0, 0.03 * total_steps)  # so the last step's points are not cut by the chart's border
     extra = {"color_title": say("metric")} if "metric" in frame.columns else {}
-    return kind(value=frame if len(frame) else None, x_lim=[0, total_steps + margin] if total_steps else None,
-                title=say(titles[0]), x_title=say("step"), y_title=say(titles[1]), **extra)
+    return kind(
+        value=frame if len(frame) else None,
+        x_lim=[0, total_steps + margin] if total_steps else None,
+        title=say(titles[0]),
+        x_title=say("step"),
+        y_title=say(titles[1]),
+        **extra,
+    )
 
 
-def render(settings: Settings, run_id: Optional[str], seen: dict[str, Any],
-           visitor: Optional[str] = None) -> tuple[Values, dict[str, Any], bool]:
+def render(
+    settings: Settings, run_id: Optional[str], seen: dict[str, Any], visitor: Optional[str] = None
+) -> tuple[Values, dict[str, Any], bool]:
     """The live view of a run: (changed parts by name, what is now on screen, whether the run has ended).
 
     Only the parts that changed since ``seen`` are returned; with nothing new it returns ``seen``
@@ -193,15 +222,20 @@ def render(settings: Settings, run_id: Optional[str], seen: dict[str, Any],
     if seen.get("key") == key:
         return {}, seen, ended
     if status["status"] is RunStatus.QUEUED:
-        from finetune.jobs import queue_position
+        from finetune.train.jobs import queue_position
 
         status = {**status, "position": queue_position(settings.runs_dir, run_id)}
         key = key + (status["position"],)
     events = event_log(run.events_path).read()
     lines = log_lines(events)
     train, val_loss, metrics = curves(events)
-    new = {"key": key, "run": run_id, "lines": len(lines), "points": (len(train), len(val_loss), len(metrics)),
-           "summary": status.get("status")}
+    new = {
+        "key": key,
+        "run": run_id,
+        "lines": len(lines),
+        "points": (len(train), len(val_loss), len(metrics)),
+        "summary": status.get("status"),
+    }
     changed = seen.get("run") != run_id
     parts: Values = {"live.progress": progress_html(events, status)}
     if changed:
@@ -210,11 +244,17 @@ def render(settings: Settings, run_id: Optional[str], seen: dict[str, Any],
         parts["live.log"] = "\n".join(lines[-400:])
     if changed or new["points"] != seen.get("points"):
         fold = current_fold(events)
-        total = next((e.get("total_steps") or 0 for e in reversed(events)
-                      if e["type"] == "progress" and e.get("fold") == fold), 0)
-        parts.update({"live.loss": _chart(gr.LinePlot, train, total, ("Training loss", "loss")),
-                      "live.val_loss": _chart(gr.ScatterPlot, val_loss, total, ("Validation loss", "loss")),
-                      "live.metrics": _chart(gr.ScatterPlot, metrics, total, ("Validation metrics", "score"))})
+        total = next(
+            (e.get("total_steps") or 0 for e in reversed(events) if e["type"] == "progress" and e.get("fold") == fold),
+            0,
+        )
+        parts.update(
+            {
+                "live.loss": _chart(gr.LinePlot, train, total, ("Training loss", "loss")),
+                "live.val_loss": _chart(gr.ScatterPlot, val_loss, total, ("Validation loss", "loss")),
+                "live.metrics": _chart(gr.ScatterPlot, metrics, total, ("Validation metrics", "score")),
+            }
+        )
     if changed or new["summary"] != seen.get("summary"):
         parts["live.summary"] = final_summary(run, status)
     return parts, new, ended
@@ -232,8 +272,9 @@ def runs_version(settings: Settings, visitor: Optional[str]) -> str:
 _viewers: dict[Any, object] = {}  # page session -> the token of the one stream it shows
 
 
-async def follow(settings: Settings, run_id: Optional[str], session: Optional[str],
-                 visitor: Optional[str] = None) -> AsyncIterator[Values]:
+async def follow(
+    settings: Settings, run_id: Optional[str], session: Optional[str], visitor: Optional[str] = None
+) -> AsyncIterator[Values]:
     """Stream one page's live view of ``run_id``, and the runs folder's version, while the page is open.
 
     A page shows one run: starting a new stream for the same ``session`` ends the previous one at
@@ -279,14 +320,50 @@ def _newer_active_run(settings: Settings, run_id: Optional[str], parts: Values) 
 
 def build_charts(add: Any) -> None:
     """The three live charts: numeric axes, a title each, one colour per series."""
-    add("live.loss", gr.LinePlot(x="step", y="loss", title=t("Training loss"), x_title="step", y_title="loss",
-                                 label=t("training loss"), show_label=False, elem_id="loss-plot", height=300))
+    add(
+        "live.loss",
+        gr.LinePlot(
+            x="step",
+            y="loss",
+            title=t("Training loss"),
+            x_title="step",
+            y_title="loss",
+            label=t("training loss"),
+            show_label=False,
+            elem_id="loss-plot",
+            height=300,
+        ),
+    )
     # evaluations are sparse (often one per epoch): points, so a single evaluation is visible too
-    add("live.val_loss", gr.ScatterPlot(x="step", y="loss", title=t("Validation loss"), x_title="step",
-                                        y_title="loss", label=t("validation loss"), show_label=False,
-                                        elem_id="val-loss-plot",
-                                        height=300))
-    add("live.metrics", gr.ScatterPlot(x="step", y="value", color="metric", title=t("Validation metrics"),
-                                       x_title="step", y_title="score", color_title="metric",
-                                       color_map=METRIC_COLORS, y_lim=[-0.05, 1.05], label=t("validation metrics"),
-                                       show_label=False, elem_id="metric-plot", height=300))
+    add(
+        "live.val_loss",
+        gr.ScatterPlot(
+            x="step",
+            y="loss",
+            title=t("Validation loss"),
+            x_title="step",
+            y_title="loss",
+            label=t("validation loss"),
+            show_label=False,
+            elem_id="val-loss-plot",
+            height=300,
+        ),
+    )
+    add(
+        "live.metrics",
+        gr.ScatterPlot(
+            x="step",
+            y="value",
+            color="metric",
+            title=t("Validation metrics"),
+            x_title="step",
+            y_title="score",
+            color_title="metric",
+            color_map=METRIC_COLORS,
+            y_lim=[-0.05, 1.05],
+            label=t("validation metrics"),
+            show_label=False,
+            elem_id="metric-plot",
+            height=300,
+        ),
+    )

@@ -1,145 +1,208 @@
-"""The whole page: the tabs, and every piece of wiring that crosses tabs (here and nowhere else).
+"""Wiring by name: every component of the page has a name, and every listener takes and returns named values.
 
-Each tab module builds its components into the :class:`~ui.wiring.Studio` by name and wires its own
-listeners. What one tab does to another is listed in :func:`wire_across_tabs`:
+A tab's ``build(studio)`` creates its components with :meth:`Studio.add` and wires its own listeners
+with :meth:`Studio.listen`; wiring between tabs lives in :mod:`ui.page` alone. A handler is
+``fn(values: dict[str, Any]) -> dict[str, Any]``: it receives the input components' values by name
+(plus ``"request"``, gradio's request of the page, and ``"studio.visitor"``, the browser's
+visitor id), and returns only the outputs it changes; the
+others are left as they are. The positional order gradio needs is built here and nowhere else.
 
-- a tutorial recipe (data tab) fills every config widget, the Train tab's too, then previews the data;
-- the Runs tab's Clone fills the Train form, and its hyperparameter search starts from that form;
-- the tokenizer follows the training checkpoint, and its dataset-length tool reads the data tab;
-- the page's live stream (``studio.runs_version``) refreshes the run history, the Predict model
-  list, the Model tab's list and the Hub run list when any run starts or ends;
-- on page load: the browser's visitor id (ui.access), the data preview, the tokenizer view of its
-  prefilled text, the Predict examples of the selected model, and the live view of the active (or
-  latest) run.
+Every listener also runs in the page's language (``studio.lang``, the language switch): text a
+handler writes with :func:`ui.i18n.say`, and every error, comes out in that language, so no handler
+chooses a language itself.
+
+Every listener goes through :func:`engine_call` once: an engine error (or anything unexpected) is
+shown as a readable message, never a traceback. Every listener is private to the page: not listed in
+the API and not callable by API clients; the public API is ui/api.py's few typed functions.
 """
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+import functools
+import html
+import inspect
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from typing import Any, Optional, Union
 
 import gradio as gr
 
-from . import api, data_tab, hub_tab, model_tab, predict_tab, runs_tab, tokenizer_tab, train_tab
-from .common import CONFIG_WIDGETS, Settings
-from .access import VISITOR, new_visitor_id
-from .i18n import CHOOSE_LANG_JS, LANG_CHOICES, i18n, initial_lang_js, normalize_lang, t
-from .wiring import LANG, Studio
+from finetune.errors import FinetuneError, message_of
 
-INTRO = ("# Fine-tuning studio\nFine-tune BERT-style models for text classification with the Hugging Face "
-         "`Trainer`: pick a checkpoint and data, train with live curves, inspect the tokenizer, predict, and push "
-         "to the Hub.")
-TITLE = "Fine-tuning studio · 微调工作室"  # the browser tab's title: one text for both languages
-PUBLIC_NOTE = "**Public mode**: local paths are limited to uploads, examples and runs."
-TABS = (("Model & Data", "data", data_tab), ("Train", "train", train_tab), ("Runs", "runs", runs_tab),
-        ("Tokenizer", "tokenizer", tokenizer_tab), ("Model", "model", model_tab), ("Predict", "predict", predict_tab),
-        ("Hub", "hub", hub_tab))
+from .i18n import say, say_error, use_lang
+from .settings import Settings
+from .warmup import heavy_imports
+
+log = logging.getLogger("studio")
+VISITOR = "studio.visitor"  # the browser's visitor id (see ui.access), passed to every listener
+LANG = "studio.lang"  # the page's language switch, passed to every listener
+Values = dict[str, Any]
+Handler = Callable[[Values], Optional[Values]]
 
 
-def build_studio(settings: Settings) -> tuple[gr.Blocks, Studio]:
-    """The Blocks of the app and its components by name."""
-    studio = Studio(settings)
-    with gr.Blocks(title=TITLE) as demo:
-        with gr.Row(equal_height=True):
-            gr.Markdown(t(INTRO), elem_id="studio-intro")
-            studio.add(LANG, gr.Radio(LANG_CHOICES, value=normalize_lang(settings.lang), show_label=False,
-                                      container=False, elem_id="studio-lang", scale=0, min_width=240))
-        if settings.public:
-            gr.Markdown(t(PUBLIC_NOTE))
-        studio.add(VISITOR, gr.BrowserState(None, storage_key="finetune-studio-visitor"))
-        with gr.Tabs():
-            for title, tab_id, module in TABS:
-                with gr.Tab(t(title), id=tab_id, elem_id=f"tab-{tab_id}"):
-                    module.build(studio)
-        missing = [name for name in CONFIG_WIDGETS if name not in studio]
-        if missing:
-            raise RuntimeError(f"config fields without a widget: {missing}")
-        wire_across_tabs(studio, demo)
-        api.register(settings)
-    return demo, studio
+def page_error(message: str, settings: Optional[Settings] = None) -> gr.Error:
+    """An error toast that stays until closed, in the page's language; its text is escaped (gradio renders
+    toasts as HTML) and, in public mode, names none of the server's folders."""
+    message = say_error(message)
+    shown = settings.shown(message) if settings is not None else message
+    return gr.Error(html.escape(shown), duration=None, print_exception=False)
 
 
-def wire_across_tabs(studio: Studio, demo: gr.Blocks) -> None:
-    settings = studio.settings
-    studio.listen(studio["checkpoint"].change, lambda v: {"tok.checkpoint": v["checkpoint"]}, ["checkpoint"],
-                  ["tok.checkpoint"])
-    studio.listen(studio["tok.lengths_go"].click, lambda v: tokenizer_tab.dataset_lengths(settings, v),
-                  ["tok.checkpoint", *data_tab.PREVIEW_INPUTS, "max_length"],
-                  ["tok.hist", "tok.stats", "tok.suggested"])
-    applied = studio.listen(studio["data.recipe_apply"].click, data_tab.recipe_values,
-                            ["data.recipe", "data.recipe_offline"], [*CONFIG_WIDGETS, "data.recipe_card"])
-    studio.listen(applied.success, lambda v: data_tab.preview(settings, v), data_tab.PREVIEW_INPUTS,
-                  ["data.rows", "data.summary", "data.dist", *data_tab.MAPPING], progress=True)
-    studio.listen(studio["tok.apply"].click, lambda v: {"max_length": v["tok.suggested"]}, ["tok.suggested"],
-                  ["max_length"])
-    runs_changed = studio["studio.runs_version"].change
-    studio.listen(runs_changed, lambda v: predict_tab.refresh_models(settings, v), ["predict.model", "predict.picked"],
-                  ["predict.model"])
-    studio.listen(runs_changed, lambda v: hub_tab.refresh_runs(settings, v), ["hub.run", "hub.picked"], ["hub.run"])
-    studio.listen(runs_changed, lambda v: model_tab.refresh_sources(settings, v), [], ["model.source"])
-    wire_runs_to_train_form(studio)
-    on_load(studio, demo)
+def engine_call(fn: Callable, settings: Optional[Settings] = None) -> Callable:
+    """Turn FinetuneError (and anything unexpected) into gr.Error, keeping the app alive."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            heavy_imports()
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except FinetuneError as exc:
+            raise page_error(message_of(exc), settings) from None
+        except Exception as exc:  # unexpected: say what happened, keep the traceback in the server log
+            log.exception("unexpected error in %s", getattr(fn, "__name__", "handler"))
+            raise page_error(
+                say("Unexpected error ({kind}): {detail}", kind=type(exc).__name__, detail=exc), settings
+            ) from None
+
+    return wrapper
 
 
-def wire_runs_to_train_form(studio: Studio) -> None:
-    """The Runs tab and the Train form: Clone fills the form; a search starts from the form plus its space."""
-    settings = studio.settings
-    studio.listen(studio["runs.clone_values"].change, runs_tab.apply_clone, ["runs.clone_values"], CONFIG_WIDGETS)
-    started = studio.listen(studio["runs.search_start"].click, lambda v: runs_tab.start_search(settings, v),
-                            [*CONFIG_WIDGETS, *runs_tab.SEARCH_FIELDS], list(runs_tab.SEARCH_STARTED))
-
-    async def follow(v: Any) -> AsyncIterator[Any]:
-        async for parts in runs_tab.follow_search(settings, v):
-            yield parts
-
-    studio.stream(started.success, follow, ["runs.search_state"], list(runs_tab.SEARCH_VIEW), show_progress="hidden",
-                  concurrency_limit=None)
+_SPECIAL_PARAMETERS = {
+    "request": (gr.Request, None),
+    "progress": (gr.Progress, gr.Progress()),
+    "oauth": (Optional[gr.OAuthToken], None),
+}
 
 
-def on_load(studio: Studio, demo: gr.Blocks) -> None:
-    """What a page shows as soon as it opens: every tab in a useful state, in the page's language.
-
-    The language comes first (the switch's remembered choice, ``--lang``, or the browser's); every
-    text the handlers write follows it. Switching language later writes those texts again, on the
-    run the page shows (the switch never changes the page's run).
-    """
-    settings = studio.settings
-    lang = studio[LANG]
-    loaded = demo.load(None, None, [lang], js=initial_lang_js(settings.lang))
-    chosen = lang.input(None, [lang], [lang], js=CHOOSE_LANG_JS, trigger_mode="always_last")
-    for ready in (loaded.then, chosen.then):
-        write_in_language(studio, ready)
-    known = studio.listen(loaded.then, lambda v: {VISITOR: new_visitor_id(v[VISITOR])}, [VISITOR], [VISITOR])
-    studio.listen(known.then, lambda v: runs_tab.refresh(settings, v), ["runs.pick", "runs.target"],
-                  runs_tab.LIST_OUTPUTS)
-    attached = studio.listen(known.then, lambda v: train_tab.attach(settings, v), [], ["train.run_state"])
-    train_tab.stream_live_view(studio, attached)
-    # a switch: the lists and the live view of the same run, written again in the new language
-    studio.listen(chosen.then, lambda v: runs_tab.refresh(settings, v), ["runs.pick", "runs.target"],
-                  runs_tab.LIST_OUTPUTS)
-    studio.listen(chosen.then, lambda v: train_tab.history(settings, v), [], ["train.history", "train.pick"])
-    train_tab.stream_live_view(studio, chosen)
+def _declare_specials(handler: Callable, specials: list[str]) -> None:
+    """Give ``handler(*args)`` the signature gradio reads to inject the request, progress and OAuth token."""
+    params = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            annotation=_SPECIAL_PARAMETERS[name][0],
+            default=_SPECIAL_PARAMETERS[name][1],
+        )
+        for name in specials
+    ]
+    params.append(inspect.Parameter("values", inspect.Parameter.VAR_POSITIONAL))
+    handler.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    handler.__annotations__ = {name: _SPECIAL_PARAMETERS[name][0] for name in specials}
 
 
-def write_in_language(studio: Studio, ready: Any) -> None:
-    """Every text a tab shows on open that a handler writes, (re)written once ``ready`` fires."""
-    settings = studio.settings
-    studio.listen(ready, lambda v: data_tab.preview_display(settings, v), data_tab.PREVIEW_INPUTS,
-                  ["data.rows", "data.summary", "data.dist"])
-    studio.listen(ready, lambda v: tokenizer_tab.explore(settings, v), tokenizer_tab.EXPLORE_INPUTS,
-                  tokenizer_tab.EXPLORE_OUTPUTS)
-    studio.listen(ready, lambda v: predict_tab.examples(settings, v), predict_tab.EXAMPLE_INPUTS,
-                  predict_tab.EXAMPLE_OUTPUTS)
-    studio.listen(ready, lambda v: {**data_tab.choices_in_language(v), **runs_tab.choices_in_language(v)}, [],
-                  [*data_tab.TRANSLATED_CHOICES, "runs.axis"])
+class Studio:
+    """The page's components by name, the app's settings, and the one way to wire a listener."""
 
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.parts: dict[str, Any] = {}
 
-def launch_options(settings: Settings) -> dict[str, Any]:
-    """What ``launch()`` needs from the settings: theme, the page's two languages (call it after the page is
-    built: ``i18n()`` holds every static text the build registered), upload cap, and the files it must never serve.
+    def add(self, name: str, component: Any) -> Any:
+        """Register ``component`` under ``name`` (unique) and return it."""
+        if name in self.parts:
+            raise ValueError(f"component name {name!r} is used twice")
+        self.parts[name] = component
+        return component
 
-    Nothing under the runs folder is served (process logs, checkpoints, weights): a file a person
-    downloads (a model zip, predictions) is copied to a temporary folder first, and only that copy
-    is served, to the page that asked for it.
-    """
-    return {"theme": gr.themes.Soft(), "i18n": i18n(), "max_file_size": f"{settings.max_upload_mb}mb" if settings.public else None,
-            "blocked_paths": [str(settings.runs_dir)], "footer_links": ["api"], "ssr_mode": False}
+    def __getitem__(self, name: str) -> Any:
+        return self.parts[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.parts
+
+    def _components(self, names: Iterable[str]) -> list[Any]:
+        return [self.parts[name] for name in names]
+
+    def _inputs(self, names: Sequence[str]) -> list[str]:
+        """The listener's inputs, plus the browser's visitor id (ui.access) and the page's language wherever
+        the page has them."""
+        names = list(names)
+        for implicit in (VISITOR, LANG):
+            if implicit in self.parts and implicit not in names:
+                names.append(implicit)
+        return names
+
+    def listen(
+        self,
+        triggers: Union[Any, Sequence[Any]],
+        fn: Handler,
+        inputs: Sequence[str] = (),
+        outputs: Sequence[str] = (),
+        *,
+        progress: bool = False,
+        oauth: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """Wire ``fn`` to ``triggers`` (bound events such as ``studio["x"].click``); returns the dependency.
+
+        ``progress=True`` passes a ``gr.Progress`` as ``values["progress"]``, ``oauth=True`` the
+        signed-in visitor's token (or None) as ``values["oauth"]``.
+        """
+        in_names, out_names = self._inputs(inputs), list(outputs)
+        specials = ["request"] + (["progress"] if progress else []) + (["oauth"] if oauth else [])
+
+        def call(named: Values) -> Any:
+            return self._positional(fn(named), out_names)
+
+        call.__name__ = getattr(fn, "__name__", "handler")
+        guarded = engine_call(call, self.settings)
+
+        def handler(*args: Any) -> Any:
+            named = {**dict(zip(specials, args)), **dict(zip(in_names, args[len(specials) :]))}
+            with use_lang(named.get(LANG)):
+                return guarded(named)
+
+        _declare_specials(handler, specials)
+        handler.__name__ = handler.__qualname__ = getattr(fn, "__name__", "handler")
+        handler.__doc__ = fn.__doc__
+        return self._on(triggers, handler, in_names, out_names, kwargs)
+
+    def stream(
+        self,
+        triggers: Union[Any, Sequence[Any]],
+        fn: Callable[[Values], AsyncIterator[Values]],
+        inputs: Sequence[str] = (),
+        outputs: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> Any:
+        """Like :meth:`listen` for an async generator of named updates (a live view)."""
+        in_names, out_names = self._inputs(inputs), list(outputs)
+
+        async def handler(request: gr.Request, *values: Any) -> AsyncIterator[Any]:
+            named = dict(zip(in_names, values), request=request)
+            updates = fn(named)
+            while True:
+                with use_lang(named.get(LANG)):  # each step runs (and renders) in the page's language
+                    try:
+                        update = await updates.__anext__()
+                    except StopAsyncIteration:
+                        return
+                    except FinetuneError as exc:
+                        raise page_error(message_of(exc), self.settings) from None
+                    positional = self._positional(update, out_names)
+                yield positional
+
+        handler.__name__ = getattr(fn, "__name__", "stream")
+        return self._on(triggers, handler, in_names, out_names, kwargs)
+
+    def _on(
+        self, triggers: Any, handler: Callable, in_names: list[str], out_names: list[str], kwargs: dict[str, Any]
+    ) -> Any:
+        inputs, outputs = self._components(in_names), self._components(out_names)
+        if isinstance(triggers, (list, tuple)):
+            return gr.on(list(triggers), handler, inputs, outputs, api_visibility="private", **kwargs)
+        return triggers(handler, inputs, outputs, api_visibility="private", **kwargs)
+
+    @staticmethod
+    def _positional(update: Optional[Values], out_names: list[str]) -> Any:
+        """The handler's named outputs in gradio's order; an output it did not name is left as it is."""
+        update = update or {}
+        unknown = set(update) - set(out_names)
+        if unknown:
+            raise KeyError(f"handler returned outputs it is not wired to: {sorted(unknown)}")
+        values = tuple(update.get(name, gr.skip()) for name in out_names)
+        if not out_names:
+            return None
+        return values[0] if len(values) == 1 else values

@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_ROOT, cli_env
+from tests.helpers import PROJECT_ROOT, cli_env
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder drives a browser: ``-m browser`` selects them, ``-m "not browser"`` skips them."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
@@ -41,8 +50,13 @@ def app_server(tmp_path_factory):
     log = open(runs / "app.log", "wb")
     env = cli_env()
     env["GRADIO_ANALYTICS_ENABLED"] = "False"
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--runs-dir", str(runs)],
-                            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port), "--runs-dir", str(runs)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -51,7 +65,7 @@ def app_server(tmp_path_factory):
                 break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError((runs / "app.log").read_text())
+                raise RuntimeError((runs / "app.log").read_text()) from None
             time.sleep(0.3)
     yield {"url": url, "runs": runs}
     stop_trainings(runs)
@@ -67,7 +81,7 @@ def stop_trainings(runs: Path) -> None:
     """Trainings run in process sessions of their own and outlive the app: end the ones a test left running."""
     import signal
 
-    from finetune.runs import Run, active_runs
+    from finetune.runs.run import Run, active_runs
 
     for run in active_runs(runs):
         pid = Run(run.path).status().get("pid")
@@ -84,9 +98,20 @@ def browser():
 
     path = chromium_path()
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"])
+        b = p.chromium.launch(
+            executable_path=path,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
+        )
         yield b
         b.close()
 

@@ -6,7 +6,7 @@ import re
 import time
 from typing import Any
 
-from finetune.runs import list_runs
+from finetune.runs.run import list_runs
 
 
 def set_dropdown(page, elem_id: str, value: str) -> None:
@@ -50,8 +50,9 @@ def wait_log(page, pattern: str, timeout: float = 120) -> str:
 
 
 def wait_status(page, wanted: str, timeout: float = 240) -> None:
-    page.wait_for_function(f"() => (document.querySelector('#run-status') || {{}}).textContent === '{wanted}'",
-                           timeout=timeout * 1000)
+    page.wait_for_function(
+        f"() => (document.querySelector('#run-status') || {{}}).textContent === '{wanted}'", timeout=timeout * 1000
+    )
 
 
 def max_step(page) -> int:
@@ -106,6 +107,9 @@ def numeric(label: str) -> bool:
 
 
 def inside(inner: dict[str, float], outer: dict[str, float], slack: float = 1.0) -> bool:
-    return (inner["x"] >= outer["x"] - slack and inner["y"] >= outer["y"] - slack
-            and inner["x"] + inner["w"] <= outer["x"] + outer["w"] + slack
-            and inner["y"] + inner["h"] <= outer["y"] + outer["h"] + slack)
+    return (
+        inner["x"] >= outer["x"] - slack
+        and inner["y"] >= outer["y"] - slack
+        and inner["x"] + inner["w"] <= outer["x"] + outer["w"] + slack
+        and inner["y"] + inner["h"] <= outer["y"] + outer["h"] + slack
+    )

@@ -32,8 +32,9 @@ def test_predict_and_tokenize_through_the_client(client):
     tokens = client.predict(checkpoint="bundled-minilm", text="Hello world", api_name="/tokenize")
     assert tokens["decoded"] == "[CLS] hello world [SEP]" and tokens["tokens"] == ["[CLS]", "hello", "world", "[SEP]"]
     assert tokens["input_ids"][0] == 101 and tokens["n_unknown"] == 0
-    inside = client.predict(model="bundled-minilm", texts=["A short line.", "A second, longer line here."],
-                            api_name="/inspect")
+    inside = client.predict(
+        model="bundled-minilm", texts=["A short line.", "A second, longer line here."], api_name="/inspect"
+    )
     assert inside["card"]["sizes"] and inside["card"]["head_trained"] is False
     assert any(s["name"] == "last_hidden_state" and s["shape"][0] == 2 for s in inside["batch"]["shapes"])
 

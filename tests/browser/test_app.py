@@ -6,10 +6,8 @@ import json
 import re
 import time
 
-from finetune.runs import Run, list_runs
-
-from browser.helpers import (assert_advances, latest_run, log_text, set_dropdown, start_run, wait_log,
-                             wait_status)
+from finetune.runs.run import Run, list_runs
+from tests.browser.helpers import assert_advances, latest_run, log_text, set_dropdown, start_run, wait_log, wait_status
 
 
 def test_train_shows_live_log_curves_and_final_metrics(page, app_server, tiny_checkpoint):
@@ -33,7 +31,7 @@ def test_stop_midway_gives_cancelled_run_with_usable_model(page, app_server, tin
     wait_status(page, "cancelled", timeout=120)
     run = latest_run(app_server)
     assert Run(run.path).status()["status"] == "cancelled"
-    from finetune.predict import Predictor
+    from finetune.predict.predictor import Predictor
 
     result = Predictor(str(run.path)).predict("The concert was a genuine pleasure.")[0]
     assert result.label in ("negative", "positive")
@@ -77,8 +75,9 @@ def test_tokenizer_tab_shows_pair_table_and_highlights(page):
     page.get_by_role("tab", name="Tokenizer").click()
     page.locator("#tok-text textarea").fill("The cat sat on the mat.")
     page.locator("#tok-text-pair textarea").fill("A dog ran home.")
-    page.wait_for_function("() => { const d = document.querySelector('#tok-decoded textarea');"
-                           " return d && d.value.includes('dog'); }")
+    page.wait_for_function(
+        "() => { const d = document.querySelector('#tok-decoded textarea'); return d && d.value.includes('dog'); }"
+    )
     table = page.locator("#tok-table").inner_text()
     assert "[CLS]" in table and "cat" in table and "token_type_id" in table
     page.wait_for_function("() => document.querySelector('#tok-highlight').innerText.includes('dog')")
@@ -86,16 +85,16 @@ def test_tokenizer_tab_shows_pair_table_and_highlights(page):
     assert "cat" in highlight and "dog" in highlight
     raw = page.locator("#tok-raw").inner_text()
     assert "token_type_ids" in raw
-    types = json.loads(raw[raw.index("{"):raw.rindex("}") + 1])["token_type_ids"]
+    types = json.loads(raw[raw.index("{") : raw.rindex("}") + 1])["token_type_ids"]
     assert set(types) == {0, 1}
 
 
 def test_predict_shows_every_label_probability(page, app_server, tiny_checkpoint):
     run = next((r for r in list_runs(app_server["runs"]) if r.status == "finished"), None)
     if run is None:  # run alone: train one the way the app would find it
-        from conftest import tiny_config
-        from finetune.runs import Run
-        from finetune.training import run_training
+        from finetune.runs.run import Run
+        from finetune.train.training import run_training
+        from tests.helpers import tiny_config
 
         config = tiny_config(tiny_checkpoint, app_server["runs"])
         run_dir = Run.create(app_server["runs"], config, "predict-run")
@@ -105,7 +104,9 @@ def test_predict_shows_every_label_probability(page, app_server, tiny_checkpoint
     set_dropdown(page, "pred-model", run.run_id)
     page.locator("#pred-text textarea").fill("The bakery downtown tastes fresh.")
     page.locator("#pred-btn").click()
-    page.wait_for_function("() => { const t = document.querySelector('#pred-label').innerText;"
-                           " return t.includes('negative') && t.includes('positive'); }")
+    page.wait_for_function(
+        "() => { const t = document.querySelector('#pred-label').innerText;"
+        " return t.includes('negative') && t.includes('positive'); }"
+    )
     text = page.locator("#pred-label").inner_text()
     assert re.search(r"\d+%", text)

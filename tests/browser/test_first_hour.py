@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from browser.helpers import chart, inside, latest_run, numeric, start_run, wait_status
+from tests.browser.helpers import chart, inside, latest_run, numeric, start_run, wait_status
 
 
 def open_tab(page, name: str) -> None:
@@ -27,8 +27,9 @@ def test_every_tab_shows_a_useful_state_on_open(page):
     assert "No run yet" in page.locator("#run-header").inner_text()
     # Tokenizer: the prefilled text is already tokenized
     open_tab(page, "Tokenizer")
-    page.wait_for_function("() => (document.querySelector('#tok-decoded textarea') || {}).value"
-                           ".includes('transformer network')")
+    page.wait_for_function(
+        "() => (document.querySelector('#tok-decoded textarea') || {}).value.includes('transformer network')"
+    )
     assert "##er" in page.locator("#tok-table").inner_text()
     assert "10" in page.locator("#tok-counts").inner_text()
     # Predict: no run yet, so the base checkpoint, with a plain warning before anything is predicted
@@ -43,11 +44,15 @@ def test_every_tab_shows_a_useful_state_on_open(page):
 def test_first_training_draws_right_and_every_tab_follows_it(page, app_server, tiny_checkpoint):
     start_run(page, tiny_checkpoint, epochs=6)  # 288 steps: several loss points and evaluations
     # -- while it runs, without a reload: the charts are drawn on numeric axes from the first points
-    page.wait_for_function("() => document.querySelectorAll('#loss-plot g.mark-line path').length > 0 && "
-                           "(document.querySelector('#loss-plot g.mark-line path').getAttribute('d') || '')"
-                           ".split(/[LM]/).length > 3", timeout=120_000)
-    page.wait_for_function("() => document.querySelectorAll('#metric-plot g.mark-symbol path').length > 0",
-                           timeout=120_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#loss-plot g.mark-line path').length > 0 && "
+        "(document.querySelector('#loss-plot g.mark-line path').getAttribute('d') || '')"
+        ".split(/[LM]/).length > 3",
+        timeout=120_000,
+    )
+    page.wait_for_function(
+        "() => document.querySelectorAll('#metric-plot g.mark-symbol path').length > 0", timeout=120_000
+    )
     assert page.locator("#run-status").text_content() == "running"
     loss = chart(page, "loss-plot")
     line = loss["lines"][0]
@@ -66,17 +71,21 @@ def test_first_training_draws_right_and_every_tab_follows_it(page, app_server, t
     # -- when it ends: history, Predict and Hub follow it, in this same page
     wait_status(page, "finished", timeout=300)
     run = latest_run(app_server)
-    page.wait_for_function("(id) => document.querySelector('#run-history').innerText.includes('finished')", arg=run.run_id,
-                           timeout=30_000)
+    page.wait_for_function(
+        "(id) => document.querySelector('#run-history').innerText.includes('finished')", arg=run.run_id, timeout=30_000
+    )
     history = page.locator("#run-history").inner_text()
     assert run.run_id in history and "starting" not in history and "running" not in history
     open_tab(page, "Predict")
-    page.wait_for_function("(id) => document.querySelector('#pred-model input').value === id", arg=run.run_id,
-                           timeout=30_000)
+    page.wait_for_function(
+        "(id) => document.querySelector('#pred-model input').value === id", arg=run.run_id, timeout=30_000
+    )
     page.wait_for_function("() => document.querySelector('#pred-text textarea').value.length > 0")  # an example
     page.locator("#pred-btn").click()
-    page.wait_for_function("() => { const t = document.querySelector('#pred-label').innerText;"
-                           " return t.includes('negative') && t.includes('positive') && t.includes('%'); }")
+    page.wait_for_function(
+        "() => { const t = document.querySelector('#pred-label').innerText;"
+        " return t.includes('negative') && t.includes('positive') && t.includes('%'); }"
+    )
     assert "Untrained" not in page.locator("#pred-warning").inner_text()
     open_tab(page, "Hub")
     page.wait_for_function("(id) => document.querySelector('#hub-run input').value === id", arg=run.run_id)

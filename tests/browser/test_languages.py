@@ -5,16 +5,34 @@ from __future__ import annotations
 
 import pytest
 
-from browser.helpers import set_dropdown, set_number, wait_status
+from tests.browser.helpers import set_dropdown, set_number, wait_status
 
 # what each language shows: tab names, the progress line's words, the status word, the error for a bad path
 WORDS = {
-    "zh-CN": {"data": "模型与数据", "train": "训练", "status": "状态", "step": r"第 \d+/\d+ 步", "finished": "已完成",
-              "error": "路径不存在", "what": "数据集", "summary": "标签（4）", "done": "### 已完成",
-              "log": "开始训练，设备 CPU（"},
-    "en-US": {"data": "Model & Data", "train": "Train", "status": "Status", "step": r"step \d+/\d+", "finished": "finished",
-              "error": "no such path", "what": "dataset", "summary": "Labels (4)", "done": "Finished",
-              "log": "started on CPU ("},
+    "zh-CN": {
+        "data": "模型与数据",
+        "train": "训练",
+        "status": "状态",
+        "step": r"第 \d+/\d+ 步",
+        "finished": "已完成",
+        "error": "路径不存在",
+        "what": "数据集",
+        "summary": "标签（4）",
+        "done": "### 已完成",
+        "log": "开始训练，设备 CPU（",
+    },
+    "en-US": {
+        "data": "Model & Data",
+        "train": "Train",
+        "status": "Status",
+        "step": r"step \d+/\d+",
+        "finished": "finished",
+        "error": "no such path",
+        "what": "dataset",
+        "summary": "Labels (4)",
+        "done": "Finished",
+        "log": "started on CPU (",
+    },
 }
 CHINESE_EXAMPLE = "examples/data/weibo_variety_zh/comments.jsonl"
 
@@ -51,8 +69,9 @@ def test_the_chinese_example_trains_in_the_browsers_language(browser, app_server
         # the Chinese example: its rows and labels shown as written
         set_dataset(page, CHINESE_EXAMPLE)
         page.locator("#preview-btn").click()
-        page.wait_for_function("(w) => document.querySelector('#data-summary').innerText.includes(w)",
-                               arg=words["summary"])
+        page.wait_for_function(
+            "(w) => document.querySelector('#data-summary').innerText.includes(w)", arg=words["summary"]
+        )
         assert "愤怒" in page.locator("#data-summary").inner_text()
         assert "主持人" in page.locator("#data-rows").inner_text()
         set_dropdown(page, "cfg-checkpoint", str(tiny_checkpoint))
@@ -62,15 +81,21 @@ def test_the_chinese_example_trains_in_the_browsers_language(browser, app_server
         page.locator("#start-btn").click()
         page.wait_for_function("() => document.querySelector('#run-status') !== null")
         progress = page.locator("#run-progress")
-        page.wait_for_function("(w) => new RegExp(w).test(document.querySelector('#run-progress').innerText)",
-                               arg=words["step"])
+        page.wait_for_function(
+            "(w) => new RegExp(w).test(document.querySelector('#run-progress').innerText)", arg=words["step"]
+        )
         assert words["status"] in progress.inner_text()
         wait_status(page, words["finished"], timeout=300)
-        page.wait_for_function("(w) => document.querySelector('#run-summary').innerText.includes(w)",
-                               arg=words["done"].lstrip("# "))
+        page.wait_for_function(
+            "(w) => document.querySelector('#run-summary').innerText.includes(w)", arg=words["done"].lstrip("# ")
+        )
         # the log is its own part of the live view: wait for it (it fails here if it never shows these)
-        page.wait_for_function("(w) => { const log = document.querySelector('#run-log textarea').value; "
-                               "return log.includes(w) && log.includes('愤怒'); }", arg=words["log"], timeout=30_000)
+        page.wait_for_function(
+            "(w) => { const log = document.querySelector('#run-log textarea').value; "
+            "return log.includes(w) && log.includes('愤怒'); }",
+            arg=words["log"],
+            timeout=30_000,
+        )
         log = page.locator("#run-log textarea").input_value()
         assert words["log"] in log and "愤怒" in log  # the log's first line: its words, and the labels as written
     finally:

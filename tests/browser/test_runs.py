@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from browser.helpers import chart, numeric
+from tests.browser.helpers import chart, numeric
 
 
 def test_compare_two_finished_runs(page, app_server, finished_tiny_run):
@@ -23,8 +23,9 @@ def test_compare_two_finished_runs(page, app_server, finished_tiny_run):
         box.press("Enter")
     page.locator("body").click(position={"x": 5, "y": 5})
     page.locator("#runs-compare").click()
-    page.wait_for_function("() => document.querySelectorAll('#runs-loss-plot g.mark-line path').length >= 2",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#runs-loss-plot g.mark-line path').length >= 2", timeout=60_000
+    )
     for elem_id in ("runs-loss-plot", "runs-val-loss-plot", "runs-metric-plot"):
         drawn = chart(page, elem_id)
         assert len(drawn["lines"]) == 2, (elem_id, drawn["lines"])  # one curve per run

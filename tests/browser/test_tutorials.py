@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from browser.helpers import log_text, set_dropdown, set_number, wait_status
+from tests.browser.helpers import log_text, set_dropdown, set_number, wait_status
 
 
 def test_a_recipe_fills_the_form_and_says_what_it_turns_off(page):
@@ -12,8 +12,9 @@ def test_a_recipe_fills_the_form_and_says_what_it_turns_off(page):
     page.wait_for_function("() => document.querySelector('#recipe-card').innerText.includes('offline twin')")
     card = page.locator("#recipe-card").inner_text()
     assert "Faster studio defaults this recipe turns off" in card and "group_by_length" in card
-    page.wait_for_function("() => document.querySelector('#cfg-dataset textarea, #cfg-dataset input')"
-                           ".value.endsWith('shared/data/mrpc')")
+    page.wait_for_function(
+        "() => document.querySelector('#cfg-dataset textarea, #cfg-dataset input').value.endsWith('shared/data/mrpc')"
+    )
     page.get_by_role("tab", name="Train").click()
     assert page.locator("#cfg-per_device_train_batch_size input").first.input_value() == "8"
     page.get_by_role("tab", name="Model & Data").click()
@@ -29,8 +30,11 @@ def test_two_fold_cross_validation_from_the_train_tab(page, tiny_checkpoint):
     set_number(page, "cfg-per_device_train_batch_size", 8)
     page.locator("#start-btn").click()
     # the progress line names the fold it is on (a tiny fold can end between two polls, so either one)
-    page.wait_for_function("() => document.querySelector('#run-progress') && "
-                           "/fold [12]\\/2/.test(document.querySelector('#run-progress').innerText)", timeout=120_000)
+    page.wait_for_function(
+        "() => document.querySelector('#run-progress') && "
+        "/fold [12]\\/2/.test(document.querySelector('#run-progress').innerText)",
+        timeout=120_000,
+    )
     wait_status(page, "finished", timeout=300)
     page.wait_for_function("() => document.querySelector('#run-summary').innerText.includes('cross-validation')")
     summary = page.locator("#run-summary").inner_text()
@@ -46,10 +50,11 @@ def test_two_fold_cross_validation_from_the_train_tab(page, tiny_checkpoint):
 
 
 def test_the_model_view_opens_the_bundled_checkpoint(page):
-    page.get_by_role("tab", name="Model", exact=True).click()
+    page.get_by_role("tab", name="Inspect", exact=True).click()
     page.locator("#model-load").click()
-    page.wait_for_function("() => document.querySelector('#model-card').innerText.includes('freshly initialised')",
-                           timeout=120_000)
+    page.wait_for_function(
+        "() => document.querySelector('#model-card').innerText.includes('freshly initialised')", timeout=120_000
+    )
     card = page.locator("#model-card").inner_text()
     assert "384" in card and "30522" in card  # MiniLM-L6: hidden size, vocabulary
     assert "total" in page.locator("#model-parts").inner_text()
@@ -58,8 +63,10 @@ def test_the_model_view_opens_the_bundled_checkpoint(page):
     box = page.locator("#model-attention img").bounding_box()
     assert box["width"] > 100 and box["height"] > 100  # a heatmap was drawn, not an empty frame
     page.locator("#model-tree-box button").first.click()
-    page.wait_for_function("() => (document.querySelector('#model-tree') || {innerText: ''}).innerText"
-                           ".includes('BertForSequenceClassification')")
+    page.wait_for_function(
+        "() => (document.querySelector('#model-tree') || {innerText: ''}).innerText"
+        ".includes('BertForSequenceClassification')"
+    )
     assert "last_hidden_state" in page.locator("#model-shapes").inner_text()
 
 
@@ -67,13 +74,16 @@ def test_the_model_view_opens_a_finished_run(page, app_server, finished_tiny_run
     import shutil
 
     shutil.copytree(finished_tiny_run, app_server["runs"] / "finished-run")
-    page.get_by_role("tab", name="Model", exact=True).click()
+    page.get_by_role("tab", name="Inspect", exact=True).click()
     set_dropdown(page, "model-source", "finished-run")
     page.locator("#model-load").click()
-    page.wait_for_function("() => document.querySelector('#model-card').innerText.includes('finished-run')",
-                           timeout=120_000)
+    page.wait_for_function(
+        "() => document.querySelector('#model-card').innerText.includes('finished-run')", timeout=120_000
+    )
     assert "trained" in page.locator("#model-card").inner_text()
     page.wait_for_selector("#model-attention img", timeout=120_000)
     page.locator("#model-tree-box button").first.click()
-    page.wait_for_function("() => (document.querySelector('#model-tree') || {innerText: ''}).innerText"
-                           ".includes('BertForSequenceClassification')")
+    page.wait_for_function(
+        "() => (document.querySelector('#model-tree') || {innerText: ''}).innerText"
+        ".includes('BertForSequenceClassification')"
+    )

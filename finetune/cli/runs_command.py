@@ -1,0 +1,136 @@
+"""``python -m finetune runs {list,compare,resume,clean}`` and the search flags of ``train``.
+
+Kept apart from cli.py so the command-line parser stays one short module; the work is done by
+:mod:`finetune.runs.compare`, :mod:`finetune.train.jobs` and :mod:`finetune.train.search`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+from finetune.data.caches import clear_caches
+from finetune.errors import FinetuneError
+from finetune.runs.compare import (
+    check_selection,
+    clean_checkpoints,
+    config_diff,
+    disk_use,
+    format_bytes,
+    metrics_table,
+    open_key,
+)
+from finetune.runs.run import Run
+from finetune.train.search import SearchSpec, read_spec, save_spec, spec_from_flags
+
+ACTIONS = ("list", "compare", "resume", "clean")
+
+
+def add_runs_actions(parser: argparse.ArgumentParser) -> None:
+    """``runs [ACTION] [RUN ...]``: list (default), compare 2-6 runs, resume one, clean checkpoints."""
+    parser.add_argument(
+        "action",
+        nargs="?",
+        default="list",
+        choices=ACTIONS,
+        help="list runs (default); compare 2-6 runs; resume a stopped run from its last checkpoint "
+        "(waits for it); clean: delete checkpoints, keep the model (--caches: also the data caches)",
+    )
+    parser.add_argument("run", nargs="*", help="run ids (a search trial: <search>/trials/trial-<i>)")
+    parser.add_argument("--force", action="store_true", help="clean even a run without a saved model")
+    parser.add_argument("--no-wait", action="store_true", help="resume: return once the training started")
+    parser.add_argument(
+        "--caches",
+        action="store_true",
+        help="clean: also delete the data caches, rebuilt by the next run that needs them: the "
+        "tokenized data under <runs_dir>/.cache and the datasets library's copies of local data "
+        "files (Hub downloads are kept); with no run ids, only the caches",
+    )
+
+
+def add_search_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("hyperparameter search (Trainer.hyperparameter_search, optuna)")
+    group.add_argument(
+        "--search_trials", type=int, default=None, help="run a search of N trials, each a child run under <run>/trials/"
+    )
+    group.add_argument(
+        "--search_space",
+        default=None,
+        help="JSON file: learning_rate [low, high], batch_sizes [..], epochs [..], warmup_ratio "
+        "[low, high], weight_decay [low, high] (defaults for any left out)",
+    )
+    group.add_argument(
+        "--search_metric", default=None, help="validation metric to maximise (loss: minimise); default accuracy"
+    )
+
+
+def search_from_flags(args: argparse.Namespace) -> Optional[SearchSpec]:
+    """The search the ``train`` flags ask for (checked before any run directory is made), or None."""
+    if getattr(args, "search_trials", None):
+        return spec_from_flags(args.search_trials, args.search_space, args.search_metric)
+    if getattr(args, "search_space", None) or getattr(args, "search_metric", None):
+        raise FinetuneError("--search_space/--search_metric: expected --search_trials N with them, found none.")
+    return None
+
+
+def search_spec(flags: Optional[SearchSpec], run: Run) -> Optional[SearchSpec]:
+    """The search this run does: the flags' (saved into the run), else the run's search.json (started by the app)."""
+    if flags is not None:
+        save_spec(run, flags)
+        return flags
+    return read_spec(run)
+
+
+def run_action(args: argparse.Namespace) -> int:
+    """The runs actions other than list."""
+    runs_dir = Path(args.runs_dir)
+    runs = [open_key(runs_dir, key) for key in args.run]
+    if args.action == "compare":
+        check_selection(runs)
+        print(
+            json.dumps(
+                {"config_diff": config_diff(runs), "metrics": metrics_table(runs)},
+                indent=2,
+                default=str,
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    if args.action == "clean" and getattr(args, "caches", False):
+        freed = clear_caches(runs_dir)
+        print(json.dumps({"caches": {name: format_bytes(count) for name, count in freed.items()}}))
+        if not runs:
+            return 0
+    if not runs:
+        raise FinetuneError(f"runs {args.action}: expected one or more run ids, found none.")
+    if args.action == "resume":
+        return _resume(runs, wait=not args.no_wait)
+    for run in runs:
+        before = disk_use(run)
+        freed = clean_checkpoints(run, force=args.force)
+        print(
+            json.dumps(
+                {
+                    "run": run.id,
+                    "freed": format_bytes(freed),
+                    "before": format_bytes(before["total"]),
+                    "after": format_bytes(disk_use(run)["total"]),
+                }
+            )
+        )
+    return 0
+
+
+def _resume(runs: list[Run], *, wait: bool) -> int:
+    from finetune.train.jobs import resume
+    from finetune.train.jobs import wait as wait_for
+
+    code = 0
+    for run in runs:
+        job = resume(run.path)
+        status: dict[str, Any] = wait_for(job.run_dir) if wait else run.status()
+        print(json.dumps({"run": run.id, "pid": job.pid, "status": str(status.get("status"))}))
+        code = max(code, 0 if not wait or str(status.get("status")) == "finished" else 1)
+    return code

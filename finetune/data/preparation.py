@@ -1,0 +1,420 @@
+"""Datasets: load, map columns, encode labels, clean, split and subsample.
+
+The output of :func:`prepare_data` is a ``DatasetDict`` with canonical columns: ``text``,
+optionally ``text_pair`` (sentence pairs), and ``label`` (a ``ClassLabel``), plus a report of
+what was done (rows dropped and why, where validation came from, label distribution).
+
+Label order is documented and stable:
+- a ``ClassLabel`` keeps its names and ids;
+- integer labels ``0..K-1`` keep their ids (names are the numbers as text, rename with ``label_names``);
+- other integers, floats that are whole numbers, booleans and strings are sorted, and the
+  sorted position is the id. Strings are compared after stripping surrounding spaces.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+
+from finetune.config.run_config import DataConfig
+from finetune.data.arrow_columns import column, dataset_text_ok, distinct_keys, encode_labels, merge_keys, split_counts
+from finetune.data.column_detection import ColumnMapping, check_text_column, detect_columns
+from finetune.data.file_checks import workbook_sheets
+from finetune.data.loading import SPLIT_ALIASES, legacy_id_note, load_raw
+from finetune.errors import ColumnMappingError, DataError, expected_found
+
+
+@dataclass
+class DataReport:
+    """What :func:`prepare_data` did, for events, the UI preview and the model card."""
+
+    source: str
+    columns: ColumnMapping
+    label_names: list[str]
+    split_sizes: dict[str, int] = field(default_factory=dict)
+    label_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    dropped: dict[str, dict[str, int]] = field(default_factory=dict)
+    validation_source: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "columns": {"text": self.columns.text, "text_pair": self.columns.text_pair, "label": self.columns.label},
+            "label_names": self.label_names,
+            "split_sizes": self.split_sizes,
+            "label_counts": self.label_counts,
+            "dropped": self.dropped,
+            "validation_source": self.validation_source,
+            "notes": self.notes,
+        }
+
+
+@dataclass
+class PreparedData:
+    splits: Any  # datasets.DatasetDict with text / text_pair / label
+    label_names: list[str]
+    report: DataReport
+
+    @property
+    def is_pair(self) -> bool:
+        return self.report.columns.is_pair
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def infer_label_names(splits: dict[str, Any], label_column: str) -> tuple[list[str], Optional[dict[Any, int]]]:
+    """Label names plus a value->id map (None when the values already are the ids).
+
+    The distinct values come from a columnar pass (see columnar.py); the rules on them are the
+    module docstring's."""
+    import datasets
+
+    feature = splits["train"].features[label_column]
+    if isinstance(feature, datasets.ClassLabel):
+        return list(feature.names), None
+    values = merge_keys(
+        distinct_keys(column(split, label_column)) for split in splits.values() if label_column in split.column_names
+    )
+    return label_names_of(values, label_column)
+
+
+def label_names_of(values: set[Any], label_column: str) -> tuple[list[str], Optional[dict[Any, int]]]:
+    """Label names and value->id map of a set of distinct label keys (DataError when they are no classes)."""
+    if not values:
+        raise DataError(
+            expected_found(f"label column '{label_column}'", "at least one label value", "only missing values")
+        )
+    kinds = {type(v) for v in values}
+    if len(kinds) > 1 and not kinds <= {int, float}:
+        raise DataError(
+            expected_found(
+                f"label column '{label_column}'",
+                "labels of one kind (all text or all numbers)",
+                "a mix of " + ", ".join(sorted(k.__name__ for k in kinds)),
+            )
+        )
+    ordered = sorted(values)
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in ordered) and ordered == list(range(len(ordered))):
+        return [str(v) for v in ordered], None
+    if any(isinstance(v, float) for v in ordered):
+        raise DataError(
+            expected_found(
+                f"label column '{label_column}'",
+                "class labels (whole numbers or text)",
+                f"fractional values such as {next(v for v in ordered if isinstance(v, float))}",
+                "This is a regression target; map it to classes first.",
+            )
+        )
+    return [str(v) for v in ordered], {v: i for i, v in enumerate(ordered)}
+
+
+# --------------------------------------------------------------------------- preparation
+
+
+def prepare_data(
+    config: DataConfig, raw: Any = None, *, hold_out: bool = True, loaded: Optional[tuple[dict[str, Any], str]] = None
+) -> PreparedData:
+    """Load, map, encode, clean, split and subsample: everything before tokenization.
+
+    ``hold_out=False`` keeps every train row in train when there is no validation split
+    (k-fold cross-validation makes its own validation folds). ``loaded``: what
+    ``loading.load_raw(config, raw)`` returned, when the caller has loaded it already.
+    """
+    import datasets
+
+    splits, source = loaded or load_raw(config, raw)
+    train_name = _find_split(splits, config.train_split, "train")
+    if train_name is None:
+        raise DataError(
+            expected_found(
+                "train split", f"'{config.train_split}'", "splits " + (", ".join(splits) or "none"), "Set train_split."
+            )
+        )
+    train = splits[train_name]
+    mapping = _map_columns(train, config, source)
+    check_text_column(train, mapping.text)
+    if mapping.text_pair:
+        check_text_column(train, mapping.text_pair)
+    chosen, validation_name = _choose_splits(splits, train, mapping, config)
+
+    label_names, value_to_id = infer_label_names(chosen, mapping.label)
+    if config.label_names is not None:
+        if len(config.label_names) != len(label_names):
+            raise DataError(
+                expected_found(
+                    "label_names",
+                    f"{len(label_names)} names (the data has {len(label_names)} classes: {', '.join(label_names)})",
+                    f"{len(config.label_names)}: {', '.join(config.label_names)}",
+                )
+            )
+        label_names = list(config.label_names)
+
+    report = DataReport(source=source, columns=mapping, label_names=label_names)
+    if raw is None and legacy_id_note(config):
+        report.notes.append(legacy_id_note(config))
+    cleaned = {
+        name: _canonical(split, mapping, label_names, value_to_id, report, name) for name, split in chosen.items()
+    }
+    if "test" in cleaned and len(cleaned["test"]) == 0:
+        report.notes.append("The test split has no labelled rows; it is not evaluated.")
+        del cleaned["test"]
+
+    _check_training_classes(cleaned, label_names, mapping)
+    if "validation" not in cleaned and hold_out:
+        cleaned["train"], cleaned["validation"] = _hold_out(cleaned["train"], config, report)
+    elif "validation" not in cleaned:
+        report.validation_source = "none (cross-validation folds)"
+    else:
+        report.validation_source = f"split '{validation_name}'"
+
+    cleaned = _subsample(cleaned, config)
+    _check_classes_seen(cleaned, label_names, report)
+    result = datasets.DatasetDict(cleaned)
+    report.split_sizes = {name: len(split) for name, split in result.items()}
+    report.label_counts = {name: _counts(split, label_names) for name, split in result.items()}
+    return PreparedData(splits=result, label_names=label_names, report=report)
+
+
+def _map_columns(train: Any, config: DataConfig, source: str) -> ColumnMapping:
+    """The column mapping; when none fits, say whether the file lacks a header or the data is on another sheet."""
+    try:
+        return detect_columns(train.column_names, train.features, config)
+    except ColumnMappingError as exc:
+        _check_header(train.column_names)
+        sheets = workbook_sheets(source)
+        if sheets:
+            raise ColumnMappingError(
+                f"{exc} The workbook has sheets {', '.join(sheets)}: if the data is on another one, set sheet."
+            ) from None
+        raise
+
+
+def _check_training_classes(cleaned: dict[str, Any], label_names: list[str], mapping: ColumnMapping) -> None:
+    """Refuse training data with fewer than two classes, or with every label unique (nothing to hold out)."""
+    present = [name for name, count in _counts(cleaned["train"], label_names).items() if count > 0]
+    if len(present) < 2:
+        raise DataError(
+            expected_found(
+                "training labels",
+                "at least two classes",
+                f"only {', '.join(present) or 'none'}",
+                "Check the label column, or add examples of the other classes.",
+            )
+        )
+    if len(cleaned["train"]) == len(present) and "validation" not in cleaned:
+        raise DataError(
+            expected_found(
+                f"label column '{mapping.label}'",
+                "classes with several rows each (validation is held out of train)",
+                f"{len(present)} rows with {len(present)} different labels (every label unique), so validation "
+                "would only hold classes training never sees",
+                "Check the label column, or add rows (2+ per class).",
+            )
+        )
+
+
+def _check_header(columns: list[str]) -> None:
+    """DataError when the column names read like data (a file without a header row)."""
+
+    def data_like(name: str) -> bool:
+        try:
+            float(name)
+            return True
+        except ValueError:
+            return len(name.split()) >= 3  # a phrase, not a column name
+
+    if columns and any(data_like(str(c)) for c in columns):
+        raise DataError(
+            expected_found(
+                "column names",
+                "a header row naming the columns (e.g. text,label)",
+                "names that look like data: " + ", ".join(repr(str(c)) for c in columns),
+                "The file seems to have no header row: add one as its first line.",
+            )
+        )
+
+
+def _check_classes_seen(splits: dict[str, Any], label_names: list[str], report: DataReport) -> None:
+    """Refuse a training split of one class, or a validation split of classes training never sees;
+    note (with the numbers) validation rows whose class training lacks. Without a validation split
+    (cross-validation makes its own folds) there is nothing to compare."""
+    if "validation" not in splits:
+        return
+    train = _counts(splits["train"], label_names)
+    validation = _counts(splits["validation"], label_names)
+    seen = [name for name, count in train.items() if count]
+    unseen = {name: count for name, count in validation.items() if count and not train[name]}
+    n_val, n_unseen = sum(validation.values()), sum(unseen.values())
+    listed = ", ".join(f"{name}: {count}" for name, count in unseen.items())
+    if len(seen) < 2:
+        raise DataError(
+            expected_found(
+                "training split",
+                "at least two classes",
+                f"only {', '.join(seen)} ({sum(train.values())} rows; "
+                f"validation: {report.validation_source or 'a split'}, {n_val} rows)",
+                "Add rows (at least 2 per class), or provide a validation split.",
+            )
+        )
+    if n_unseen and n_unseen == n_val:
+        raise DataError(
+            expected_found(
+                "validation split",
+                "rows of classes the training split has",
+                f"all {n_val} rows of classes training never sees ({listed}), so accuracy would be 0",
+                "Add training rows of those classes.",
+            )
+        )
+    if n_unseen:
+        report.notes.append(
+            f"validation: {n_unseen} of {n_val} rows are of classes the training split lacks "
+            f"({listed}); the model cannot predict them, so accuracy is at most "
+            f"{(n_val - n_unseen) / n_val:.2f}."
+        )
+
+
+def _choose_splits(
+    splits: dict[str, Any], train: Any, mapping: ColumnMapping, config: DataConfig
+) -> tuple[dict[str, Any], Optional[str]]:
+    """The train split plus the validation and (labelled) test splits the config asks for, checked for columns."""
+    chosen = {"train": train}
+    validation_name = _find_split(splits, config.validation_split, "validation", required=config.validation_split)
+    if validation_name:
+        chosen["validation"] = splits[validation_name]
+    if (config.test_split or "").lower() != "none":
+        test_name = _find_split(splits, config.test_split, "test", required=config.test_split)
+        if test_name and mapping.label in splits[test_name].column_names:
+            chosen["test"] = splits[test_name]
+    for name, split in chosen.items():
+        missing = [c for c in (mapping.text, mapping.text_pair, mapping.label) if c and c not in split.column_names]
+        if missing:
+            raise ColumnMappingError(
+                expected_found(f"{name} split columns", ", ".join(missing), ", ".join(split.column_names))
+            )
+    return chosen, validation_name
+
+
+def _find_split(
+    splits: dict[str, Any], requested: Optional[str], default: str, required: Optional[str] = None
+) -> Optional[str]:
+    if requested:
+        if requested in splits:
+            return requested
+        if required or default == "train":
+            raise DataError(
+                expected_found(f"split '{requested}'", "one of the dataset's splits", ", ".join(splits) or "none")
+            )
+    for alias in SPLIT_ALIASES[default]:
+        if alias in splits:
+            return alias
+    return None
+
+
+def _canonical(
+    split: Any,
+    mapping: ColumnMapping,
+    label_names: list[str],
+    value_to_id: Optional[dict[Any, int]],
+    report: DataReport,
+    name: str,
+) -> Any:
+    """Keep the mapped columns, rename them, drop empty text and missing labels, encode labels as a ClassLabel.
+
+    Columnar (see columnar.py): the masks and label ids are computed on Arrow columns, the new
+    label column is added in memory and rows are dropped with an indices mapping, so nothing is
+    written to the datasets cache and no text is copied.
+    """
+    import datasets
+
+    keep = [c for c in (mapping.text, mapping.text_pair, mapping.label) if c]
+    split = split.select_columns(keep)
+    before = len(split)
+    ok = dataset_text_ok(split, mapping.text)
+    if mapping.text_pair:
+        ok &= dataset_text_ok(split, mapping.text_pair)
+    ids, missing = encode_labels(column(split, mapping.label), value_to_id)
+    empty_text, missing_labels = int((~ok).sum()), int((ok & missing).sum())
+    renames = {mapping.text: "text", mapping.label: "label"}
+    if mapping.text_pair:
+        renames[mapping.text_pair] = "text_pair"
+    split = split.remove_columns(mapping.label).rename_columns(
+        {k: v for k, v in renames.items() if k != v and k != mapping.label}
+    )
+    split = split.add_column("label", ids, feature=datasets.ClassLabel(names=label_names))
+    split = split.select_columns([c for c in ("text", "text_pair", "label") if c in split.column_names])
+    kept = ok & ~missing
+    if not kept.all():
+        split = split.select(np.flatnonzero(kept))
+    report.dropped[name] = {"empty_text": empty_text, "missing_label": missing_labels}
+    if empty_text or missing_labels:
+        report.notes.append(
+            f"{name}: dropped {empty_text} rows with empty text and {missing_labels} rows with "
+            f"missing labels ({len(split)} of {before} kept)."
+        )
+    if len(split) == 0 and name != "test":
+        raise DataError(
+            expected_found(
+                f"{name} split",
+                "rows left after cleaning",
+                f"0 of {before} (empty text: {empty_text}, missing label: {missing_labels})",
+                "Check the column mapping.",
+            )
+        )
+    return split
+
+
+def _hold_out(train: Any, config: DataConfig, report: DataReport) -> tuple[Any, Any]:
+    """Split validation off train, stratified by label when every class has >= 2 rows."""
+    counts = _counts(train, report.label_names)
+    n_val = max(1, int(round(len(train) * config.validation_size)))
+    stratify = all(c >= 2 for c in counts.values() if c > 0) and n_val >= sum(1 for c in counts.values() if c)
+    try:
+        parts = split_indices(train, config.validation_size, config.split_seed, stratify=stratify)
+    except ValueError:
+        stratify = False
+        parts = split_indices(train, config.validation_size, config.split_seed, stratify=False)
+    how = "stratified by label" if stratify else "not stratified (some class has too few rows)"
+    report.validation_source = f"{config.validation_size:.0%} of train held out ({how}, seed {config.split_seed})"
+    return train.select(parts[0]), train.select(parts[1])
+
+
+def split_indices(train: Any, test_size: float, seed: int, *, stratify: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(train rows, held-out rows): exactly ``Dataset.train_test_split(test_size=, seed=[, stratify_by_column=
+    "label"])``'s choice, with the labels read as one Arrow column (datasets reads them row by row)."""
+    from datasets.arrow_dataset import stratified_shuffle_split_generate_indices
+
+    n_samples = len(train)
+    n_test = math.ceil(test_size * n_samples)
+    n_train = n_samples - n_test
+    if n_train <= 0:
+        raise ValueError(f"{n_samples} rows leave none for training with test_size={test_size}")
+    generator = np.random.default_rng(seed)
+    if not stratify:
+        permutation = generator.permutation(n_samples)
+        return permutation[n_test : n_test + n_train], permutation[:n_test]
+    labels = np.asarray(column(train, "label").to_numpy(zero_copy_only=False))
+    try:
+        return next(stratified_shuffle_split_generate_indices(labels, n_train, n_test, rng=generator))
+    except Exception as error:  # datasets raises a bare Exception for a class of one row
+        raise ValueError(str(error)) from error
+
+
+def _subsample(splits: dict[str, Any], config: DataConfig) -> dict[str, Any]:
+    """The tutorials' "small subset" pattern: shuffle with a seed, then take the first N rows."""
+    limits = {"train": config.max_train_samples, "validation": config.max_eval_samples, "test": config.max_eval_samples}
+    out = {}
+    for name, split in splits.items():
+        limit = limits.get(name)
+        if limit is not None and limit < len(split):
+            split = split.shuffle(seed=config.split_seed).select(range(limit))
+        out[name] = split
+    return out
+
+
+def _counts(split: Any, label_names: list[str]) -> dict[str, int]:
+    return split_counts(split, label_names)

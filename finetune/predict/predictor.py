@@ -1,0 +1,315 @@
+"""Prediction: cached models, softmax probabilities per label, batches, sentence pairs.
+
+A :class:`Predictor` wraps a tokenizer + ``AutoModelForSequenceClassification`` in eval mode.
+:func:`get_predictor` keeps a few of them in a least-recently-used cache, so a warm prediction
+costs one forward pass. Batches are tokenized in one call, sorted by length, padded per batch
+and run under ``torch.inference_mode``; results come back in input order.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import numpy as np
+
+from finetune.data.column_detection import detect_text_column
+from finetune.errors import CheckpointError, ColumnMappingError, DataError, expected_found
+from finetune.evaluation.metrics import softmax
+from finetune.model.checkpoints import describe_load_error, resolve_checkpoint
+from finetune.runs.run import Run
+from finetune.safety import guard
+
+CACHE_SIZE = 3
+
+
+class ModelCache:
+    """A few loaded models keyed by the folder they were loaded from; the least recently used is dropped.
+
+    Thread-safe. ``load(source)`` builds a model for a source that is not cached yet.
+    """
+
+    def __init__(self, size: int, load: Callable[[str], Any]) -> None:
+        self.size, self.load = size, load
+        self.entries: OrderedDict[str, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, source: str) -> Any:
+        _, path = resolve_model_source(source)
+        key = str(Path(path).resolve()) if Path(path).exists() else path
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        loaded = self.load(source)
+        with self.lock:
+            self.entries[key] = loaded
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return loaded
+
+
+@dataclass
+class Prediction:
+    label: str
+    score: float
+    probabilities: dict[str, float]  # in id2label order
+    logits: list[float]
+    text: str
+    text_pair: Optional[str] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "score": self.score,
+            "probabilities": self.probabilities,
+            "logits": self.logits,
+            "text": self.text,
+            **({"text_pair": self.text_pair} if self.text_pair is not None else {}),
+        }
+
+
+@dataclass
+class Explanation:
+    """ "Behind the pipeline": tokens -> logits -> softmax -> label."""
+
+    tokens: list[str]
+    input_ids: list[int]
+    token_type_ids: Optional[list[int]]
+    attention_mask: list[int]
+    logits: list[float]
+    probabilities: list[float]
+    id2label: dict[int, str]
+    prediction: str
+
+
+def resolve_model_source(source: str) -> tuple[str, str]:
+    """(name shown to people, what from_pretrained receives) for a run dir, folder, preset or Hub id."""
+    if not source or not str(source).strip():
+        raise CheckpointError(expected_found("model", "a run, a model folder, bundled-minilm or a Hub id", "nothing"))
+    source = str(source).strip()
+    guard(source, what="model")
+    run = Run(Path(source).expanduser())
+    if run.has_model:
+        return source, str(run.model_dir)
+    if run.path.is_dir() and run.status_path.is_file():
+        raise CheckpointError(
+            expected_found(
+                f"run '{run.id}'",
+                "a saved model (a finished or cancelled run)",
+                "no model folder yet",
+                "Wait for the run to finish, or pick another.",
+            )
+        )
+    return source, resolve_checkpoint(source)
+
+
+class Predictor:
+    """A loaded classifier. Thread-safe for prediction (read-only use of the model)."""
+
+    def __init__(self, source: str, *, device: Optional[str] = None) -> None:
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        self.name, self.path = resolve_model_source(source)
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(self.path, use_fast=True)
+            self.model, loading = AutoModelForSequenceClassification.from_pretrained(
+                self.path, output_loading_info=True
+            )
+        except (OSError, ValueError) as exc:
+            raise describe_load_error(source, exc) from exc
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.model.to(self.device).eval()
+        self.id2label = {int(k): str(v) for k, v in self.model.config.id2label.items()}
+        self.labels = [self.id2label[i] for i in range(len(self.id2label))]
+        self.max_length = min(getattr(self.tokenizer, "model_max_length", 512) or 512, 512)
+        # weights the checkpoint did not hold (or held in another shape) were initialised at random
+        self.untrained_weights = sorted(
+            set(loading.get("missing_keys", []))
+            | {str(m[0] if isinstance(m, (tuple, list)) else m) for m in loading.get("mismatched_keys", [])}
+        )
+
+    @property
+    def head_trained(self) -> bool:
+        """False when the classification head was freshly initialised: its outputs mean nothing yet."""
+        return not self.untrained_weights
+
+    def head_warning(self) -> Optional[str]:
+        """What to tell a person who predicts with an untrained head; None when the head was trained."""
+        if self.head_trained:
+            return None
+        return (
+            f"'{self.name}' has no trained classification head (randomly initialised: "
+            f"{', '.join(self.untrained_weights[:4])}), so these probabilities are meaningless. "
+            "Fine-tune it first (Train tab or `python -m finetune train`), then predict with the run."
+        )
+
+    def _encode(self, texts: Sequence[str], pairs: Optional[Sequence[Optional[str]]]) -> dict[str, list]:
+        if pairs is not None and any(p for p in pairs):
+            if any(not p or not str(p).strip() for p in pairs):
+                raise DataError(
+                    expected_found("second texts", "a second text for every row of a pair model", "an empty one")
+                )
+            return self.tokenizer(list(texts), list(pairs), truncation=True, max_length=self.max_length)
+        return self.tokenizer(list(texts), truncation=True, max_length=self.max_length)
+
+    def logits(
+        self,
+        texts: Sequence[str],
+        pairs: Optional[Sequence[Optional[str]]] = None,
+        *,
+        batch_size: int = 32,
+        progress: Optional[Callable[[int, int], None]] = None,
+    ) -> np.ndarray:
+        """Raw logits in input order; rows are sorted by length internally and padded per batch."""
+        import torch
+
+        texts = [str(t) if t is not None else "" for t in texts]
+        empty = [i for i, t in enumerate(texts) if not t.strip()]
+        if empty:
+            raise DataError(
+                expected_found(
+                    "text",
+                    "non-empty text on every row",
+                    f"empty text at row(s) {', '.join(str(i + 1) for i in empty[:5])}",
+                )
+            )
+        encoded = self._encode(texts, pairs)
+        order = sorted(range(len(texts)), key=lambda i: len(encoded["input_ids"][i]), reverse=True)
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        keys = [k for k in ("input_ids", "token_type_ids", "attention_mask") if k in encoded]
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                idx = order[start : start + batch_size]
+                batch = self.tokenizer.pad({k: [encoded[k][i] for i in idx] for k in keys}, return_tensors="pt")
+                batch = {k: v.to(self.device) for k, v in batch.items()}
+                out[idx] = self.model(**batch).logits.float().cpu().numpy()
+                if progress is not None:
+                    progress(min(start + batch_size, len(order)), len(order))
+        return out
+
+    def predict(
+        self,
+        texts: Union[str, Sequence[str]],
+        pairs: Union[None, str, Sequence[Optional[str]]] = None,
+        *,
+        batch_size: int = 32,
+        progress: Optional[Callable[[int, int], None]] = None,
+    ) -> list[Prediction]:
+        """Label and probability of every label for each text (or pair)."""
+        if isinstance(texts, str):
+            texts = [texts]
+        if isinstance(pairs, str):
+            pairs = [pairs]
+        if not texts:
+            raise DataError(expected_found("texts", "at least one text", "none"))
+        logits = self.logits(texts, pairs, batch_size=batch_size, progress=progress)
+        probs = softmax(logits)
+        results = []
+        for i, text in enumerate(texts):
+            best = int(probs[i].argmax())
+            results.append(
+                Prediction(
+                    label=self.labels[best],
+                    score=float(probs[i, best]),
+                    probabilities={self.labels[j]: float(p) for j, p in enumerate(probs[i])},
+                    logits=[float(x) for x in logits[i]],
+                    text=text,
+                    text_pair=None if pairs is None else pairs[i],
+                )
+            )
+        return results
+
+    def explain(self, text: str, text_pair: Optional[str] = None) -> Explanation:
+        """Every step of ``pipeline("text-classification")`` for one input, spelled out."""
+        encoded = self._encode([text], [text_pair] if text_pair else None)
+        logits = self.logits([text], [text_pair] if text_pair else None)[0]
+        probs = softmax(logits[None, :])[0]
+        ids = list(encoded["input_ids"][0])
+        best = int(probs.argmax())
+        return Explanation(
+            tokens=self.tokenizer.convert_ids_to_tokens(ids),
+            input_ids=ids,
+            token_type_ids=list(encoded["token_type_ids"][0]) if "token_type_ids" in encoded else None,
+            attention_mask=list(encoded["attention_mask"][0]),
+            logits=[float(x) for x in logits],
+            probabilities=[float(p) for p in probs],
+            id2label=self.id2label,
+            prediction=self.id2label[best],
+        )
+
+
+_predictors = ModelCache(CACHE_SIZE, lambda source: Predictor(source))
+
+
+def get_predictor(source: str) -> Predictor:
+    """A cached :class:`Predictor` (least recently used of ``CACHE_SIZE`` is dropped)."""
+    return _predictors.get(source)
+
+
+def resolve_text_columns(
+    frame: Any, text_column: Optional[str] = None, text_pair_column: Optional[str] = None
+) -> tuple[str, Optional[str]]:
+    """(text column, second text column) of a DataFrame: checked when given, the text one detected when not."""
+    columns = [str(c) for c in frame.columns]
+    if text_column is None:
+        strings = [c for c in columns if frame[c].dtype == object]
+        text_column = detect_text_column(columns, strings, exclude=(text_pair_column,))
+    for role, column in (("text", text_column), ("second text", text_pair_column)):
+        if column is not None and column not in columns:
+            raise ColumnMappingError(
+                expected_found(f"{role} column '{column}'", "a column of the file", ", ".join(columns))
+            )
+    if text_column is None:
+        raise ColumnMappingError(
+            expected_found(
+                "text column", "one named text/sentence/... or chosen explicitly", "columns " + ", ".join(columns)
+            )
+        )
+    return text_column, text_pair_column
+
+
+def predict_frame(
+    predictor: Predictor,
+    frame: Any,
+    *,
+    text_column: Optional[str] = None,
+    text_pair_column: Optional[str] = None,
+    batch_size: int = 32,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> Any:
+    """Classify every row of a DataFrame (text column detected like the training data's when not given)."""
+    text_column, text_pair_column = resolve_text_columns(frame, text_column, text_pair_column)
+    texts = frame[text_column].fillna("").astype(str).tolist()
+    pairs = frame[text_pair_column].fillna("").astype(str).tolist() if text_pair_column else None
+    return label_rows(predictor, texts, pairs, text_column, text_pair_column, batch_size=batch_size, progress=progress)
+
+
+def label_rows(
+    predictor: Predictor,
+    texts: list[str],
+    pairs: Optional[list[str]],
+    text_column: str,
+    text_pair_column: Optional[str],
+    *,
+    batch_size: int = 32,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> Any:
+    """The output table of batch prediction: the text(s), ``predicted_label``, ``confidence``, ``p(<label>)``."""
+    import pandas as pd
+
+    results = predictor.predict(texts, pairs, batch_size=batch_size, progress=progress)
+    out = pd.DataFrame({text_column: texts})
+    if pairs is not None:
+        out[text_pair_column] = pairs
+    out["predicted_label"] = [r.label for r in results]
+    out["confidence"] = [r.score for r in results]
+    for label in predictor.labels:
+        out[f"p({label})"] = [r.probabilities[label] for r in results]
+    return out

@@ -1,0 +1,115 @@
+"""Trainer arguments: the precision actually used and the one ``TrainingArguments`` builder.
+
+Only training needs these (they import torch and transformers), so they live apart from the
+light config dataclasses in config.py.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+import torch
+from transformers import TrainingArguments
+
+from finetune.config.run_config import RunConfig
+from finetune.errors import ConfigError, expected_found
+
+
+def resolve_precision(requested: str, *, cuda: bool, bf16_supported: bool) -> Literal["fp32", "fp16", "bf16"]:
+    """Pick the precision actually used: 'auto' -> bf16 / fp16 on CUDA, fp32 elsewhere."""
+    if requested == "auto":
+        if cuda:
+            return "bf16" if bf16_supported else "fp16"
+        return "fp32"
+    if requested in {"fp16", "bf16"} and not cuda:
+        raise ConfigError(
+            expected_found(
+                "precision", "'auto' or 'fp32' on a machine without a CUDA GPU", repr(requested), "Choose auto or fp32."
+            )
+        )
+    if requested == "bf16" and not bf16_supported:
+        raise ConfigError(expected_found("precision", "fp16 or auto on this GPU (no bf16 support)", "'bf16'"))
+    return requested  # type: ignore[return-value]
+
+
+def to_training_arguments(
+    config: RunConfig,
+    output_dir: Union[str, Path],
+    *,
+    precision: str,
+    logging_dir: Optional[Union[str, Path]] = None,
+) -> Any:
+    """The one place that builds ``TrainingArguments`` from a RunConfig.
+
+    ``precision`` is the resolved one (see :func:`resolve_precision`). When the best model is kept
+    (``load_best_model_at_end`` or early stopping), checkpoints are saved exactly when evaluation
+    happens, which Trainer requires.
+    """
+    t = config.train
+    save_strategy, save_steps = t.save_strategy, t.save_steps
+    if t.keeps_best_model:
+        save_strategy, save_steps = t.eval_strategy, t.eval_steps
+    report_to: list[str] = []
+    if t.tensorboard and logging_dir is not None:
+        os.environ["TENSORBOARD_LOGGING_DIR"] = str(logging_dir)
+        report_to = ["tensorboard"]
+    kwargs: dict[str, Any] = dict(
+        output_dir=str(output_dir),
+        learning_rate=t.learning_rate,
+        num_train_epochs=t.num_train_epochs,
+        max_steps=t.max_steps if t.max_steps and t.max_steps > 0 else -1,
+        per_device_train_batch_size=t.per_device_train_batch_size,
+        per_device_eval_batch_size=t.per_device_eval_batch_size,
+        gradient_accumulation_steps=t.gradient_accumulation_steps,
+        weight_decay=t.weight_decay,
+        warmup_steps=float(t.warmup_ratio),  # transformers 5: a float < 1 is a ratio
+        lr_scheduler_type=t.lr_scheduler_type,
+        eval_strategy=t.eval_strategy,
+        save_strategy=save_strategy,
+        save_total_limit=t.save_total_limit,
+        logging_strategy="steps",
+        logging_steps=t.logging_steps,
+        load_best_model_at_end=t.keeps_best_model,
+        seed=t.seed,
+        data_seed=t.seed,
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        torch_compile=t.torch_compile,
+        dataloader_num_workers=t.dataloader_num_workers,
+        dataloader_pin_memory=_cuda_available(),
+        # accelerate runs DDP on CPUs (gloo) only when told to use the CPU
+        use_cpu=not _cuda_available() and int(os.environ.get("WORLD_SIZE", "1")) > 1,
+        dataloader_persistent_workers=t.dataloader_num_workers > 0,
+        report_to=report_to,
+        disable_tqdm=True,
+        save_only_model=False,
+        remove_unused_columns=True,
+    )
+    kwargs.update(_optional_arguments(config, save_strategy, save_steps, precision))
+    return TrainingArguments(**kwargs)
+
+
+def _optional_arguments(
+    config: RunConfig, save_strategy: str, save_steps: Optional[int], precision: str
+) -> dict[str, Any]:
+    """The arguments that only apply to some configs (step strategies, best model, sampling, TF32)."""
+    t, kwargs = config.train, {}
+    if t.eval_strategy == "steps":
+        kwargs["eval_steps"] = t.eval_steps
+    if save_strategy == "steps":
+        kwargs["save_steps"] = save_steps
+    if t.keeps_best_model:
+        metric = t.metric_for_best_model
+        kwargs["metric_for_best_model"] = "eval_loss" if metric == "loss" else metric
+        kwargs["greater_is_better"] = metric != "loss"
+    if t.group_by_length:
+        kwargs["train_sampling_strategy"] = "group_by_length"
+    if precision in {"bf16", "fp16"} and t.tf32:
+        kwargs["tf32"] = True
+    return kwargs
+
+
+def _cuda_available() -> bool:
+    return bool(torch.cuda.is_available())

@@ -1,0 +1,178 @@
+"""Unreadable data files name their real cause (through the one reader, read_table / prepare_data)."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from finetune.config.run_config import DataConfig
+from finetune.data.preparation import prepare_data
+from finetune.errors import ConfigError, DataError
+
+HEADER = "text,label\n"
+BODY = "".join(f"good film {i},pos\nbad film {i},neg\n" for i in range(5))
+
+
+def load(path, **kw):
+    return prepare_data(DataConfig(dataset=str(path), **kw))
+
+
+def refused(path, **kw) -> str:
+    with pytest.raises(DataError) as info:
+        load(path, **kw)
+    return str(info.value)
+
+
+def test_latin1_names_the_byte_and_line(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("text,label\ncafé ok,pos\nbad,neg\n".encode("latin-1"))
+    message = refused(path)
+    assert "byte 0xe9 at byte position 14 (line 2)" in message and "UTF-8" in message
+
+
+def test_utf16_is_named(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_bytes((HEADER + BODY).encode("utf-16"))
+    assert "UTF-16" in refused(path)
+
+
+def test_ragged_row_names_line_and_fields(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text(HEADER + "good,pos\nbad,neg\nok, fine,pos\n")
+    assert "expected 2 fields in line 4, saw 3" in refused(path)
+
+
+def test_header_only_file_says_no_rows(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text(HEADER)
+    assert "no rows" in refused(path)
+    empty_lines = tmp_path / "empty.jsonl"
+    empty_lines.write_text("\n")
+    assert "no rows" in refused(empty_lines)
+
+
+@pytest.mark.parametrize("name,text", [("semi.csv", (HEADER + BODY).replace(",", ";")), ("comma.txt", HEADER + BODY)])
+def test_delimiter_is_detected(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    prepared = load(path)
+    assert prepared.label_names == ["neg", "pos"] and sum(prepared.report.split_sizes.values()) == 10
+
+
+def test_column_names_with_stray_spaces_are_detected_and_accepted_when_typed(tmp_path):
+    path = tmp_path / "spaces.csv"
+    path.write_text(" Text ,Label \n" + BODY)
+    assert load(path).report.columns.text == "Text"
+    assert load(path, text_column=" Text", label_column="Label ").report.columns.label == "Label"
+
+
+def test_file_without_header_row_is_named(tmp_path):
+    path = tmp_path / "noheader.csv"
+    path.write_text("".join(f"wonderful and fun {i},1\nawful {i},0\n" for i in range(5)))
+    assert "no header row" in refused(path)
+
+
+def test_rows_nested_under_one_json_key_are_read(tmp_path):
+    path = tmp_path / "nested.json"
+    path.write_text(json.dumps({"data": [{"text": f"t {i}", "label": i % 2} for i in range(10)]}))
+    assert sum(load(path).report.split_sizes.values()) == 10
+    path.write_text(json.dumps({"a": [{"text": "x", "label": 0}], "b": [{"text": "y", "label": 1}]}))
+    assert "keys a, b" in refused(path)
+
+
+FRAME = pd.DataFrame(
+    {
+        "text": [f"good {i}" if i % 2 else f"bad {i}" for i in range(10)],
+        "label": ["pos" if i % 2 else "neg" for i in range(10)],
+    }
+)
+
+
+def test_excel_data_on_another_sheet_names_the_sheets(tmp_path):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame().to_excel(writer, sheet_name="Notes", index=False)
+        FRAME.to_excel(writer, sheet_name="Data", index=False)
+    assert "sheets Notes, Data" in refused(path)
+    assert "sheets Notes, Data" in refused(path, sheet="Other")
+    assert sum(load(path, sheet="Data").report.split_sizes.values()) == 10
+    with pd.ExcelWriter(path) as writer:  # a first sheet with a table, but not the data
+        pd.DataFrame({"month": ["May"], "visits": [3]}).to_excel(writer, sheet_name="Summary", index=False)
+        FRAME.to_excel(writer, sheet_name="Data", index=False)
+    assert "sheets Summary, Data" in refused(path)
+
+
+def test_excel_header_on_a_later_row_is_named_and_header_row_reads_it(tmp_path):
+    path = tmp_path / "title.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        FRAME.to_excel(writer, sheet_name="S", index=False, startrow=2)
+        writer.sheets["S"]["A1"] = "My reviews"
+    assert "Set header_row to 3" in refused(path)
+    assert sum(load(path, header_row=3).report.split_sizes.values()) == 10
+    csv_path = tmp_path / "title.csv"
+    csv_path.write_text("My reviews\n\n" + HEADER + BODY)
+    assert "header_row" in refused(csv_path)
+    assert sum(load(csv_path, header_row=3).report.split_sizes.values()) == 10
+
+
+def test_xls_without_xlrd_says_what_to_do(tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "xlrd" else real(name, *a))
+    path = tmp_path / "old.xls"
+    path.write_bytes(b"not really excel")
+    assert "save it as .xlsx" in refused(path).lower()
+
+
+def test_negative_seeds_name_the_field():
+    from finetune.config.run_config import TrainConfig
+
+    with pytest.raises(ConfigError, match="split_seed: expected a whole number >= 0, found -5"):
+        DataConfig(split_seed=-5)
+    with pytest.raises(ConfigError, match="seed: expected a whole number >= 0, found -1"):
+        TrainConfig(seed=-1)
+
+
+def test_real_xls_is_read_with_xlrd():
+    """tests/data/reviews.xls: an Excel 97-2003 workbook (written with xlwt), 10 rows."""
+    pytest.importorskip("xlrd")
+    from tests.helpers import PROJECT_ROOT
+
+    prepared = load(PROJECT_ROOT / "tests" / "data" / "reviews.xls")
+    assert prepared.label_names == ["neg", "pos"] and sum(prepared.report.split_sizes.values()) == 10
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (HEADER + BODY + "ok, fine,pos\n" + BODY, "expected 2 fields in line 12, saw 3"),
+        ("text,label\ncafé ok,pos\nbad,neg\n".encode("latin-1"), "byte 0xe9 at byte position 14 (line 2)"),
+    ],
+)
+def test_large_file_checked_only_when_it_fails_still_names_the_cause(tmp_path, monkeypatch, content, expected):
+    from finetune.data import file_checks
+
+    monkeypatch.setattr(file_checks, "FULL_CHECK_BYTES", 10)  # every file is "large": the row check is skipped
+    monkeypatch.setattr(file_checks, "HEAD_BYTES", 16)
+    path = tmp_path / "big.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    assert expected in refused(path)
+    path.write_text(HEADER + BODY)
+    assert load(path).report.split_sizes["train"] + load(path).report.split_sizes["validation"] == 10
+
+
+def test_excel_sheet_is_parsed_once_for_columns_preview_and_training(tmp_path, monkeypatch):
+    from finetune.data import file_checks
+    from finetune.explore.data_preview import list_columns
+
+    path = tmp_path / "book.xlsx"
+    pd.DataFrame({"text": [f"t {i}" for i in range(10)], "label": ["a", "b"] * 5}).to_excel(path, index=False)
+    calls = []
+    original = file_checks.read_excel
+    monkeypatch.setattr(file_checks, "read_excel", lambda *a: calls.append(a) or original(*a))
+    assert list_columns(DataConfig(dataset=str(path))) == ["text", "label"]
+    assert load(path).label_names == ["a", "b"]
+    assert len(calls) == 1
+    pd.DataFrame({"text": ["x", "y"] * 3, "label": ["c", "d"] * 3}).to_excel(path, index=False)  # a new version
+    assert load(path).label_names == ["c", "d"] and len(calls) == 2

@@ -1,0 +1,199 @@
+import json
+import time
+
+import pandas as pd
+import pytest
+
+from finetune.config.run_config import DataConfig
+from finetune.data.preparation import prepare_data
+from finetune.errors import ColumnMappingError, DataError
+from finetune.explore.data_preview import list_columns
+
+ROWS = {
+    "text": ["good film", "bad film", "great", "awful", "fine", "poor", "nice", "dull", "lovely", "boring"],
+    "label": ["pos", "neg", "pos", "neg", "pos", "neg", "pos", "neg", "pos", "neg"],
+}
+
+
+def cfg(dataset="in-memory", **kw):
+    return DataConfig(dataset=dataset, **kw)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".json", ".jsonl", ".parquet", ".xlsx"])
+def test_every_supported_file_type_loads(tmp_path, suffix):
+    frame = pd.DataFrame(ROWS)
+    path = tmp_path / f"data{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif suffix == ".tsv":
+        frame.to_csv(path, sep="\t", index=False)
+    elif suffix == ".json":
+        path.write_text(json.dumps(frame.to_dict(orient="records")))
+    elif suffix == ".jsonl":
+        frame.to_json(path, orient="records", lines=True)
+    elif suffix == ".parquet":
+        frame.to_parquet(path)
+    else:
+        frame.to_excel(path, index=False)
+    prepared = prepare_data(cfg(str(path), validation_size=0.2))
+    assert prepared.label_names == ["neg", "pos"]
+    assert sum(prepared.report.split_sizes.values()) == 10
+
+
+def test_folder_with_splits_and_string_labels_sorted():
+    prepared = prepare_data(cfg("examples/data/sentiment_en"))
+    assert prepared.label_names == ["negative", "positive"]
+    assert prepared.report.validation_source == "split 'validation'"
+    assert set(prepared.splits) == {"train", "validation"}
+    assert prepared.splits["train"].features["label"].names == ["negative", "positive"]
+
+
+def test_pair_columns_detected():
+    prepared = prepare_data(cfg("examples/data/paraphrase_en"))
+    assert prepared.is_pair
+    assert prepared.report.columns.text == "sentence1" and prepared.report.columns.text_pair == "sentence2"
+    assert set(prepared.splits["train"].column_names) == {"text", "text_pair", "label"}
+
+
+def test_int_labels_keep_ids_and_class_label_keeps_names():
+    import datasets
+
+    prepared = prepare_data(cfg(), raw={"sentence": ["a b", "c d", "e f", "g h"] * 3, "label": [0, 1, 2, 1] * 3})
+    assert prepared.label_names == ["0", "1", "2"]
+    features = datasets.Features(
+        {"text": datasets.Value("string"), "label": datasets.ClassLabel(names=["sad", "happy"])}
+    )
+    ds = datasets.Dataset.from_dict({"text": ["x y", "z w"] * 5, "label": [1, 0] * 5}, features=features)
+    prepared = prepare_data(cfg(), raw=ds)
+    assert prepared.label_names == ["sad", "happy"]
+
+
+def test_non_contiguous_int_labels_are_mapped_in_sorted_order():
+    prepared = prepare_data(cfg(), raw={"text": [f"t{i}" for i in range(10)], "stars": [1, 5, 3, 1, 5, 3, 1, 5, 3, 1]})
+    assert prepared.label_names == ["1", "3", "5"]
+    train_labels = set(prepared.splits["train"]["label"]) | set(prepared.splits["validation"]["label"])
+    assert train_labels == {0, 1, 2}
+
+
+def test_missing_labels_and_empty_text_are_dropped_and_counted():
+    raw = {
+        "text": ["good", "", "bad", "   ", "fine", "poor", None, "ok", "meh", "nice"],
+        "label": ["pos", "pos", "neg", "neg", None, "neg", "pos", "pos", float("nan"), "pos"],
+    }
+    prepared = prepare_data(cfg(validation_size=0.3), raw=pd.DataFrame(raw))
+    dropped = prepared.report.dropped["train"]
+    assert dropped == {"empty_text": 3, "missing_label": 2}
+    assert sum(prepared.report.split_sizes.values()) == 5
+    assert any("dropped 3 rows with empty text and 2 rows with missing labels" in n for n in prepared.report.notes)
+
+
+def test_no_label_column_lists_the_columns():
+    with pytest.raises(ColumnMappingError) as info:
+        prepare_data(cfg(), raw={"text": ["a", "b"], "mood": ["x", "y"]})
+    assert "label column" in str(info.value) and "text, mood" in str(info.value)
+
+
+def test_explicit_column_that_does_not_exist():
+    with pytest.raises(ColumnMappingError, match="one of the dataset's columns"):
+        prepare_data(cfg(text_column="body"), raw=ROWS)
+
+
+def test_only_one_class():
+    with pytest.raises(DataError, match="at least two classes"):
+        prepare_data(cfg(), raw={"text": ["a", "b", "c"], "label": ["x", "x", "x"]})
+
+
+def test_non_text_column():
+    with pytest.raises(ColumnMappingError, match="expected text"):
+        prepare_data(cfg(text_column="n"), raw={"n": [1, 2, 3, 4], "label": [0, 1, 0, 1]})
+
+
+def test_empty_after_cleaning():
+    with pytest.raises(DataError, match="rows left after cleaning"):
+        prepare_data(cfg(), raw={"text": ["", " ", ""], "label": [0, 1, 0]})
+
+
+def test_unsupported_and_unreadable_files(tmp_path):
+    bad = tmp_path / "data.docx"
+    bad.write_text("hello")
+    with pytest.raises(DataError, match="expected one of"):
+        prepare_data(cfg(str(bad)))
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"not parquet at all")
+    with pytest.raises(DataError, match="readable parquet"):
+        prepare_data(cfg(str(broken)))
+    with pytest.raises(DataError, match="existing file or folder"):
+        prepare_data(cfg(str(tmp_path / "missing.csv")))
+
+
+def test_hub_dataset_offline_fails_fast_with_local_options():
+    start = time.monotonic()
+    with pytest.raises(DataError, match="unreachable"):
+        prepare_data(cfg("nyu-mll/glue", dataset_config="mrpc"))
+    assert time.monotonic() - start < 10
+
+
+def test_held_out_validation_is_stratified_and_seeded():
+    raw = {"text": [f"row {i}" for i in range(100)], "label": ["a"] * 80 + ["b"] * 20}
+    first = prepare_data(cfg(validation_size=0.2, split_seed=3), raw=raw)
+    again = prepare_data(cfg(validation_size=0.2, split_seed=3), raw=raw)
+    counts = first.report.label_counts["validation"]
+    assert counts == {"a": 16, "b": 4}
+    assert "stratified" in first.report.validation_source
+    assert first.splits["validation"]["text"] == again.splits["validation"]["text"]
+
+
+def test_subsampling_is_seeded():
+    raw = {"text": [f"row {i}" for i in range(100)], "label": [i % 2 for i in range(100)]}
+    a = prepare_data(cfg(max_train_samples=10, max_eval_samples=5), raw=raw)
+    b = prepare_data(cfg(max_train_samples=10, max_eval_samples=5), raw=raw)
+    assert a.report.split_sizes == {"train": 10, "validation": 5}
+    assert a.splits["train"]["text"] == b.splits["train"]["text"]
+
+
+def test_label_names_override_and_mismatch():
+    prepared = prepare_data(cfg(label_names=("bad", "good")), raw={"text": ["a", "b"] * 5, "label": [0, 1] * 5})
+    assert prepared.label_names == ["bad", "good"]
+    with pytest.raises(DataError, match="label_names"):
+        prepare_data(cfg(label_names=("a", "b", "c")), raw={"text": ["a", "b"] * 5, "label": [0, 1] * 5})
+
+
+def test_chinese_jsonl_with_four_classes():
+    prepared = prepare_data(cfg("examples/data/weibo_variety_zh/comments.jsonl", validation_size=0.2))
+    assert len(prepared.label_names) == 4
+    assert prepared.report.columns.text == "review"
+    assert "held out" in prepared.report.validation_source
+
+
+def test_list_columns():
+    assert list_columns(cfg("examples/data/paraphrase_en")) == ["sentence1", "sentence2", "label"]
+
+
+def test_two_rows_one_per_class_is_refused_with_the_numbers():
+    with pytest.raises(DataError, match="2 rows with 2 different labels"):
+        prepare_data(cfg(), raw={"text": ["good", "bad"], "label": ["pos", "neg"]})
+
+
+def test_every_label_unique_is_refused():
+    raw = {"text": [f"row {i}" for i in range(8)], "label": [f"id{i}" for i in range(8)]}
+    with pytest.raises(DataError, match="every label unique"):
+        prepare_data(cfg(), raw=raw)
+
+
+def _folder(tmp_path, validation_labels):
+    pd.DataFrame(ROWS).to_csv(tmp_path / "train.csv", index=False)
+    pd.DataFrame({"text": [f"v {i}" for i in range(len(validation_labels))], "label": validation_labels}).to_csv(
+        tmp_path / "validation.csv", index=False
+    )
+    return str(tmp_path)
+
+
+def test_validation_class_that_train_lacks_is_noted_with_numbers(tmp_path):
+    prepared = prepare_data(cfg(_folder(tmp_path, ["pos", "neg", "meh", "meh"])))
+    assert any("2 of 4 rows are of classes the training split lacks (meh: 2)" in n for n in prepared.report.notes)
+    assert any("at most 0.50" in n for n in prepared.report.notes)
+
+
+def test_validation_of_only_unseen_classes_is_refused(tmp_path):
+    with pytest.raises(DataError, match="all 2 rows of classes training never sees"):
+        prepare_data(cfg(_folder(tmp_path, ["meh", "meh"])))

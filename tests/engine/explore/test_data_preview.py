@@ -1,0 +1,91 @@
+"""The data preview: a large file's streamed preview reports exactly what training prepares."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from finetune.config.run_config import DataConfig
+from finetune.data import file_checks
+from finetune.data.preparation import prepare_data
+from finetune.explore import data_preview as preview_module
+from finetune.explore.data_preview import list_columns, preview, streamable_file
+
+
+def _frame(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = np.array(["good", " bad", "meh ", "NA", "", "ok"], dtype=object)[rng.integers(0, 6, n)]
+    texts = [f"review {i}, with a comma" if i % 17 else ("" if i % 2 else "NA") for i in range(n)]
+    texts[3] = "a quoted\nline break"
+    return pd.DataFrame({" Review ": texts, "stars": labels, "id": range(n)})
+
+
+WRITERS = {
+    ".csv": lambda frame, path: frame.to_csv(path, index=False),
+    ".tsv": lambda frame, path: frame.to_csv(path, sep="\t", index=False),
+    ".jsonl": lambda frame, path: frame.to_json(path, orient="records", lines=True),
+    ".parquet": lambda frame, path: frame.to_parquet(path),
+}
+
+
+def _write(frame, tmp_path, suffix):
+    path = tmp_path / f"data{suffix}"
+    WRITERS[suffix](frame, path)
+    return path
+
+
+@pytest.fixture
+def large(monkeypatch):
+    """Every file counts as large (streamed), in small blocks (several batches)."""
+    monkeypatch.setattr(file_checks, "FULL_CHECK_BYTES", 10)
+    monkeypatch.setattr(preview_module, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(preview_module, "PARQUET_BATCH_ROWS", 64)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".parquet"])
+def test_streamed_preview_reports_what_training_prepares(tmp_path, large, suffix):
+    path = _write(_frame(), tmp_path, suffix)
+    config = DataConfig(dataset=str(path), label_column="stars", validation_size=0.2, max_train_samples=200)
+    assert streamable_file(config) == path
+    seen = []
+    out = preview(config, rows=4, progress=lambda share, message: seen.append(share))
+    prepared = prepare_data(config)
+    assert out["report"] == prepared.report.to_dict()
+    assert len(seen) > 2 and seen == sorted(seen) and seen[-1] == 1.0
+    first = pd.read_csv(path) if suffix == ".csv" else None
+    shown = out["rows"]
+    assert list(shown.columns) == ["text", "label"] and len(shown) == 4
+    if first is not None:  # the file's first rows with text and a label, labels encoded as training encodes them
+        kept = [
+            (t, label.strip())
+            for t, label in zip(first[" Review "], first["stars"])
+            if isinstance(t, str) and t.strip() and isinstance(label, str) and label.strip()
+        ]
+        assert list(zip(shown["text"], [prepared.label_names[i] for i in shown["label"]])) == kept[:4]
+    assert list_columns(config) == ["Review", "stars", "id"]
+
+
+def test_small_files_and_unreadable_blocks_take_the_full_path(tmp_path, monkeypatch):
+    path = _write(_frame(60), tmp_path, ".csv")
+    config = DataConfig(dataset=str(path), label_column="stars")
+    assert streamable_file(config) is None  # small: checked and loaded in full
+    monkeypatch.setattr(file_checks, "FULL_CHECK_BYTES", 10)
+    monkeypatch.setattr(preview_module, "BLOCK_BYTES", 512)
+    frame = _frame(300)
+    frame["stars"] = [str(i % 3) for i in range(299)] + ["three"]  # ints in the first block, text at the end
+    frame.to_csv(path, index=False)
+    full = []
+    original = preview_module._preview_prepared
+    monkeypatch.setattr(preview_module, "_preview_prepared", lambda *a: full.append(a) or original(*a))
+    out = preview(DataConfig(dataset=str(path), label_column="stars"))
+    assert len(full) == 1
+    assert out["report"] == prepare_data(DataConfig(dataset=str(path), label_column="stars")).report.to_dict()
+
+
+def test_streamed_preview_checks_the_text_column_and_vocabulary(tmp_path, large):
+    path = _write(_frame(), tmp_path, ".jsonl")
+    with pytest.raises(Exception, match="expected text"):
+        preview(DataConfig(dataset=str(path), text_column="id", label_column="stars"))
+    out = preview(DataConfig(dataset=str(path), label_column="stars"), checkpoint="bundled-minilm")
+    assert out["vocabulary"]["rows"] > 0 and json.dumps(out["vocabulary"])

@@ -1,0 +1,101 @@
+import numpy as np
+import pytest
+
+from finetune.errors import CheckpointError, ColumnMappingError, DataError
+from finetune.predict.predictor import CACHE_SIZE, Predictor, _predictors, get_predictor, predict_frame
+
+
+@pytest.fixture(scope="module")
+def predictor(tiny_checkpoint_with_head):
+    return Predictor(str(tiny_checkpoint_with_head))
+
+
+def test_probabilities_sum_to_one_in_id2label_order(predictor):
+    results = predictor.predict(["good movie", "bad movie", "the world"])
+    for r in results:
+        assert list(r.probabilities) == [predictor.id2label[i] for i in range(3)]
+        assert sum(r.probabilities.values()) == pytest.approx(1.0)
+        assert r.label == max(r.probabilities, key=r.probabilities.get)
+
+
+def test_results_equal_transformers_pipeline(predictor, tiny_checkpoint_with_head):
+    from transformers import pipeline
+
+    pipe = pipeline("text-classification", model=str(tiny_checkpoint_with_head))
+    texts = ["good movie", "the world was terrible", "hello"]
+    ours = predictor.predict(texts)
+    theirs = pipe(texts, top_k=None)
+    for mine, ref in zip(ours, theirs):
+        for entry in ref:
+            assert mine.probabilities[entry["label"]] == pytest.approx(entry["score"], abs=1e-5)
+
+
+def test_batches_sorted_by_length_return_input_order(predictor):
+    texts = ["good " * n for n in (1, 30, 5, 12, 2)]
+    batched = predictor.logits(texts, batch_size=2)
+    one_by_one = np.stack([predictor.logits([t])[0] for t in texts])
+    assert np.allclose(batched, one_by_one, atol=1e-4)
+
+
+def test_pairs_reach_the_model_with_both_segments(predictor, monkeypatch):
+    seen = {}
+    original = predictor.model.forward
+
+    def spy(**kwargs):
+        seen["types"] = kwargs["token_type_ids"].tolist()
+        return original(**kwargs)
+
+    monkeypatch.setattr(predictor.model, "forward", spy)
+    predictor.predict(["the movie"], ["the world"])
+    assert set(seen["types"][0]) == {0, 1}
+
+
+def test_explain_spells_out_the_pipeline(predictor):
+    exp = predictor.explain("good movie", "bad movie")
+    assert exp.tokens[0] == "[CLS]" and exp.tokens.count("[SEP]") == 2
+    assert sum(exp.probabilities) == pytest.approx(1.0)
+    assert exp.prediction == exp.id2label[int(np.argmax(exp.logits))]
+
+
+def test_cache_is_bounded_and_reuses(tiny_checkpoint_with_head):
+    _predictors.entries.clear()
+    first = get_predictor(str(tiny_checkpoint_with_head))
+    assert get_predictor(str(tiny_checkpoint_with_head)) is first
+    assert len(_predictors.entries) <= CACHE_SIZE
+
+
+def test_clear_messages(predictor, tmp_path):
+    with pytest.raises(DataError, match="empty"):
+        predictor.predict(["fine", "  "])
+    with pytest.raises(CheckpointError, match="unreachable"):
+        Predictor("nobody/no-such-model")
+    import pandas as pd
+
+    with pytest.raises(ColumnMappingError, match="a column of the file"):
+        predict_frame(predictor, pd.DataFrame({"body": ["x"]}), text_column="text")
+
+
+def test_a_base_checkpoint_is_known_to_have_an_untrained_head(tiny_checkpoint, finished_tiny_run):
+    base = Predictor(str(tiny_checkpoint))
+    assert not base.head_trained and any(name.startswith("classifier") for name in base.untrained_weights)
+    assert "no trained classification head" in base.head_warning()
+    trained = Predictor(str(finished_tiny_run))
+    assert trained.head_trained and trained.head_warning() is None
+
+
+def test_cli_predict_with_a_base_checkpoint_warns_on_stderr(tiny_checkpoint):
+    import subprocess
+    import sys
+
+    from tests.helpers import PROJECT_ROOT, cli_env
+
+    out = subprocess.run(
+        [sys.executable, "-m", "finetune", "predict", "--model", str(tiny_checkpoint), "--text", "ok"],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=PROJECT_ROOT,
+        timeout=120,
+    )
+    assert out.returncode == 0 and '"probabilities"' in out.stdout
+    assert "WARNING" in out.stderr and "no trained classification head" in out.stderr

@@ -1,0 +1,158 @@
+"""k-fold cross-validation (finetune/crossval.py) on the tiny model."""
+
+import hashlib
+import json
+import time
+
+import numpy as np
+import pytest
+
+from finetune.errors import DataError
+from finetune.runs.run import Run
+from finetune.train.cross_validation import format_summary, make_folds
+from tests.helpers import tiny_config
+
+TOPICS = "examples/data/weibo_topics_zh/weibo_topics.xlsx"
+
+
+def test_folds_are_disjoint_complete_and_stratified():
+    labels = [0] * 40 + [1] * 25 + [2] * 15
+    folds = make_folds(labels, ["a", "b", "c"], 5, seed=7)
+    assert len(folds) == 5
+    seen = np.concatenate([val for _, val in folds])
+    assert sorted(seen.tolist()) == list(range(len(labels)))
+    for train, val in folds:
+        assert not set(train) & set(val)
+        counts = np.bincount(np.asarray(labels)[val], minlength=3)
+        assert counts.tolist() == [8, 5, 3]
+
+
+def test_a_class_with_fewer_rows_than_folds_is_a_clear_error():
+    with pytest.raises(DataError, match=r"fewer in rare \(3\).*Lower cv_folds to 3"):
+        make_folds([0] * 20 + [1] * 3, ["common", "rare"], 5, seed=1)
+
+
+def _layer_hash(model) -> str:
+    weight = model.base_model.encoder.layer[0].attention.self.query.weight
+    return hashlib.sha256(weight.detach().cpu().numpy().tobytes()).hexdigest()
+
+
+def test_each_fold_starts_from_the_checkpoint_and_pooled_report_matches_sklearn(
+    tiny_checkpoint, runs_dir, tmp_path, monkeypatch
+):
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+    from transformers import AutoModel
+
+    import finetune.train.training as training
+    from finetune.train.cross_validation import run_cross_validation
+
+    starts, real_load = [], training.load_model
+
+    def recording_load(*args, **kwargs):
+        model = real_load(*args, **kwargs)
+        starts.append(_layer_hash(model))
+        return model
+
+    monkeypatch.setattr(training, "load_model", recording_load)
+    monkeypatch.setattr("finetune.data.eval_cap.EVAL_CAP_ROWS", 50)  # folds are exempt: every held-out row is scored
+    config = tiny_config(tiny_checkpoint, runs_dir, dataset=TOPICS, cv_folds=3, num_train_epochs=2)
+    run_dir = Run.create(tmp_path, config, "cv").path
+    status = run_cross_validation(config, run_dir)
+    assert status["status"] == "finished", status
+
+    checkpoint_hash = _layer_hash(AutoModel.from_pretrained(str(tiny_checkpoint)))
+    assert starts == [checkpoint_hash] * 3
+    trained = AutoModel.from_pretrained(str(run_dir / "folds" / "fold-1" / "model"))
+    assert _layer_hash(trained) != checkpoint_hash  # a fold's training changes the weights it started from
+
+    oof = Run(run_dir).predictions()
+    assert len(oof) == 400 and {row["fold"] for row in oof} == {1, 2, 3}
+    summary = Run(run_dir).metrics()["cross_validation"]
+    names = summary["pooled"]["label_names"]
+    refs, preds = [r["label"] for r in oof], [r["prediction"] for r in oof]
+    p, r, f, support = precision_recall_fscore_support(refs, preds, labels=list(range(len(names))), zero_division=0)
+    for i, row in enumerate(summary["pooled"]["per_class"]):
+        assert row["label"] == names[i]
+        assert row["precision"] == pytest.approx(p[i]) and row["recall"] == pytest.approx(r[i])
+        assert row["f1"] == pytest.approx(f[i]) and row["support"] == support[i]
+    assert summary["pooled"]["confusion_matrix"] == confusion_matrix(refs, preds).tolist()
+    accuracies = summary["metrics"]["accuracy"]["per_fold"]
+    assert summary["metrics"]["accuracy"]["mean"] == pytest.approx(np.mean(accuracies))
+    assert summary["metrics"]["accuracy"]["std"] == pytest.approx(np.std(accuracies))
+    assert len(summary["per_class"]["per_fold"]) == 3
+
+    events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+    assert any(e["type"] == "log" and e["message"].startswith("fold 2/3") for e in events)
+    assert {e.get("fold") for e in events if e["type"] == "progress"} == {1, 2, 3}
+    assert {e.get("fold") for e in events if e["type"] == "eval_progress"} == {1, 2, 3}
+    assert not any(e.get("evaluation_cap") for e in events)
+    assert events[-1]["type"] == "finished" and "cross_validation" in events[-1]
+    assert "± " in format_summary(summary)
+
+
+def test_stop_ends_the_current_fold_and_skips_the_rest(tiny_checkpoint, runs_dir, tmp_path, monkeypatch):
+    import finetune.train.training as training
+    from finetune.train.cross_validation import run_cross_validation
+
+    real_run = training.run_training
+
+    def cancel_during_fold_two(config, child, **kwargs):
+        if child.id == "fold-2":
+            parent.request_cancel()
+            deadline = time.monotonic() + 20
+            while not child.cancel_path.exists() and time.monotonic() < deadline:
+                time.sleep(0.1)  # the relay passes the parent's CANCEL on to the fold
+        return real_run(config, child, **kwargs)
+
+    monkeypatch.setattr(training, "run_training", cancel_during_fold_two)
+    config = tiny_config(tiny_checkpoint, runs_dir, dataset="examples/data/paraphrase_en", cv_folds=3)
+    parent = Run.create(tmp_path, config, "cv")
+    run_dir = parent.path
+    status = run_cross_validation(config, run_dir)
+    assert status["status"] == "cancelled" and Run(run_dir).status()["status"] == "cancelled"
+    assert Run(run_dir / "folds" / "fold-2").status()["status"] == "cancelled"
+    assert not (run_dir / "folds" / "fold-3").exists()
+    summary = Run(run_dir).metrics()["cross_validation"]
+    assert summary["folds_done"] == 1 and summary["folds_planned"] == 3
+    assert {row["fold"] for row in Run(run_dir).predictions()} == {1}
+    assert all("text_pair" in row for row in Run(run_dir).predictions())  # pairs work
+
+
+def test_cli_cross_validation_with_a_final_model(tiny_checkpoint, runs_dir):
+    import subprocess
+    import sys
+
+    from tests.helpers import PROJECT_ROOT, cli_env
+
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "finetune",
+            "train",
+            "--checkpoint",
+            str(tiny_checkpoint),
+            "--dataset",
+            "examples/data/sentiment_en",
+            "--runs_dir",
+            str(runs_dir),
+            "--cv_folds",
+            "2",
+            "--cv_final_model",
+            "--num_train_epochs",
+            "1",
+            "--max_length",
+            "32",
+            "--run_name",
+            "cv",
+        ],
+        cwd=PROJECT_ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "| accuracy |" in out.stdout and "fold 2/2" in out.stdout
+    assert (runs_dir / "cv" / "model" / "config.json").exists()
+    assert "final model" in Run(runs_dir / "cv").metrics()["cross_validation"]["final_model"]

@@ -1,0 +1,247 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from finetune.runs.events import read_events
+from finetune.runs.run import Run
+from finetune.train.training import run_training
+from tests.helpers import PROJECT_ROOT, cli_env, tiny_config
+
+
+def _train(config, tmp_path, name="run"):
+    run = Run.create(tmp_path, config, name)
+    status = run_training(config, run)
+    return run.path, status
+
+
+def test_cli_end_to_end_produces_every_artifact(tmp_path, tiny_checkpoint):
+    runs = tmp_path / "runs"
+    cmd = [
+        sys.executable,
+        "-m",
+        "finetune",
+        "train",
+        "--config",
+        str(PROJECT_ROOT / "examples/configs/sentiment_en.json"),
+        "--checkpoint",
+        str(tiny_checkpoint),
+        "--runs_dir",
+        str(runs),
+        "--run_name",
+        "e2e",
+        "--num_train_epochs",
+        "1",
+        "--learning_rate",
+        "1e-3",
+        "--tensorboard",
+        "true",
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=cli_env(), cwd=PROJECT_ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    run_dir = runs / "e2e"
+    for name in (
+        "config.json",
+        "events.jsonl",
+        "status.json",
+        "metrics.json",
+        "data_report.json",
+        "predictions/validation.jsonl",
+        "model/config.json",
+        "model/model.safetensors",
+        "model/tokenizer.json",
+    ):
+        assert (run_dir / name).exists(), name
+    assert list((run_dir / "tensorboard").rglob("events.out.tfevents*"))
+    assert Run(run_dir).status()["status"] == "finished"
+    events, _ = read_events(run_dir / "events.jsonl")
+    types = [e["type"] for e in events]
+    assert types[0] == "started" and types[-1] == "finished"
+    assert {"progress", "evaluation", "checkpoint"} <= set(types)
+    started = events[0]
+    assert started["device"].startswith("CPU") and started["precision"] == "fp32"
+    assert started["sizes"] == {"train": 192, "validation": 48}
+    progress = [e for e in events if e["type"] == "progress" and e.get("loss") is not None]
+    assert progress and all(
+        k in progress[-1]
+        for k in ("step", "epoch", "learning_rate", "samples_per_second", "eta_seconds", "total_steps")
+    )
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert set(metrics["validation"]["metrics"]) >= {"accuracy", "f1", "precision", "recall", "matthews_correlation"}
+    assert len(metrics["validation"]["confusion_matrix"]) == 2
+    preds = [json.loads(line) for line in (run_dir / "predictions/validation.jsonl").read_text().splitlines()]
+    assert len(preds) == 48 and abs(sum(preds[0]["probabilities"].values()) - 1) < 1e-6
+    accuracy = sum(p["label"] == p["prediction"] for p in preds) / len(preds)
+    assert accuracy == pytest.approx(metrics["validation"]["metrics"]["accuracy"])
+    assert json.loads(out.stdout.strip().splitlines()[-1])["status"] == "finished"
+    assert "evaluated validation: 48 rows in" in out.stdout  # the evaluation's progress, echoed by the CLI
+
+
+def test_string_labels_round_trip_into_id2label_and_pipeline(tmp_path, tiny_checkpoint):
+    from transformers import AutoConfig, pipeline
+
+    run_dir, status = _train(tiny_config(tiny_checkpoint, tmp_path / "runs"), tmp_path)
+    assert status["status"] == "finished"
+    config = AutoConfig.from_pretrained(run_dir / "model")
+    assert config.id2label == {0: "negative", 1: "positive"}
+    assert config.label2id == {"negative": 0, "positive": 1}
+    result = pipeline("text-classification", model=str(run_dir / "model"))("This hotel was a genuine pleasure.")
+    assert result[0]["label"] in {"negative", "positive"}
+
+
+def test_existing_head_with_other_label_count_gets_fresh_head_and_warning(tmp_path, tiny_checkpoint_with_head):
+    run_dir, status = _train(tiny_config(tiny_checkpoint_with_head, tmp_path / "runs"), tmp_path)
+    assert status["status"] == "finished"
+    events, _ = read_events(run_dir / "events.jsonl")
+    warnings = [e["message"] for e in events if e["type"] == "log" and e.get("level") == "warning"]
+    assert any("fresh head" in w and "3 labels" in w for w in warnings)
+
+
+def test_pairs_train_and_reach_the_model_as_two_segments(tmp_path, tiny_checkpoint):
+    config = tiny_config(tiny_checkpoint, tmp_path / "runs", dataset="examples/data/paraphrase_en")
+    run_dir, status = _train(config, tmp_path)
+    assert status["status"] == "finished"
+    events, _ = read_events(run_dir / "events.jsonl")
+    assert events[0]["is_pair"] is True
+    row = json.loads((run_dir / "predictions/validation.jsonl").read_text().splitlines()[0])
+    assert row["text_pair"]
+
+
+def test_failure_is_recorded_never_finished(tmp_path, tiny_checkpoint):
+    config = tiny_config(tiny_checkpoint, tmp_path / "runs", max_length=4096)
+    run_dir, status = _train(config, tmp_path)
+    assert status["status"] == "failed"
+    assert "max_length" in status["message"]
+    events, _ = read_events(run_dir / "events.jsonl")
+    assert events[-1]["type"] == "failed" and "traceback" in events[-1]
+    assert not (run_dir / "metrics.json").exists()
+
+
+def test_early_stopping_keeps_best_model(tmp_path, tiny_checkpoint):
+    config = tiny_config(
+        tiny_checkpoint, tmp_path / "runs", num_train_epochs=6, early_stopping_patience=1, learning_rate=1e-6
+    )
+    run_dir, status = _train(config, tmp_path)
+    assert status["status"] == "finished"
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["train"]["epochs"] <= 6
+
+
+def test_cli_reports_bad_input_without_traceback(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "finetune", "train", "--per_device_train_batch_size", "0", "--runs_dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=120,
+    )
+    assert out.returncode == 2
+    assert "per_device_train_batch_size: expected a whole number > 0, found 0" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_run_directory_that_exists_is_refused(tmp_path):
+    (tmp_path / "taken").mkdir()
+    out = subprocess.run(
+        [sys.executable, "-m", "finetune", "train", "--runs_dir", str(tmp_path), "--run_name", "taken"],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=120,
+    )
+    assert out.returncode == 2 and "already exists" in out.stderr
+
+
+def test_help_lists_every_config_field_with_its_help():
+    from finetune.config.run_config import field_help, field_index
+
+    out = subprocess.run(
+        [sys.executable, "-m", "finetune", "train", "--help"],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=120,
+    )
+    flat = " ".join(out.stdout.split())
+    for name in field_index():
+        assert f"--{name}" in out.stdout
+        assert " ".join(field_help(name).split())[:40] in flat
+
+
+def test_tensorboard_run_names_the_exact_command(tiny_checkpoint, runs_dir, tmp_path):
+    from finetune.runs.run import Run
+    from finetune.train.training import run_training
+
+    config = tiny_config(tiny_checkpoint, runs_dir, tensorboard=True, max_steps=2)
+    run_dir = Run.create(tmp_path, config, "tb").path
+    assert run_training(config, run_dir)["status"] == "finished"
+    messages = [e.get("message", "") for e in map(json.loads, (run_dir / "events.jsonl").read_text().splitlines())]
+    command = f"tensorboard --logdir {(run_dir / 'tensorboard').resolve()}"
+    assert any(m.endswith(command) for m in messages)
+    assert list((run_dir / "tensorboard").rglob("events.out.tfevents*"))
+
+
+def test_a_model_that_learned_nothing_is_reported_in_metrics_events_and_cli(tmp_path, tiny_checkpoint):
+    """Identical texts: every row gets the same prediction, so the run must say it learned nothing."""
+    data = tmp_path / "same.csv"
+    data.write_text("text,label\n" + "".join(f"the movie,{label}\n" for label in ["good", "good", "bad"] * 6))
+    runs = tmp_path / "runs"
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "finetune",
+            "train",
+            "--checkpoint",
+            str(tiny_checkpoint),
+            "--dataset",
+            str(data),
+            "--runs_dir",
+            str(runs),
+            "--run_name",
+            "flat",
+            "--max_steps",
+            "2",
+            "--validation_size",
+            "0.5",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=PROJECT_ROOT,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    metrics = json.loads((runs / "flat" / "metrics.json").read_text())["validation"]
+    assert metrics["baseline"]["majority_rate"] >= 0.5 and metrics["warnings"]
+    assert "for every one of the 9 validation rows" in out.stderr and "WARNING:" in out.stderr
+    events, _ = read_events(runs / "flat" / "events.jsonl")
+    assert events[-1]["type"] == "finished" and events[-1]["warnings"] == metrics["warnings"]
+    assert any(e["type"] == "log" and e["level"] == "warning" and "learned nothing" in e["message"] for e in events)
+    assert Run(runs / "flat").status()["warnings"] == metrics["warnings"]
+    assert list(Run(runs / "flat").summary().warnings) == metrics["warnings"]  # the run history's source
+
+
+def test_data_error_before_training_exits_2_without_a_run_folder(tmp_path):
+    data = tmp_path / "ragged.csv"
+    data.write_text("text,label\ngood,pos\nbad,neg\nok, fine,pos\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "finetune", "train", "--dataset", str(data), "--runs_dir", str(tmp_path / "runs")],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=300,
+    )
+    assert out.returncode == 2 and "expected 2 fields in line 4, saw 3" in out.stderr
+    assert "FAILED" not in out.stdout and "Traceback" not in out.stderr
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_resume_after_stop_clears_the_stop_request(tmp_path, tiny_checkpoint):
+    config = tiny_config(tiny_checkpoint, tmp_path / "runs", max_steps=3, save_strategy="no", eval_strategy="no")
+    run = Run.create(tmp_path, config, "stopped")
+    run.request_cancel()  # what Stop leaves behind
+    status = run_training(config, run, resume=True)
+    assert status["status"] == "finished" and not run.cancel_path.exists()

@@ -1,0 +1,383 @@
+"""Model & Data tab: checkpoint, dataset (preset, Hub id, upload, example), preview, column mapping.
+
+It owns the config widgets in :data:`ui.config_form.DATA_FIELDS`; the Train tab owns the rest.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import gradio as gr
+
+from finetune.config.recipes import get_recipe, recipe_choices
+from finetune.config.run_config import BUNDLED_CHECKPOINT
+from finetune.data.eval_cap import eval_cap_note
+from finetune.data.names import FILE_TYPES
+from finetune.errors import FinetuneError, message_of
+from finetune.model.checkpoints import PRESETS
+
+from ..config_form import (
+    FILE_OPTIONS,
+    MAPPING,
+    build_data_config,
+    config_to_widget_values,
+    label_names_to_text,
+    widget_for,
+)
+from ..i18n import say, say_error, t, translate
+from ..settings import Settings
+from ..studio import Studio, Values
+
+# name shown -> (dataset, dataset_config, text_column, text_pair_column, label_column)
+DATASET_PRESETS: dict[str, tuple[str, str, str, str, str]] = {
+    "Example: English reviews (sentiment)": ("examples/data/sentiment_en", "", "", "", ""),
+    "Example: English paraphrase pairs": ("examples/data/paraphrase_en", "", "", "", ""),
+    "Example: Chinese variety-show comments (4 emotions)": (
+        "examples/data/weibo_variety_zh/comments.jsonl",
+        "",
+        "review",
+        "",
+        "label",
+    ),
+    "GLUE MRPC (Hub: nyu-mll/glue, mrpc)": ("nyu-mll/glue", "mrpc", "sentence1", "sentence2", "label"),
+    "IMDB (Hub: stanfordnlp/imdb)": ("stanfordnlp/imdb", "", "text", "", "label"),
+    "Yelp review full (Hub: Yelp/yelp_review_full)": ("Yelp/yelp_review_full", "", "text", "", "label"),
+}
+DEFAULT_PRESET = next(iter(DATASET_PRESETS))
+TRANSLATED_CHOICES = (
+    "data.preset",
+    "data.recipe",
+    "checkpoint",
+)  # dropdowns whose choices are written in the page's language
+UPLOAD_TYPES = sorted(FILE_TYPES)
+PREVIEW_INPUTS = (
+    "dataset",
+    "dataset_config",
+    "text_column",
+    "text_pair_column",
+    "label_column",
+    "train_split",
+    "validation_split",
+    "label_names",
+    *FILE_OPTIONS,
+    "checkpoint",
+    "max_eval_samples",
+)
+
+
+def apply_preset(name: str) -> Values:
+    """Dataset fields of a preset; label names are cleared (the preview fills them for the new data)."""
+    dataset, config, text, pair, label = DATASET_PRESETS.get(name, (name, "", "", "", ""))
+    return {
+        "dataset": dataset,
+        "dataset_config": config,
+        "text_column": text,
+        "text_pair_column": pair,
+        "label_column": label,
+        "label_names": "",
+    }
+
+
+def clear_mapping() -> Values:
+    """Another dataset: forget the previous one's columns and label names (detected again on preview)."""
+    return {name: "" for name in MAPPING}
+
+
+def checkpoint_choices() -> list[tuple[str, str]]:
+    """The checkpoint presets, each with its description in the page's language."""
+    return [(f"{p.name}: {say(p.description)}", p.name) for p in PRESETS]
+
+
+def choices_in_language(v: Values) -> Values:
+    """The checkpoint and dataset presets and the tutorial recipes, named in the page's language (values stay)."""
+    return {
+        "data.preset": gr.Dropdown(choices=[(say(name), name) for name in DATASET_PRESETS]),
+        "data.recipe": gr.Dropdown(choices=[(translate(label), key) for label, key in recipe_choices()]),
+        "checkpoint": gr.Dropdown(choices=checkpoint_choices()),
+    }
+
+
+def vocabulary_markdown(vocabulary: dict[str, Any]) -> str:
+    """The share of [UNK] tokens in a sample of the data for the chosen checkpoint, and a warning above 5%."""
+    line = "  \n" + say(
+        "**Vocabulary:** {share} of the tokens of {rows} sampled rows are [UNK] for {checkpoint}",
+        share=f"{vocabulary['share']:.1%}",
+        rows=vocabulary["rows"],
+        checkpoint=html.escape(str(vocabulary["checkpoint"])),
+    )
+    if vocabulary.get("warning"):
+        line += f"  \n⚠️ **{html.escape(translate(vocabulary['warning']))}**"
+    return line
+
+
+def summary_markdown(report: dict[str, Any]) -> str:
+    """The preview's summary; every data-controlled string is escaped (shown, never rendered)."""
+    esc = lambda value: html.escape(str(value))  # noqa: E731
+    cols = report["columns"]
+    sizes = ", ".join(
+        say("**{split}**: {rows} rows", split=esc(say(k)), rows=f"{v:,}") for k, v in report["split_sizes"].items()
+    )
+    pair = say(", second text = {column}", column=f"<code>{esc(cols['text_pair'])}</code>") if cols["text_pair"] else ""
+    notes = "".join(f"\n- {esc(translate(n))}" for n in report["notes"])
+    names = ", ".join(esc(n) for n in report["label_names"])
+    return "  \n".join(
+        [
+            say("**Source:** {source}", source=esc(translate(report["source"]))),
+            sizes,
+            say("**Validation:** {how}", how=esc(translate(report["validation_source"]))),
+            say(
+                "**Columns:** text = {text}{pair}, label = {label}",
+                text=f"<code>{esc(cols['text'])}</code>",
+                pair=pair,
+                label=f"<code>{esc(cols['label'])}</code>",
+            ),
+            say("**Labels ({count}):** {names}", count=len(report["label_names"]), names=names) + notes,
+        ]
+    )
+
+
+def rows_with_names(rows: Any, names: list[str]) -> Any:
+    """The preview rows with the label's name first and its id beside it."""
+    frame = rows.copy()
+    ids = frame.pop("label")
+    frame["label"] = [names[int(i)] for i in ids]
+    frame["label id"] = ids
+    return frame.rename(
+        columns={
+            "text": say("text"),
+            "text_pair": say("second text"),
+            "label": say("label"),
+            "label id": say("label id"),
+        }
+    )
+
+
+def preview(settings: Settings, v: Values) -> Values:
+    """Preview rows, sizes and label distribution, and fill the column dropdowns.
+
+    A preview that fails after the columns were read still offers them in the dropdowns, and says
+    what went wrong in the summary, so the person can pick the right column.
+    """
+    from finetune.explore.data_preview import list_columns
+    from finetune.explore.data_preview import preview as data_preview
+
+    config = build_data_config(settings, v)
+    bar = v.get("progress")  # a gr.Progress when the listener asks for one (large files take a second or two)
+    columns = list_columns(config)
+    choices = [""] + columns
+    dropdowns = {name: gr.Dropdown(choices=choices) for name in MAPPING[:3]}
+    try:
+        result = data_preview(
+            config,
+            checkpoint=v.get("checkpoint") or None,
+            progress=(lambda share, message: bar(share, desc=say(message))) if bar else None,
+        )
+    except FinetuneError as exc:
+        message = html.escape(settings.shown(say_error(message_of(exc))))
+        gr.Warning(message)
+        return {
+            **dropdowns,
+            "data.summary": say("**Preview failed:** {error}", error=message),
+            "data.rows": None,
+            "data.dist": None,
+        }
+    report = result["report"]
+    cols = report["columns"]
+    summary = summary_markdown(report) + (vocabulary_markdown(result["vocabulary"]) if result.get("vocabulary") else "")
+    capped = eval_cap_note(report["split_sizes"], config.max_eval_samples)
+    if capped:  # large data: the evaluation scores a sample, and the person reads so before training
+        summary += f"  \nℹ️ {html.escape(say(capped))}"
+    return {
+        "data.rows": rows_with_names(result["rows"], report["label_names"]),
+        "data.summary": summary,
+        "data.dist": distribution(report),
+        "text_column": gr.Dropdown(choices=choices, value=cols["text"]),
+        "text_pair_column": gr.Dropdown(choices=choices, value=cols["text_pair"] or ""),
+        "label_column": gr.Dropdown(choices=choices, value=cols["label"]),
+        "label_names": label_names_to_text(report["label_names"]),
+    }
+
+
+def distribution(report: dict[str, Any]) -> Any:
+    """Rows per label and split, for the bar chart (its axes named in the page's language)."""
+    import pandas as pd
+
+    label, rows, split = say("label"), say("rows"), say("split")
+    frame = pd.DataFrame(
+        [
+            {label: name, split: say(part), rows: count}
+            for part, counts in report["label_counts"].items()
+            for name, count in counts.items()
+        ]
+    )
+    return gr.BarPlot(value=frame, x=label, y=rows, color=split)
+
+
+def preview_display(settings: Settings, v: Values) -> Values:
+    """On page load only the display is filled: the mapping widgets may already hold what a person typed."""
+    out = preview(settings, v)
+    return {k: out[k] for k in ("data.rows", "data.summary", "data.dist") if k in out}
+
+
+def on_upload(v: Values) -> Values:
+    file = v["data.upload"]
+    if file is None:
+        return {}
+    return {"dataset": str(getattr(file, "name", file)), **clear_mapping()}
+
+
+def recipe_values(v: Values) -> Values:
+    """Every config widget as the chosen tutorial recipe (or its offline twin) sets it, and the recipe's card."""
+    recipe = get_recipe(v["data.recipe"])
+    offline = bool(v["data.recipe_offline"])
+    return {**config_to_widget_values(recipe.config(offline)), "data.recipe_card": recipe.card(offline, say=say)}
+
+
+def build_recipes(add: Any) -> None:
+    """The tutorial recipes: pick one, use it (every config widget), read its card."""
+    with gr.Accordion(
+        t("Tutorial recipes: one click sets everything as the tutorial has it"), open=False, elem_id="recipe-box"
+    ):
+        with gr.Row():
+            add(
+                "data.recipe",
+                gr.Dropdown(
+                    choices=recipe_choices(),
+                    value=recipe_choices()[0][1],
+                    label=t("recipe"),
+                    elem_id="recipe-pick",
+                    scale=3,
+                ),
+            )
+            add(
+                "data.recipe_offline",
+                gr.Checkbox(
+                    value=True, label=t("offline twin (bundled checkpoint, data at hand)"), elem_id="recipe-offline"
+                ),
+            )
+            add("data.recipe_apply", gr.Button(t("Use this recipe"), elem_id="recipe-apply"))
+        add("data.recipe_card", gr.Markdown(elem_id="recipe-card"))
+
+
+def build(studio: Studio) -> None:
+    """The tab's components; config widgets are named by their field."""
+    add, settings = studio.add, studio.settings
+    gr.Markdown(
+        t(
+            "Pick a **checkpoint** and a **dataset**, check the preview, then go to *Train*. "
+            "Offline, use the bundled checkpoint and the examples; online, any Hub id works. "
+            "Following a tutorial? Start from its recipe."
+        )
+    )
+    build_recipes(add)
+    with gr.Row():
+        with gr.Column():
+            add(
+                "checkpoint",
+                gr.Dropdown(
+                    choices=checkpoint_choices(),
+                    value=BUNDLED_CHECKPOINT,
+                    allow_custom_value=True,
+                    label=t("checkpoint"),
+                    elem_id="cfg-checkpoint",
+                    info=t("A preset, any Hub id (owner/name) or a local folder saved with save_pretrained."),
+                ),
+            )
+        with gr.Column():
+            add(
+                "data.preset",
+                gr.Dropdown(
+                    choices=list(DATASET_PRESETS),
+                    value=DEFAULT_PRESET,
+                    label=t("dataset preset"),
+                    elem_id="dataset-preset",
+                    info=t("Examples work offline; Hub datasets need internet."),
+                ),
+            )
+    with gr.Row():
+        add("dataset", widget_for("dataset", value=DATASET_PRESETS[DEFAULT_PRESET][0], scale=3))
+        add("dataset_config", widget_for("dataset_config", label=t("Hub config (e.g. mrpc)")))
+        for name in ("train_split", "validation_split", "test_split"):
+            add(name, widget_for(name))
+    with gr.Row():
+        add("sheet", widget_for("sheet", label=t("Excel sheet (empty: the first)")))
+        add("header_row", widget_for("header_row", label=t("header row (empty: the first row)")))
+    add(
+        "data.upload",
+        gr.File(
+            label=t("...or upload a file (" + ", ".join(kind.lstrip(".") for kind in UPLOAD_TYPES) + ")"),
+            file_types=UPLOAD_TYPES,
+            elem_id="data-upload",
+            height=110,
+        ),
+    )
+    with gr.Row():
+        add(
+            "text_column",
+            gr.Dropdown(
+                label=t("text column"),
+                allow_custom_value=True,
+                choices=[""],
+                value="",
+                info=t("Detected when left empty."),
+                elem_id="cfg-text_column",
+            ),
+        )
+        add(
+            "text_pair_column",
+            gr.Dropdown(
+                label=t("second text column (pairs)"),
+                allow_custom_value=True,
+                choices=[""],
+                value="",
+                elem_id="cfg-text_pair_column",
+                info=t("For sentence pairs (e.g. sentence2); empty for single texts."),
+            ),
+        )
+        add(
+            "label_column",
+            gr.Dropdown(
+                label=t("label column"),
+                allow_custom_value=True,
+                choices=[""],
+                value="",
+                elem_id="cfg-label_column",
+                info=t("Detected when left empty."),
+            ),
+        )
+        add("label_names", widget_for("label_names", label=t("label names (one per line, in id order)")))
+    with gr.Row():
+        for name in ("validation_size", "split_seed", "max_train_samples", "max_eval_samples"):
+            add(name, widget_for(name))
+    add("data.preview_btn", gr.Button(t("Preview data"), elem_id="preview-btn"))
+    add("data.summary", gr.Markdown(elem_id="data-summary"))
+    with gr.Row():
+        add(
+            "data.rows",
+            gr.Dataframe(
+                label=t("first rows (after column mapping and label encoding)"),
+                elem_id="data-rows",
+                scale=3,
+                max_height=300,
+                wrap=True,
+            ),
+        )
+        add(
+            "data.dist",
+            gr.BarPlot(
+                x="label", y="rows", color="split", label=t("label distribution"), elem_id="label-dist", scale=2
+            ),
+        )
+
+    preset_fields = ("dataset", "dataset_config", "text_column", "text_pair_column", "label_column", "label_names")
+    studio.listen(studio["data.preset"].input, lambda v: apply_preset(v["data.preset"]), ["data.preset"], preset_fields)
+    studio.listen(studio["dataset"].input, lambda v: clear_mapping(), [], MAPPING)
+    studio.listen(studio["data.upload"].upload, on_upload, ["data.upload"], ["dataset", *MAPPING])
+    studio.listen(
+        studio["data.preview_btn"].click,
+        lambda v: preview(settings, v),
+        PREVIEW_INPUTS,
+        ["data.rows", "data.summary", "data.dist", *MAPPING],
+        progress=True,
+    )

@@ -1,0 +1,337 @@
+"""Predict tab: probabilities per label, behind-the-pipeline view, batch prediction, evaluation report.
+
+The model list follows the runs folder: when a run finishes, the newest finished run is selected,
+unless the person picked a model themselves. A model whose classification head was never trained
+(any base checkpoint) is predicted with, but a warning says its numbers mean nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+import gradio as gr
+
+from finetune.config.run_config import BUNDLED_CHECKPOINT
+from finetune.data.names import FILE_TYPES
+from finetune.errors import DataError, RunError
+from finetune.model.checkpoints import PRESETS
+from finetune.runs.run import WITH_MODEL, Run
+
+from ..access import find_run, model_source, open_run, visible_runs, visible_runs_with_model, visitor_of
+from ..i18n import say, t
+from ..settings import Settings
+from ..studio import Studio, Values
+
+MODEL_HINT = "A finished/cancelled run, a model folder, bundled-minilm, or a Hub text-classification model id."
+PRESET_NAMES = frozenset(p.name for p in PRESETS)
+BASE_WARNING = (
+    "⚠️ **{name} is a base checkpoint**: its classification head has never been trained, so its "
+    "probabilities mean nothing. Train a run on the *Train* tab; it appears in this list when it finishes."
+)
+BATCH_TYPES = sorted(FILE_TYPES)
+
+
+def model_choices(settings: Settings, visitor: Optional[str]) -> list[str]:
+    """Runs with a saved model (newest first; public mode: the visitor's), then cross-validation runs without
+    one (their evaluation report reads the out-of-fold predictions), then the bundled base checkpoint."""
+    with_model = [r.run_id for r in visible_runs_with_model(settings, visitor)]
+    reports_only = [
+        r.run_id
+        for r in visible_runs(settings, visitor)
+        if r.run_id not in with_model and r.status in WITH_MODEL and Run(r.path).predictions_path().exists()
+    ]
+    return with_model + reports_only + [BUNDLED_CHECKPOINT]
+
+
+def model_list(settings: Settings, current: Optional[str], picked: bool, visitor: Optional[str]) -> Any:
+    """The model dropdown: the newest run, unless the person picked a model that is still there."""
+    choices = model_choices(settings, visitor)
+    gone = current not in choices and find_run(settings, current, None) is not None  # a run deleted since
+    keep = picked and current and not gone
+    return gr.Dropdown(choices=choices, value=current if keep else choices[0])
+
+
+def untrained_note(predictor: Any) -> str:
+    warning = predictor.head_warning()
+    return say("⚠️ **Untrained head.** {warning}", warning=html.escape(say(warning))) if warning else ""
+
+
+def predict_one(settings: Settings, v: Values) -> Values:
+    """Probabilities of every label for one text (or pair), and every step behind them."""
+    from finetune.predict.predictor import get_predictor
+
+    text, pair = v["predict.text"], v["predict.pair"]
+    predictor = get_predictor(model_source(settings, v["predict.model"], visitor_of(v)))
+    if not text or not text.strip():
+        raise DataError(say("Type a text to classify."))
+    result = predictor.predict([text], [pair] if pair and pair.strip() else None)[0]
+    exp = predictor.explain(text, pair or None)
+    tokens = " ".join(f"<code>{html.escape(t)}</code>" for t in exp.tokens)
+    table = "\n".join(
+        f"| {i} | {html.escape(exp.id2label[i])} | {exp.logits[i]:.4f} | {exp.probabilities[i]:.4f} |"
+        for i in range(len(exp.logits))
+    )
+    behind = (
+        say("**1. Tokenizer** → {count} ids: {tokens}", count=len(exp.input_ids), tokens=tokens) + "\n\n"
+        f"`input_ids` = {exp.input_ids}\n\n"
+        + (f"`token_type_ids` = {exp.token_type_ids}\n\n" if exp.token_type_ids is not None else "")
+        + say("**2. Model** → logits, **3. softmax** → probabilities, **4. id2label**:")
+        + "\n\n"
+        + say("| id | label | logit | probability |")
+        + f"\n|---|---|---|---|\n{table}\n\n"
+        + say("**Prediction:** {label}", label=html.escape(exp.prediction))
+    )
+    return {
+        "predict.label": result.probabilities,
+        "predict.behind": behind,
+        "predict.warning": untrained_note(predictor),
+    }
+
+
+def predict_batch(settings: Settings, v: Values) -> Values:
+    """Classify many lines or a file; a table to sort (a file's first rows) and the whole CSV to download.
+
+    A file streams (finetune.predict.batch): read, predicted and written in chunks, so memory stays flat
+    and the progress bar shows rows done and rows/s. The CSV is UTF-8 with a BOM: Excel shows Chinese text.
+    """
+    import pandas as pd
+
+    from finetune.predict.batch import PREVIEW_ROWS, predict_to_csv
+    from finetune.predict.predictor import get_predictor, predict_frame
+
+    predictor = get_predictor(model_source(settings, v["predict.model"], visitor_of(v)))
+    progress = v["progress"]
+    path = Path(tempfile.mkdtemp(prefix="predictions-")) / "predictions.csv"
+    file = v["predict.batch_file"]
+    if file is not None:
+        result = predict_to_csv(
+            predictor,
+            str(getattr(file, "name", file)),
+            path,
+            text_column=v["predict.batch_text_col"] or None,
+            text_pair_column=v["predict.batch_pair_col"] or None,
+            preview_rows=PREVIEW_ROWS,
+            progress=lambda p: progress(p.fraction, desc=p.describe(say)),
+        )
+        table = result.head
+        label = (
+            say(
+                "predictions (the first {shown} of {rows} rows; the download has every row)",
+                shown=f"{len(table):,}",
+                rows=f"{result.rows:,}",
+            )
+            if result.rows > PREVIEW_ROWS
+            else say("predictions (sortable)")
+        )
+    else:
+        texts = [line for line in (v["predict.batch_lines"] or "").splitlines() if line.strip()]
+        if not texts:
+            raise DataError(say("Type one text per line, or upload a file."))
+        table = predict_frame(
+            predictor,
+            pd.DataFrame({"text": texts}),
+            text_column="text",
+            progress=lambda done, total: progress(
+                done / total, desc=say("{done}/{total} rows", done=done, total=total)
+            ),
+        )
+        table.to_csv(path, index=False, encoding="utf-8-sig")  # with a BOM: Excel opens Chinese text correctly
+        label = say("predictions (sortable)")
+    return {
+        "predict.batch_table": gr.Dataframe(value=table, label=label),
+        "predict.batch_download": str(path),
+        "predict.warning": untrained_note(predictor),
+    }
+
+
+def confusion_html(matrix: list[list[int]], names: list[str]) -> str:
+    peak = max((v for row in matrix for v in row), default=1) or 1
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    body = ""
+    for name, row in zip(names, matrix):
+        cells = "".join(
+            f"<td style='background:rgba(249,115,22,{0.1 + 0.9 * v / peak:.2f});text-align:center'>{v}</td>"
+            for v in row
+        )
+        body += f"<tr><th>{html.escape(name)}</th>{cells}</tr>"
+    corner = html.escape(say("true \\ predicted"))
+    return f"<table id='confusion-matrix'><tr><th>{corner}</th>{head}</tr>{body}</table>"
+
+
+def report_view(report: dict[str, Any]) -> Values:
+    import pandas as pd
+
+    metrics = pd.DataFrame([{say("metric"): k, say("value"): round(v, 4)} for k, v in report["metrics"].items()])
+    per_class = pd.DataFrame(report["per_class"]).round(4)
+    per_class = per_class.rename(columns={c: say(c) for c in per_class.columns})
+    columns = [say(c) for c in ("text", "true", "predicted", "confidence")]
+    mistakes = pd.DataFrame(
+        [
+            (
+                m["text"] + (f"  ‖  {m['text_pair']}" if m.get("text_pair") else ""),
+                m["label_name"],
+                m["prediction_name"],
+                round(m["confidence"], 4),
+            )
+            for m in report["mistakes"]
+        ],
+        columns=columns,
+    )
+    return {
+        "predict.eval_overall": metrics,
+        "predict.eval_per_class": per_class,
+        "predict.eval_matrix": confusion_html(report["confusion_matrix"], report["label_names"]),
+        "predict.eval_mistakes": mistakes,
+    }
+
+
+def run_report(settings: Settings, v: Values) -> Values:
+    """The run's saved evaluation report, or a new one on another split or labelled file."""
+    from finetune.predict.run_report import evaluate_run
+    from finetune.predict.run_report import run_report as saved_report
+
+    choice, dataset, split = v["predict.model"], v["predict.eval_data"], v["predict.eval_split"]
+    if find_run(settings, choice, visitor_of(v)) is None:
+        raise RunError(say("Choose a run (not a bare checkpoint) for its evaluation report."))
+    run_dir = open_run(settings, choice, visitor_of(v)).path
+    if dataset:
+        settings.guard(dataset, "dataset")
+        report = evaluate_run(run_dir, dataset=dataset, split=split or None)
+    elif split and split != "validation":
+        report = evaluate_run(run_dir, split=split)
+    else:
+        report = saved_report(run_dir)
+    return report_view(report)
+
+
+def examples(settings: Settings, v: Values) -> Values:
+    """Up to 20 validation texts of the selected run (pairs joined by a tab) to try; the first fills an empty box.
+
+    A base checkpoint (a preset) gets its warning at once: its classification head is untrained.
+    """
+    choice = v["predict.model"]
+    run = find_run(settings, choice, visitor_of(v))
+    rows = run.predictions() if run is not None else []
+    options = [r["text"] + ("\t" + r["text_pair"] if r.get("text_pair") else "") for r in rows[:20]]
+    out: Values = {
+        "predict.examples": gr.Dropdown(choices=options, value=None),
+        "predict.warning": say(BASE_WARNING, name=html.escape(choice)) if choice in PRESET_NAMES else "",
+    }
+    if options and not (v.get("predict.text") or "").strip():
+        out.update(use_example({"predict.examples": options[0]}))
+    return out
+
+
+def use_example(v: Values) -> Values:
+    text, _, pair = (v["predict.examples"] or "").partition("\t")
+    return {"predict.text": text, "predict.pair": pair}
+
+
+EXAMPLE_INPUTS = ("predict.model", "predict.text")
+EXAMPLE_OUTPUTS = ("predict.examples", "predict.warning", "predict.text", "predict.pair")
+
+
+def build(studio: Studio) -> None:
+    add = studio.add
+    choices = model_choices(studio.settings, None)
+    with gr.Row():
+        add(
+            "predict.model",
+            gr.Dropdown(
+                choices=choices,
+                value=choices[0],
+                allow_custom_value=True,
+                label=t("model"),
+                info=t(MODEL_HINT),
+                elem_id="pred-model",
+                scale=3,
+            ),
+        )
+        add("predict.picked", gr.State(False))
+    with gr.Row():
+        add("predict.text", gr.Textbox(label=t("text"), lines=2, elem_id="pred-text"))
+        add("predict.pair", gr.Textbox(label=t("second text (pair models)"), lines=2, elem_id="pred-text-pair"))
+    with gr.Row():
+        add(
+            "predict.examples",
+            gr.Dropdown(
+                label=t("examples from the run's validation data (pick one)"), elem_id="pred-examples", choices=[]
+            ),
+        )
+        add("predict.go", gr.Button(t("Predict"), variant="primary", elem_id="pred-btn"))
+    add("predict.warning", gr.Markdown(elem_id="pred-warning"))
+    add("predict.label", gr.Label(label=t("probability of every label"), elem_id="pred-label"))
+    with gr.Accordion(t("Behind the pipeline"), open=False):
+        add("predict.behind", gr.Markdown(elem_id="pred-behind"))
+    with gr.Accordion(t("Batch prediction"), open=False):
+        add("predict.batch_lines", gr.Textbox(lines=4, label=t("one text per line")))
+        with gr.Row():
+            add(
+                "predict.batch_file",
+                gr.File(label=t("...or a csv/tsv/xlsx/jsonl file"), file_types=BATCH_TYPES, height=110),
+            )
+            add("predict.batch_text_col", gr.Textbox(label=t("text column of the file (empty: detected)")))
+            add("predict.batch_pair_col", gr.Textbox(label=t("second text column (pairs)")))
+        add("predict.batch_go", gr.Button(t("Predict all")))
+        add(
+            "predict.batch_table", gr.Dataframe(label=t("predictions (sortable)"), elem_id="pred-batch", max_height=320)
+        )
+        add("predict.batch_download", gr.File(label=t("download as CSV (UTF-8 with BOM, opens in Excel)")))
+    with gr.Accordion(t("Evaluation report"), open=False):
+        with gr.Row():
+            add("predict.eval_data", gr.Textbox(label=t("labelled file or dataset (empty: the run's own data)")))
+            add("predict.eval_split", gr.Textbox(label=t("split (empty: validation)")))
+            add("predict.eval_go", gr.Button(t("Show report"), elem_id="eval-btn"))
+        with gr.Row():
+            add("predict.eval_overall", gr.Dataframe(label=t("overall"), elem_id="eval-overall"))
+            add("predict.eval_per_class", gr.Dataframe(label=t("per class"), elem_id="eval-per-class"))
+        add("predict.eval_matrix", gr.HTML(elem_id="eval-confusion"))
+        add(
+            "predict.eval_mistakes",
+            gr.Dataframe(
+                label=t("misclassified validation examples, most confident first"),
+                elem_id="eval-mistakes",
+                max_height=360,
+                wrap=True,
+            ),
+        )
+    wire(studio)
+
+
+def wire(studio: Studio) -> None:
+    settings = studio.settings
+    studio.listen(studio["predict.model"].input, lambda v: {"predict.picked": True}, [], ["predict.picked"])
+    studio.listen(studio["predict.model"].change, lambda v: examples(settings, v), EXAMPLE_INPUTS, EXAMPLE_OUTPUTS)
+    studio.listen(studio["predict.examples"].input, use_example, ["predict.examples"], ["predict.text", "predict.pair"])
+    single = ["predict.model", "predict.text", "predict.pair"]
+    one_out = ["predict.label", "predict.behind", "predict.warning"]
+    studio.listen(
+        [studio["predict.go"].click, studio["predict.text"].submit], lambda v: predict_one(settings, v), single, one_out
+    )
+    studio.listen(
+        studio["predict.batch_go"].click,
+        lambda v: predict_batch(settings, v),
+        [
+            "predict.model",
+            "predict.batch_lines",
+            "predict.batch_file",
+            "predict.batch_text_col",
+            "predict.batch_pair_col",
+        ],
+        ["predict.batch_table", "predict.batch_download", "predict.warning"],
+        progress=True,
+    )
+    studio.listen(
+        studio["predict.eval_go"].click,
+        lambda v: run_report(settings, v),
+        ["predict.model", "predict.eval_data", "predict.eval_split"],
+        ["predict.eval_overall", "predict.eval_per_class", "predict.eval_matrix", "predict.eval_mistakes"],
+    )
+
+
+def refresh_models(settings: Settings, v: Values) -> Values:
+    """After a run started or ended: the model list, keeping the person's own pick."""
+    return {"predict.model": model_list(settings, v["predict.model"], bool(v["predict.picked"]), visitor_of(v))}

@@ -1,0 +1,267 @@
+"""Train tab: hyperparameters, start/stop, the live view (ui.live_view), run history, config I/O.
+
+Training runs in a child process (finetune.train.jobs); this tab starts it, stops it and shows what its
+events say. It owns every config widget the Model & Data tab does not.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from finetune.config.run_config import RunConfig
+from finetune.errors import RunError
+from finetune.runs.run import active_runs
+from finetune.train.jobs import cancel, enqueue, queue_position, start_training
+
+from .. import live_view
+from ..access import new_run_owner, open_run, visible_runs, visitor_of
+from ..config_form import (
+    CONFIG_WIDGETS,
+    DATA_FIELDS,
+    cli_command,
+    config_from_widgets,
+    config_to_widget_values,
+    widget_for,
+)
+from ..downloads import export_run_script
+from ..i18n import say, t, translate
+from ..settings import Settings
+from ..studio import Studio, Values
+
+BASIC = ("learning_rate", "num_train_epochs", "per_device_train_batch_size", "max_length", "padding", "precision")
+CROSS_VALIDATION = ("cv_folds", "cv_final_model")
+FIELDS = tuple(n for n in CONFIG_WIDGETS if n not in DATA_FIELDS)
+ADVANCED = tuple(n for n in FIELDS if n not in BASIC + CROSS_VALIDATION)
+NO_RUN_YET = (
+    "**No run yet.** Press **Start training** to fine-tune the checkpoint on the dataset chosen on the "
+    "*Model & Data* tab. Progress, the log and the loss and metric curves appear here as it trains."
+)
+HISTORY_COLUMNS = ["run", "status", "checkpoint", "dataset", "accuracy", "f1", "matthews_correlation", "date", "note"]
+
+
+def config_of(settings: Settings, v: Values) -> RunConfig:
+    """The RunConfig of the form's widget values."""
+    return config_from_widgets({name: v[name] for name in CONFIG_WIDGETS}, settings)
+
+
+def start(settings: Settings, v: Values) -> Values:
+    """Start a training from the form (public mode: queue it when another one runs)."""
+    config = config_of(settings, v)
+    owner = new_run_owner(settings, visitor_of(v))
+    busy = active_runs(settings.runs_dir)
+    if busy and settings.public:
+        run_dir = enqueue(config, owner=owner)
+        position = queue_position(settings.runs_dir, run_dir.name)
+        return {
+            "train.run_state": run_dir.name,
+            "train.message": say(
+                "The studio is busy with another training. Your run **{run}** is queued at position **{position}** and "
+                "starts by itself; keep this page open or come back later.",
+                run=run_dir.name,
+                position=position,
+            ),
+        }
+    if busy:
+        raise RunError(
+            say(
+                "A training is already running ({run}). It keeps running; wait for it to finish or press Stop first.",
+                run=busy[0].run_id,
+            )
+        )
+    job = start_training(config, max_concurrent=settings.max_concurrent, owner=owner)
+    return {"train.run_state": job.run_id, "train.message": say("Started **{run}**", run=job.run_id)}
+
+
+def stop(settings: Settings, v: Values) -> Values:
+    if not v["train.run_state"]:
+        raise RunError(say("No run selected to stop: start one, or pick one in the run history and press Show."))
+    run = open_run(settings, v["train.run_state"], visitor_of(v))
+    status = cancel(run.path, timeout=60)
+    return {"train.message": say("Run **{run}** is {status}.", run=run.id, status=say(str(status.get("status"))))}
+
+
+def history(settings: Settings, v: Values) -> Values:
+    """The run history table and the run picker's choices (public mode: the visitor's own runs)."""
+    import pandas as pd
+
+    runs = visible_runs(settings, visitor_of(v))
+    rows = [{**r.as_row(), "note": history_note(r)} for r in runs]
+    frame = pd.DataFrame([{**row, "status": say(str(row["status"]))} for row in rows], columns=HISTORY_COLUMNS)
+    return {
+        "train.history": frame.rename(columns={name: say(name) for name in HISTORY_COLUMNS}),
+        "train.pick": gr.Dropdown(choices=[r.run_id for r in runs]),
+    }
+
+
+def history_note(run: Any) -> str:
+    """Why a run failed or cannot be read (a damaged run can still be deleted), or that it learned nothing."""
+    if str(run.status) in ("failed", "damaged"):
+        return translate(run.message.splitlines()[0])[:200] if run.message else ""
+    return translate(run.warnings[0])[:200] if run.warnings else ""
+
+
+def attach(settings: Settings, v: Values) -> Values:
+    """On page load: the active run, else the latest one (None when there is none); public mode: the visitor's."""
+    runs = visible_runs(settings, visitor_of(v))
+    active = [r for r in runs if r.status.is_active]
+    runs = active or runs
+    return {"train.run_state": runs[0].run_id if runs else None}
+
+
+def show_run(settings: Settings, v: Values) -> Values:
+    run = open_run(settings, v["train.pick"], visitor_of(v))
+    config = json.dumps(run.config_dict(), indent=2, ensure_ascii=False)
+    return {"train.run_state": run.id, "train.run_config": gr.Code(value=config, visible=True)}
+
+
+def remove(settings: Settings, v: Values) -> Values:
+    run = open_run(settings, v["train.pick"], visitor_of(v))
+    run.delete()
+    return {"train.message": say("Deleted {run}.", run=run.id), **history(settings, v)}
+
+
+def save_config(settings: Settings, v: Values) -> Values:
+    path = Path(tempfile.mkdtemp(prefix="config-")) / "finetune-config.json"
+    path.write_text(config_of(settings, v).to_json(), encoding="utf-8")
+    return {"train.save_config": str(path)}
+
+
+def load_config(v: Values) -> Values:
+    file = v["train.load_config"]
+    if file is None:
+        return {}
+    return config_to_widget_values(RunConfig.from_json_file(str(getattr(file, "name", file))))
+
+
+def export_script(settings: Settings, v: Values) -> Values:
+    """The page's run as the script a tutorial reader would write (finetune.export.script)."""
+    script, path = export_run_script(settings, v["train.run_state"], visitor_of(v))
+    return {"train.script": gr.Code(value=script, visible=True), "train.script_file": gr.File(value=path, visible=True)}
+
+
+def build(studio: Studio) -> None:
+    add = studio.add
+    with gr.Row():
+        for name in BASIC:
+            add(name, widget_for(name))
+    with gr.Row():
+        add("cv_folds", widget_for("cv_folds", label=t("k-fold cross-validation: folds (0: off)")))
+        add("cv_final_model", widget_for("cv_final_model", label=t("then train a final model on all the data")))
+    with gr.Accordion(t("Advanced hyperparameters"), open=False):
+        for i in range(0, len(ADVANCED), 4):
+            with gr.Row():
+                for name in ADVANCED[i : i + 4]:
+                    add(name, widget_for(name))
+    with gr.Row():
+        add("train.start", gr.Button(t("Start training"), variant="primary", elem_id="start-btn"))
+        add("train.stop", gr.Button(t("Stop"), variant="stop", elem_id="stop-btn"))
+    add("train.message", gr.Markdown(elem_id="train-message"))
+    add("train.run_state", gr.State(None))
+    add("studio.runs_version", gr.State(""))
+    add("live.header", gr.Markdown(t(NO_RUN_YET), elem_id="run-header"))
+    add("live.progress", gr.HTML(elem_id="progress-box"))
+    with gr.Row(equal_height=True):
+        live_view.build_charts(add)
+    add("live.summary", gr.Markdown(elem_id="run-summary"))
+    add(
+        "live.log",
+        gr.Textbox(label=t("log"), lines=12, max_lines=12, autoscroll=True, elem_id="run-log", interactive=False),
+    )
+    with gr.Accordion(t("Configuration file and command line"), open=False):
+        with gr.Row():
+            add("train.save_config", gr.DownloadButton(t("Save config as JSON"), elem_id="save-config"))
+            add(
+                "train.load_config", gr.UploadButton(t("Load config JSON"), file_types=[".json"], elem_id="load-config")
+            )
+            add("train.cli_btn", gr.Button(t("Show CLI command")))
+            add("train.export", gr.Button(t("Export the shown run as a Python script"), elem_id="train-export"))
+        add("train.cli", gr.Code(language="shell", label=t("equivalent command"), elem_id="cli-command"))
+        add("train.script_file", gr.File(label="train.py", elem_id="train-script-file", visible=False))
+        add(
+            "train.script",
+            gr.Code(
+                language="python",
+                label=t("the run as a standalone script (no import of this project): python train.py"),
+                elem_id="train-script",
+                max_lines=40,
+                visible=False,
+            ),
+        )
+    with gr.Accordion(t("Run history"), open=True):
+        add(
+            "train.history",
+            gr.Dataframe(headers=HISTORY_COLUMNS, interactive=False, elem_id="run-history", max_height=260),
+        )
+        with gr.Row():
+            add("train.pick", gr.Dropdown(label=t("run"), choices=[], elem_id="run-pick"))
+            add("train.show", gr.Button(t("Show this run")))
+            add("train.delete", gr.Button(t("Delete this run"), variant="stop"))
+        add("train.run_config", gr.Code(language="json", label=t("run config"), elem_id="run-config", visible=False))
+    wire(studio)
+
+
+def wire(studio: Studio) -> None:
+    """The tab's own listeners; the live view streams after Start and Show (and on page load, see ui.page)."""
+    settings = studio.settings
+    started = studio.listen(
+        studio["train.start"].click, lambda v: start(settings, v), CONFIG_WIDGETS, ["train.run_state", "train.message"]
+    )
+    stream_live_view(studio, started)
+    studio.listen(studio["train.stop"].click, lambda v: stop(settings, v), ["train.run_state"], ["train.message"])
+    studio.listen(
+        studio["train.save_config"].click, lambda v: save_config(settings, v), CONFIG_WIDGETS, ["train.save_config"]
+    )
+    studio.listen(studio["train.load_config"].upload, load_config, ["train.load_config"], CONFIG_WIDGETS)
+    studio.listen(
+        studio["train.cli_btn"].click,
+        lambda v: {"train.cli": cli_command(config_of(settings, v))},
+        CONFIG_WIDGETS,
+        ["train.cli"],
+    )
+    shown = studio.listen(
+        studio["train.show"].click,
+        lambda v: show_run(settings, v),
+        ["train.pick"],
+        ["train.run_state", "train.run_config"],
+    )
+    stream_live_view(studio, shown)
+    studio.listen(
+        studio["train.delete"].click,
+        lambda v: remove(settings, v),
+        ["train.pick"],
+        ["train.message", "train.history", "train.pick"],
+    )
+    studio.listen(
+        studio["train.export"].click,
+        lambda v: export_script(settings, v),
+        ["train.run_state"],
+        ["train.script", "train.script_file"],
+    )
+    studio.listen(
+        studio["studio.runs_version"].change, lambda v: history(settings, v), [], ["train.history", "train.pick"]
+    )
+
+
+def stream_live_view(studio: Studio, event: Any) -> None:
+    """Once ``event`` has set the page's run: stream its live view (a page's stream takes no concurrency slot)."""
+    settings = studio.settings
+
+    async def follow_run(v: Values) -> AsyncIterator[Values]:
+        session = getattr(v["request"], "session_hash", None)
+        async for parts in live_view.follow(settings, v["train.run_state"], session, visitor_of(v)):
+            yield parts
+
+    studio.stream(
+        event.success,
+        follow_run,
+        ["train.run_state"],
+        [*live_view.VIEW, "studio.runs_version", "train.run_state"],
+        show_progress="hidden",
+        concurrency_limit=None,
+    )
