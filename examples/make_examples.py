@@ -705,9 +705,9 @@ def write_twins() -> str:
     reviews = imdb_rows(random.Random(20261205), 560)
     write_csv(HERE / "imdb_reviews_en" / "train.csv", ["text", "label"], reviews[:400])
     write_csv(HERE / "imdb_reviews_en" / "test.csv", ["text", "label"], reviews[400:])
-    stars = yelp_rows(random.Random(20261206), 600)
-    write_csv(HERE / "yelp_stars_en" / "train.csv", ["text", "label"], stars[:400])
-    write_csv(HERE / "yelp_stars_en" / "test.csv", ["text", "label"], stars[400:])
+    stars = yelp_rows(random.Random(20261206), 300)
+    write_csv(HERE / "yelp_stars_en" / "train.csv", ["text", "label"], stars[:200])
+    write_csv(HERE / "yelp_stars_en" / "test.csv", ["text", "label"], stars[200:])
     comments = weibo_comment_rows(random.Random(20261207), per_class=80)
     write_xlsx(HERE / "weibo_shows_zh" / "微博评论_示例.xlsx", ["Label", "Sentence"], comments)
     return (f"mrpc_pairs_en: {len(pairs)} pairs, imdb_reviews_en: {len(reviews)} reviews, "
