@@ -658,6 +658,564 @@ def split_and_write(folder: Path, header: list[str], rows: list[list], validatio
     write_csv(folder / "validation.csv", header, rows[cut:])
 
 
+# =========================================================================== Tutorial twins
+# Small datasets shaped like the five tutorials' data, for the offline twins in examples/recipes/.
+# Every sentence and phrase below was written for this project; each set has its own seed, so the
+# older files above stay byte-for-byte the same.
+
+# --------------------------------------------------------------------------- MRPC-shaped sentence pairs
+# A fact is (template, paraphrase template, changed-detail template); the slots are filled from the lists
+# below. label 1: the two sentences say the same thing; label 0: they differ in one detail or in what they claim.
+PAIR_ACTORS = [
+    "Northfield Bank",
+    "the regional water board",
+    "Kestrel Motors",
+    "the state university",
+    "Harbor Freight Lines",
+    "the city transit agency",
+    "Brightwell Pharmaceuticals",
+    "the teachers' union",
+    "Pinecrest Foods",
+    "the national weather office",
+    "Orbital Networks",
+    "the county hospital",
+    "Silverline Airways",
+    "the port authority",
+    "Greenway Energy",
+    "the football association",
+    "Lumen Software",
+    "the district council",
+    "Redwood Publishing",
+    "the farmers' cooperative",
+]
+PAIR_PERIODS = ["first quarter", "second quarter", "third quarter", "fourth quarter", "spring", "autumn"]
+PAIR_FACTS = [
+    (
+        "{a} reported a profit of {n} million dollars for the {p}.",
+        "For the {p}, {a} posted a {n} million dollar profit.",
+        "{a} reported a loss of {n} million dollars for the {p}.",
+    ),
+    (
+        "{a} said it would cut {n} jobs by the end of the year.",
+        "By the end of the year {a} plans to eliminate {n} positions, it said.",
+        "{a} said it would add {n} jobs by the end of the year.",
+    ),
+    (
+        "{a} raised its prices by {n} percent in the {p}.",
+        "In the {p}, prices at {a} went up {n} percent.",
+        "{a} raised its prices by {m} percent in the {p}.",
+    ),
+    (
+        "Shares of {a} climbed {n} percent after the results were released.",
+        "The stock of {a} rose {n} percent once the results came out.",
+        "Shares of {a} slid {n} percent after the results were released.",
+    ),
+    (
+        "{a} opened {n} new offices during the {p}.",
+        "During the {p}, {a} added {n} offices.",
+        "{a} closed {n} offices during the {p}.",
+    ),
+    (
+        "A spokesperson for {a} declined to comment on the report.",
+        "{a} would not comment on the report, a spokesperson said.",
+        "A spokesperson for {a} welcomed the report and praised its authors.",
+    ),
+    (
+        "{a} signed a {n} million dollar contract with the federal government.",
+        "The federal government awarded {a} a contract worth {n} million dollars.",
+        "{a} lost a {n} million dollar contract with the federal government.",
+    ),
+    (
+        "{a} expects revenue to grow about {n} percent next year.",
+        "Next year, revenue at {a} should rise roughly {n} percent, the company expects.",
+        "{a} expects revenue to grow about {m} percent next year.",
+    ),
+    (
+        "Officials at {a} blamed the delay on a shortage of parts.",
+        "A lack of parts caused the delay, according to officials at {a}.",
+        "Officials at {a} said the delay had nothing to do with parts.",
+    ),
+    (
+        "{a} will move its headquarters to a larger building in the {p}.",
+        "In the {p}, {a} is relocating its head office to a bigger building.",
+        "{a} will keep its headquarters in the same building after the {p}.",
+    ),
+    (
+        "{a} hired {n} engineers to work on the new project.",
+        "{n} engineers have joined {a} to work on the new project.",
+        "{a} hired {m} engineers to work on the new project.",
+    ),
+    (
+        "Customers of {a} complained about long waits on the phone line.",
+        "People who use {a} said they waited a long time on the phone line.",
+        "Customers of {a} praised the short waits on the phone line.",
+    ),
+]
+# MRPC pairs often share a sentence and add or drop a clause; these endings make some 0-pairs of that kind.
+PAIR_EXTRA = [
+    " The announcement came a week earlier than expected.",
+    " Analysts had predicted a smaller figure.",
+    " The decision still needs approval from the board.",
+    " Similar plans were dropped two years ago.",
+]
+
+
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
+def mrpc_pair_rows(rng: random.Random, per_fact: int = 30) -> list[list]:
+    """About two thirds paraphrases (as in MRPC), one third pairs that differ in a detail or a claim."""
+    rows, seen = [], set()
+    for template, paraphrase, changed in PAIR_FACTS:
+        made = 0
+        while made < per_fact:
+            n = rng.choice([2, 3, 4, 5, 6, 8, 12, 15, 20, 25, 40, 60, 120, 300])
+            m = n + rng.choice([1, 2, 5, 10])
+            slots = {"a": rng.choice(PAIR_ACTORS), "p": rng.choice(PAIR_PERIODS), "n": n, "m": m}
+            first, same, other = (_sentence(t.format(**slots)) for t in (template, paraphrase, changed))
+            kind = rng.random()
+            if kind < 0.66:
+                pair = [first, same, 1]
+            elif kind < 0.86:
+                pair = [first, other, 0]
+            else:
+                pair = [first, same + rng.choice(PAIR_EXTRA), 0]
+            if rng.random() < 0.5:
+                pair = [pair[1], pair[0], pair[2]]
+            if (pair[0], pair[1]) in seen:
+                continue
+            seen.add((pair[0], pair[1]))
+            rows.append(pair)
+            made += 1
+    rng.shuffle(rows)
+    return rows
+
+
+def write_tsv(path: Path, header: list[str], rows: list[list]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+# --------------------------------------------------------------------------- IMDB-shaped long movie reviews
+FILM_TITLES = [
+    "The Lantern Keeper",
+    "Salt and Iron",
+    "Nine Winters",
+    "A House on Quill Street",
+    "Paper Moons",
+    "The Last Ferry to Aldmouth",
+    "Glasswater",
+    "Under the Copper Sky",
+    "The Cartographer's Son",
+    "Midnight at the Orchard",
+    "Static Hearts",
+    "The Hollow Crown Affair",
+    "Driftwood Summer",
+    "Echo Ridge",
+    "The Quiet Engine",
+    "Saint Agnes Road",
+    "Wolves of Marrow Bay",
+    "Ninefold",
+]
+FILM_GENRES = [
+    "thriller",
+    "family drama",
+    "science fiction film",
+    "romantic comedy",
+    "war drama",
+    "horror film",
+    "heist movie",
+    "coming-of-age story",
+    "crime drama",
+    "period piece",
+]
+FILM_OPENERS = [
+    "I went to see {t} on a rainy Sunday afternoon without knowing much about it.",
+    "{t} is a {g} that arrived with very little publicity.",
+    "My sister recommended {t}, so I finally sat down to watch it last night.",
+    "I had read a few mixed things about {t} before I saw it, and I tried to keep an open mind.",
+    "{t} is the second feature from a director whose first film I remember fondly.",
+    "It has been a long time since a {g} made me think about it for days, so I was curious about {t}.",
+]
+FILM_PLOT = [
+    "The story follows a retired lighthouse keeper who is asked to find a missing fisherman.",
+    "Most of the film takes place in a small coastal town over a single winter.",
+    "Two estranged brothers are forced to share a house after their father dies.",
+    "A young engineer discovers that the city's power plant hides an old secret.",
+    "The plot centres on a family restaurant that is slowly going out of business.",
+    "A group of students spends one summer trying to win a regional science prize.",
+    "The main character is a detective who returns to the village where she grew up.",
+    "Half of the story is told in flashbacks from the nineteen seventies.",
+    "A crew of thieves plans to rob a museum during a city-wide blackout.",
+    "An astronaut wakes up alone on a research station and tries to reach home.",
+]
+FILM_ASPECTS = {  # (positive, negative) remarks about one part of a film
+    "acting": (
+        [
+            "The lead performance is careful and convincing, and every small gesture feels earned.",
+            "The supporting cast is wonderful, especially the actor who plays the grumpy neighbour.",
+            "The two leads have real chemistry, and their arguments sound like actual people talking.",
+            "Even the smallest roles are played with warmth and precision.",
+        ],
+        [
+            "The lead actor seems bored in almost every scene and never makes us care about him.",
+            "Most of the cast overacts, shouting lines that would have worked better quietly.",
+            "The two leads have no chemistry at all, so the central relationship falls flat.",
+            "The supporting characters are played so broadly that they turn into cartoons.",
+        ],
+    ),
+    "script": (
+        [
+            "The script is sharp and often funny, and it trusts the audience to keep up.",
+            "The dialogue is natural, and the story reveals its secrets at just the right pace.",
+            "The writers find fresh angles on a familiar premise and avoid the obvious twists.",
+            "Every subplot pays off by the end, which is rarer than it should be.",
+        ],
+        [
+            "The script is full of clichés, and I guessed the twist within twenty minutes.",
+            "The dialogue is clumsy, and characters keep explaining things we have already seen.",
+            "Several subplots are introduced and then simply forgotten.",
+            "The story relies on coincidences so large that it becomes hard to take seriously.",
+        ],
+    ),
+    "look": (
+        [
+            "The cinematography is gorgeous, with long shots of grey sea and warm kitchen light.",
+            "The production design makes the town feel lived in and real.",
+            "Visually the film is a treat, and the colours change subtly as the mood darkens.",
+            "The camera work is patient and confident, letting scenes breathe.",
+        ],
+        [
+            "The film looks cheap, with flat lighting and sets that wobble when doors close.",
+            "The camera shakes constantly, which makes the action scenes hard to follow.",
+            "The visual effects are unconvincing and pulled me out of the story every time.",
+            "Everything is shot in the same murky grey, so nothing stands out.",
+        ],
+    ),
+    "music": (
+        [
+            "The score is understated and lovely, and it never tells you what to feel.",
+            "The soundtrack choices are clever and fit each scene perfectly.",
+            "The music swells at exactly the right moments without becoming sentimental.",
+        ],
+        [
+            "The music is loud and manipulative, telling you to cry before anything sad happens.",
+            "The soundtrack is distracting, with pop songs dropped into scenes where they do not belong.",
+            "The score is so repetitive that I started to notice it more than the dialogue.",
+        ],
+    ),
+    "pacing": (
+        [
+            "At just under two hours, the film never drags and the tension builds steadily.",
+            "The pacing is excellent, moving between quiet moments and big scenes with ease.",
+            "The editing is tight, and I was surprised when the credits rolled.",
+        ],
+        [
+            "The pacing is painfully slow, and the middle hour could lose thirty minutes.",
+            "The film drags badly, and I checked my watch more than once.",
+            "The last act is rushed while the first act goes on forever.",
+        ],
+    ),
+    "ending": (
+        [
+            "The ending is moving and honest, and it stayed with me on the drive home.",
+            "The final scene is quietly perfect and ties the themes together.",
+            "The conclusion feels earned rather than forced.",
+        ],
+        [
+            "The ending is abrupt and unsatisfying, as if the writers simply ran out of ideas.",
+            "The final twist undoes everything the film had built up.",
+            "The conclusion is so sentimental that it undercuts the serious themes before it.",
+        ],
+    ),
+}
+FILM_VERDICTS = (
+    [
+        "I would happily watch it again, and I have already recommended it to friends.",
+        "It is one of the best films I have seen this year, and I give it a strong recommendation.",
+        "Go and see it on the biggest screen you can find.",
+        "A small, smart film that deserves a much bigger audience.",
+    ],
+    [
+        "I cannot recommend it, even as something to put on in the background.",
+        "Save your money and watch something else.",
+        "It is a disappointing waste of a promising idea.",
+        "I wanted to like it, but by the end I was simply relieved it was over.",
+    ],
+)
+FILM_BUT = {1: "That said, ", 0: "To be fair, "}
+
+
+def movie_review(rng: random.Random, label: int) -> str:
+    """8-10 sentences: opener, plot, five aspects (one may go against the overall verdict), verdict."""
+    title, genre = rng.choice(FILM_TITLES), rng.choice(FILM_GENRES)
+    sentences = [rng.choice(FILM_OPENERS).format(t=title, g=genre)]
+    sentences += rng.sample(FILM_PLOT, 2)
+    aspects = rng.sample(list(FILM_ASPECTS), 5)
+    against = rng.choice(aspects) if rng.random() < 0.6 else None
+    for aspect in aspects:
+        positive, negative = FILM_ASPECTS[aspect]
+        good = bool(label) != (aspect == against)
+        remark = rng.choice(positive if good else negative)
+        if aspect == against:
+            remark = FILM_BUT[label] + remark[0].lower() + remark[1:]
+        sentences.append(remark)
+    sentences.append(rng.choice(FILM_VERDICTS[0] if label else FILM_VERDICTS[1]))
+    return " ".join(sentences)
+
+
+def imdb_rows(rng: random.Random, count: int) -> list[list]:
+    """``count`` distinct reviews, half positive (1) and half negative (0), shuffled."""
+    rows, seen = [], set()
+    for label in (0, 1):
+        made = 0
+        while made < count // 2:
+            text = movie_review(rng, label)
+            if text not in seen:
+                seen.add(text)
+                rows.append([text, label])
+                made += 1
+    rng.shuffle(rows)
+    return rows
+
+
+# --------------------------------------------------------------------------- Yelp-shaped 5-star reviews
+PLACES = [
+    "the taco shop on Fifth",
+    "this noodle bar",
+    "the new brunch place",
+    "Rosa's pizzeria",
+    "the diner by the station",
+    "the hotel restaurant downtown",
+    "this dumpling house",
+    "the corner bakery",
+    "the sushi counter at the mall",
+    "the vegan cafe on Pine Street",
+    "the Thai place near campus",
+    "this coffee roaster",
+    "the burger joint off the highway",
+    "the seafood shack at the pier",
+    "this ramen shop",
+    "the family steakhouse",
+]
+STAR_OPENERS = [
+    ["Where do I even start with {p}.", "I regret going to {p}.", "Do not go to {p}."],
+    ["I had high hopes for {p}, but it let me down.", "{P} was a disappointment this time.", "I wanted to like {p}."],
+    ["{P} is fine, I suppose.", "My visit to {p} was so-so.", "I have mixed feelings about {p}."],
+    ["{P} is a solid choice.", "We had a good time at {p}.", "I have been to {p} a few times now."],
+    ["{P} is fantastic!", "I absolutely love {p}.", "{P} is my new favourite place in town."],
+]
+STAR_ASPECTS = {  # remarks from one star (index 0) to five stars (index 4)
+    "quality": [
+        "Everything we ordered was cold and tasted old.",
+        "The food was bland and the portions were small.",
+        "The food was okay, nothing I would crave later.",
+        "The food was tasty and clearly made fresh.",
+        "Every single dish was perfect, full of flavour and beautifully presented.",
+    ],
+    "service": [
+        "The staff were rude and ignored us for twenty minutes.",
+        "Service was slow and our order came out wrong.",
+        "The staff were polite but seemed a bit distracted.",
+        "Our server was friendly and checked on us often.",
+        "The staff went above and beyond and remembered our names.",
+    ],
+    "price": [
+        "It was shockingly expensive for what we got.",
+        "Prices are a little high for the quality.",
+        "Prices are about what you would expect.",
+        "It is good value for the money.",
+        "Honestly, it is a bargain for this level of quality.",
+    ],
+    "place": [
+        "The place was dirty and the tables were sticky.",
+        "It was noisy and cramped, and the chairs were uncomfortable.",
+        "The room is plain but clean enough.",
+        "The space is bright, clean and comfortable.",
+        "The space is gorgeous and spotless, a pleasure to sit in.",
+    ],
+    "wait": [
+        "We waited over an hour, and nobody apologised.",
+        "The wait was longer than they told us.",
+        "We waited about fifteen minutes, which was fine.",
+        "We were seated quickly even though it was busy.",
+        "There was no wait at all and everything came out fast.",
+    ],
+}
+STAR_CLOSERS = [
+    ["Never again.", "Zero stars if I could.", "Stay away."],
+    ["I probably will not be back.", "Two stars for the effort.", "Not worth the trip."],
+    ["It is okay if you are nearby.", "Average overall.", "Might give it another try."],
+    ["I will definitely return.", "Recommended.", "Four stars, would go again."],
+    ["Five stars, no question!", "Cannot recommend it enough!", "Go now, you will thank me."],
+]
+
+
+def yelp_review(rng: random.Random, label: int) -> str:
+    place = rng.choice(PLACES)
+    opener = rng.choice(STAR_OPENERS[label]).format(p=place, P=place[0].upper() + place[1:])
+    parts = [opener]
+    for aspect in rng.sample(list(STAR_ASPECTS), rng.randint(3, 4)):
+        level = min(4, max(0, label + rng.choice([-1, 0, 0, 0, 1])))  # star reviews are rarely all one level
+        parts.append(STAR_ASPECTS[aspect][level])
+    parts.append(rng.choice(STAR_CLOSERS[label]))
+    return " ".join(parts)
+
+
+def yelp_rows(rng: random.Random, count: int) -> list[list]:
+    """``count`` distinct reviews, the same number per star (label 0 = 1 star ... 4 = 5 stars), shuffled."""
+    rows, seen = [], set()
+    for label in range(5):
+        made = 0
+        while made < count // 5:
+            text = yelp_review(rng, label)
+            if text not in seen:
+                seen.add(text)
+                rows.append([text, label])
+                made += 1
+    rng.shuffle(rows)
+    return rows
+
+
+# --------------------------------------------------------------------------- Weibo-shaped comments on cultural shows
+# Four numeric classes as the Weibo tutorial defines them: 0 the show itself (production, cast, how good it is),
+# 1 the relics, old books and historical people it presents, 2 the culture, art, spirit or country it conveys,
+# 3 unrelated to the show. The show names are invented.
+WEIBO_LABEL_NAMES = ("节目制作与观感", "文物古籍与人物", "文化精神与国家", "无关评论")
+ZH_SHOWS = ["《山河旧卷》", "《器物有声》", "《千年一叶》", "《宫墙之内》", "《书页里的江南》", "《青瓷记》"]
+ZH_CORES = {
+    0: [
+        "{s}的舞美和灯光做得太用心了",
+        "{s}这一期剪辑节奏有点拖",
+        "{s}的主持人控场能力真强",
+        "{s}第二季什么时候播啊",
+        "{s}的演员台词功底好扎实",
+        "抢到了{s}杭州场的票，开心",
+        "{s}的配乐一响我就起鸡皮疙瘩",
+        "{s}这季比上季好看太多",
+        "{s}的特效有点五毛，可惜了",
+        "{s}的嘉宾阵容也太豪华了吧",
+        "谁懂{s}的镜头语言啊",
+        "{s}每期都准时蹲守",
+    ],
+    1: [
+        "{s}里那只唐代的鎏金杯原来藏在西安",
+        "看了{s}才知道那卷古籍差点失传",
+        "{s}讲的那位宋代画家一生太坎坷了",
+        "{s}里的青铜鼎上竟然刻着几百个字",
+        "{s}介绍的那部医书现在还在用",
+        "原来{s}里的玉琮有五千年历史",
+        "{s}里修复古画的老师傅手太稳了",
+        "{s}讲到那位女词人的晚年，看哭了",
+        "{s}里的那方砚台是苏轼用过的吗",
+        "{s}展示的竹简上的字居然还能读",
+        "{s}里那件龙袍的刺绣针脚好细",
+        "想去博物馆看{s}里的那尊陶俑",
+    ],
+    2: [
+        "{s}让我感受到传统文化的分量",
+        "看完{s}，为我们的国家感到骄傲",
+        "{s}讲的是一种代代相传的匠人精神",
+        "年轻人也该多看看{s}这样的文化节目",
+        "{s}让古老的艺术重新走进了生活",
+        "{s}里那种家国情怀太打动人了",
+        "{s}告诉我们文化要有传承才有未来",
+        "这就是{s}想传递的文化自信吧",
+        "{s}把东方美学讲得明明白白",
+        "从{s}里看到了一个民族的精神底色",
+        "{s}让我重新理解了什么是诗意",
+        "{s}说的敬畏历史，我记住了",
+    ],
+    3: [
+        "今天加班到十点，好累",
+        "楼下的猫又胖了一圈",
+        "有人一起拼单奶茶吗",
+        "周末去爬山，腿要断了",
+        "明天考四级，保佑保佑",
+        "新买的耳机右边没声音",
+        "地铁上又被挤成照片了",
+        "晚饭吃了一大碗螺蛳粉",
+        "求推荐好用的护手霜",
+        "下雨了，忘带伞",
+        "房东又要涨房租了",
+        "终于把毕业论文交上去了",
+    ],
+}
+ZH_OPENERS = ["", "", "刚看完，", "说真的，", "家人们，", "啊啊啊", "今天才发现", "强烈安利：", "emmm，"]
+ZH_ENDS = ["", "。", "！", "！！", "～", "……", "，有人同感吗？", " #追剧日常#", "，转给爸妈看了", "[哭]", "[赞]"]
+
+
+def weibo_comment_rows(rng: random.Random, per_class: int) -> list[list]:
+    """``per_class`` distinct comments per label, rows ``[label, sentence]``, shuffled."""
+    rows = []
+    for label, cores in ZH_CORES.items():
+        seen: set[str] = set()
+        while len(seen) < per_class:
+            core = rng.choice(cores).format(s=rng.choice(ZH_SHOWS))
+            opener = rng.choice(ZH_OPENERS) if label != 3 else rng.choice(["", "", "唉，", "哈哈，"])
+            seen.add(f"{opener}{core}{rng.choice(ZH_ENDS)}")
+        rows += [[label, text] for text in sorted(seen)]
+    rng.shuffle(rows)
+    return rows
+
+
+def write_xlsx(path: Path, header: list[str], rows: list[list]) -> None:
+    """An Excel file written with openpyxl, with its timestamps fixed so the same rows give the same bytes."""
+    import io
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Sheet1"
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    stamp = "2026-12-01T00:00:00Z"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp.encode(), data)
+            info = zipfile.ZipInfo(item.filename, date_time=(2026, 12, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, data)
+
+
+def write_twins() -> str:
+    """The tutorial-shaped sets for the offline twins (each with its own seed)."""
+    pairs = mrpc_pair_rows(random.Random(20261204))
+    header = ["sentence1", "sentence2", "label"]
+    folder = HERE / "mrpc_pairs_en"
+    write_tsv(folder / "train.tsv", header, pairs[:270])
+    write_tsv(folder / "validation.tsv", header, pairs[270:315])
+    write_tsv(folder / "test.tsv", header, pairs[315:])
+    reviews = imdb_rows(random.Random(20261205), 560)
+    write_csv(HERE / "imdb_reviews_en" / "train.csv", ["text", "label"], reviews[:400])
+    write_csv(HERE / "imdb_reviews_en" / "test.csv", ["text", "label"], reviews[400:])
+    stars = yelp_rows(random.Random(20261206), 300)
+    write_csv(HERE / "yelp_stars_en" / "train.csv", ["text", "label"], stars[:200])
+    write_csv(HERE / "yelp_stars_en" / "test.csv", ["text", "label"], stars[200:])
+    comments = weibo_comment_rows(random.Random(20261207), per_class=80)
+    write_xlsx(HERE / "weibo_shows_zh" / "微博评论_示例.xlsx", ["Label", "Sentence"], comments)
+    return (
+        f"mrpc_pairs_en: {len(pairs)} pairs, imdb_reviews_en: {len(reviews)} reviews, "
+        f"yelp_stars_en: {len(stars)} reviews, weibo_shows_zh: {len(comments)} comments"
+    )
+
+
 def main() -> None:
     rng = random.Random(20261121)
     sentiment = sentiment_rows(rng)
@@ -674,6 +1232,7 @@ def main() -> None:
         f"sentiment_en: {len(sentiment)} rows, paraphrase_en: {len(pairs)} pairs, "
         f"weibo_variety_zh: {len(chinese)} rows, weibo_topics_zh: {topics} rows"
     )
+    print(write_twins())
 
 
 if __name__ == "__main__":

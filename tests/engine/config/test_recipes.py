@@ -4,8 +4,16 @@ import pytest
 
 from finetune.config.recipes import RECIPES, changed_settings, faster_defaults_off, get_recipe, recipe_choices
 from finetune.config.run_config import RunConfig
-from tests.helpers import shared_data_or_skip
+from tests.helpers import PROJECT_ROOT
 
+PROJECT = PROJECT_ROOT
+SEEDS = {
+    "mrpc_bert": "000_545a4f50d6bd05d4.txt",
+    "imdb_distilbert": "001_ababbb18df6e6c4c.txt",
+    "yelp_bert_cased": "002_97a92ef7937e74aa.txt",
+    "course_trainer": "003_6045ce985798f742.txt",
+    "weibo_kfold_chinese": "004_e671a01ae7122773.txt",
+}
 TWIN_MAY_DIFFER = {
     "checkpoint",
     "dataset",
@@ -19,27 +27,58 @@ TWIN_MAY_DIFFER = {
 
 @pytest.mark.parametrize("recipe", RECIPES, ids=lambda r: r.name)
 def test_a_recipe_and_its_twin_share_every_training_setting(recipe):
+    """The twin keeps the tutorial's settings; any other value it scales down is named in its card text."""
     tutorial, twin = recipe.config(), recipe.config(offline=True)
     assert twin.model.checkpoint == "bundled-minilm"
     assert tutorial.train.group_by_length is False and twin.train.group_by_length is False
     a, b = recipe.flat_values(), recipe.flat_values(offline=True)
-    assert {name for name in a if a[name] != b[name]} <= TWIN_MAY_DIFFER
+    scaled = {name for name in a if a[name] != b[name]} - TWIN_MAY_DIFFER
+    assert [name for name in scaled if f"`{name}`" not in recipe.twin] == []
     assert any(name == "group_by_length" for name, _ in faster_defaults_off(tutorial))
     assert "turns off" in recipe.card() and recipe.card(offline=True).count("Offline twin") == 1
+
+
+@pytest.mark.parametrize("recipe", RECIPES, ids=lambda r: r.name)
+def test_a_recipe_names_its_tutorial_and_its_twin_reads_only_project_files(recipe):
+    assert SEEDS[recipe.name] in recipe.tutorial
+    assert any(ch.isdigit() for ch in recipe.reported) or "no result" in recipe.reported
+    dataset = recipe.config(offline=True).data.dataset
+    assert dataset.startswith("examples/data/") and (PROJECT / dataset).exists()
+    assert f"`{dataset}`" in recipe.twin
 
 
 def test_recipe_index_and_tutorial_settings():
     assert [name for _, name in recipe_choices()] == [r.name for r in RECIPES]
     mrpc = get_recipe("mrpc_bert").config()
-    assert (mrpc.model.checkpoint, mrpc.data.dataset, mrpc.data.dataset_config) == ("bert-base-uncased", "glue", "mrpc")
-    assert (mrpc.train.per_device_train_batch_size, mrpc.train.num_train_epochs, mrpc.train.weight_decay) == (8, 3, 0)
+    assert (mrpc.model.checkpoint, mrpc.data.dataset, mrpc.data.dataset_config) == (
+        "bert-base-uncased",
+        "nyu-mll/glue",
+        "mrpc",
+    )
+    assert (
+        mrpc.train.per_device_train_batch_size,
+        mrpc.train.num_train_epochs,
+        mrpc.train.weight_decay,
+        mrpc.train.learning_rate,
+        mrpc.train.warmup_ratio,
+        mrpc.train.lr_scheduler_type,
+    ) == (8, 3, 0, 5e-5, 0, "linear")
+    assert mrpc.train.load_best_model_at_end and mrpc.train.metric_for_best_model == "accuracy"  # best-accuracy weights
     yelp = get_recipe("yelp_bert_cased").config()
-    assert yelp.data.padding == "max_length" and yelp.data.max_train_samples == 1000
+    assert (yelp.data.dataset, yelp.data.validation_split) == ("Yelp/yelp_review_full", "test")
+    assert (yelp.data.padding, yelp.data.max_length) == ("max_length", 322)  # the tutorial's model_max_length
+    assert (yelp.data.max_train_samples, yelp.data.max_eval_samples, yelp.data.split_seed) == (1000, 1000, 42)
     assert ("padding", "dynamic", "max_length") in changed_settings(yelp)
     weibo = get_recipe("weibo_kfold_chinese").config()
     assert (weibo.data.max_length, weibo.train.cv_folds, weibo.model.checkpoint) == (100, 5, "bert-base-chinese")
+    assert (weibo.data.text_column, weibo.data.label_column, len(weibo.data.label_names)) == ("Sentence", "Label", 4)
+    assert (weibo.train.learning_rate, weibo.train.num_train_epochs, weibo.train.warmup_ratio) == (1e-5, 5, 0)
+    train_batch = weibo.train.per_device_train_batch_size * weibo.train.gradient_accumulation_steps
+    assert (train_batch, weibo.train.per_device_eval_batch_size) == (512, 256)
     imdb = get_recipe("imdb_distilbert").config()
-    assert imdb.train.load_best_model_at_end and imdb.train.tensorboard and imdb.data.dataset == "imdb"
+    assert imdb.train.load_best_model_at_end and imdb.train.tensorboard and imdb.data.dataset == "stanfordnlp/imdb"
+    assert (imdb.data.validation_size, imdb.data.max_eval_samples) == (0.3, 150)
+    assert (imdb.train.eval_steps, imdb.train.logging_steps, imdb.train.save_steps) == (50, 50, 200)
 
 
 @pytest.mark.parametrize("recipe", RECIPES, ids=lambda r: r.name)
@@ -49,8 +88,6 @@ def test_every_offline_twin_trains_a_few_steps(recipe, tmp_path):
     from finetune.train.training import run_training
 
     config = recipe.config(offline=True)
-    if config.data.dataset.startswith("../shared"):
-        shared_data_or_skip(config.data.dataset.split("/")[3])
     small = {"max_train_samples": 48, "max_eval_samples": 16, "max_steps": 2, "runs_dir": str(tmp_path / "runs")}
     raw = config.to_dict()
     for name, value in small.items():
