@@ -248,12 +248,8 @@ class TrainConfig:
                     "Turn evaluation on.",
                 )
             )
-        if (
-            isinstance(self.cv_folds, bool)
-            or not isinstance(self.cv_folds, int)
-            or self.cv_folds in (1,)
-            or self.cv_folds < 0
-        ):
+        folds_ok = isinstance(self.cv_folds, int) and not isinstance(self.cv_folds, bool)
+        if not folds_ok or self.cv_folds == 1 or self.cv_folds < 0:
             raise ConfigError(expected_found("cv_folds", "0 (off) or a number of folds >= 2", repr(self.cv_folds)))
         if self.dataloader_num_workers < 0:
             raise ConfigError(expected_found("dataloader_num_workers", "0 or more", repr(self.dataloader_num_workers)))
