@@ -23,8 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples"))
 
 from make_examples import TOPIC_OPENERS, TOPIC_TAILS, ZH_CLASSES, ZH_SUBJECTS, ZH_TOPICS  # noqa: E402
-
-from benchmarks.results_io import write_result  # noqa: E402
+from results_io import write_result  # noqa: E402  (benchmarks/ is the script's own folder)
 
 # topics: 4 Weibo-style topics (each topic has its own subjects and predicates);
 # emotions: 4 emotions about the same variety-show subjects (only the emotion phrase tells them apart)
