@@ -13,7 +13,7 @@ def test_a_recipe_fills_the_form_and_says_what_it_turns_off(page):
     card = page.locator("#recipe-card").inner_text()
     assert "Faster studio defaults this recipe turns off" in card and "group_by_length" in card
     page.wait_for_function(
-        "() => document.querySelector('#cfg-dataset textarea, #cfg-dataset input').value.endsWith('shared/data/mrpc')"
+        "() => document.querySelector('#cfg-dataset textarea, #cfg-dataset input').value.endsWith('mrpc_pairs_en')"
     )
     page.get_by_role("tab", name="Train").click()
     assert page.locator("#cfg-per_device_train_batch_size input").first.input_value() == "8"
