@@ -55,6 +55,45 @@ def test_pair_columns_detected():
     assert set(prepared.splits["train"].column_names) == {"text", "text_pair", "label"}
 
 
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("评论", "标签"),
+        ("文本", "类别"),
+        ("句子", "标签"),
+        ("内容", "类别"),
+        ("微博内容", "情感"),
+        ("Sentence", "Label"),
+    ],
+)
+def test_chinese_and_capitalised_column_names_are_detected(text, label):
+    """The Weibo tutorial's Sentence/Label, and the Chinese names such tables use, need no column settings."""
+    import datasets
+
+    raw = datasets.DatasetDict(
+        {
+            "train": datasets.Dataset.from_dict(
+                {"编号": [str(i) for i in range(10)], text: ROWS["text"], label: ROWS["label"]}
+            )
+        }
+    )
+    columns = prepare_data(cfg(validation_size=0.2), raw).report.columns
+    assert (columns.text, columns.label) == (text, label)
+
+
+def test_english_column_names_keep_precedence_over_chinese_ones():
+    """A table with both kinds picks the English names, as it did before Chinese ones were known."""
+    import datasets
+
+    table = {"评论": ROWS["label"], "review": ROWS["text"], "标签": ROWS["text"], "label": ROWS["label"]}
+    raw = datasets.DatasetDict({"train": datasets.Dataset.from_dict(table)})
+    columns = prepare_data(cfg(validation_size=0.2), raw).report.columns
+    assert (columns.text, columns.label) == ("review", "label")
+    pairs = {"句子1": ROWS["text"], "句子2": ROWS["text"][::-1], "标签": ROWS["label"]}
+    report = prepare_data(cfg(validation_size=0.2), datasets.DatasetDict({"train": datasets.Dataset.from_dict(pairs)}))
+    assert (report.report.columns.text, report.report.columns.text_pair) == ("句子1", "句子2")
+
+
 def test_int_labels_keep_ids_and_class_label_keeps_names():
     import datasets
 
