@@ -37,7 +37,7 @@ from typing import Any, Optional, Union
 
 from finetune.config.run_config import RunConfig
 from finetune.data.names import dataset_short_name
-from finetune.errors import RunError, expected_found
+from finetune.errors import Message, RunError, expected_found
 from finetune.jsonfiles import DamagedFile, read_json, read_json_object, write_json
 from finetune.model.checkpoints import is_model_folder
 
@@ -414,6 +414,54 @@ class Run:
     @property
     def has_model(self) -> bool:
         return is_model_folder(self.model_dir)
+
+    def best_fold(self) -> Optional[tuple[int, str, float]]:
+        """A k-fold run's best fold by its validation accuracy (else its first metric): (fold, metric, value)."""
+        cross = self.metrics().get("cross_validation")
+        metrics = cross.get("metrics") if isinstance(cross, dict) else None
+        if not isinstance(metrics, dict) or not metrics:
+            return None
+        name = "accuracy" if "accuracy" in metrics else next(iter(metrics))
+        values = metrics[name].get("per_fold") if isinstance(metrics[name], dict) else None
+        if not values:
+            return None
+        best = max(range(len(values)), key=lambda i: values[i])
+        return best + 1, name, float(values[best])
+
+    def no_model_reason(self) -> Message:
+        """Why this run has no ``model/`` and what to do instead (Predict, ``predict --model``, Inspect say it).
+
+        A finished k-fold run trained without a final model names its best fold's folder, which works as a
+        model anywhere a model is asked for, and how to get the final model instead.
+        """
+        state = self.state
+        train = self.config_dict().get("train")
+        train = train if isinstance(train, dict) else {}
+        folds = train.get("cv_folds") if isinstance(train.get("cv_folds"), int) else 0
+        best = self.best_fold() if folds >= 2 and state in WITH_MODEL else None
+        if best is not None:
+            fold, metric, value = best
+            return expected_found(
+                f"run '{self.id}'",
+                "a saved model (a finished or cancelled run)",
+                "a k-fold cross-validation run trained without a final model (cv_final_model off)",
+                f"Predict with its best fold instead, fold {fold} ({metric} {value:.4f}): use the model folder "
+                f"{self.fold(fold).path}. Or train a final model on all the data: start the run again with "
+                "'then train a final model on all the data' ticked (CLI: --cv_final_model true).",
+            )
+        if state is RunStatus.FAILED:
+            return expected_found(
+                f"run '{self.id}'",
+                "a saved model (a finished or cancelled run)",
+                "a failed run, which saved no model",
+                "Read its log on the Runs tab, fix the cause and start it again.",
+            )
+        return expected_found(
+            f"run '{self.id}'",
+            "a saved model (a finished or cancelled run)",
+            "no model folder yet",
+            "Wait for the run to finish, or pick another.",
+        )
 
     def latest_checkpoint(self) -> Optional[Path]:
         if not self.checkpoints_dir.is_dir():

@@ -172,6 +172,32 @@ def test_hub_dataset_offline_fails_fast_with_local_options():
     assert time.monotonic() - start < 10
 
 
+@pytest.mark.parametrize(
+    "dataset, config_name, recipe",
+    [
+        ("glue", "mrpc", "mrpc_bert"),
+        ("mrpc", None, "mrpc_bert"),
+        ("nyu-mll/glue", None, "mrpc_bert"),
+        ("imdb", None, "imdb_distilbert"),
+        ("stanfordnlp/imdb", None, "imdb_distilbert"),
+        ("yelp_review_full", None, "yelp_bert_cased"),
+        ("Yelp/yelp_review_full", None, "yelp_bert_cased"),
+    ],
+)
+def test_a_tutorials_dataset_offline_names_its_recipes_offline_twin(dataset, config_name, recipe):
+    with pytest.raises(DataError) as info:
+        prepare_data(cfg(dataset, dataset_config=config_name))
+    text = str(info.value)
+    assert f"tutorial recipe {recipe}" in text and "Tutorial recipes" in text
+    assert f"python -m finetune train --config examples/recipes/{recipe}.offline.json" in text
+
+
+def test_another_hub_dataset_offline_gets_no_twin():
+    with pytest.raises(DataError) as info:
+        prepare_data(cfg("glue", dataset_config="sst2"))
+    assert "tutorial recipe" not in str(info.value) and "examples/data/" in str(info.value)
+
+
 def test_held_out_validation_is_stratified_and_seeded():
     raw = {"text": [f"row {i}" for i in range(100)], "label": ["a"] * 80 + ["b"] * 20}
     first = prepare_data(cfg(validation_size=0.2, split_seed=3), raw=raw)
