@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any, Optional
 
 from finetune.config.run_config import DataConfig
+from finetune.config.twins import dataset_twin_hint
 from finetune.data import file_checks
 from finetune.data.names import FILE_TYPES
 from finetune.errors import DataError, expected_found
-from finetune.config.twins import dataset_twin_hint
 from finetune.network import hub_is_reachable
 from finetune.safety import guard, looks_local, resolve_local
 

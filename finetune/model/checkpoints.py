@@ -141,7 +141,9 @@ def bundled_vocab_note(name: str) -> str:
 def offline_advice(name: str) -> str:
     """What to do when checkpoint ``name`` cannot be fetched: its recipe's offline twin, the bundled checkpoint's
     vocabulary where it is the same, and the local options."""
-    return " ".join(part for part in (checkpoint_twin_hint(name), bundled_vocab_note(name), local_options_hint()) if part)
+    return " ".join(
+        part for part in (checkpoint_twin_hint(name), bundled_vocab_note(name), local_options_hint()) if part
+    )
 
 
 def resolve_checkpoint(name: str, *, check_hub: bool = True) -> str:

@@ -35,7 +35,9 @@ def trained_labels(model_config: Any) -> list[str]:
 
 
 def has_classification_head(model_config: Any) -> bool:
-    return any(str(a).endswith("ForSequenceClassification") for a in (getattr(model_config, "architectures", None) or []))
+    return any(
+        str(a).endswith("ForSequenceClassification") for a in (getattr(model_config, "architectures", None) or [])
+    )
 
 
 def plan_head(checkpoint: str, model_config: Any, label_names: Sequence[str]) -> HeadPlan:

@@ -204,6 +204,10 @@ def test_a_k_fold_run_without_final_model_says_which_fold_to_use(tiny_checkpoint
     assert Predictor(str(run.fold(best).path)).predict(["今天很开心"])[0].label
     out = subprocess.run(
         [sys.executable, "-m", "finetune", "predict", "--model", str(run.path), "--text", "今天很开心"],
-        capture_output=True, text=True, env=cli_env(), cwd=PROJECT_ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=PROJECT_ROOT,
+        timeout=120,
     )
     assert out.returncode == 2 and str(run.fold(best).path) in out.stdout + out.stderr

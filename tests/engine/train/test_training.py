@@ -317,7 +317,11 @@ def test_tokenizer_of_a_finished_run_opens_in_engine_and_cli(finished_tiny_run):
     assert tokenizer("the movie")["input_ids"][0] == tokenizer.cls_token_id
     out = subprocess.run(
         [sys.executable, "-m", "finetune", "tokenize", "--checkpoint", str(finished_tiny_run), "--text", "the movie"],
-        capture_output=True, text=True, env=cli_env(), cwd=PROJECT_ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=PROJECT_ROOT,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout.splitlines()[0])["input_ids"] == tokenizer("the movie")["input_ids"]
