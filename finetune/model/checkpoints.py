@@ -77,22 +77,23 @@ def _config_json(path: Path) -> Optional[dict]:
     return data if isinstance(data, dict) else None
 
 
-def is_model_folder(path: Path) -> bool:
-    """True when ``path`` is a folder saved with ``save_pretrained``: its config.json is a model's config.
+def _is_run_settings(data: Optional[dict]) -> bool:
+    """True for a run's config.json (the RunConfig: sections ``model`` and ``train``), never a model's."""
+    return data is not None and isinstance(data.get("model"), dict) and isinstance(data.get("train"), dict)
 
-    A run folder also holds a config.json, but that one is the run's settings (sections model/data/train/run,
-    no ``model_type``), so a run folder is not a model folder; its model lives in its ``model/`` subfolder.
+
+def is_model_folder(path: Path) -> bool:
+    """True when ``path`` is a folder saved with ``save_pretrained``: it holds a config.json that is a model's.
+
+    A run folder also holds a config.json, but that one is the run's settings (sections model/data/train/run),
+    so a run folder is not a model folder; its model lives in its ``model/`` subfolder.
     """
-    if not path.is_dir():
-        return False
-    data = _config_json(path)
-    return data is not None and ("model_type" in data or "architectures" in data)
+    return path.is_dir() and (path / MODEL_CONFIG_FILE).is_file() and not _is_run_settings(_config_json(path))
 
 
 def is_run_folder(path: Path) -> bool:
-    """True when ``path`` looks like a run of this studio: its config.json has the run settings' sections."""
-    data = _config_json(path) if path.is_dir() else None
-    return data is not None and isinstance(data.get("model"), dict) and isinstance(data.get("train"), dict)
+    """True when ``path`` looks like a run of this studio: its config.json holds the run's settings."""
+    return path.is_dir() and _is_run_settings(_config_json(path))
 
 
 def local_options_hint() -> str:
