@@ -463,3 +463,19 @@ def test_the_tokenizer_tab_opens_a_finished_runs_tokenizer_by_its_key_or_folder(
         }
         table = explore(settings, values)["tok.table"]
         assert [str(i) for i in table.iloc[:, 2]] == expected, typed
+
+
+def test_a_run_key_typed_as_the_training_checkpoint_becomes_its_folder(tmp_path, finished_tiny_run):
+    """Continue training from a finished run by its key: the config names the run's folder (the engine takes its
+    model/); another name stays as typed."""
+    import shutil
+
+    from ui.settings import detect_settings
+
+    runs = tmp_path / "runs"
+    shutil.copytree(finished_tiny_run, runs / "finished-run")
+    settings = detect_settings(str(runs), False)
+    values = {**widget_defaults(), "checkpoint": "finished-run"}
+    assert train_tab.config_of(settings, values).model.checkpoint == str(runs / "finished-run")
+    values["checkpoint"] = "bert-base-uncased"
+    assert train_tab.config_of(settings, values).model.checkpoint == "bert-base-uncased"
