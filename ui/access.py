@@ -90,5 +90,12 @@ def model_source(settings: Settings, choice: Optional[str], visitor: Optional[st
     return choice
 
 
+def checkpoint_source(settings: Settings, name: Optional[str], visitor: Optional[str]) -> Optional[str]:
+    """What a checkpoint box means: a run this visitor may use, typed by its key, is its folder (whose model/ the
+    engine's resolver then takes: trained head and tokenizer); anything else stays as typed."""
+    run = find_run(settings, str(name).strip(), visitor) if name and str(name).strip() else None
+    return str(run.path) if run is not None else name
+
+
 def visitor_of(values: dict[str, Any]) -> Optional[str]:
     return values.get(VISITOR)

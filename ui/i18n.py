@@ -209,7 +209,22 @@ def _part(text: str) -> Optional[str]:
     if field:
         return f"{field['label']}（{text}）"
     known = _known(text)
-    return known if known is not None else catalogue()["text"].get(text)
+    if known is None:
+        known = catalogue()["text"].get(text)
+    return known if known is not None else _sentences(text)
+
+
+SENTENCE_BREAK = re.compile(r"(?<=\.) (?=[A-Z])")  # ". " before a capital: "e.g. bert" and "x.json" stay whole
+
+
+def _sentences(text: str) -> Optional[str]:
+    """The Chinese of a part made of several engine sentences (an error's advice joins the ones that apply), when
+    the catalogue knows every one of them; None otherwise."""
+    pieces = SENTENCE_BREAK.split(text)
+    if len(pieces) < 2:
+        return None
+    chinese = [_known(piece) for piece in pieces]
+    return "".join(chinese) if all(c is not None for c in chinese) else None  # type: ignore[arg-type]
 
 
 def say_error(message: str) -> str:

@@ -201,8 +201,9 @@ class TrainConfig:
         "the training data (StratifiedKFold, shuffled with split_seed) and reports mean ± std. 0 = off.",
     )
     cv_final_model: bool = _f(
-        False,
-        "With cv_folds: afterwards train one more model on all the training rows (the run's model).",
+        True,
+        "With cv_folds: afterwards train one more model on all the training rows, saved as the run's model "
+        "(what Predict, Inspect and the Hub use). Off: only the folds' models are saved.",
     )
 
     def __post_init__(self) -> None:

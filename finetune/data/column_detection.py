@@ -2,6 +2,8 @@
 
 One detector serves training data and prediction files: explicit names win (case-insensitive),
 then known sentence-pair names, then the usual text/label names, then the only string column.
+Chinese names (评论, 文本, 句子, 内容 ...; 标签, 类别 ...) are known too, after the English ones, so a
+table with both an English and a Chinese candidate picks the English one, as before they were added.
 """
 
 from __future__ import annotations
@@ -28,6 +30,19 @@ TEXT_CANDIDATES = (
     "utterance",
     "query",
     "input",
+    # Chinese, after every English name: 评论 (comment), 文本 (text), 句子 (sentence), 内容 (content) and variants
+    "评论",
+    "文本",
+    "句子",
+    "内容",
+    "评论内容",
+    "文本内容",
+    "微博内容",
+    "微博",
+    "正文",
+    "评价",
+    "留言",
+    "语句",
 )
 PAIR_CANDIDATES = (
     ("sentence1", "sentence2"),
@@ -38,6 +53,8 @@ PAIR_CANDIDATES = (
     ("text1", "text2"),
     ("query", "passage"),
     ("sentence_a", "sentence_b"),
+    ("句子1", "句子2"),
+    ("文本1", "文本2"),
 )
 LABEL_CANDIDATES = (
     "label",
@@ -51,6 +68,14 @@ LABEL_CANDIDATES = (
     "rating",
     "score",
     "gold_label",
+    # Chinese, after every English name: 标签 (label), 类别 (category) and variants
+    "标签",
+    "类别",
+    "分类",
+    "类型",
+    "情感",
+    "情绪",
+    "标注",
 )
 
 

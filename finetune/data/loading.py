@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from finetune.config.run_config import DataConfig
+from finetune.config.twins import dataset_twin_hint
 from finetune.data import file_checks
 from finetune.data.names import FILE_TYPES
 from finetune.errors import DataError, expected_found
@@ -181,10 +182,17 @@ def load_hub(name: str, config_name: Optional[str]) -> dict[str, Any]:
     import datasets
 
     if not hub_is_reachable():
+        advice = (
+            "Use a csv/tsv/json/jsonl/parquet/xlsx file, a folder of train/validation/test files, or an example "
+            "under examples/data/."
+        )
         raise DataError(
-            f"dataset '{name}': expected a local file/folder or a reachable Hugging Face Hub, found neither "
-            "(no such path, and the Hub is unreachable from this machine). Use a csv/tsv/json/jsonl/parquet/xlsx "
-            "file, a folder of train/validation/test files, or an example under examples/data/."
+            expected_found(
+                f"dataset '{name}'",
+                "a local file/folder or a reachable Hugging Face Hub",
+                "neither (no such path, and the Hub is unreachable from this machine)",
+                " ".join(part for part in (dataset_twin_hint(name, config_name), advice) if part),
+            )
         )
     name = LEGACY_HUB_IDS.get(name, name)
     if "/" not in name:

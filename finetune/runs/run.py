@@ -35,13 +35,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from finetune.model.checkpoints import is_model_folder
 from finetune.config.run_config import RunConfig
 from finetune.data.names import dataset_short_name
-from finetune.errors import RunError, expected_found
+from finetune.errors import Message, RunError, expected_found
 from finetune.jsonfiles import DamagedFile, read_json, read_json_object, write_json
+from finetune.model.checkpoints import is_model_folder
 
-RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+# a run name is a folder name: Unicode letters and digits (总8665, Ünïcode), then also '.', '_' and '-'; never
+# '/', '..', a leading dot, whitespace or control characters
+RUN_ID_PATTERN = re.compile(r"[^\W_][\w.-]{0,127}")
+RUN_ID_MAX_BYTES = 200  # file systems limit a name to 255 bytes; a CJK character takes 3 in UTF-8
 START_GRACE_SECONDS = 30  # a 'starting' run whose process is gone is failed only after this long
 
 
@@ -66,7 +69,7 @@ class RunStatus(StrEnum):
         return self in TERMINAL
 
     @classmethod
-    def parse(cls, value: Any) -> "RunStatus":
+    def parse(cls, value: Any) -> RunStatus:
         """The member for a stored value; anything else reads as DAMAGED."""
         try:
             return cls(value)
@@ -96,16 +99,38 @@ def pid_alive(pid: Optional[int]) -> bool:
 
 
 def make_run_id(checkpoint: str, dataset: str, when: Optional[float] = None) -> str:
+    """A new run's name: time stamp, checkpoint and data names; always passes :func:`check_run_id`.
+
+    Letters and digits of any script are kept (a file called 总8665.xlsx gives ``...-总8665``), every other
+    character becomes '-', so the name a person did not choose can never be refused.
+    """
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when or time.time()))
-    model = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(checkpoint.rstrip("/")).name)[:40].strip("-") or "model"
-    return f"{stamp}-{model}-{dataset_short_name(dataset)[:40]}"
+    model = re.sub(r"[^\w-]+", "-", Path(checkpoint.rstrip("/")).name)[:40].strip("-") or "model"
+    data = re.sub(r"[^\w-]+", "-", dataset_short_name(dataset))[:40].strip("-") or "data"
+    return check_run_id(f"{stamp}-{model}-{data}")
+
+
+def is_valid_run_id(run_id: object) -> bool:
+    """True for a safe folder name: letters or digits of any script first, then those or '.', '_', '-'."""
+    return (
+        isinstance(run_id, str)
+        and RUN_ID_PATTERN.fullmatch(run_id) is not None
+        and ".." not in run_id
+        and len(run_id.encode("utf-8")) <= RUN_ID_MAX_BYTES
+    )
 
 
 def check_run_id(run_id: str) -> str:
     """``run_id`` if it is a safe folder name (no '/', no '..', no leading dot); RunError otherwise."""
-    if not isinstance(run_id, str) or not RUN_ID_PATTERN.fullmatch(run_id) or ".." in run_id:
-        raise RunError(expected_found("run name", "letters, digits, '.', '_' or '-' (max 128, no '..')",
-                                      repr(run_id)))
+    if not is_valid_run_id(run_id):
+        raise RunError(
+            expected_found(
+                "run name",
+                "letters (any script, e.g. 总8665) or digits first, then also '.', '_' or '-' "
+                f"(at most 128 characters and {RUN_ID_MAX_BYTES} bytes, no '..')",
+                repr(run_id),
+            )
+        )
     return run_id
 
 
@@ -123,8 +148,13 @@ class RunSummary:
     warnings: tuple[str, ...] = ()  # metrics.json: why the result may not be one (learned nothing, ...)
 
     def as_row(self) -> dict[str, Any]:
-        row = {"run": self.run_id, "status": str(self.status), "checkpoint": self.checkpoint,
-               "dataset": self.dataset, "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created))}
+        row = {
+            "run": self.run_id,
+            "status": str(self.status),
+            "checkpoint": self.checkpoint,
+            "dataset": self.dataset,
+            "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created)),
+        }
         for key in ("accuracy", "f1", "matthews_correlation"):
             value = self.metrics.get(key)
             row[key] = round(float(value), 4) if isinstance(value, (int, float)) else None
@@ -221,11 +251,11 @@ class Run:
         """``<run dir>/search.json``: a search run's spec (see :mod:`finetune.train.search`)."""
         return self.path / "search.json"
 
-    def fold(self, index: int) -> "Run":
+    def fold(self, index: int) -> Run:
         """The child run of fold ``index`` (``folds/fold-<index>``) of a k-fold run."""
         return Run(self.folds_dir / f"fold-{index}")
 
-    def trial(self, number: int) -> "Run":
+    def trial(self, number: int) -> Run:
         """The child run of trial ``number`` (``trials/trial-<number>``) of a search."""
         return Run(self.trials_dir / f"trial-{number}")
 
@@ -234,39 +264,54 @@ class Run:
 
     # -- creation and lookup -------------------------------------------------------------------
     @classmethod
-    def create(cls, runs_dir: Union[str, Path], config: RunConfig, run_id: Optional[str] = None) -> "Run":
+    def create(cls, runs_dir: Union[str, Path], config: RunConfig, run_id: Optional[str] = None) -> Run:
         """THE place a run directory is made: a new folder (never an existing one) holding config.json."""
-        run_id = check_run_id(run_id or config.run.run_name or make_run_id(config.model.checkpoint,
-                                                                            config.data.dataset))
+        run_id = check_run_id(
+            run_id or config.run.run_name or make_run_id(config.model.checkpoint, config.data.dataset)
+        )
         path = Path(runs_dir) / run_id
         if path.exists():
-            raise RunError(expected_found(f"run directory '{path}'", "a new directory", "one that already exists",
-                                          "Choose another run name, or resume that run instead."))
+            raise RunError(
+                expected_found(
+                    f"run directory '{path}'",
+                    "a new directory",
+                    "one that already exists",
+                    "Choose another run name, or resume that run instead.",
+                )
+            )
         try:
             path.mkdir(parents=True)
             run = cls(path)
             write_json(run.config_path, config.to_dict())
         except OSError as exc:
             shutil.rmtree(path, ignore_errors=True)
-            raise RunError(expected_found(f"the runs folder '{runs_dir}'", "a folder this user can write to",
-                                          f"one that is not writable ({exc.strerror or type(exc).__name__})",
-                                          "Choose another with --runs-dir.")) from None
+            raise RunError(
+                expected_found(
+                    f"the runs folder '{runs_dir}'",
+                    "a folder this user can write to",
+                    f"one that is not writable ({exc.strerror or type(exc).__name__})",
+                    "Choose another with --runs-dir.",
+                )
+            ) from None
         return run
 
     @classmethod
-    def open(cls, runs_dir: Union[str, Path], run_id: str) -> "Run":
+    def open(cls, runs_dir: Union[str, Path], run_id: str) -> Run:
         """An existing run by id (validated: no path tricks); RunError naming recent runs when missing."""
         return cls.at(Path(runs_dir) / check_run_id(run_id))
 
     @classmethod
-    def at(cls, path: Union[str, Path]) -> "Run":
+    def at(cls, path: Union[str, Path]) -> Run:
         """An existing run by its folder; RunError when the folder holds no config.json."""
         run = cls(Path(path))
         if not run.exists:
             runs_dir = run.path.parent
             known = ", ".join(r.run_id for r in list_runs(runs_dir)[:5]) or "none"
-            raise RunError(expected_found(f"run '{run.id}'", f"a run directory with config.json under {runs_dir}",
-                                          f"none (recent: {known})"))
+            raise RunError(
+                expected_found(
+                    f"run '{run.id}'", f"a run directory with config.json under {runs_dir}", f"none (recent: {known})"
+                )
+            )
         return run
 
     @property
@@ -289,8 +334,12 @@ class Run:
             updated = stored.get("updated")
             grace = time.time() - (float(updated) if isinstance(updated, (int, float)) else 0.0)
             if state is RunStatus.RUNNING or grace > START_GRACE_SECONDS:
-                return {**stored, "status": RunStatus.FAILED, "message": "the training process ended without a final "
-                        "status (crashed or killed, e.g. out of memory); see process.log"}
+                return {
+                    **stored,
+                    "status": RunStatus.FAILED,
+                    "message": "the training process ended without a final "
+                    "status (crashed or killed, e.g. out of memory); see process.log",
+                }
         return {**stored, "status": state}
 
     @property
@@ -317,9 +366,14 @@ class Run:
         try:
             write_json(self.status_path, current)
         except OSError as exc:
-            raise RunError(expected_found(f"run folder '{self.id}'", "a folder this user can write to",
-                                          f"one that is not writable ({exc.strerror or type(exc).__name__})",
-                                          "Choose another runs folder with --runs-dir.")) from None
+            raise RunError(
+                expected_found(
+                    f"run folder '{self.id}'",
+                    "a folder this user can write to",
+                    f"one that is not writable ({exc.strerror or type(exc).__name__})",
+                    "Choose another runs folder with --runs-dir.",
+                )
+            ) from None
         return {**current, "status": RunStatus(status)}
 
     # -- artifacts -----------------------------------------------------------------------------
@@ -361,11 +415,62 @@ class Run:
     def has_model(self) -> bool:
         return is_model_folder(self.model_dir)
 
+    def best_fold(self) -> Optional[tuple[int, str, float]]:
+        """A k-fold run's best fold by its validation accuracy (else its first metric): (fold, metric, value)."""
+        cross = self.metrics().get("cross_validation")
+        metrics = cross.get("metrics") if isinstance(cross, dict) else None
+        if not isinstance(metrics, dict) or not metrics:
+            return None
+        name = "accuracy" if "accuracy" in metrics else next(iter(metrics))
+        values = metrics[name].get("per_fold") if isinstance(metrics[name], dict) else None
+        if not values:
+            return None
+        best = max(range(len(values)), key=lambda i: values[i])
+        return best + 1, name, float(values[best])
+
+    def no_model_reason(self) -> Message:
+        """Why this run has no ``model/`` and what to do instead (Predict, ``predict --model``, Inspect say it).
+
+        A finished k-fold run trained without a final model names its best fold's folder, which works as a
+        model anywhere a model is asked for, and how to get the final model instead.
+        """
+        state = self.state
+        train = self.config_dict().get("train")
+        train = train if isinstance(train, dict) else {}
+        folds = train.get("cv_folds") if isinstance(train.get("cv_folds"), int) else 0
+        best = self.best_fold() if folds >= 2 and state in WITH_MODEL else None
+        if best is not None:
+            fold, metric, value = best
+            return expected_found(
+                f"run '{self.id}'",
+                "a saved model (a finished or cancelled run)",
+                "a k-fold cross-validation run trained without a final model (cv_final_model off)",
+                f"Predict with its best fold instead, fold {fold} ({metric} {value:.4f}): use the model folder "
+                f"{self.fold(fold).path}. Or train a final model on all the data: start the run again with "
+                "'then train a final model on all the data' ticked (CLI: --cv_final_model true).",
+            )
+        if state is RunStatus.FAILED:
+            return expected_found(
+                f"run '{self.id}'",
+                "a saved model (a finished or cancelled run)",
+                "a failed run, which saved no model",
+                "Read its log on the Runs tab, fix the cause and start it again.",
+            )
+        return expected_found(
+            f"run '{self.id}'",
+            "a saved model (a finished or cancelled run)",
+            "no model folder yet",
+            "Wait for the run to finish, or pick another.",
+        )
+
     def latest_checkpoint(self) -> Optional[Path]:
         if not self.checkpoints_dir.is_dir():
             return None
-        found = [(int(m.group(1)), p) for p in self.checkpoints_dir.iterdir()
-                 if (m := re.fullmatch(r"checkpoint-(\d+)", p.name)) and (p / "trainer_state.json").exists()]
+        found = [
+            (int(m.group(1)), p)
+            for p in self.checkpoints_dir.iterdir()
+            if (m := re.fullmatch(r"checkpoint-(\d+)", p.name)) and (p / "trainer_state.json").exists()
+        ]
         return max(found)[1] if found else None
 
     def request_cancel(self) -> None:
@@ -374,8 +479,9 @@ class Run:
     def delete(self) -> None:
         state = self.state
         if state.is_active:
-            raise RunError(expected_found(f"run '{self.id}'", "a run that is not running", f"status {state}",
-                                          "Stop it first."))
+            raise RunError(
+                expected_found(f"run '{self.id}'", "a run that is not running", f"status {state}", "Stop it first.")
+            )
         shutil.rmtree(self.path)
 
     def summary(self) -> RunSummary:
@@ -390,13 +496,17 @@ class Run:
         warnings = validation.get("warnings") if isinstance(validation, dict) else None
         stamp = self.config_path if self.config_path.exists() else self.path
         return RunSummary(
-            run_id=self.id, path=self.path, status=status["status"],
+            run_id=self.id,
+            path=self.path,
+            status=status["status"],
             checkpoint=str(model.get("checkpoint", "?")) if isinstance(model, dict) else "?",
             dataset=str(data.get("dataset", "?")) if isinstance(data, dict) else "?",
-            created=stamp.stat().st_mtime, metrics=metrics if isinstance(metrics, dict) else {},
+            created=stamp.stat().st_mtime,
+            metrics=metrics if isinstance(metrics, dict) else {},
             message=str(status.get("message", "")),
             owner=status.get("owner") if isinstance(status.get("owner"), str) else None,
-            warnings=tuple(str(w) for w in warnings) if isinstance(warnings, list) else ())
+            warnings=tuple(str(w) for w in warnings) if isinstance(warnings, list) else (),
+        )
 
 
 def run_folders(runs_dir: Union[str, Path]) -> list[Run]:
@@ -438,7 +548,7 @@ def queued_runs(runs_dir: Union[str, Path]) -> list[Run]:
     """Queued runs, first come first served."""
     root = Path(runs_dir)
     found = []
-    for path in (root.iterdir() if root.is_dir() else []):
+    for path in root.iterdir() if root.is_dir() else []:
         status = Run(path).status() if path.is_dir() else {}
         if status.get("status") is RunStatus.QUEUED:
             queued_at = status.get("queued_at")

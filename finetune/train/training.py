@@ -52,6 +52,7 @@ from finetune.errors import FinetuneError, message_of
 from finetune.evaluation.metrics import full_report, make_compute_metrics, prediction_rows
 from finetune.jsonfiles import write_json
 from finetune.model.checkpoints import describe_load_error, resolve_checkpoint
+from finetune.model.heads import apply_head_plan, plan_head
 from finetune.model.vocab import resize_embeddings
 from finetune.runs.events import EventWriter
 from finetune.runs.run import Run, RunStatus
@@ -103,20 +104,18 @@ def load_model_config(checkpoint: str, resolved: str, config: RunConfig) -> Pret
 def load_model(session: Session, resolved: str, base: PretrainedConfig, label_names: list[str]) -> Any:
     """AutoModelForSequenceClassification with num_labels/id2label/label2id from the data.
 
-    A checkpoint that already has a classification head with another number of labels gets a
-    fresh head (``ignore_mismatched_sizes``) and a warning in the event stream.
+    A checkpoint that already has a classification head (a finished run, a Hub classifier) keeps it when
+    its labels are the data's, reordered when they are in another order, and gets a fresh head when they
+    are other labels or another number of them (``ignore_mismatched_sizes``): see finetune.model.heads;
+    the log says which.
     """
     checkpoint, num_labels = session.config.model.checkpoint, len(label_names)
-    has_head = any(a.endswith("ForSequenceClassification") for a in (base.architectures or []))
-    if has_head and base.num_labels != num_labels:
-        session.events.log(
-            f"'{checkpoint}' already has a classification head for {base.num_labels} labels; the "
-            f"data has {num_labels}, so a fresh head is trained from scratch.",
-            level="warning",
-        )
+    plan = plan_head(checkpoint, base, label_names)
+    if plan.message:
+        session.events.log(plan.message, level=plan.level)
     id2label = {i: name for i, name in enumerate(label_names)}
     try:
-        return AutoModelForSequenceClassification.from_pretrained(
+        model = AutoModelForSequenceClassification.from_pretrained(
             resolved,
             revision=session.config.model.revision,
             trust_remote_code=session.config.model.trust_remote_code,
@@ -128,6 +127,8 @@ def load_model(session: Session, resolved: str, base: PretrainedConfig, label_na
         )
     except (OSError, ValueError) as exc:
         raise describe_load_error(checkpoint, exc) from exc
+    apply_head_plan(model, plan)
+    return model
 
 
 def save_predictions(run: Run, split_name: str, split: Any, logits: np.ndarray, label_names: list[str]) -> None:

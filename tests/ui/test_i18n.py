@@ -248,3 +248,28 @@ def test_log_lines_read_in_the_page_language():
     with use_lang("zh"):
         line = format_event(event, say, translate)
     assert "第 5/10 步" in line and "损失 0.2500" in line and "轮次 0.50" in line
+
+
+def test_the_offline_twin_advice_reads_in_chinese_with_its_command_kept():
+    """The offline error for a tutorial's name: every sentence of its advice is translated, the command stays."""
+    from finetune.data.loading import load_hub
+    from finetune.errors import CheckpointError, DataError
+    from finetune.model.checkpoints import resolve_checkpoint
+
+    with pytest.raises(CheckpointError) as checkpoint_error:
+        resolve_checkpoint("bert-base-uncased")
+    with pytest.raises(DataError) as dataset_error:
+        load_hub("imdb", None)
+    with use_lang("zh"):
+        checkpoint_text = say_error(checkpoint_error.value.args[0])
+        dataset_text = say_error(dataset_error.value.args[0])
+    assert (
+        "教程配方 mrpc_bert" in checkpoint_text
+        and "内置模型 bundled-minilm 的分词结果与 bert-base-uncased 完全相同" in checkpoint_text
+    )
+    assert "python -m finetune train --config examples/recipes/mrpc_bert.offline.json" in checkpoint_text
+    assert "本地可用的选项" in checkpoint_text and "tokenizes" not in checkpoint_text
+    assert (
+        "教程配方 imdb_distilbert" in dataset_text and "examples/recipes/imdb_distilbert.offline.json" in dataset_text
+    )
+    assert "Use a csv" not in dataset_text

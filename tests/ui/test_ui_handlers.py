@@ -434,3 +434,48 @@ def test_the_preview_reports_unknown_tokens_and_names_a_fitting_checkpoint(tmp_p
     }
     summary = data_tab.preview(Settings(runs_dir=tmp_path), values)["data.summary"]
     assert "[UNK]" in summary and "bert-base-chinese" in summary and "⚠️" in summary
+
+
+def test_the_tokenizer_tab_opens_a_finished_runs_tokenizer_by_its_key_or_folder(tmp_path, finished_tiny_run):
+    """A run is a checkpoint on the Tokenizer tab too: its key or its folder opens the tokenizer it saved."""
+    import shutil
+
+    from transformers import AutoTokenizer
+
+    from ui.settings import detect_settings
+    from ui.tabs.tokenizer import explore
+
+    runs = tmp_path / "runs"
+    shutil.copytree(finished_tiny_run, runs / "finished-run")
+    settings = detect_settings(str(runs), False)
+    expected = [
+        str(i) for i in AutoTokenizer.from_pretrained(str(finished_tiny_run / "model"))("the movie")["input_ids"]
+    ]
+    for typed in ("finished-run", str(runs / "finished-run")):
+        values = {
+            "tok.checkpoint": typed,
+            "tok.text": "the movie",
+            "tok.pair": "",
+            "tok.special": True,
+            "tok.truncation": False,
+            "tok.max_length": None,
+            "tok.padding": "none",
+        }
+        table = explore(settings, values)["tok.table"]
+        assert [str(i) for i in table.iloc[:, 2]] == expected, typed
+
+
+def test_a_run_key_typed_as_the_training_checkpoint_becomes_its_folder(tmp_path, finished_tiny_run):
+    """Continue training from a finished run by its key: the config names the run's folder (the engine takes its
+    model/); another name stays as typed."""
+    import shutil
+
+    from ui.settings import detect_settings
+
+    runs = tmp_path / "runs"
+    shutil.copytree(finished_tiny_run, runs / "finished-run")
+    settings = detect_settings(str(runs), False)
+    values = {**widget_defaults(), "checkpoint": "finished-run"}
+    assert train_tab.config_of(settings, values).model.checkpoint == str(runs / "finished-run")
+    values["checkpoint"] = "bert-base-uncased"
+    assert train_tab.config_of(settings, values).model.checkpoint == "bert-base-uncased"

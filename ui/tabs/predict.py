@@ -21,7 +21,7 @@ from finetune.model.checkpoints import PRESETS
 from finetune.runs.run import WITH_MODEL, Run
 
 from ..access import find_run, model_source, open_run, visible_runs, visible_runs_with_model, visitor_of
-from ..i18n import say, t
+from ..i18n import say, say_error, t
 from ..settings import Settings
 from ..studio import Studio, Values
 
@@ -54,6 +54,29 @@ def model_list(settings: Settings, current: Optional[str], picked: bool, visitor
     return gr.Dropdown(choices=choices, value=current if keep else choices[0])
 
 
+KFOLD_MODEL_NOTE = (
+    "**{run}** is a {folds}-fold cross-validation run: predictions come from its **final model**, trained on all "
+    "{rows} rows after the folds (the run's model/ folder)."
+)
+
+
+def model_note(settings: Settings, choice: Optional[str], visitor: Optional[str]) -> str:
+    """What the chosen model is, where that is not plain: a k-fold run's final model, or why such a run has none
+    and what to use instead; a base checkpoint's untrained head. Empty for an ordinary run."""
+    if choice in PRESET_NAMES:
+        return say(BASE_WARNING, name=html.escape(str(choice)))
+    run = find_run(settings, choice, visitor)
+    train = run.config_dict().get("train") if run is not None else None
+    folds = train.get("cv_folds") if isinstance(train, dict) else None
+    if run is None or not isinstance(folds, int) or folds < 2:
+        return ""
+    if not run.has_model:
+        return "⚠️ " + html.escape(say_error(run.no_model_reason()))
+    pooled = run.metrics().get("cross_validation", {}).get("pooled", {})
+    rows = pooled.get("num_examples", "?") if isinstance(pooled, dict) else "?"
+    return say(KFOLD_MODEL_NOTE, run=html.escape(run.id), folds=folds, rows=rows)
+
+
 def untrained_note(predictor: Any) -> str:
     warning = predictor.head_warning()
     return say("⚠️ **Untrained head.** {warning}", warning=html.escape(say(warning))) if warning else ""
@@ -84,10 +107,11 @@ def predict_one(settings: Settings, v: Values) -> Values:
         + f"\n|---|---|---|---|\n{table}\n\n"
         + say("**Prediction:** {label}", label=html.escape(exp.prediction))
     )
+    notes = [model_note(settings, v["predict.model"], visitor_of(v)), untrained_note(predictor)]
     return {
         "predict.label": result.probabilities,
         "predict.behind": behind,
-        "predict.warning": untrained_note(predictor),
+        "predict.warning": "\n\n".join(note for note in notes if note),
     }
 
 
@@ -218,7 +242,7 @@ def examples(settings: Settings, v: Values) -> Values:
     options = [r["text"] + ("\t" + r["text_pair"] if r.get("text_pair") else "") for r in rows[:20]]
     out: Values = {
         "predict.examples": gr.Dropdown(choices=options, value=None),
-        "predict.warning": say(BASE_WARNING, name=html.escape(choice)) if choice in PRESET_NAMES else "",
+        "predict.warning": model_note(settings, choice, visitor_of(v)),
     }
     if options and not (v.get("predict.text") or "").strip():
         out.update(use_example({"predict.examples": options[0]}))

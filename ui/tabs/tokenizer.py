@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Optional
 
 import gradio as gr
 
 from finetune.config.run_config import BUNDLED_CHECKPOINT
 from finetune.model.checkpoints import PRESETS
 
+from ..access import checkpoint_source, visitor_of
 from ..config_form import build_data_config
 from ..i18n import say, t
 from ..settings import Settings
@@ -28,9 +29,11 @@ EXPLORE_INPUTS = (
 EXPLORE_OUTPUTS = ("tok.highlight", "tok.table", "tok.raw", "tok.decoded", "tok.counts")
 
 
-def tokenizer_of(settings: Settings, checkpoint: str) -> Any:
+def tokenizer_of(settings: Settings, checkpoint: str, visitor: Optional[str] = None) -> Any:
+    """The tokenizer of a preset, Hub id, model folder, or run (its key or folder: the run's saved tokenizer)."""
     from finetune.model.tokenization import get_tokenizer
 
+    checkpoint = checkpoint_source(settings, checkpoint, visitor) or ""
     settings.guard(checkpoint, "checkpoint")
     return get_tokenizer(checkpoint or BUNDLED_CHECKPOINT)
 
@@ -43,7 +46,7 @@ def explore(settings: Settings, v: Values) -> Values:
 
     max_length = v["tok.max_length"]
     report = inspect_text(
-        tokenizer_of(settings, v["tok.checkpoint"]),
+        tokenizer_of(settings, v["tok.checkpoint"], visitor_of(v)),
         v["tok.text"] or "",
         v["tok.pair"] or None,
         add_special_tokens=v["tok.special"],
@@ -108,7 +111,7 @@ def batch(settings: Settings, v: Values) -> Values:
 
     max_length, padding = v["tok.max_length"], v["tok.padding"]
     out = inspect_batch(
-        tokenizer_of(settings, v["tok.checkpoint"]),
+        tokenizer_of(settings, v["tok.checkpoint"], visitor_of(v)),
         (v["tok.batch_lines"] or "").splitlines(),
         max_length=int(max_length) if max_length else None,
         padding=padding if padding != "none" else "dynamic",
@@ -130,7 +133,7 @@ def compare(settings: Settings, v: Values) -> Values:
 
     out = []
     for name in (v["tok.first"], v["tok.second"]):
-        report = inspect_text(tokenizer_of(settings, name), v["tok.text"] or "")
+        report = inspect_text(tokenizer_of(settings, name, visitor_of(v)), v["tok.text"] or "")
         out.append(
             say(
                 "**{name}**: {tokens} tokens, {unknown} unknown",
@@ -153,7 +156,9 @@ def dataset_lengths(settings: Settings, v: Values) -> Values:
 
     prepared = prepare_data(build_data_config(settings, v))
     stats = dataset_length_stats(
-        tokenizer_of(settings, v["tok.checkpoint"]), prepared.splits["train"], max_length=int(v["max_length"] or 128)
+        tokenizer_of(settings, v["tok.checkpoint"], visitor_of(v)),
+        prepared.splits["train"],
+        max_length=int(v["max_length"] or 128),
     )
     start, rows_name = say("tokens (from)"), say("rows")
     hist = pd.DataFrame([{start: first, rows_name: count} for first, count in stats.histogram])
@@ -193,7 +198,7 @@ def build(studio: Studio) -> None:
                 label=t("tokenizer of checkpoint"),
                 elem_id="tok-checkpoint",
                 scale=2,
-                info=t("Follows the training checkpoint; any preset, Hub id or folder."),
+                info=t("Follows the training checkpoint; any preset, Hub id, folder or finished run."),
             ),
         )
         add("tok.special", gr.Checkbox(value=True, label=t("add special tokens")))

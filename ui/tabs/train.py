@@ -20,7 +20,7 @@ from finetune.runs.run import active_runs
 from finetune.train.jobs import cancel, enqueue, queue_position, start_training
 
 from .. import live_view
-from ..access import new_run_owner, open_run, visible_runs, visitor_of
+from ..access import checkpoint_source, new_run_owner, open_run, visible_runs, visitor_of
 from ..config_form import (
     CONFIG_WIDGETS,
     DATA_FIELDS,
@@ -46,8 +46,11 @@ HISTORY_COLUMNS = ["run", "status", "checkpoint", "dataset", "accuracy", "f1", "
 
 
 def config_of(settings: Settings, v: Values) -> RunConfig:
-    """The RunConfig of the form's widget values."""
-    return config_from_widgets({name: v[name] for name in CONFIG_WIDGETS}, settings)
+    """The RunConfig of the form's widget values; a run typed as the checkpoint (its key) becomes its folder, so
+    training continues from its model/ with its trained head."""
+    values = {name: v[name] for name in CONFIG_WIDGETS}
+    values["checkpoint"] = checkpoint_source(settings, values.get("checkpoint"), visitor_of(v))
+    return config_from_widgets(values, settings)
 
 
 def start(settings: Settings, v: Values) -> Values:

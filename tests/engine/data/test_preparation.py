@@ -55,6 +55,45 @@ def test_pair_columns_detected():
     assert set(prepared.splits["train"].column_names) == {"text", "text_pair", "label"}
 
 
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("评论", "标签"),
+        ("文本", "类别"),
+        ("句子", "标签"),
+        ("内容", "类别"),
+        ("微博内容", "情感"),
+        ("Sentence", "Label"),
+    ],
+)
+def test_chinese_and_capitalised_column_names_are_detected(text, label):
+    """The Weibo tutorial's Sentence/Label, and the Chinese names such tables use, need no column settings."""
+    import datasets
+
+    raw = datasets.DatasetDict(
+        {
+            "train": datasets.Dataset.from_dict(
+                {"编号": [str(i) for i in range(10)], text: ROWS["text"], label: ROWS["label"]}
+            )
+        }
+    )
+    columns = prepare_data(cfg(validation_size=0.2), raw).report.columns
+    assert (columns.text, columns.label) == (text, label)
+
+
+def test_english_column_names_keep_precedence_over_chinese_ones():
+    """A table with both kinds picks the English names, as it did before Chinese ones were known."""
+    import datasets
+
+    table = {"评论": ROWS["label"], "review": ROWS["text"], "标签": ROWS["text"], "label": ROWS["label"]}
+    raw = datasets.DatasetDict({"train": datasets.Dataset.from_dict(table)})
+    columns = prepare_data(cfg(validation_size=0.2), raw).report.columns
+    assert (columns.text, columns.label) == ("review", "label")
+    pairs = {"句子1": ROWS["text"], "句子2": ROWS["text"][::-1], "标签": ROWS["label"]}
+    report = prepare_data(cfg(validation_size=0.2), datasets.DatasetDict({"train": datasets.Dataset.from_dict(pairs)}))
+    assert (report.report.columns.text, report.report.columns.text_pair) == ("句子1", "句子2")
+
+
 def test_int_labels_keep_ids_and_class_label_keeps_names():
     import datasets
 
@@ -131,6 +170,32 @@ def test_hub_dataset_offline_fails_fast_with_local_options():
     with pytest.raises(DataError, match="unreachable"):
         prepare_data(cfg("nyu-mll/glue", dataset_config="mrpc"))
     assert time.monotonic() - start < 10
+
+
+@pytest.mark.parametrize(
+    "dataset, config_name, recipe",
+    [
+        ("glue", "mrpc", "mrpc_bert"),
+        ("mrpc", None, "mrpc_bert"),
+        ("nyu-mll/glue", None, "mrpc_bert"),
+        ("imdb", None, "imdb_distilbert"),
+        ("stanfordnlp/imdb", None, "imdb_distilbert"),
+        ("yelp_review_full", None, "yelp_bert_cased"),
+        ("Yelp/yelp_review_full", None, "yelp_bert_cased"),
+    ],
+)
+def test_a_tutorials_dataset_offline_names_its_recipes_offline_twin(dataset, config_name, recipe):
+    with pytest.raises(DataError) as info:
+        prepare_data(cfg(dataset, dataset_config=config_name))
+    text = str(info.value)
+    assert f"tutorial recipe {recipe}" in text and "Tutorial recipes" in text
+    assert f"python -m finetune train --config examples/recipes/{recipe}.offline.json" in text
+
+
+def test_another_hub_dataset_offline_gets_no_twin():
+    with pytest.raises(DataError) as info:
+        prepare_data(cfg("glue", dataset_config="sst2"))
+    assert "tutorial recipe" not in str(info.value) and "examples/data/" in str(info.value)
 
 
 def test_held_out_validation_is_stratified_and_seeded():

@@ -5,10 +5,21 @@ import os
 
 import pytest
 
-from finetune.train import jobs
 from finetune.config.run_config import RunConfig
 from finetune.errors import RunError
-from finetune.runs.run import (ACTIVE, TERMINAL, Run, RunStatus, active_runs, list_runs, queued_runs, runs_with_model)
+from finetune.runs.run import (
+    ACTIVE,
+    TERMINAL,
+    Run,
+    RunStatus,
+    active_runs,
+    check_run_id,
+    list_runs,
+    make_run_id,
+    queued_runs,
+    runs_with_model,
+)
+from finetune.train import jobs
 
 
 def _config(runs_dir, name=""):
@@ -40,6 +51,35 @@ def test_create_writes_config_and_refuses_existing_dirs_and_bad_ids(tmp_path):
     assert not (tmp_path.parent / "escape").exists()
     named = Run.create(tmp_path, _config(tmp_path, "from-config"))
     assert named.id == "from-config"
+
+
+def test_a_run_named_after_a_chinese_file_keeps_its_characters_and_is_created(tmp_path):
+    """The Weibo tutorial's file 总8665.xlsx names the run; unsafe names stay refused, made names never fail."""
+    run_id = make_run_id("bert-base-chinese", "/data/总8665.xlsx", when=0)
+    assert run_id.endswith("-bert-base-chinese-总8665")
+    run = Run.create(tmp_path, _config(tmp_path), run_id)
+    assert run.path.name == run_id and Run.open(tmp_path, run_id).exists
+    assert check_run_id("微博-情感_v1.2") == "微博-情感_v1.2"
+    for bad in ("总/8665", "..总", ".总", "总\t8665", "总 8665", "总\x008665", "总" * 90, "_总"):
+        with pytest.raises(RunError, match="run name"):
+            check_run_id(bad)
+    odd = [
+        "总 8665 (副本).xlsx",
+        "..",
+        "/",
+        "日本語テキスト.csv",
+        "données été.tsv",
+        "a\x01b.csv",
+        "总" * 300 + ".csv",
+        "Yelp/yelp_review_full",
+        "../../etc/passwd",
+        "_.xlsx",
+        "—.csv",
+    ]
+    for dataset in odd:
+        for checkpoint in ("bert-base-chinese", "/models/中文模型/", "..", "owner/模型.v2"):
+            made = make_run_id(checkpoint, dataset, when=0)
+            assert check_run_id(made) == made and "/" not in made
 
 
 def test_open_missing_run_names_recent_ones(tmp_path):
@@ -75,7 +115,10 @@ def test_damaged_files_read_as_damaged_never_raise(tmp_path, content):
     unknown.status_path.write_text(json.dumps({"status": "exploded"}))
     summaries = {s.run_id: s for s in list_runs(tmp_path)}
     assert {k: v.status for k, v in summaries.items()} == {
-        "bad-status": RunStatus.DAMAGED, "bad-config": RunStatus.DAMAGED, "bad-value": RunStatus.DAMAGED}
+        "bad-status": RunStatus.DAMAGED,
+        "bad-config": RunStatus.DAMAGED,
+        "bad-value": RunStatus.DAMAGED,
+    }
     assert summaries["bad-config"].checkpoint == "?" and summaries["bad-config"].as_row()["accuracy"] is None
     assert "status.json" in summaries["bad-status"].message and "config.json" in summaries["bad-config"].message
     assert broken_config.metrics() == {} and queued_runs(tmp_path) == [] and runs_with_model(tmp_path) == []
@@ -85,6 +128,7 @@ def test_damaged_files_read_as_damaged_never_raise(tmp_path, content):
 
 def test_parent_never_overwrites_the_childs_running(tmp_path, monkeypatch):
     """The race of jobs._launch: a child that writes 'running' before the parent records its pid."""
+
     class FastChild:
         pid = os.getpid()
 
@@ -143,8 +187,11 @@ def test_unwritable_runs_folder_is_a_clear_run_error(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied", str(self))
 
     monkeypatch.setattr(Path, "mkdir", denied)
-    with pytest.raises(RunError, match=r"runs folder '.*': expected a folder this user can write to, found one "
-                                       r"that is not writable \(Permission denied\)\. Choose another with --runs-dir"):
+    with pytest.raises(
+        RunError,
+        match=r"runs folder '.*': expected a folder this user can write to, found one "
+        r"that is not writable \(Permission denied\)\. Choose another with --runs-dir",
+    ):
         Run.create(tmp_path / "runs", RunConfig(), "r1")
 
 
@@ -156,8 +203,14 @@ def test_cli_lists_a_damaged_run_with_its_reason(tmp_path):
 
     Run.create(tmp_path, RunConfig(), "broken").config_path.write_bytes(b"\x00\xff binary")
     Run.create(tmp_path, RunConfig(), "wrong-type").status_path.write_text("[1, 2, 3]")
-    out = subprocess.run([sys.executable, "-m", "finetune", "runs", "--runs_dir", str(tmp_path)], capture_output=True,
-                         text=True, env=cli_env(), cwd=PROJECT_ROOT, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "finetune", "runs", "--runs_dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=PROJECT_ROOT,
+        timeout=120,
+    )
     assert out.returncode == 0 and "Traceback" not in out.stderr
     rows = {row["run"]: row for row in map(json.loads, out.stdout.splitlines())}
     assert rows["broken"]["status"] == "damaged" and "config.json" in rows["broken"]["message"]

@@ -61,7 +61,7 @@ def test_each_fold_starts_from_the_checkpoint_and_pooled_report_matches_sklearn(
     assert status["status"] == "finished", status
 
     checkpoint_hash = _layer_hash(AutoModel.from_pretrained(str(tiny_checkpoint)))
-    assert starts == [checkpoint_hash] * 3
+    assert starts == [checkpoint_hash] * 4  # 3 folds, then the final model (on by default), each from the checkpoint
     trained = AutoModel.from_pretrained(str(run_dir / "folds" / "fold-1" / "model"))
     assert _layer_hash(trained) != checkpoint_hash  # a fold's training changes the weights it started from
 
@@ -156,3 +156,58 @@ def test_cli_cross_validation_with_a_final_model(tiny_checkpoint, runs_dir):
     assert "| accuracy |" in out.stdout and "fold 2/2" in out.stdout
     assert (runs_dir / "cv" / "model" / "config.json").exists()
     assert "final model" in Run(runs_dir / "cv").metrics()["cross_validation"]["final_model"]
+
+
+def test_a_k_fold_run_leaves_a_final_model_by_default_that_everything_lists(tiny_checkpoint, runs_dir):
+    """The tutorial's reader saves a model after the folds: by default a k-fold run trains one on all the rows, in
+    its own model/, and Predict (the engine's predictor), the model lists and the run log name it."""
+    from finetune.predict.predictor import Predictor
+    from finetune.runs.run import runs_with_model
+    from finetune.train.cross_validation import run_cross_validation
+
+    config = tiny_config(tiny_checkpoint, runs_dir, dataset=TOPICS, cv_folds=2, max_length=32)
+    assert config.train.cv_final_model is True
+    run = Run.create(runs_dir, config, "kfold")
+    assert run_cross_validation(config, run)["status"] == "finished"
+    assert run.has_model and [r.run_id for r in runs_with_model(runs_dir)] == ["kfold"]
+    messages = [json.loads(line).get("message", "") for line in run.events_path.read_text().splitlines()]
+    assert any(m.startswith("final model: training on all 400 rows") for m in messages)
+    assert "saved as this run's model" in run.metrics()["cross_validation"]["final_model"]
+    predictor = Predictor(str(run.path))
+    assert predictor.path == str(run.model_dir) and predictor.head_trained
+    assert len(predictor.predict(["今天很开心"])[0].probabilities) == 4
+
+
+def test_a_k_fold_run_without_final_model_says_which_fold_to_use(tiny_checkpoint, runs_dir):
+    """cv_final_model off: Predict and `predict --model RUN` name the best fold's folder and how to get the final
+    model; that folder predicts."""
+    import subprocess
+    import sys
+
+    from finetune.errors import CheckpointError
+    from finetune.predict.predictor import Predictor
+    from finetune.runs.run import runs_with_model
+    from finetune.train.cross_validation import run_cross_validation
+    from tests.helpers import PROJECT_ROOT, cli_env
+
+    config = tiny_config(tiny_checkpoint, runs_dir, dataset=TOPICS, cv_folds=2, cv_final_model=False, max_length=32)
+    run = Run.create(runs_dir, config, "kfold")
+    assert run_cross_validation(config, run)["status"] == "finished"
+    assert not run.has_model and runs_with_model(runs_dir) == []
+    accuracies = run.metrics()["cross_validation"]["metrics"]["accuracy"]["per_fold"]
+    best = int(np.argmax(accuracies)) + 1
+    with pytest.raises(CheckpointError) as info:
+        Predictor(str(run.path))
+    text = str(info.value)
+    assert "without a final model" in text and f"fold {best}" in text and str(run.fold(best).path) in text
+    assert "--cv_final_model true" in text and "Wait for the run" not in text
+    assert Predictor(str(run.fold(best).path)).predict(["今天很开心"])[0].label
+    out = subprocess.run(
+        [sys.executable, "-m", "finetune", "predict", "--model", str(run.path), "--text", "今天很开心"],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=PROJECT_ROOT,
+        timeout=120,
+    )
+    assert out.returncode == 2 and str(run.fold(best).path) in out.stdout + out.stderr

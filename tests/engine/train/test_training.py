@@ -245,3 +245,83 @@ def test_resume_after_stop_clears_the_stop_request(tmp_path, tiny_checkpoint):
     run.request_cancel()  # what Stop leaves behind
     status = run_training(config, run, resume=True)
     assert status["status"] == "finished" and not run.cancel_path.exists()
+
+
+def _head(model_dir):
+    """The classification head's last layer (weight, bias) of a saved model."""
+    from transformers import AutoModelForSequenceClassification
+
+    model = AutoModelForSequenceClassification.from_pretrained(str(model_dir))
+    return model.classifier.weight.detach().clone(), model.classifier.bias.detach().clone()
+
+
+def _loaded_head(checkpoint, label_names):
+    """What load_model makes of ``checkpoint`` for data with ``label_names``: its head, and the log lines."""
+    from types import SimpleNamespace
+
+    from transformers import AutoConfig
+
+    from finetune.model.checkpoints import resolve_checkpoint
+    from finetune.train.training import load_model
+
+    logged = []
+    session = SimpleNamespace(
+        config=tiny_config(checkpoint, "unused"), events=SimpleNamespace(log=lambda m, level="info": logged.append(m))
+    )
+    resolved = resolve_checkpoint(str(checkpoint))
+    model = load_model(session, resolved, AutoConfig.from_pretrained(resolved), label_names)
+    return (model.classifier.weight.detach(), model.classifier.bias.detach()), model.config.id2label, logged
+
+
+def test_a_finished_run_folder_is_a_checkpoint_that_keeps_its_trained_head(finished_tiny_run):
+    """Its config.json is the run's settings, not a model's: the resolver takes its model/ and the head is kept."""
+    import torch
+
+    weight, bias = _head(finished_tiny_run / "model")
+    (kept_w, kept_b), id2label, logged = _loaded_head(finished_tiny_run, ["negative", "positive"])
+    assert torch.equal(kept_w, weight) and torch.equal(kept_b, bias)
+    assert id2label == {0: "negative", 1: "positive"}
+    assert any("same labels" in line and "kept" in line for line in logged)
+    (swapped_w, swapped_b), _, logged = _loaded_head(finished_tiny_run, ["positive", "negative"])
+    assert torch.equal(swapped_w, weight.flip(0)) and torch.equal(swapped_b, bias.flip(0))
+    assert any("reordered" in line for line in logged)
+    (fresh_w, _), _, logged = _loaded_head(finished_tiny_run, ["bad", "good"])
+    assert not torch.equal(fresh_w, weight)
+    assert any("other labels" in line and "fresh head" in line for line in logged)
+
+
+def test_training_from_a_finished_run_predicts_as_it_did_before_training_further(tmp_path, finished_tiny_run):
+    """Continue from a run folder (it used to fail: 'Unrecognized model'); with zero steps of change the new run's
+    model predicts exactly as the old one did."""
+    import torch
+
+    from finetune.predict.predictor import Predictor
+
+    config = tiny_config(finished_tiny_run, tmp_path / "runs", learning_rate=1e-12, max_steps=1)
+    run_dir, status = _train(config, tmp_path, "continued")
+    assert status["status"] == "finished", status.get("message")
+    events, _ = read_events(run_dir / "events.jsonl")
+    assert any("same labels" in e.get("message", "") for e in events if e["type"] == "log")
+    texts = ["a great movie", "terrible and boring", "the movie"]
+    before = Predictor(str(finished_tiny_run)).predict(texts)
+    after = Predictor(str(run_dir)).predict(texts)
+    for old, new in zip(before, after):
+        assert old.label == new.label
+        assert torch.allclose(torch.tensor(new.logits), torch.tensor(old.logits), atol=1e-4)
+
+
+def test_tokenizer_of_a_finished_run_opens_in_engine_and_cli(finished_tiny_run):
+    from finetune.model.tokenization import get_tokenizer
+
+    tokenizer = get_tokenizer(str(finished_tiny_run))
+    assert tokenizer("the movie")["input_ids"][0] == tokenizer.cls_token_id
+    out = subprocess.run(
+        [sys.executable, "-m", "finetune", "tokenize", "--checkpoint", str(finished_tiny_run), "--text", "the movie"],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=PROJECT_ROOT,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.splitlines()[0])["input_ids"] == tokenizer("the movie")["input_ids"]
