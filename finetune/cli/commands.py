@@ -246,6 +246,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if not args.text:
         raise FinetuneError("predict: expected --text (or --file), found neither.")
     pairs = args.text_pair or []
+    if predictor.pair_warning(bool(pairs)):
+        print(f"WARNING: {predictor.pair_warning(bool(pairs))}", file=sys.stderr)
     if pairs and len(pairs) != len(args.text):
         raise FinetuneError(f"predict: expected one --text-pair per --text, found {len(pairs)} for {len(args.text)}.")
     results = predictor.predict(args.text, pairs or None, batch_size=args.batch_size)
@@ -258,6 +260,8 @@ def predict_file_command(predictor: Any, args: argparse.Namespace) -> int:
     """``predict --file``: stream the file in chunks, write the CSV as it goes (--output, else stdout),
     progress with rows/s on stderr."""
     console = ConsoleProgress(sys.stderr)
+    if predictor.pair_warning(bool(args.text_pair_column)):
+        print(f"WARNING: {predictor.pair_warning(bool(args.text_pair_column))}", file=sys.stderr)
     try:
         result = predict_to_csv(
             predictor,
