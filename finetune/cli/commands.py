@@ -36,7 +36,8 @@ from finetune.predict.batch import CHUNK_ROWS, ConsoleProgress, predict_to_csv
 from finetune.predict.predictor import get_predictor
 from finetune.runs.run import Run, RunStatus, list_runs, make_run_id
 from finetune.train.cross_validation import run_cross_validation
-from finetune.train.run_data import find_or_prepare
+from finetune.train.preflight import check_before_run
+from finetune.train.run_data import find_or_prepare, run_tokenizer
 
 
 def _type_name(annotation: Any) -> str:
@@ -193,6 +194,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(config.to_json())
             return 0
         prepared = find_or_prepare(config)  # a data error is bad input (exit 2), found before a run exists
+        check_before_run(config, _tokenizer_or_none(config))
         run_id = config.run.run_name or make_run_id(config.model.checkpoint, config.data.dataset)
         run = Run(Path(_on_main_then_share(lambda: str(Run.create(config.run.runs_dir, config, run_id).path), dist)))
     spec = search_spec(flags, run) if dist.is_main and not args.resume else None
@@ -219,6 +221,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         for warning in status.get("warnings") or []:
             print(f"WARNING: {warning}", file=sys.stderr)
     return {RunStatus.FINISHED: 0, RunStatus.CANCELLED: 3}.get(status.get("status"), 1)
+
+
+def _tokenizer_or_none(config: RunConfig) -> Any:
+    """The run's tokenizer, or None when it does not load (the run then reports why)."""
+    try:
+        return run_tokenizer(config)
+    except Exception:  # a checkpoint error is the run's to report
+        return None
 
 
 def _on_main_then_share(fn: Any, dist: Any) -> Any:

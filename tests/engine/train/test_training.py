@@ -245,3 +245,31 @@ def test_resume_after_stop_clears_the_stop_request(tmp_path, tiny_checkpoint):
     run.request_cancel()  # what Stop leaves behind
     status = run_training(config, run, resume=True)
     assert status["status"] == "finished" and not run.cancel_path.exists()
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--max_length", "1"], "max_length: expected at least 2"),
+        (["--max_length", "100000"], "max_length: expected at most 128"),
+        (["--precision", "fp16"], "precision: expected 'auto' or 'fp32' on a machine without a CUDA GPU"),
+        (["--cv_folds", "3", "--dataset", "ONE_ROW_CLASS"], "at least 3 in every class"),
+    ],
+)
+def test_settings_the_run_would_refuse_exit_2_before_a_run_folder(
+    tmp_path, tiny_checkpoint, monkeypatch, capsys, flags, message
+):
+    from finetune.cli.commands import main
+    from finetune.train import distributed
+
+    monkeypatch.setattr(distributed, "describe_device", lambda: ("CPU", False, False))
+    data = tmp_path / "one_row_class.csv"
+    data.write_text("text,label\n" + "".join(f"good {i},pos\nbad {i},neg\n" for i in range(6)) + "odd one,other\n")
+    flags = [str(data) if flag == "ONE_ROW_CLASS" else flag for flag in flags]
+    runs = tmp_path / "runs"
+    command = ["train", "--checkpoint", str(tiny_checkpoint), "--runs_dir", str(runs), "--quiet"]
+    if "--dataset" not in flags:
+        command += ["--dataset", "examples/data/sentiment_en"]
+    assert main(command + flags) == 2
+    assert message in capsys.readouterr().err
+    assert not runs.exists() or not any(path.is_dir() and path.name != ".cache" for path in runs.iterdir())
