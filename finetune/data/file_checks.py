@@ -26,6 +26,7 @@ SNIFF_CHARS = 1024  # the first KB decides the delimiter when the header line al
 # fail to parse (the check is a Python pass over every row, and holds the whole text in memory).
 FULL_CHECK_BYTES = 16 * 2**20
 HEAD_BYTES = 2**20
+MAX_FIELD_CHARS = 2**31 - 1  # no limit on a cell's length (the csv module refuses cells over 131,072 chars)
 
 
 def read_text(path: Path, *, head_only: bool = False) -> str:
@@ -38,7 +39,7 @@ def read_text(path: Path, *, head_only: bool = False) -> str:
     else:
         data = path.read_bytes()
     what = f"data file '{path.name}'"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:SNIFF_CHARS]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(data[:SNIFF_CHARS]):
         raise DataError(
             expected_found(
                 what,
@@ -47,19 +48,76 @@ def read_text(path: Path, *, head_only: bool = False) -> str:
                 "Save it as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)').",
             )
         )
+    binary = _binary_byte(data)
+    if binary is not None:
+        binary_line = data[:binary].count(b"\n") + 1
+        raise DataError(
+            expected_found(
+                what,
+                "a text file (UTF-8)",
+                f"not a text file: byte 0x{data[binary]:02x} at byte position {binary} "
+                f"(line {binary_line}) is a control byte text never holds",
+                "Choose the CSV/JSON/Excel file itself (not a compressed or binary file), or remove that byte.",
+            )
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        found = f"byte 0x{data[exc.start]:02x} at byte position {exc.start} (line {line}) that is not valid UTF-8"
+        if _is_chinese_gb(data):
+            raise DataError(
+                expected_found(
+                    what,
+                    "UTF-8 text",
+                    f"{found}: the file is Chinese text in GBK/GB18030 (the usual Windows encoding for Chinese)",
+                    "Convert it to UTF-8: in Excel 'Save as CSV UTF-8'; in a shell "
+                    "'iconv -f GB18030 -t UTF-8 in.csv > out.csv'; in Python "
+                    "open(path, encoding='gb18030') and write it with encoding='utf-8'.",
+                )
+            ) from None
         raise DataError(
             expected_found(
                 what,
                 "UTF-8 text",
-                f"byte 0x{data[exc.start]:02x} at byte position {exc.start} (line {line}) that is "
-                "not valid UTF-8, so the file is in another encoding (probably Latin-1 / Windows-1252)",
+                f"{found}, so the file is in another encoding (probably Latin-1 / Windows-1252)",
                 "Save it as UTF-8 (in Excel: 'CSV UTF-8'; in an editor: 'Save with encoding UTF-8').",
             )
         ) from None
+
+
+# bytes that no text file holds (NUL and the C0 controls other than tab, line feed, form feed, carriage return
+# and escape)
+_BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27))
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """Whether a file's first bytes are UTF-16 without a byte-order mark: NUL in most odd or most even places
+    (ASCII characters stored in two bytes), not NUL bytes scattered through binary data."""
+    if len(head) < 4 or b"\x00" not in head:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return max(even.count(0) / len(even), odd.count(0) / len(odd)) > 0.4
+
+
+def _binary_byte(data: bytes) -> Optional[int]:
+    """The position of the first byte text never holds (NUL, most control bytes), None when there is none."""
+    positions = [data.find(bytes([b])) for b in _BINARY_BYTES]
+    found = [p for p in positions if p >= 0]
+    return min(found) if found else None
+
+
+def _is_chinese_gb(data: bytes) -> bool:
+    """Whether bytes that are not UTF-8 read as GBK/GB18030 Chinese: they decode, and most non-ASCII characters
+    are in GB2312's range (both bytes 0xA1-0xFE, where common Chinese characters and punctuation lie). Latin-1
+    text decodes too, but an accented letter followed by an ASCII one falls outside that range."""
+    try:
+        text = data[: 1 << 16].decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    wide = [ch for ch in text if ord(ch) > 127]
+    in_gb2312 = sum(1 for ch in wide if all(0xA1 <= b <= 0xFE for b in ch.encode("gb18030")))
+    return bool(wide) and in_gb2312 >= 0.8 * len(wide)
 
 
 def skip_lines(text: str, header_row: Optional[int]) -> str:
@@ -88,6 +146,7 @@ def detect_delimiter(text: str, default: str) -> str:
 
 def check_rows(text: str, delimiter: str, name: str, header_row: Optional[int] = None) -> None:
     """DataError for a file without rows or with a row whose number of fields differs from the header's."""
+    csv.field_size_limit(MAX_FIELD_CHARS)  # the module's default refuses long texts that pandas and JSON read
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = next(reader, None)
     what = f"data file '{name}'"
