@@ -86,9 +86,9 @@ def read_text(path: Path, *, head_only: bool = False) -> str:
         ) from None
 
 
-# bytes that no text file holds (NUL and the C0 controls other than tab, line feed, form feed, carriage return
-# and escape)
-_BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27))
+# bytes that no text file holds: NUL and the C0 controls, except tab, line and form feeds, carriage return, escape
+# and the four separators 0x1c-0x1f (str.isspace counts those as whitespace, and some exports use them)
+_BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27, 28, 29, 30, 31))
 
 
 def _looks_utf16(head: bytes) -> bool:

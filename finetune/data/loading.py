@@ -7,7 +7,10 @@ for training data and files to predict alike; local paths are told from Hub ids 
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
@@ -116,13 +119,47 @@ def _load_text_file(
         file_checks.check_rows(text, delimiter, path.name, header_row)
     if not load:
         return None
-    return datasets.load_dataset(
-        "csv",
+    options = dict(
         data_files=str(path),
         delimiter=delimiter,
         split="train",
         skiprows=(header_row - 1) if header_row and header_row > 1 else None,
     )
+    loaded = datasets.load_dataset("csv", **options)
+    zeros = leading_zero_columns(text, delimiter, loaded.features)
+    if not zeros:
+        return loaded
+    features = datasets.Features(
+        {name: datasets.Value("string") if name in zeros else feature for name, feature in loaded.features.items()}
+    )
+    return datasets.load_dataset("csv", features=features, **options)
+
+
+LEADING_ZERO = re.compile(r"^\s*[+-]?0\d")
+
+
+def leading_zero_columns(text: str, delimiter: str, features: Any) -> set[str]:
+    """Columns read as numbers whose text has a value with a leading zero ('01', '007'): read as numbers they
+    would lose the zero, and '007', '07' and '7' would become one label. ``text``: the file (or its first
+    part, for a large file)."""
+    import datasets
+
+    numeric = {
+        name
+        for name, feature in features.items()
+        if isinstance(feature, datasets.Value) and feature.dtype.startswith(("int", "float"))
+    }
+    if not numeric:
+        return set()
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = next(reader, [])
+    positions = {i: name for i, name in enumerate(header) if name in numeric}
+    found: set[str] = set()
+    for row in reader:
+        found.update(name for i, name in positions.items() if i < len(row) and LEADING_ZERO.match(row[i]))
+        if len(found) == len(positions):
+            break
+    return found
 
 
 def _root_cause(exc: BaseException) -> str:
