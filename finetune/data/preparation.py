@@ -471,8 +471,7 @@ def _canonical(
     if empty_text or missing_labels:
         report.notes.append(
             f"{name}: dropped {empty_text} rows with empty text and {missing_labels} rows with "
-            f"missing labels ({len(split)} of {before} kept)."
-            + (MISSING_WORDS_NOTE if missing_labels else "")
+            f"missing labels ({len(split)} of {before} kept)." + (MISSING_WORDS_NOTE if missing_labels else "")
         )
     if len(split) == 0 and name != "test":
         raise DataError(

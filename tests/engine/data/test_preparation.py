@@ -205,6 +205,9 @@ def _write_csv(tmp_path, rows, name="labels.csv"):
     return path
 
 
+TRAIN_ROWS = {"text": [f"a {i}" for i in range(8)], "label": [0, 1] * 4}
+
+
 def test_minus_one_is_a_class_unless_the_dataset_says_it_marks_unlabelled_rows(tmp_path):
     import datasets
 
@@ -216,7 +219,7 @@ def test_minus_one_is_a_class_unless_the_dataset_says_it_marks_unlabelled_rows(t
     assert two.label_names == ["-1", "1"]
     features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=["no", "yes"])})
     glue = datasets.DatasetDict(
-        train=datasets.Dataset.from_dict({"text": [f"a {i}" for i in range(8)], "label": [0, 1] * 4}, features=features),
+        train=datasets.Dataset.from_dict(TRAIN_ROWS, features=features),
         test=datasets.Dataset.from_dict({"text": ["x", "y"], "label": [-1, -1]}, features=features),
     )
     prepared = prepare_data(cfg(), raw=glue)
@@ -270,4 +273,5 @@ def test_a_mix_of_numbers_and_text_labels_names_the_split_and_file(tmp_path):
 def test_na_and_none_labels_are_said_to_be_read_as_missing(tmp_path):
     rows = [(f"text {i}", label) for i in range(3) for label in ("pos", "neg", "NA", "None")]
     notes = prepare_data(cfg(str(_write_csv(tmp_path, rows)))).report.notes
-    assert any("6 rows with missing labels" in n and "NA, N/A, None, null or NaN, counts as missing" in n for n in notes)
+    said = "NA, N/A, None, null or NaN, counts as missing"
+    assert any("6 rows with missing labels" in n and said in n for n in notes)
