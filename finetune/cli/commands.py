@@ -202,12 +202,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         from finetune.train.trials import run_search
 
         status = run_search(config, run, spec, echo=not args.quiet)
-    elif config.train.cv_folds:
-        if args.resume:
-            raise FinetuneError(
-                "--resume: expected a single run, found a cross-validation run (cv_folds); start it again instead."
-            )
-        status = run_cross_validation(config, run.path, echo=not args.quiet)
+    elif config.train.cv_folds:  # --resume keeps the folds that finished and trains the others
+        status = run_cross_validation(config, run.path, echo=not args.quiet, resume=args.resume)
     else:
         status = run_training(config, run, resume=args.resume, echo=not args.quiet and dist.is_main, prepared=prepared)
     if dist.is_main:
