@@ -69,10 +69,11 @@ def read_table(path: Path, *, sheet: Optional[str] = None, header_row: Optional[
         )
     try:
         if kind == "excel":
-            stat = path.stat()
-            return _read_excel_once(str(path.resolve()), stat.st_mtime_ns, stat.st_size, sheet, header_row)
+            return _read_excel_once(str(path.resolve()), content_hash(path), sheet, header_row)
         if kind == "parquet":
-            return _strip_column_names(datasets.load_dataset("parquet", data_files=str(path), split="train"))
+            return _strip_column_names(
+                datasets.load_dataset("parquet", name=content_name(path), data_files=str(path), split="train")
+            )
         big = path.stat().st_size > file_checks.FULL_CHECK_BYTES
         text = file_checks.read_text(path, head_only=big)
         if not text.strip():
@@ -93,9 +94,33 @@ def read_table(path: Path, *, sheet: Optional[str] = None, header_row: Optional[
         ) from exc
 
 
+HASH_BLOCK = 1 << 22
+
+
+def content_hash(path: Path) -> str:
+    """A fast hash (xxh3-128) of a file's bytes.
+
+    Why: ``datasets`` keys its Arrow copy of a local file by path and modification time, so a file replaced in
+    place with the same size and a restored time was read from the copy of the old one (and so was every
+    cache keyed on that). Hashing the bytes costs one read of the file per load (benchmarks/README.md)."""
+    import xxhash
+
+    digest = xxhash.xxh3_128()
+    with open(path, "rb") as handle:
+        while block := handle.read(HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def content_name(path: Path) -> str:
+    """The datasets config name that keys a local file's Arrow copy (and the dataset's fingerprint, which the
+    tokenized cache's key holds) by the file's content."""
+    return f"content-{content_hash(path)}"
+
+
 @functools.lru_cache(maxsize=2)
-def _read_excel_once(path: str, mtime_ns: int, size: int, sheet: Optional[str], header_row: Optional[int]) -> Any:
-    """An Excel sheet as a Dataset, parsed once per (file version, sheet, header row): the data
+def _read_excel_once(path: str, digest: str, sheet: Optional[str], header_row: Optional[int]) -> Any:
+    """An Excel sheet as a Dataset, parsed once per (file content, sheet, header row): the data
     preview lists the columns and then previews, and training follows; Excel parsing is slow."""
     import datasets
 
@@ -112,7 +137,9 @@ def _load_text_file(
 
     if kind == "json":
         field = file_checks.json_rows_field(text, path.name) if check or path.suffix.lower() == ".json" else None
-        return datasets.load_dataset("json", data_files=str(path), split="train", field=field) if load else None
+        if not load:
+            return None
+        return datasets.load_dataset("json", name=content_name(path), data_files=str(path), split="train", field=field)
     text = file_checks.skip_lines(text, header_row)
     delimiter = file_checks.detect_delimiter(text, "\t" if kind == "tsv" else ",")
     if check:
@@ -120,6 +147,7 @@ def _load_text_file(
     if not load:
         return None
     options = dict(
+        name=content_name(path),
         data_files=str(path),
         delimiter=delimiter,
         split="train",
