@@ -20,7 +20,7 @@ import numpy as np
 from finetune.data.column_detection import detect_text_column
 from finetune.errors import CheckpointError, ColumnMappingError, DataError, expected_found
 from finetune.evaluation.metrics import softmax
-from finetune.model.checkpoints import describe_load_error, resolve_checkpoint
+from finetune.model.checkpoints import LOAD_ERRORS, describe_load_error, resolve_checkpoint
 from finetune.runs.run import Run
 from finetune.safety import guard
 
@@ -128,7 +128,7 @@ class Predictor:
             self.model, loading = AutoModelForSequenceClassification.from_pretrained(
                 self.path, output_loading_info=True
             )
-        except (OSError, ValueError) as exc:
+        except LOAD_ERRORS as exc:
             raise describe_load_error(source, exc) from exc
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.model.to(self.device).eval()

@@ -51,7 +51,7 @@ from finetune.data.preparation import PreparedData
 from finetune.errors import FinetuneError, message_of
 from finetune.evaluation.metrics import full_report, make_compute_metrics, prediction_rows
 from finetune.jsonfiles import write_json
-from finetune.model.checkpoints import describe_load_error, resolve_checkpoint
+from finetune.model.checkpoints import LOAD_ERRORS, describe_load_error, resolve_checkpoint
 from finetune.model.vocab import resize_embeddings
 from finetune.runs.events import EventWriter
 from finetune.runs.run import Run, RunStatus
@@ -96,7 +96,7 @@ def load_model_config(checkpoint: str, resolved: str, config: RunConfig) -> Pret
         return AutoConfig.from_pretrained(
             resolved, revision=config.model.revision, trust_remote_code=config.model.trust_remote_code
         )
-    except (OSError, ValueError) as exc:
+    except LOAD_ERRORS as exc:
         raise describe_load_error(checkpoint, exc) from exc
 
 
@@ -126,7 +126,7 @@ def load_model(session: Session, resolved: str, base: PretrainedConfig, label_na
             ignore_mismatched_sizes=True,
             problem_type="single_label_classification",
         )
-    except (OSError, ValueError) as exc:
+    except LOAD_ERRORS as exc:
         raise describe_load_error(checkpoint, exc) from exc
 
 

@@ -72,3 +72,19 @@ def test_load_errors_are_told_apart_by_huggingface_hub_error_type():
     assert "gated" in str(describe_load_error("x/y", wrapped(GatedRepoError("m", response=response))))
     assert "local cache" in str(describe_load_error("x/y", wrapped(LocalEntryNotFoundError("m"))))
     assert "could not be loaded" in str(describe_load_error("x/y", OSError("404 in the text only")))
+
+
+@pytest.mark.parametrize("name", ["model.safetensors", "tokenizer.json"])
+def test_a_cut_short_model_file_is_named_by_predict_and_inspect(tmp_path, tiny_checkpoint_with_head, name, capsys):
+    import shutil
+
+    from finetune.cli.commands import main
+
+    folder = tmp_path / "damaged"
+    shutil.copytree(tiny_checkpoint_with_head, folder)
+    data = (folder / name).read_bytes()
+    (folder / name).write_bytes(data[: len(data) // 2])
+    for command in (["predict", "--model", str(folder), "--text", "good"], ["inspect", "--checkpoint", str(folder)]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert f"found '{name}' damaged or cut short" in err and "Traceback" not in err
