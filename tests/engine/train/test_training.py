@@ -273,3 +273,23 @@ def test_settings_the_run_would_refuse_exit_2_before_a_run_folder(
     assert main(command + flags) == 2
     assert message in capsys.readouterr().err
     assert not runs.exists() or not any(path.is_dir() and path.name != ".cache" for path in runs.iterdir())
+
+
+def test_a_full_disk_at_the_final_save_names_the_folder_and_the_way_back(tmp_path, tiny_checkpoint, monkeypatch):
+    from transformers import Trainer
+
+    real_save = Trainer.save_model
+
+    def disk_full(self, output_dir=None, *args, **kwargs):
+        if str(output_dir).endswith("model"):
+            real_save(self, output_dir, *args, **kwargs)  # a half-written folder, then the disk is full
+            raise OSError(28, "No space left on device (os error 28)")
+        return real_save(self, output_dir, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "save_model", disk_full)
+    run_dir, status = _train(tiny_config(tiny_checkpoint, tmp_path / "runs", num_train_epochs=1), tmp_path)
+    assert status["status"] == "failed"
+    message = status["message"]
+    assert "saving the final model of run 'run' to model/: expected free disk space, found the disk full" in message
+    assert "runs resume run` continues from checkpoint-" in message and "Traceback" not in message
+    assert not (run_dir / "model").exists() and Run(run_dir).latest_checkpoint() is not None
