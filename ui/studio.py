@@ -36,6 +36,7 @@ from .warmup import heavy_imports
 log = logging.getLogger("studio")
 VISITOR = "studio.visitor"  # the browser's visitor id (see ui.access), passed to every listener
 LANG = "studio.lang"  # the page's language switch, passed to every listener
+PAGE = "studio.page"  # public mode: a server-side mark that this session opened the page (see Studio.listen)
 Values = dict[str, Any]
 Handler = Callable[[Values], Optional[Values]]
 
@@ -119,7 +120,7 @@ class Studio:
         """The listener's inputs, plus the browser's visitor id (ui.access) and the page's language wherever
         the page has them."""
         names = list(names)
-        for implicit in (VISITOR, LANG):
+        for implicit in (VISITOR, LANG, PAGE):
             if implicit in self.parts and implicit not in names:
                 names.append(implicit)
         return names
@@ -133,12 +134,15 @@ class Studio:
         *,
         progress: bool = False,
         oauth: bool = False,
+        entry: bool = False,
         **kwargs: Any,
     ) -> Any:
         """Wire ``fn`` to ``triggers`` (bound events such as ``studio["x"].click``); returns the dependency.
 
         ``progress=True`` passes a ``gr.Progress`` as ``values["progress"]``, ``oauth=True`` the
-        signed-in visitor's token (or None) as ``values["oauth"]``.
+        signed-in visitor's token (or None) as ``values["oauth"]``. ``entry=True``: the listener the page's
+        load runs first, which marks the session as the page's (every other listener refuses an unmarked one
+        in public mode: :meth:`check_page`).
         """
         in_names, out_names = self._inputs(inputs), list(outputs)
         specials = ["request"] + (["progress"] if progress else []) + (["oauth"] if oauth else [])
@@ -152,6 +156,8 @@ class Studio:
         def handler(*args: Any) -> Any:
             named = {**dict(zip(specials, args)), **dict(zip(in_names, args[len(specials) :]))}
             with use_lang(named.get(LANG)):
+                if not entry:
+                    self.check_page(named)
                 return guarded(named)
 
         _declare_specials(handler, specials)
@@ -172,6 +178,8 @@ class Studio:
 
         async def handler(request: gr.Request, *values: Any) -> AsyncIterator[Any]:
             named = dict(zip(in_names, values), request=request)
+            with use_lang(named.get(LANG)):
+                self.check_page(named)
             updates = fn(named)
             while True:
                 with use_lang(named.get(LANG)):  # each step runs (and renders) in the page's language
@@ -186,6 +194,16 @@ class Studio:
 
         handler.__name__ = getattr(fn, "__name__", "stream")
         return self._on(triggers, handler, in_names, out_names, kwargs)
+
+    def check_page(self, named: Values) -> None:
+        """Public mode: refuse a call from a session that never opened the page.
+
+        Why: gradio keeps private listeners out of the API, yet anyone can post a listener's ``fn_index`` to
+        ``/gradio_api/queue/join`` (a script started trainings that way). The mark is a ``gr.State``, held
+        by the server per session and never taken from the request, set by the page's load (the ``entry``
+        listener); a raw call in a new session arrives without it."""
+        if self.settings.public and PAGE in self.parts and named.get(PAGE) is not True:
+            raise page_error(say("This action is only available from the app's page: open it and try again."))
 
     def _on(
         self, triggers: Any, handler: Callable, in_names: list[str], out_names: list[str], kwargs: dict[str, Any]

@@ -80,7 +80,8 @@ def read_text(path: Path, *, head_only: bool = False) -> str:
             expected_found(
                 what,
                 "UTF-8 text",
-                f"{found}, so the file is in another encoding (probably Latin-1 / Windows-1252)",
+                f"byte 0x{data[exc.start]:02x} at byte position {exc.start} (line {line}) that is "
+                "not valid UTF-8, so the file is in another encoding (probably Latin-1 / Windows-1252)",
                 "Save it as UTF-8 (in Excel: 'CSV UTF-8'; in an editor: 'Save with encoding UTF-8').",
             )
         ) from None

@@ -98,7 +98,7 @@ def infer_label_names(
     feature = splits["train"].features[label_column]
     if isinstance(feature, datasets.ClassLabel):
         return list(feature.names), None
-    where = f" ({', '.join(splits)} of {Path(source).name})" if source else f" ({', '.join(splits)})"
+    where = f"{', '.join(splits)} of {Path(source).name}" if source else ", ".join(splits)
     for name, split in splits.items():
         if label_column in split.column_names:
             check_label_type(split, label_column, name, where)
@@ -121,7 +121,7 @@ def minus_one_missing(split: Any, label_column: str, name: str) -> bool:
     return name == "test" and all_minus_one(column(split, label_column))
 
 
-def check_label_type(split: Any, label_column: str, name: str, where: str = "") -> None:
+def check_label_type(split: Any, label_column: str, name: str, where: str = "train") -> None:
     """DataError for a label column of lists or records (multi-label data), which holds no single class per row,
     or of JSON values of several kinds (datasets reads a JSON column mixing 1 and "pos" as raw JSON)."""
     import json
@@ -191,7 +191,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def label_names_of(values: set[Any], label_column: str, where: str = "") -> tuple[list[str], Optional[dict[Any, int]]]:
+def label_names_of(values: set[Any], label_column: str, where: str = "train") -> tuple[list[str], Optional[dict[Any, int]]]:
     """Label names and value->id map of a set of distinct label keys (DataError when they are no classes);
     ``where`` names the splits and file in messages."""
     if not values:
@@ -202,7 +202,7 @@ def label_names_of(values: set[Any], label_column: str, where: str = "") -> tupl
     if len(kinds) > 1 and not kinds <= {int, float}:
         raise DataError(
             expected_found(
-                f"label column '{label_column}'{where}",
+                f"label column '{label_column}' ({where})",
                 "labels of one kind (all text or all numbers)",
                 "a mix of "
                 + ", ".join(

@@ -431,7 +431,7 @@ def save_final_model(run: Run, trainer: Trainer) -> None:
         )
         raise RunError(
             expected_found(
-                f"saving the final model of run '{run.id}' to {run.model_dir.name}/",
+                f"saving the final model of run '{run.id}'",
                 "free disk space",
                 f"the disk full ({free / 2**20:,.0f} MB free)",
                 "Free space (python -m finetune runs clean --checkpoints or --caches, or delete old runs), "

@@ -146,7 +146,7 @@ def test_an_output_that_cannot_be_a_file_is_named(predictor, tmp_path, where):
     source = tmp_path / "in.csv"
     _rows(5).to_csv(source, index=False)
     output = tmp_path if where == "folder" else tmp_path / "nope" / "out.csv"
-    with pytest.raises(DataError, match="--output: expected"):
+    with pytest.raises(DataError, match=r"output file \(--output\): expected"):
         predict_to_csv(predictor, source, output)
 
 

@@ -290,6 +290,6 @@ def test_a_full_disk_at_the_final_save_names_the_folder_and_the_way_back(tmp_pat
     run_dir, status = _train(tiny_config(tiny_checkpoint, tmp_path / "runs", num_train_epochs=1), tmp_path)
     assert status["status"] == "failed"
     message = status["message"]
-    assert "saving the final model of run 'run' to model/: expected free disk space, found the disk full" in message
+    assert "saving the final model of run 'run': expected free disk space, found the disk full" in message
     assert "runs resume run` continues from checkpoint-" in message and "Traceback" not in message
     assert not (run_dir / "model").exists() and Run(run_dir).latest_checkpoint() is not None
