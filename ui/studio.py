@@ -41,16 +41,18 @@ Values = dict[str, Any]
 Handler = Callable[[Values], Optional[Values]]
 
 
-def page_error(message: str, settings: Optional[Settings] = None) -> gr.Error:
-    """An error toast that stays until closed, in the page's language; its text is escaped (gradio renders
-    toasts as HTML) and, in public mode, names none of the server's folders."""
+def page_error(message: str, settings: Optional[Settings] = None, *, for_page: bool = True) -> gr.Error:
+    """An error toast that stays until closed, in the page's language; in public mode it names none of the
+    server's folders. ``for_page``: its text is escaped, as gradio renders toasts as HTML; an API client
+    (``for_page=False``) gets the plain text (it would read ``&#x27;`` for an apostrophe)."""
     message = say_error(message)
     shown = settings.shown(message) if settings is not None else message
-    return gr.Error(html.escape(shown), duration=None, print_exception=False)
+    return gr.Error(html.escape(shown) if for_page else shown, duration=None, print_exception=False)
 
 
-def engine_call(fn: Callable, settings: Optional[Settings] = None) -> Callable:
-    """Turn FinetuneError (and anything unexpected) into gr.Error, keeping the app alive."""
+def engine_call(fn: Callable, settings: Optional[Settings] = None, *, for_page: bool = True) -> Callable:
+    """Turn FinetuneError (and anything unexpected) into gr.Error, keeping the app alive. ``for_page=False``
+    for the public API's functions: their callers get plain, unescaped text."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -60,11 +62,13 @@ def engine_call(fn: Callable, settings: Optional[Settings] = None) -> Callable:
         except gr.Error:
             raise
         except FinetuneError as exc:
-            raise page_error(message_of(exc), settings) from None
+            raise page_error(message_of(exc), settings, for_page=for_page) from None
         except Exception as exc:  # unexpected: say what happened, keep the traceback in the server log
             log.exception("unexpected error in %s", getattr(fn, "__name__", "handler"))
             raise page_error(
-                say("Unexpected error ({kind}): {detail}", kind=type(exc).__name__, detail=exc), settings
+                say("Unexpected error ({kind}): {detail}", kind=type(exc).__name__, detail=exc),
+                settings,
+                for_page=for_page,
             ) from None
 
     return wrapper
@@ -203,7 +207,8 @@ class Studio:
         by the server per session and never taken from the request, set by the page's load (the ``entry``
         listener); a raw call in a new session arrives without it."""
         if self.settings.public and PAGE in self.parts and named.get(PAGE) is not True:
-            raise page_error(say("This action is only available from the app's page: open it and try again."))
+            message = say("This action is only available from the app's page: open it and try again.")
+            raise page_error(message, for_page=False)  # a script's call: plain text (and no data in it)
 
     def _on(
         self, triggers: Any, handler: Callable, in_names: list[str], out_names: list[str], kwargs: dict[str, Any]
