@@ -191,7 +191,9 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def label_names_of(values: set[Any], label_column: str, where: str = "train") -> tuple[list[str], Optional[dict[Any, int]]]:
+def label_names_of(
+    values: set[Any], label_column: str, where: str = "train"
+) -> tuple[list[str], Optional[dict[Any, int]]]:
     """Label names and value->id map of a set of distinct label keys (DataError when they are no classes);
     ``where`` names the splits and file in messages."""
     if not values:

@@ -123,7 +123,9 @@ def predict_to_csv(
         handle = open(output, "w", encoding="utf-8-sig", newline="") if to_file else output
     except OSError as exc:
         raise DataError(
-            expected_found("output file (--output)", "a file that can be written", f"{exc.strerror or exc}", "Pick another path.")
+            expected_found(
+                "output file (--output)", "a file that can be written", f"{exc.strerror or exc}", "Pick another path."
+            )
         ) from exc
     started, state = time.monotonic(), {"written": 0, "last": 0.0}
     heads: list[Any] = []
@@ -172,7 +174,9 @@ def check_output(source: Path, output: Path) -> None:
     cleanup then deleted it; a folder or a missing folder as output crashed with a raw OSError."""
     if output.is_dir():
         raise DataError(
-            expected_found("output file (--output)", "a file name for the CSV", f"'{output.name}', a folder", "Name a file in it.")
+            expected_found(
+                "output file (--output)", "a file name for the CSV", f"'{output.name}', a folder", "Name a file in it."
+            )
         )
     same = output.exists() and source.exists() and output.resolve() == source.resolve()
     if same or (output.exists() and source.exists() and output.samefile(source)):
@@ -186,7 +190,9 @@ def check_output(source: Path, output: Path) -> None:
         )
     folder = output.parent if str(output.parent) else Path(".")
     if not folder.is_dir():
-        raise DataError(expected_found("output file (--output)", "a file in an existing folder", f"no folder '{folder.name}'"))
+        raise DataError(
+            expected_found("output file (--output)", "a file in an existing folder", f"no folder '{folder.name}'")
+        )
 
 
 def _predict_chunk(
