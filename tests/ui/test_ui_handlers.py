@@ -434,3 +434,34 @@ def test_the_preview_reports_unknown_tokens_and_names_a_fitting_checkpoint(tmp_p
     }
     summary = data_tab.preview(Settings(runs_dir=tmp_path), values)["data.summary"]
     assert "[UNK]" in summary and "bert-base-chinese" in summary and "⚠️" in summary
+
+
+def test_public_mode_names_no_server_folder_in_errors_summaries_or_scripts(finished_tiny_run, tmp_path):
+    import shutil
+    import sys
+
+    from finetune.errors import CheckpointError
+    from finetune.model.checkpoints import describe_load_error
+    from finetune.runs.run import Run
+    from ui import access
+    from ui.downloads import export_run_script
+    from ui.settings import PROJECT_ROOT
+    from ui.studio import page_error
+    from ui.tabs import data as data_tab
+
+    settings = Settings(runs_dir=tmp_path / "runs", public=True)
+    folders = [str(PROJECT_ROOT), sys.prefix, str(tmp_path / "runs")]
+    error = describe_load_error("no-such-model", OSError("not found"))  # names the bundled model's folder
+    assert isinstance(error, CheckpointError) and sys.prefix in str(error)
+    shown = page_error(str(error), settings).message
+    assert "bundled-minilm" in shown and not any(folder in shown for folder in folders)
+    values = {**widget_defaults(), "dataset": str(PROJECT_ROOT / "examples/data/sentiment_en")}
+    summary = data_tab.preview(settings, values)["data.summary"]
+    assert "&lt;app&gt;/examples/data/sentiment_en" in summary  # escaped: markdown would take <app> for a tag
+    assert not any(folder in summary for folder in folders)
+    shutil.copytree(finished_tiny_run, tmp_path / "runs" / "mine")
+    run = Run(tmp_path / "runs" / "mine")
+    run.set_status(run.state, owner=access.owner_key(settings, "me"))
+    script, path = export_run_script(settings, "mine", "me")
+    assert "CHECKPOINT" in script and not any(folder in script for folder in folders)
+    assert open(path, encoding="utf-8").read() == script
