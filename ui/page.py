@@ -24,6 +24,7 @@ from . import api
 from .access import VISITOR, new_visitor_id
 from .config_form import CONFIG_WIDGETS, MAPPING
 from .i18n import CHOOSE_LANG_JS, LANG_CHOICES, i18n, initial_lang_js, normalize_lang, t
+from .limits import UPLOAD_CLEANUP
 from .settings import Settings
 from .studio import LANG, PAGE, Studio
 from .tabs import data as data_tab
@@ -55,7 +56,8 @@ TABS = (
 def build_studio(settings: Settings) -> tuple[gr.Blocks, Studio]:
     """The Blocks of the app and its components by name."""
     studio = Studio(settings)
-    with gr.Blocks(title=TITLE) as demo:
+    # public mode: uploads (and other temporary files) older than a few hours are deleted, so they cannot pile up
+    with gr.Blocks(title=TITLE, delete_cache=UPLOAD_CLEANUP if settings.public else None) as demo:
         with gr.Row(equal_height=True):
             gr.Markdown(t(INTRO), elem_id="studio-intro")
             studio.add(

@@ -465,3 +465,30 @@ def test_public_mode_names_no_server_folder_in_errors_summaries_or_scripts(finis
     script, path = export_run_script(settings, "mine", "me")
     assert "CHECKPOINT" in script and not any(folder in script for folder in folders)
     assert open(path, encoding="utf-8").read() == script
+
+
+def test_public_mode_caps_epochs_steps_runs_per_visitor_and_the_queue(tmp_path):
+    from finetune.errors import ConfigError, JobBusyError
+    from finetune.runs.run import Run, RunStatus
+    from ui import access, limits
+    from ui.page import build_studio
+
+    settings = Settings(runs_dir=tmp_path, public=True)
+    me = {**widget_defaults(), "studio.visitor": "me"}
+    with pytest.raises(ConfigError, match="at most 20 epochs per run; 100000 were asked"):
+        train_tab.start(settings, {**me, "num_train_epochs": 100000})
+    with pytest.raises(ConfigError, match="at most 20,000 steps per run; 1,000,000 were asked"):
+        train_tab.start(settings, {**me, "max_steps": 1_000_000})
+    mine = Run.create(tmp_path, RunConfig(), "mine")
+    mine.set_status(RunStatus.QUEUED, queued_at=1.0, owner=access.owner_key(settings, "me"))
+    with pytest.raises(JobBusyError, match="already have a training queued or running"):
+        train_tab.start(settings, me)
+    for i in range(limits.QUEUED_RUNS - 1):
+        other = Run.create(tmp_path, RunConfig(), f"other-{i}")
+        other.set_status(RunStatus.QUEUED, queued_at=2.0 + i, owner=access.owner_key(settings, f"visitor-{i}"))
+    with pytest.raises(JobBusyError, match="queue of this shared studio is full"):
+        train_tab.start(settings, {**widget_defaults(), "studio.visitor": "newcomer"})
+    assert len(list(tmp_path.iterdir())) == limits.QUEUED_RUNS  # nothing was created by the refused starts
+    demo, _ = build_studio(settings)
+    assert demo.delete_cache == limits.UPLOAD_CLEANUP  # public uploads are deleted once they are old
+    assert build_studio(Settings(runs_dir=tmp_path))[0].delete_cache is None
