@@ -19,6 +19,11 @@ QUEUED_RUNS = 6  # queued runs of all visitors together
 MAX_EPOCHS = 20.0
 MAX_STEPS = 20_000
 UPLOAD_CLEANUP = (900, 6 * 3600)  # gradio delete_cache: every 15 minutes, uploads older than 6 hours go
+# Sessions whose state the server keeps (gradio's state_session_capacity, least recently used dropped first).
+# gradio keeps a copy of every component's config per session, API calls included (each /call/ is a session of
+# its own), and keeps 10,000 by default: memory grew with every API call (benchmarks/api_load.py). A page in
+# use stays among the recent ones; one dropped after long idleness is told to reopen the page.
+SESSIONS_KEPT = 200
 
 
 def check_start(settings: Settings, config: RunConfig, owner: str | None) -> None:

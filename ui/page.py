@@ -24,7 +24,7 @@ from . import api
 from .access import VISITOR, new_visitor_id
 from .config_form import CONFIG_WIDGETS, MAPPING
 from .i18n import CHOOSE_LANG_JS, LANG_CHOICES, i18n, initial_lang_js, normalize_lang, t
-from .limits import UPLOAD_CLEANUP
+from .limits import SESSIONS_KEPT, UPLOAD_CLEANUP
 from .settings import Settings
 from .studio import LANG, PAGE, Studio
 from .tabs import data as data_tab
@@ -224,6 +224,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "i18n": i18n(),
         "max_file_size": f"{settings.max_upload_mb}mb" if settings.public else None,
         "blocked_paths": [str(settings.runs_dir)],
+        "state_session_capacity": SESSIONS_KEPT,  # bounded memory per session (API calls are sessions too)
         "footer_links": ["api"],
         "ssr_mode": False,
     }
