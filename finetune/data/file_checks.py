@@ -151,8 +151,17 @@ def check_rows(text: str, delimiter: str, name: str, header_row: Optional[int] =
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = next(reader, None)
     what = f"data file '{name}'"
-    if not header or not any(cell.strip() for cell in header):
+    if not header:
         raise DataError(expected_found(what, "a header row and data rows", "an empty file (no rows)"))
+    if not any(cell.strip() for cell in header):
+        raise DataError(
+            expected_found(
+                what,
+                "a header row naming the columns (e.g. text,label)",
+                f"a first line of {len(header)} empty names",
+                "Write the column names on the first line.",
+            )
+        )
     rows, offset = 0, (header_row or 1) - 1
     for row in reader:
         if not row:
@@ -190,8 +199,27 @@ def json_rows_field(text: str, name: str) -> Optional[str]:
         return None
     if value == [] or value == {}:
         raise DataError(expected_found(what, "rows", "no rows (an empty JSON value)"))
+    if not isinstance(value, (dict, list)):
+        raise DataError(
+            expected_found(
+                what,
+                "JSON rows (a list of row objects, or one object per line)",
+                f"a single {type(value).__name__} value",
+            )
+        )
     if not isinstance(value, dict):
         return None
+    columns = [key for key, item in value.items() if isinstance(item, list) and item and not isinstance(item[0], dict)]
+    if len(columns) >= 2 and len(columns) == len(value):
+        raise DataError(
+            expected_found(
+                what,
+                "rows (a list of row objects, or one object per line)",
+                f"one object of columns ({', '.join(columns)}), each a list of values",
+                "Turn it into rows, e.g. pandas.DataFrame(json.load(f)).to_json('rows.jsonl', orient='records', "
+                "lines=True, force_ascii=False).",
+            )
+        )
     nested = [key for key, item in value.items() if isinstance(item, list) and item and isinstance(item[0], dict)]
     if len(nested) == 1 and len(value) <= 3:
         return nested[0]
@@ -253,6 +281,10 @@ def read_excel(path: Path, sheet: Optional[str] = None, header_row: Optional[int
         raise DataError(expected_found(f"sheet '{sheet}' of {what}", "one of its sheets", "sheets " + ", ".join(names)))
     target = sheet if sheet is not None else names[0]
     frame = pd.read_excel(book, sheet_name=target, header=(header_row or 1) - 1)
+    if len(frame.columns) == 0 and len(names) == 1:
+        raise DataError(
+            expected_found(f"sheet '{target}' of {what}", "a header row and data rows", "an empty sheet (no cells)")
+        )
     if sheet is None and len(names) > 1 and frame.dropna(how="all").empty:
         raise DataError(
             expected_found(

@@ -492,3 +492,7 @@ def test_public_mode_caps_epochs_steps_runs_per_visitor_and_the_queue(tmp_path):
     demo, _ = build_studio(settings)
     assert demo.delete_cache == limits.UPLOAD_CLEANUP  # public uploads are deleted once they are old
     assert build_studio(Settings(runs_dir=tmp_path))[0].delete_cache is None
+    from ui.page import launch_options
+
+    # gradio keeps 10,000 sessions by default, each with a copy of the page's config: API calls grew memory
+    assert launch_options(settings)["state_session_capacity"] == limits.SESSIONS_KEPT < 10_000

@@ -211,3 +211,32 @@ def test_a_cell_longer_than_the_csv_module_default_is_read(tmp_path):
     prepared = load(path)
     texts = list(prepared.splits["train"]["text"]) + list(prepared.splits["validation"]["text"])
     assert max(len(text) for text in texts) > 131_072
+
+
+def test_a_header_of_empty_names_is_not_called_an_empty_file(tmp_path):
+    path = tmp_path / "blank_header.csv"
+    path.write_text(",\n" + BODY)
+    message = refused(path)
+    assert "a first line of 2 empty names" in message and "empty file" not in message
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (json.dumps({"text": ["good", "bad", "fine"], "label": ["pos", "neg", "pos"]}), "one object of columns"),
+        ("42", "a single int value"),
+    ],
+    ids=["column-oriented", "scalar"],
+)
+def test_json_that_is_not_rows_is_named(tmp_path, content, expected):
+    path = tmp_path / "data.json"
+    path.write_text(content)
+    assert expected in refused(path)
+
+
+def test_an_empty_workbook_says_so(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(path)
+    assert "an empty sheet (no cells)" in refused(path)
