@@ -294,6 +294,7 @@ def read_excel(path: Path, sheet: Optional[str] = None, header_row: Optional[int
                 "Set sheet to the one holding the data.",
             )
         )
+    _check_formulas(path, target, frame, header_row)
     unnamed = [c for c in frame.columns if str(c).startswith("Unnamed:")]
     if header_row is None and unnamed and 2 * len(unnamed) >= len(frame.columns):
         start = _first_table_row(pd.read_excel(book, sheet_name=target, header=None))
@@ -307,6 +308,33 @@ def read_excel(path: Path, sheet: Optional[str] = None, header_row: Optional[int
             )
         )
     return frame
+
+
+def _check_formulas(path: Path, sheet: str, frame: Any, header_row: Optional[int]) -> None:
+    """DataError for a column that reads empty because its cells are formulas without saved values (a workbook
+    written by a program that does not compute them): read as numbers, they would be a column of NaN."""
+    empty = [i for i, name in enumerate(frame.columns) if frame[name].isna().all()]
+    if not empty or path.suffix.lower() != ".xlsx" or frame.empty:
+        return
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)  # formulas as written, not their saved values
+    try:
+        first = (header_row or 1) + 1
+        rows = book[sheet].iter_rows(min_row=first, max_row=first + 50, values_only=True)
+        formulas = {i for row in rows for i in empty if i < len(row) and str(row[i] or "").startswith("=")}
+    finally:
+        book.close()
+    if formulas:
+        names = ", ".join(str(frame.columns[i]) for i in sorted(formulas))
+        raise DataError(
+            expected_found(
+                f"column(s) {names} of Excel file '{path.name}'",
+                "cells holding values",
+                "formulas without saved values (the program that wrote the file did not compute them)",
+                "Open the file in Excel or LibreOffice and save it (that stores the values), or paste the values.",
+            )
+        )
 
 
 def _first_table_row(raw: Any) -> int:

@@ -240,3 +240,17 @@ def test_an_empty_workbook_says_so(tmp_path):
     path = tmp_path / "empty.xlsx"
     openpyxl.Workbook().save(path)
     assert "an empty sheet (no cells)" in refused(path)
+
+
+def test_formula_cells_without_saved_values_are_named(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "formulas.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["text", "label"])
+    for i in range(6):
+        sheet.append([f'=CONCAT("good film ", {i})', "pos" if i % 2 else "neg"])
+    book.save(path)  # openpyxl writes formulas and no computed values
+    message = refused(path)
+    assert "column(s) text of Excel file 'formulas.xlsx'" in message and "formulas without saved values" in message
