@@ -198,7 +198,12 @@ def label_names_of(
     ``where`` names the splits and file in messages."""
     if not values:
         raise DataError(
-            expected_found(f"label column '{label_column}'", "at least one label value", "only missing values")
+            expected_found(
+                f"label column '{label_column}'",
+                "at least one label value",
+                "only missing values (the column is empty on every row)",
+                "Fill in the labels, or choose the column that holds them (label_column).",
+            )
         )
     kinds = {type(v) for v in values}
     if len(kinds) > 1 and not kinds <= {int, float}:
