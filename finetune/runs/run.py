@@ -290,7 +290,8 @@ class Run:
             grace = time.time() - (float(updated) if isinstance(updated, (int, float)) else 0.0)
             # 'starting' without a live child is waited on only while the process starting it lives
             # (the child's pid is written after it exists); a child that exited, or a starter that died, ends it
-            starter_gone = bool(stored.get("pid")) or not pid_alive(stored.get("starter_pid"))
+            starter = stored.get("starter_pid")  # absent in a status written by an older version: the grace applies
+            starter_gone = bool(stored.get("pid")) or (starter is not None and not pid_alive(starter))
             if state is RunStatus.RUNNING or starter_gone or grace > START_GRACE_SECONDS:
                 return {**stored, "status": RunStatus.FAILED, "message": "the training process ended without a final "
                         "status (crashed or killed, e.g. out of memory); see process.log"}

@@ -82,7 +82,7 @@ def old_canonical(split, mapping, label_names, value_to_id, report, name):
     if empty_text or missing_labels:
         report.notes.append(
             f"{name}: dropped {empty_text} rows with empty text and {missing_labels} rows with "
-            f"missing labels ({len(split)} of {before} kept)."
+            f"missing labels ({len(split)} of {before} kept)." + (data.MISSING_WORDS_NOTE if missing_labels else "")
         )
     return split
 
