@@ -87,4 +87,4 @@ def register(settings: Settings) -> None:
         return json.loads(json.dumps(out, default=str))  # JSON-safe (id2label's int keys become strings)
 
     for fn in (predict, predict_batch, tokenize, inspect):
-        gr.api(engine_call(fn, settings), api_name=fn.__name__)
+        gr.api(engine_call(fn, settings, for_page=False), api_name=fn.__name__)

@@ -20,7 +20,7 @@ def export_run_script(settings: Settings, run_id: Optional[str], visitor: Option
     if not run_id:
         raise RunError(say("Choose a run (not a bare checkpoint) to export it as a script."))
     run = open_run(settings, run_id, visitor)
-    script = export_script(run.path)
+    script = settings.shown(export_script(run.path))  # public mode: no server folder in the script
     path = Path(tempfile.mkdtemp(prefix="script-")) / "train.py"
     path.write_text(script, encoding="utf-8")
     return script, str(path)

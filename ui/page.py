@@ -24,8 +24,9 @@ from . import api
 from .access import VISITOR, new_visitor_id
 from .config_form import CONFIG_WIDGETS, MAPPING
 from .i18n import CHOOSE_LANG_JS, LANG_CHOICES, i18n, initial_lang_js, normalize_lang, t
+from .limits import SESSIONS_KEPT, UPLOAD_CLEANUP
 from .settings import Settings
-from .studio import LANG, Studio
+from .studio import LANG, PAGE, Studio
 from .tabs import data as data_tab
 from .tabs import hub as hub_tab
 from .tabs import inspect_model as model_tab
@@ -55,7 +56,8 @@ TABS = (
 def build_studio(settings: Settings) -> tuple[gr.Blocks, Studio]:
     """The Blocks of the app and its components by name."""
     studio = Studio(settings)
-    with gr.Blocks(title=TITLE) as demo:
+    # public mode: uploads (and other temporary files) older than a few hours are deleted, so they cannot pile up
+    with gr.Blocks(title=TITLE, delete_cache=UPLOAD_CLEANUP if settings.public else None) as demo:
         with gr.Row(equal_height=True):
             gr.Markdown(t(INTRO), elem_id="studio-intro")
             studio.add(
@@ -73,6 +75,8 @@ def build_studio(settings: Settings) -> tuple[gr.Blocks, Studio]:
         if settings.public:
             gr.Markdown(t(PUBLIC_NOTE))
         studio.add(VISITOR, gr.BrowserState(None, storage_key="finetune-studio-visitor"))
+        if settings.public:
+            studio.add(PAGE, gr.State(False))  # set by the page's load: ui.studio.Studio.check_page
         with gr.Tabs():
             for title, tab_id, module in TABS:
                 with gr.Tab(t(title), id=tab_id, elem_id=f"tab-{tab_id}"):
@@ -161,9 +165,16 @@ def on_load(studio: Studio, demo: gr.Blocks) -> None:
     lang = studio[LANG]
     loaded = demo.load(None, None, [lang], js=initial_lang_js(settings.lang))
     chosen = lang.input(None, [lang], [lang], js=CHOOSE_LANG_JS, trigger_mode="always_last")
-    for ready in (loaded.then, chosen.then):
+    marks = [PAGE] if PAGE in studio else []
+    known = studio.listen(
+        loaded.then,
+        lambda v: {VISITOR: new_visitor_id(v[VISITOR]), **{name: True for name in marks}},
+        [VISITOR],
+        [VISITOR, *marks],
+        entry=True,
+    )
+    for ready in (known.then, chosen.then):  # after the visitor id and the page's mark
         write_in_language(studio, ready)
-    known = studio.listen(loaded.then, lambda v: {VISITOR: new_visitor_id(v[VISITOR])}, [VISITOR], [VISITOR])
     studio.listen(
         known.then, lambda v: runs_tab.refresh(settings, v), ["runs.pick", "runs.target"], runs_tab.LIST_OUTPUTS
     )
@@ -213,6 +224,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "i18n": i18n(),
         "max_file_size": f"{settings.max_upload_mb}mb" if settings.public else None,
         "blocked_paths": [str(settings.runs_dir)],
+        "state_session_capacity": SESSIONS_KEPT,  # bounded memory per session (API calls are sessions too)
         "footer_links": ["api"],
         "ssr_mode": False,
     }

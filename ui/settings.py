@@ -54,12 +54,28 @@ class Settings:
         check_public_path(str(value), self.allowed_roots(), what=what)
 
     def shown(self, message: str) -> str:
-        """A message as a visitor may see it: in public mode, the server's own folders are not named."""
+        """A message (or a summary, or an exported script) as a visitor may see it: in public mode, the server's
+        own folders are not named: the runs folder, the bundled model's and Python's install folders, the upload
+        folder and the app's."""
         if not self.public:
             return message
-        for folder, name in ((self.runs_dir.resolve(), "<runs>"), (PROJECT_ROOT, "<app>")):
+        for folder, name in self.hidden_folders():
             message = message.replace(str(folder), name)
         return message
+
+    def hidden_folders(self) -> list[tuple[Path, str]]:
+        """(server folder, what a visitor reads instead), the innermost first so each keeps its own name."""
+        import sys
+
+        from finetune.model.checkpoints import bundled_checkpoint_dir
+
+        bundled = bundled_checkpoint_dir()
+        folders = [(self.runs_dir.resolve(), "<runs>")]
+        folders += [(Path(bundled).resolve(), "<bundled-minilm>")] if bundled else []
+        folders += [(folder, "<uploads>") for folder in self.upload_dirs]
+        folders += [(PROJECT_ROOT, "<app>")]
+        folders += [(Path(prefix).resolve(), "<python>") for prefix in {sys.prefix, sys.base_prefix}]
+        return sorted(folders, key=lambda pair: len(str(pair[0])), reverse=True)
 
 
 def page_language(value: Optional[str]) -> Optional[str]:

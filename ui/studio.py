@@ -36,20 +36,23 @@ from .warmup import heavy_imports
 log = logging.getLogger("studio")
 VISITOR = "studio.visitor"  # the browser's visitor id (see ui.access), passed to every listener
 LANG = "studio.lang"  # the page's language switch, passed to every listener
+PAGE = "studio.page"  # public mode: a server-side mark that this session opened the page (see Studio.listen)
 Values = dict[str, Any]
 Handler = Callable[[Values], Optional[Values]]
 
 
-def page_error(message: str, settings: Optional[Settings] = None) -> gr.Error:
-    """An error toast that stays until closed, in the page's language; its text is escaped (gradio renders
-    toasts as HTML) and, in public mode, names none of the server's folders."""
+def page_error(message: str, settings: Optional[Settings] = None, *, for_page: bool = True) -> gr.Error:
+    """An error toast that stays until closed, in the page's language; in public mode it names none of the
+    server's folders. ``for_page``: its text is escaped, as gradio renders toasts as HTML; an API client
+    (``for_page=False``) gets the plain text (it would read ``&#x27;`` for an apostrophe)."""
     message = say_error(message)
     shown = settings.shown(message) if settings is not None else message
-    return gr.Error(html.escape(shown), duration=None, print_exception=False)
+    return gr.Error(html.escape(shown) if for_page else shown, duration=None, print_exception=False)
 
 
-def engine_call(fn: Callable, settings: Optional[Settings] = None) -> Callable:
-    """Turn FinetuneError (and anything unexpected) into gr.Error, keeping the app alive."""
+def engine_call(fn: Callable, settings: Optional[Settings] = None, *, for_page: bool = True) -> Callable:
+    """Turn FinetuneError (and anything unexpected) into gr.Error, keeping the app alive. ``for_page=False``
+    for the public API's functions: their callers get plain, unescaped text."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -59,11 +62,13 @@ def engine_call(fn: Callable, settings: Optional[Settings] = None) -> Callable:
         except gr.Error:
             raise
         except FinetuneError as exc:
-            raise page_error(message_of(exc), settings) from None
+            raise page_error(message_of(exc), settings, for_page=for_page) from None
         except Exception as exc:  # unexpected: say what happened, keep the traceback in the server log
             log.exception("unexpected error in %s", getattr(fn, "__name__", "handler"))
             raise page_error(
-                say("Unexpected error ({kind}): {detail}", kind=type(exc).__name__, detail=exc), settings
+                say("Unexpected error ({kind}): {detail}", kind=type(exc).__name__, detail=exc),
+                settings,
+                for_page=for_page,
             ) from None
 
     return wrapper
@@ -119,7 +124,7 @@ class Studio:
         """The listener's inputs, plus the browser's visitor id (ui.access) and the page's language wherever
         the page has them."""
         names = list(names)
-        for implicit in (VISITOR, LANG):
+        for implicit in (VISITOR, LANG, PAGE):
             if implicit in self.parts and implicit not in names:
                 names.append(implicit)
         return names
@@ -133,12 +138,15 @@ class Studio:
         *,
         progress: bool = False,
         oauth: bool = False,
+        entry: bool = False,
         **kwargs: Any,
     ) -> Any:
         """Wire ``fn`` to ``triggers`` (bound events such as ``studio["x"].click``); returns the dependency.
 
         ``progress=True`` passes a ``gr.Progress`` as ``values["progress"]``, ``oauth=True`` the
-        signed-in visitor's token (or None) as ``values["oauth"]``.
+        signed-in visitor's token (or None) as ``values["oauth"]``. ``entry=True``: the listener the page's
+        load runs first, which marks the session as the page's (every other listener refuses an unmarked one
+        in public mode: :meth:`check_page`).
         """
         in_names, out_names = self._inputs(inputs), list(outputs)
         specials = ["request"] + (["progress"] if progress else []) + (["oauth"] if oauth else [])
@@ -152,6 +160,8 @@ class Studio:
         def handler(*args: Any) -> Any:
             named = {**dict(zip(specials, args)), **dict(zip(in_names, args[len(specials) :]))}
             with use_lang(named.get(LANG)):
+                if not entry:
+                    self.check_page(named)
                 return guarded(named)
 
         _declare_specials(handler, specials)
@@ -172,6 +182,8 @@ class Studio:
 
         async def handler(request: gr.Request, *values: Any) -> AsyncIterator[Any]:
             named = dict(zip(in_names, values), request=request)
+            with use_lang(named.get(LANG)):
+                self.check_page(named)
             updates = fn(named)
             while True:
                 with use_lang(named.get(LANG)):  # each step runs (and renders) in the page's language
@@ -186,6 +198,17 @@ class Studio:
 
         handler.__name__ = getattr(fn, "__name__", "stream")
         return self._on(triggers, handler, in_names, out_names, kwargs)
+
+    def check_page(self, named: Values) -> None:
+        """Public mode: refuse a call from a session that never opened the page.
+
+        Why: gradio keeps private listeners out of the API, yet anyone can post a listener's ``fn_index`` to
+        ``/gradio_api/queue/join`` (a script started trainings that way). The mark is a ``gr.State``, held
+        by the server per session and never taken from the request, set by the page's load (the ``entry``
+        listener); a raw call in a new session arrives without it."""
+        if self.settings.public and PAGE in self.parts and named.get(PAGE) is not True:
+            message = say("This action is only available from the app's page: open it and try again.")
+            raise page_error(message, for_page=False)  # a script's call: plain text (and no data in it)
 
     def _on(
         self, triggers: Any, handler: Callable, in_names: list[str], out_names: list[str], kwargs: dict[str, Any]

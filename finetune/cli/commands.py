@@ -36,7 +36,8 @@ from finetune.predict.batch import CHUNK_ROWS, ConsoleProgress, predict_to_csv
 from finetune.predict.predictor import get_predictor
 from finetune.runs.run import Run, RunStatus, list_runs, make_run_id
 from finetune.train.cross_validation import run_cross_validation
-from finetune.train.run_data import find_or_prepare
+from finetune.train.preflight import check_before_run
+from finetune.train.run_data import find_or_prepare, run_tokenizer
 
 
 def _type_name(annotation: Any) -> str:
@@ -193,6 +194,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(config.to_json())
             return 0
         prepared = find_or_prepare(config)  # a data error is bad input (exit 2), found before a run exists
+        check_before_run(config, _tokenizer_or_none(config))
         run_id = config.run.run_name or make_run_id(config.model.checkpoint, config.data.dataset)
         run = Run(Path(_on_main_then_share(lambda: str(Run.create(config.run.runs_dir, config, run_id).path), dist)))
     spec = search_spec(flags, run) if dist.is_main and not args.resume else None
@@ -200,12 +202,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         from finetune.train.trials import run_search
 
         status = run_search(config, run, spec, echo=not args.quiet)
-    elif config.train.cv_folds:
-        if args.resume:
-            raise FinetuneError(
-                "--resume: expected a single run, found a cross-validation run (cv_folds); start it again instead."
-            )
-        status = run_cross_validation(config, run.path, echo=not args.quiet)
+    elif config.train.cv_folds:  # --resume keeps the folds that finished and trains the others
+        status = run_cross_validation(config, run.path, echo=not args.quiet, resume=args.resume)
     else:
         status = run_training(config, run, resume=args.resume, echo=not args.quiet and dist.is_main, prepared=prepared)
     if dist.is_main:
@@ -219,6 +217,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         for warning in status.get("warnings") or []:
             print(f"WARNING: {warning}", file=sys.stderr)
     return {RunStatus.FINISHED: 0, RunStatus.CANCELLED: 3}.get(status.get("status"), 1)
+
+
+def _tokenizer_or_none(config: RunConfig) -> Any:
+    """The run's tokenizer, or None when it does not load (the run then reports why)."""
+    try:
+        return run_tokenizer(config)
+    except Exception:  # a checkpoint error is the run's to report
+        return None
 
 
 def _on_main_then_share(fn: Any, dist: Any) -> Any:
@@ -246,6 +252,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if not args.text:
         raise FinetuneError("predict: expected --text (or --file), found neither.")
     pairs = args.text_pair or []
+    if predictor.pair_warning(bool(pairs)):
+        print(f"WARNING: {predictor.pair_warning(bool(pairs))}", file=sys.stderr)
     if pairs and len(pairs) != len(args.text):
         raise FinetuneError(f"predict: expected one --text-pair per --text, found {len(pairs)} for {len(args.text)}.")
     results = predictor.predict(args.text, pairs or None, batch_size=args.batch_size)
@@ -258,6 +266,8 @@ def predict_file_command(predictor: Any, args: argparse.Namespace) -> int:
     """``predict --file``: stream the file in chunks, write the CSV as it goes (--output, else stdout),
     progress with rows/s on stderr."""
     console = ConsoleProgress(sys.stderr)
+    if predictor.pair_warning(bool(args.text_pair_column)):
+        print(f"WARNING: {predictor.pair_warning(bool(args.text_pair_column))}", file=sys.stderr)
     try:
         result = predict_to_csv(
             predictor,

@@ -177,7 +177,10 @@ class TrainConfig:
         "epoch", "When to save a checkpoint (resume starts from the last one).", choices=STRATEGY_CHOICES
     )
     save_steps: Optional[int] = _f(None, "Save every N steps (with save_strategy=steps).")
-    save_total_limit: Optional[int] = _f(2, "Keep at most this many checkpoints on disk.")
+    save_total_limit: Optional[int] = _f(
+        2,
+        "Keep at most this many checkpoints on disk (0: save none, so the run cannot be resumed; empty: keep all).",
+    )
     logging_steps: int = _f(10, "Report the training loss every N steps.")
     load_best_model_at_end: bool = _f(False, "Keep the checkpoint with the best validation metric, not the last one.")
     metric_for_best_model: str = _f(
@@ -240,6 +243,17 @@ class TrainConfig:
                 check_positive_int(f"{strategy}_steps", steps)
         if self.early_stopping_patience is not None:
             check_positive_int("early_stopping_patience", self.early_stopping_patience)
+        if self.save_total_limit is not None:
+            check_non_negative_int("save_total_limit", self.save_total_limit)
+        if self.save_total_limit == 0 and self.keeps_best_model:
+            raise ConfigError(
+                expected_found(
+                    "save_total_limit",
+                    "at least 1 when keeping the best model (it is read back from its checkpoint)",
+                    "0",
+                    "Set save_total_limit to 1 or more, or turn load_best_model_at_end off.",
+                )
+            )
         if (self.load_best_model_at_end or self.early_stopping_patience) and self.eval_strategy == "no":
             raise ConfigError(
                 expected_found(

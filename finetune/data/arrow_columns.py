@@ -5,8 +5,9 @@ functions read a column as Arrow and answer with pyarrow compute / numpy, with e
 semantics the row-by-row rules had:
 
 - a text is kept when it is a string with something other than whitespace (``str.strip``);
-- a label is missing when it is null, NaN, a blank string, or the integer -1 (GLUE's unlabelled
-  rows; a float -1.0 and booleans are never "missing");
+- a label is missing when it is null, NaN or a blank string; the integer -1 only where the dataset marks
+  unlabelled rows so (``minus_one_missing``: a ``ClassLabel`` column, GLUE's convention, or a test split
+  labelled -1 throughout); elsewhere -1 is a class like any other (the -1/0/1 sentiment coding);
 - a label's key strips strings and turns whole floats into ints; label ids index the sorted keys.
 
 :func:`label_counts` is THE counter (training report, hold-out stratification, the data preview).
@@ -238,8 +239,9 @@ def _slices(chunk: pa.Array, rows: int = SLICE_ROWS) -> list[pa.Array]:
     return [chunk.slice(start, rows) for start in range(0, max(len(chunk), 1), rows)]
 
 
-def label_keys(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
-    """(keys, missing mask): strings trimmed, whole floats as int64; missing rows' keys are undefined."""
+def label_keys(values: pa.ChunkedArray, minus_one_missing: bool = False) -> tuple[pa.ChunkedArray, np.ndarray]:
+    """(keys, missing mask): strings trimmed, whole floats as int64; missing rows' keys are undefined.
+    ``minus_one_missing``: the integer -1 marks an unlabelled row (see the module docstring)."""
     if pa.types.is_dictionary(values.type):  # e.g. a pandas categorical saved to Parquet
         values = values.cast(values.type.value_type)
     kind = values.type
@@ -255,15 +257,16 @@ def label_keys(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
             return pc.cast(filled, pa.int64(), safe=False), missing | nan
         return values, missing | nan
     if pa.types.is_integer(kind):
-        return pc.cast(values, pa.int64()), missing | _mask(pc.equal(values, MISSING_INT_LABEL))
+        unlabelled = _mask(pc.equal(values, MISSING_INT_LABEL)) if minus_one_missing else False
+        return pc.cast(values, pa.int64()), missing | unlabelled
     if pa.types.is_null(kind):
         return values, np.ones(len(values), dtype=bool)
     return values, missing  # booleans and anything else: only nulls are missing
 
 
-def distinct_keys(values: pa.ChunkedArray) -> set[Any]:
+def distinct_keys(values: pa.ChunkedArray, minus_one_missing: bool = False) -> set[Any]:
     """The set of label keys present (missing values left out), as Python values."""
-    keys, missing = label_keys(values)
+    keys, missing = label_keys(values, minus_one_missing)
     present = keys.filter(pa.array(~missing)) if missing.any() else keys
     out = set()
     for value in pc.unique(present).to_pylist():
@@ -271,9 +274,11 @@ def distinct_keys(values: pa.ChunkedArray) -> set[Any]:
     return out
 
 
-def encode_labels(values: pa.ChunkedArray, value_to_id: Optional[dict[Any, int]]) -> tuple[np.ndarray, np.ndarray]:
+def encode_labels(
+    values: pa.ChunkedArray, value_to_id: Optional[dict[Any, int]], minus_one_missing: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """(label ids as int64, missing mask). ``value_to_id`` None: the keys already are the ids."""
-    keys, missing = label_keys(values)
+    keys, missing = label_keys(values, minus_one_missing)
     if value_to_id is None:
         if pa.types.is_floating(keys.type):  # fractional values: int() truncates
             keys = pc.cast(pc.fill_null(pc.if_else(pc.is_nan(keys), 0.0, keys), 0.0), pa.int64(), safe=False)
@@ -286,6 +291,13 @@ def encode_labels(values: pa.ChunkedArray, value_to_id: Optional[dict[Any, int]]
         index = np.asarray(pc.fill_null(positions, len(wanted)).to_numpy(zero_copy_only=False), dtype=np.int64)
         return lookup[index], missing
     return np.asarray(ids.to_numpy(zero_copy_only=False), dtype=np.int64), missing
+
+
+def all_minus_one(values: pa.ChunkedArray) -> bool:
+    """Whether an integer column holds -1 on every row (a test split published without its labels)."""
+    if not pa.types.is_integer(values.type) or len(values) == 0:
+        return False
+    return bool(_mask(pc.equal(values, MISSING_INT_LABEL)).all())
 
 
 def label_counts(ids: Any, label_names: list[str]) -> dict[str, int]:

@@ -26,6 +26,7 @@ SNIFF_CHARS = 1024  # the first KB decides the delimiter when the header line al
 # fail to parse (the check is a Python pass over every row, and holds the whole text in memory).
 FULL_CHECK_BYTES = 16 * 2**20
 HEAD_BYTES = 2**20
+MAX_FIELD_CHARS = 2**31 - 1  # no limit on a cell's length (the csv module refuses cells over 131,072 chars)
 
 
 def read_text(path: Path, *, head_only: bool = False) -> str:
@@ -38,7 +39,7 @@ def read_text(path: Path, *, head_only: bool = False) -> str:
     else:
         data = path.read_bytes()
     what = f"data file '{path.name}'"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:SNIFF_CHARS]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(data[:SNIFF_CHARS]):
         raise DataError(
             expected_found(
                 what,
@@ -47,10 +48,34 @@ def read_text(path: Path, *, head_only: bool = False) -> str:
                 "Save it as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)').",
             )
         )
+    binary = _binary_byte(data)
+    if binary is not None:
+        binary_line = data[:binary].count(b"\n") + 1
+        raise DataError(
+            expected_found(
+                what,
+                "a text file (UTF-8)",
+                f"not a text file: byte 0x{data[binary]:02x} at byte position {binary} "
+                f"(line {binary_line}) is a control byte text never holds",
+                "Choose the CSV/JSON/Excel file itself (not a compressed or binary file), or remove that byte.",
+            )
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        found = f"byte 0x{data[exc.start]:02x} at byte position {exc.start} (line {line}) that is not valid UTF-8"
+        if _is_chinese_gb(data):
+            raise DataError(
+                expected_found(
+                    what,
+                    "UTF-8 text",
+                    f"{found}: the file is Chinese text in GBK/GB18030 (the usual Windows encoding for Chinese)",
+                    "Convert it to UTF-8: in Excel 'Save as CSV UTF-8'; in a shell "
+                    "'iconv -f GB18030 -t UTF-8 in.csv > out.csv'; in Python "
+                    "open(path, encoding='gb18030') and write it with encoding='utf-8'.",
+                )
+            ) from None
         raise DataError(
             expected_found(
                 what,
@@ -60,6 +85,40 @@ def read_text(path: Path, *, head_only: bool = False) -> str:
                 "Save it as UTF-8 (in Excel: 'CSV UTF-8'; in an editor: 'Save with encoding UTF-8').",
             )
         ) from None
+
+
+# bytes that no text file holds: NUL and the C0 controls, except tab, line and form feeds, carriage return, escape
+# and the four separators 0x1c-0x1f (str.isspace counts those as whitespace, and some exports use them)
+_BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27, 28, 29, 30, 31))
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """Whether a file's first bytes are UTF-16 without a byte-order mark: NUL in most odd or most even places
+    (ASCII characters stored in two bytes), not NUL bytes scattered through binary data."""
+    if len(head) < 4 or b"\x00" not in head:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return max(even.count(0) / len(even), odd.count(0) / len(odd)) > 0.4
+
+
+def _binary_byte(data: bytes) -> Optional[int]:
+    """The position of the first byte text never holds (NUL, most control bytes), None when there is none."""
+    positions = [data.find(bytes([b])) for b in _BINARY_BYTES]
+    found = [p for p in positions if p >= 0]
+    return min(found) if found else None
+
+
+def _is_chinese_gb(data: bytes) -> bool:
+    """Whether bytes that are not UTF-8 read as GBK/GB18030 Chinese: they decode, and most non-ASCII characters
+    are in GB2312's range (both bytes 0xA1-0xFE, where common Chinese characters and punctuation lie). Latin-1
+    text decodes too, but an accented letter followed by an ASCII one falls outside that range."""
+    try:
+        text = data[: 1 << 16].decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    wide = [ch for ch in text if ord(ch) > 127]
+    in_gb2312 = sum(1 for ch in wide if all(0xA1 <= b <= 0xFE for b in ch.encode("gb18030")))
+    return bool(wide) and in_gb2312 >= 0.8 * len(wide)
 
 
 def skip_lines(text: str, header_row: Optional[int]) -> str:
@@ -88,11 +147,21 @@ def detect_delimiter(text: str, default: str) -> str:
 
 def check_rows(text: str, delimiter: str, name: str, header_row: Optional[int] = None) -> None:
     """DataError for a file without rows or with a row whose number of fields differs from the header's."""
+    csv.field_size_limit(MAX_FIELD_CHARS)  # the module's default refuses long texts that pandas and JSON read
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = next(reader, None)
     what = f"data file '{name}'"
-    if not header or not any(cell.strip() for cell in header):
+    if not header:
         raise DataError(expected_found(what, "a header row and data rows", "an empty file (no rows)"))
+    if not any(cell.strip() for cell in header):
+        raise DataError(
+            expected_found(
+                what,
+                "a header row naming the columns (e.g. text,label)",
+                f"a first line of {len(header)} empty names",
+                "Write the column names on the first line.",
+            )
+        )
     rows, offset = 0, (header_row or 1) - 1
     for row in reader:
         if not row:
@@ -130,8 +199,27 @@ def json_rows_field(text: str, name: str) -> Optional[str]:
         return None
     if value == [] or value == {}:
         raise DataError(expected_found(what, "rows", "no rows (an empty JSON value)"))
+    if not isinstance(value, (dict, list)):
+        raise DataError(
+            expected_found(
+                what,
+                "JSON rows (a list of row objects, or one object per line)",
+                f"a single {type(value).__name__} value",
+            )
+        )
     if not isinstance(value, dict):
         return None
+    columns = [key for key, item in value.items() if isinstance(item, list) and item and not isinstance(item[0], dict)]
+    if len(columns) >= 2 and len(columns) == len(value):
+        raise DataError(
+            expected_found(
+                what,
+                "rows (a list of row objects, or one object per line)",
+                f"one object of columns ({', '.join(columns)}), each a list of values",
+                "Turn it into rows, e.g. pandas.DataFrame(json.load(f)).to_json('rows.jsonl', orient='records', "
+                "lines=True, force_ascii=False).",
+            )
+        )
     nested = [key for key, item in value.items() if isinstance(item, list) and item and isinstance(item[0], dict)]
     if len(nested) == 1 and len(value) <= 3:
         return nested[0]
@@ -193,6 +281,10 @@ def read_excel(path: Path, sheet: Optional[str] = None, header_row: Optional[int
         raise DataError(expected_found(f"sheet '{sheet}' of {what}", "one of its sheets", "sheets " + ", ".join(names)))
     target = sheet if sheet is not None else names[0]
     frame = pd.read_excel(book, sheet_name=target, header=(header_row or 1) - 1)
+    if len(frame.columns) == 0 and len(names) == 1:
+        raise DataError(
+            expected_found(f"sheet '{target}' of {what}", "a header row and data rows", "an empty sheet (no cells)")
+        )
     if sheet is None and len(names) > 1 and frame.dropna(how="all").empty:
         raise DataError(
             expected_found(
@@ -202,6 +294,7 @@ def read_excel(path: Path, sheet: Optional[str] = None, header_row: Optional[int
                 "Set sheet to the one holding the data.",
             )
         )
+    _check_formulas(path, target, frame, header_row)
     unnamed = [c for c in frame.columns if str(c).startswith("Unnamed:")]
     if header_row is None and unnamed and 2 * len(unnamed) >= len(frame.columns):
         start = _first_table_row(pd.read_excel(book, sheet_name=target, header=None))
@@ -215,6 +308,33 @@ def read_excel(path: Path, sheet: Optional[str] = None, header_row: Optional[int
             )
         )
     return frame
+
+
+def _check_formulas(path: Path, sheet: str, frame: Any, header_row: Optional[int]) -> None:
+    """DataError for a column that reads empty because its cells are formulas without saved values (a workbook
+    written by a program that does not compute them): read as numbers, they would be a column of NaN."""
+    empty = [i for i, name in enumerate(frame.columns) if frame[name].isna().all()]
+    if not empty or path.suffix.lower() != ".xlsx" or frame.empty:
+        return
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)  # formulas as written, not their saved values
+    try:
+        first = (header_row or 1) + 1
+        rows = book[sheet].iter_rows(min_row=first, max_row=first + 50, values_only=True)
+        formulas = {i for row in rows for i in empty if i < len(row) and str(row[i] or "").startswith("=")}
+    finally:
+        book.close()
+    if formulas:
+        names = ", ".join(str(frame.columns[i]) for i in sorted(formulas))
+        raise DataError(
+            expected_found(
+                f"column(s) {names} of Excel file '{path.name}'",
+                "cells holding values",
+                "formulas without saved values (the program that wrote the file did not compute them)",
+                "Open the file in Excel or LibreOffice and save it (that stores the values), or paste the values.",
+            )
+        )
 
 
 def _first_table_row(raw: Any) -> int:

@@ -7,7 +7,10 @@ for training data and files to predict alike; local paths are told from Hub ids 
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
@@ -67,10 +70,11 @@ def read_table(path: Path, *, sheet: Optional[str] = None, header_row: Optional[
         )
     try:
         if kind == "excel":
-            stat = path.stat()
-            return _read_excel_once(str(path.resolve()), stat.st_mtime_ns, stat.st_size, sheet, header_row)
+            return _read_excel_once(str(path.resolve()), content_hash(path), sheet, header_row)
         if kind == "parquet":
-            return _strip_column_names(datasets.load_dataset("parquet", data_files=str(path), split="train"))
+            return _strip_column_names(
+                datasets.load_dataset("parquet", name=content_name(path), data_files=str(path), split="train")
+            )
         big = path.stat().st_size > file_checks.FULL_CHECK_BYTES
         text = file_checks.read_text(path, head_only=big)
         if not text.strip():
@@ -91,9 +95,33 @@ def read_table(path: Path, *, sheet: Optional[str] = None, header_row: Optional[
         ) from exc
 
 
+HASH_BLOCK = 1 << 22
+
+
+def content_hash(path: Path) -> str:
+    """A fast hash (xxh3-128) of a file's bytes.
+
+    Why: ``datasets`` keys its Arrow copy of a local file by path and modification time, so a file replaced in
+    place with the same size and a restored time was read from the copy of the old one (and so was every
+    cache keyed on that). Hashing the bytes costs one read of the file per load (benchmarks/README.md)."""
+    import xxhash
+
+    digest = xxhash.xxh3_128()
+    with open(path, "rb") as handle:
+        while block := handle.read(HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def content_name(path: Path) -> str:
+    """The datasets config name that keys a local file's Arrow copy (and the dataset's fingerprint, which the
+    tokenized cache's key holds) by the file's content."""
+    return f"content-{content_hash(path)}"
+
+
 @functools.lru_cache(maxsize=2)
-def _read_excel_once(path: str, mtime_ns: int, size: int, sheet: Optional[str], header_row: Optional[int]) -> Any:
-    """An Excel sheet as a Dataset, parsed once per (file version, sheet, header row): the data
+def _read_excel_once(path: str, digest: str, sheet: Optional[str], header_row: Optional[int]) -> Any:
+    """An Excel sheet as a Dataset, parsed once per (file content, sheet, header row): the data
     preview lists the columns and then previews, and training follows; Excel parsing is slow."""
     import datasets
 
@@ -110,20 +138,57 @@ def _load_text_file(
 
     if kind == "json":
         field = file_checks.json_rows_field(text, path.name) if check or path.suffix.lower() == ".json" else None
-        return datasets.load_dataset("json", data_files=str(path), split="train", field=field) if load else None
+        if not load:
+            return None
+        return datasets.load_dataset("json", name=content_name(path), data_files=str(path), split="train", field=field)
     text = file_checks.skip_lines(text, header_row)
     delimiter = file_checks.detect_delimiter(text, "\t" if kind == "tsv" else ",")
     if check:
         file_checks.check_rows(text, delimiter, path.name, header_row)
     if not load:
         return None
-    return datasets.load_dataset(
-        "csv",
+    options = dict(
+        name=content_name(path),
         data_files=str(path),
         delimiter=delimiter,
         split="train",
         skiprows=(header_row - 1) if header_row and header_row > 1 else None,
     )
+    loaded = datasets.load_dataset("csv", **options)
+    zeros = leading_zero_columns(text, delimiter, loaded.features)
+    if not zeros:
+        return loaded
+    features = datasets.Features(
+        {name: datasets.Value("string") if name in zeros else feature for name, feature in loaded.features.items()}
+    )
+    return datasets.load_dataset("csv", features=features, **options)
+
+
+LEADING_ZERO = re.compile(r"^\s*[+-]?0\d")
+
+
+def leading_zero_columns(text: str, delimiter: str, features: Any) -> set[str]:
+    """Columns read as numbers whose text has a value with a leading zero ('01', '007'): read as numbers they
+    would lose the zero, and '007', '07' and '7' would become one label. ``text``: the file (or its first
+    part, for a large file)."""
+    import datasets
+
+    numeric = {
+        name
+        for name, feature in features.items()
+        if isinstance(feature, datasets.Value) and feature.dtype.startswith(("int", "float"))
+    }
+    if not numeric:
+        return set()
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = next(reader, [])
+    positions = {i: name for i, name in enumerate(header) if name in numeric}
+    found: set[str] = set()
+    for row in reader:
+        found.update(name for i, name in positions.items() if i < len(row) and LEADING_ZERO.match(row[i]))
+        if len(found) == len(positions):
+            break
+    return found
 
 
 def _root_cause(exc: BaseException) -> str:

@@ -9,18 +9,31 @@ Label order is documented and stable:
 - integer labels ``0..K-1`` keep their ids (names are the numbers as text, rename with ``label_names``);
 - other integers, floats that are whole numbers, booleans and strings are sorted, and the
   sorted position is the id. Strings are compared after stripping surrounding spaces.
+
+-1 is an unlabelled row only where the dataset says so (a ``ClassLabel`` column, or a test split labelled
+-1 throughout); elsewhere it is a class (the -1/0/1 sentiment coding). Labels that differ only by case or
+spaces, or that mix numbers and words, are kept apart as the data has them, with a note (docs/labels.md).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
 
 from finetune.config.run_config import DataConfig
-from finetune.data.arrow_columns import column, dataset_text_ok, distinct_keys, encode_labels, merge_keys, split_counts
+from finetune.data.arrow_columns import (
+    all_minus_one,
+    column,
+    dataset_text_ok,
+    distinct_keys,
+    encode_labels,
+    merge_keys,
+    split_counts,
+)
 from finetune.data.column_detection import ColumnMapping, check_text_column, detect_columns
 from finetune.data.file_checks import workbook_sheets
 from finetune.data.loading import SPLIT_ALIASES, legacy_id_note, load_raw
@@ -66,9 +79,17 @@ class PreparedData:
 
 # --------------------------------------------------------------------------- labels
 
+MISSING_WORDS_NOTE = (
+    " A label cell that is empty, or reads NA, N/A, None, null or NaN, counts as missing (CSV readers take "
+    "those words for an empty cell); if one of them is a class name, rename it in the file."
+)
 
-def infer_label_names(splits: dict[str, Any], label_column: str) -> tuple[list[str], Optional[dict[Any, int]]]:
-    """Label names plus a value->id map (None when the values already are the ids).
+
+def infer_label_names(
+    splits: dict[str, Any], label_column: str, source: str = ""
+) -> tuple[list[str], Optional[dict[Any, int]]]:
+    """Label names plus a value->id map (None when the values already are the ids). ``source``: the data's
+    name, for messages.
 
     The distinct values come from a columnar pass (see columnar.py); the rules on them are the
     module docstring's."""
@@ -77,25 +98,125 @@ def infer_label_names(splits: dict[str, Any], label_column: str) -> tuple[list[s
     feature = splits["train"].features[label_column]
     if isinstance(feature, datasets.ClassLabel):
         return list(feature.names), None
+    where = f"{', '.join(splits)} of {Path(source).name}" if source else ", ".join(splits)
+    for name, split in splits.items():
+        if label_column in split.column_names:
+            check_label_type(split, label_column, name, where)
     values = merge_keys(
-        distinct_keys(column(split, label_column)) for split in splits.values() if label_column in split.column_names
+        distinct_keys(column(split, label_column), minus_one_missing(split, label_column, name))
+        for name, split in splits.items()
+        if label_column in split.column_names
     )
-    return label_names_of(values, label_column)
+    return label_names_of(values, label_column, where)
 
 
-def label_names_of(values: set[Any], label_column: str) -> tuple[list[str], Optional[dict[Any, int]]]:
-    """Label names and value->id map of a set of distinct label keys (DataError when they are no classes)."""
+def minus_one_missing(split: Any, label_column: str, name: str) -> bool:
+    """Whether -1 marks an unlabelled row in this split's label column: the dataset says so with a
+    ``ClassLabel`` (GLUE's convention), or it is a test split labelled -1 throughout (published without
+    its labels). Elsewhere -1 is a class like any other."""
+    import datasets
+
+    if isinstance(split.features[label_column], datasets.ClassLabel):
+        return True
+    return name == "test" and all_minus_one(column(split, label_column))
+
+
+def check_label_type(split: Any, label_column: str, name: str, where: str = "train") -> None:
+    """DataError for a label column of lists or records (multi-label data), which holds no single class per row,
+    or of JSON values of several kinds (datasets reads a JSON column mixing 1 and "pos" as raw JSON)."""
+    import json
+
+    import pyarrow as pa
+
+    kind = split.data.column(label_column).type
+    nested = pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_struct(kind)
+    if isinstance(kind, pa.BaseExtensionType):  # raw JSON values: their kinds decide
+        decoded = [json.loads(v) for v in column(split, label_column).to_pylist() if v is not None]
+        if any(isinstance(v, (list, dict)) for v in decoded):
+            nested = True
+        else:
+            label_names_of({v.strip() if isinstance(v, str) else v for v in decoded}, label_column, where)
+    if nested:
+        raise DataError(
+            expected_found(
+                f"label column '{label_column}' ({name} split)",
+                "one class per row (a number or a word)",
+                f"lists or records such as {_first_value(split, label_column)} (multi-label data, which is "
+                "not supported)",
+                "Give each row a single label, e.g. one row per (text, label) pair, or join the labels into one "
+                "class name such as 'a+b'.",
+            )
+        )
+
+
+def _first_value(split: Any, label_column: str) -> str:
+    """The first non-empty value of a column, as text, shortened."""
+    for value in column(split, label_column).to_pylist()[:100]:
+        if value:
+            return str(value)[:40]
+    return "[]"
+
+
+def label_notes(label_names: list[str], label_column: str) -> list[str]:
+    """Notes on label names that are probably one class written two ways: names that differ only by case or
+    spaces ('positive'/'Positive'), or numbers mixed with words ('1'/'pos'/'0'). They stay separate classes,
+    as the data has them; the note says which and what to do."""
+    notes = []
+    groups: dict[str, list[str]] = {}
+    for name in label_names:
+        groups.setdefault(" ".join(name.split()).casefold(), []).append(name)
+    alike = [names for names in groups.values() if len(names) > 1]
+    if alike:
+        shown = "; ".join(" / ".join(repr(n) for n in names) for names in alike)
+        notes.append(
+            f"label column '{label_column}': labels that differ only by case or spaces are separate classes: "
+            f"{shown}. If they are one class, write them the same way in the data."
+        )
+    numbers = [name for name in label_names if _is_number(name)]
+    if numbers and len(numbers) < len(label_names):
+        words = [name for name in label_names if not _is_number(name)]
+        notes.append(
+            f"label column '{label_column}' mixes numbers ({', '.join(numbers[:5])}) and words "
+            f"({', '.join(words[:5])}): each is a class of its own ({len(label_names)} classes). If a number "
+            "and a word are the same class, write them the same way in the data."
+        )
+    return notes
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def label_names_of(
+    values: set[Any], label_column: str, where: str = "train"
+) -> tuple[list[str], Optional[dict[Any, int]]]:
+    """Label names and value->id map of a set of distinct label keys (DataError when they are no classes);
+    ``where`` names the splits and file in messages."""
     if not values:
         raise DataError(
-            expected_found(f"label column '{label_column}'", "at least one label value", "only missing values")
+            expected_found(
+                f"label column '{label_column}'",
+                "at least one label value",
+                "only missing values (the column is empty on every row)",
+                "Fill in the labels, or choose the column that holds them (label_column).",
+            )
         )
     kinds = {type(v) for v in values}
     if len(kinds) > 1 and not kinds <= {int, float}:
         raise DataError(
             expected_found(
-                f"label column '{label_column}'",
+                f"label column '{label_column}' ({where})",
                 "labels of one kind (all text or all numbers)",
-                "a mix of " + ", ".join(sorted(k.__name__ for k in kinds)),
+                "a mix of "
+                + ", ".join(
+                    f"{k.__name__} (e.g. {next(v for v in sorted(values, key=repr) if type(v) is k)!r})"
+                    for k in sorted(kinds, key=lambda k: k.__name__)
+                ),
+                "Write every label the same way: all as words, or all as numbers.",
             )
         )
     ordered = sorted(values)
@@ -142,7 +263,7 @@ def prepare_data(
         check_text_column(train, mapping.text_pair)
     chosen, validation_name = _choose_splits(splits, train, mapping, config)
 
-    label_names, value_to_id = infer_label_names(chosen, mapping.label)
+    label_names, value_to_id = infer_label_names(chosen, mapping.label, source)
     if config.label_names is not None:
         if len(config.label_names) != len(label_names):
             raise DataError(
@@ -157,6 +278,7 @@ def prepare_data(
     report = DataReport(source=source, columns=mapping, label_names=label_names)
     if raw is None and legacy_id_note(config):
         report.notes.append(legacy_id_note(config))
+    report.notes.extend(label_notes([str(v) for v in (value_to_id or {})] or label_names, mapping.label))
     cleaned = {
         name: _canonical(split, mapping, label_names, value_to_id, report, name) for name, split in chosen.items()
     }
@@ -337,7 +459,9 @@ def _canonical(
     ok = dataset_text_ok(split, mapping.text)
     if mapping.text_pair:
         ok &= dataset_text_ok(split, mapping.text_pair)
-    ids, missing = encode_labels(column(split, mapping.label), value_to_id)
+    ids, missing = encode_labels(
+        column(split, mapping.label), value_to_id, minus_one_missing(split, mapping.label, name)
+    )
     empty_text, missing_labels = int((~ok).sum()), int((ok & missing).sum())
     renames = {mapping.text: "text", mapping.label: "label"}
     if mapping.text_pair:
@@ -354,7 +478,7 @@ def _canonical(
     if empty_text or missing_labels:
         report.notes.append(
             f"{name}: dropped {empty_text} rows with empty text and {missing_labels} rows with "
-            f"missing labels ({len(split)} of {before} kept)."
+            f"missing labels ({len(split)} of {before} kept)." + (MISSING_WORDS_NOTE if missing_labels else "")
         )
     if len(split) == 0 and name != "test":
         raise DataError(

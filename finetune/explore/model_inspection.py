@@ -131,7 +131,7 @@ class InspectableModel:
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        from finetune.model.checkpoints import describe_load_error
+        from finetune.model.checkpoints import LOAD_ERRORS, describe_load_error
 
         self.source, self.path = resolve_model_source(source)
         self.head_trained, self.head_origin = head_origin(self.source, self.path)
@@ -140,7 +140,7 @@ class InspectableModel:
             with torch.random.fork_rng():
                 torch.manual_seed(HEAD_SEED)
                 self.model = AutoModelForSequenceClassification.from_pretrained(self.path, attn_implementation="eager")
-        except (OSError, ValueError) as exc:
+        except LOAD_ERRORS as exc:
             raise describe_load_error(source, exc) from exc
         self.model.eval()
         self.id2label = {int(k): str(v) for k, v in self.model.config.id2label.items()}

@@ -211,13 +211,15 @@ def clean_code(report: dict[str, Any], plan: LabelPlan) -> str:
     columns = report["columns"]
     lines = [
         "def has_text_and_label(row):",
-        '    """The run dropped rows with empty text or a missing label (None, NaN, empty, or -1)."""',
+        '    """The run dropped rows with empty text or a missing label (None, NaN, empty'
+        + (', or -1)."""' if -1 not in (plan.value_to_id or {}) else ')."""'),
         "    texts = [row[TEXT_COLUMN]] + ([row[TEXT_PAIR_COLUMN]] if TEXT_PAIR_COLUMN else [])",
         "    if not all(isinstance(t, str) and t.strip() for t in texts):",
         "        return False",
         "    label = row[LABEL_COLUMN]",
-        "    return not (label is None or (type(label) is int and label == -1) or (isinstance(label, float) and "
-        "label != label)",
+        "    return not (label is None"
+        + (" or (type(label) is int and label == -1)" if -1 not in (plan.value_to_id or {}) else "")
+        + " or (isinstance(label, float) and label != label)",
         "                or (isinstance(label, str) and not label.strip()))",
         "",
         "",

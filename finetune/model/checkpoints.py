@@ -220,9 +220,54 @@ def _hub_cause(exc: BaseException) -> Optional[BaseException]:
     return None
 
 
+def _load_errors() -> tuple[type[BaseException], ...]:
+    """What from_pretrained raises for a model that cannot be loaded: OSError and ValueError (a damaged JSON
+    file is a JSONDecodeError), and safetensors' own error for a damaged weights file."""
+    try:
+        from safetensors import SafetensorError
+    except ImportError:  # older safetensors name it only in the Rust module
+        from safetensors._safetensors_rust import SafetensorError  # type: ignore[no-redef]
+    return (OSError, ValueError, SafetensorError)
+
+
+LOAD_ERRORS = _load_errors()
+
+
+def damaged_file(folder: Path) -> Optional[str]:
+    """The name of the first file of a model folder that is damaged (a JSON file that does not parse, a
+    safetensors file whose header or size does not hold up), None when they all read."""
+    import json
+
+    from safetensors import safe_open
+
+    for path in sorted(folder.glob("*.json")):
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            return path.name
+    for path in sorted(folder.glob("*.safetensors")):
+        try:
+            with safe_open(str(path), framework="pt") as handle:
+                handle.keys()
+        except Exception:  # safetensors raises its own error type for every kind of damage
+            return path.name
+    return None
+
+
 def describe_load_error(name: str, exc: BaseException) -> CheckpointError:
     """Turn an exception from from_pretrained into a CheckpointError that says what to do."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    folder = Path(resolve_checkpoint(name)) if _is_local_folder(name) else None
+    damaged = damaged_file(folder) if folder is not None else None
+    if damaged:
+        return CheckpointError(
+            expected_found(
+                f"checkpoint '{name}'",
+                "complete model files",
+                f"'{damaged}' damaged or cut short ({text})",
+                "Copy or download that file again, or save the model again.",
+            )
+        )
     cause = _hub_cause(exc)
     if isinstance(cause, GatedRepoError):
         return CheckpointError(
@@ -248,6 +293,13 @@ def describe_load_error(name: str, exc: BaseException) -> CheckpointError:
     return CheckpointError(f"checkpoint '{name}' could not be loaded: {text}. {local_options_hint()}")
 
 
+def _is_local_folder(name: str) -> bool:
+    try:
+        return Path(resolve_checkpoint(name)).is_dir()
+    except Exception:  # an unresolvable name is no local folder
+        return False
+
+
 def load_tokenizer_uncached(name: str, *, revision: Optional[str] = None, trust_remote_code: bool = False):
     """Load a fast tokenizer for a checkpoint name (preset, folder or Hub id)."""
     from transformers import AutoTokenizer
@@ -257,5 +309,5 @@ def load_tokenizer_uncached(name: str, *, revision: Optional[str] = None, trust_
         return AutoTokenizer.from_pretrained(
             resolved, revision=revision, trust_remote_code=trust_remote_code, use_fast=True
         )
-    except (OSError, ValueError) as exc:
+    except LOAD_ERRORS as exc:
         raise describe_load_error(name, exc) from exc

@@ -28,7 +28,7 @@ from finetune.data import file_checks
 from finetune.data.loading import read_table
 from finetune.data.names import FILE_TYPES
 from finetune.errors import DataError, english, expected_found
-from finetune.predict.predictor import Predictor, label_rows, resolve_text_columns
+from finetune.predict.predictor import Predictor, check_batch_size, label_rows, resolve_text_columns
 
 CHUNK_ROWS = 4096  # rows read, predicted and written at a time
 PREVIEW_ROWS = 1000  # rows of the output kept in memory for a table on screen
@@ -112,11 +112,21 @@ def predict_to_csv(
     stay in the output and the message says how many.
     """
     path = Path(path)
+    check_batch_size(batch_size)
+    to_file = not hasattr(output, "write")
+    if to_file:
+        check_output(path, Path(output))
     reader = ChunkReader(path, chunk_rows)
     text_column, text_pair_column = resolve_text_columns(reader.head(), text_column, text_pair_column)
     total = reader.count_rows()
-    to_file = not hasattr(output, "write")
-    handle = open(output, "w", encoding="utf-8-sig", newline="") if to_file else output
+    try:
+        handle = open(output, "w", encoding="utf-8-sig", newline="") if to_file else output
+    except OSError as exc:
+        raise DataError(
+            expected_found(
+                "output file (--output)", "a file that can be written", f"{exc.strerror or exc}", "Pick another path."
+            )
+        ) from exc
     started, state = time.monotonic(), {"written": 0, "last": 0.0}
     heads: list[Any] = []
 
@@ -155,6 +165,34 @@ def predict_to_csv(
     return _result(
         state["written"], time.monotonic() - started, output if to_file else None, heads, text_column, text_pair_column
     )
+
+
+def check_output(source: Path, output: Path) -> None:
+    """Refuse an output that would destroy the input or cannot be a file, before anything is opened.
+
+    Why: opening the output truncates it, so an output naming the input file emptied the input and the
+    cleanup then deleted it; a folder or a missing folder as output crashed with a raw OSError."""
+    if output.is_dir():
+        raise DataError(
+            expected_found(
+                "output file (--output)", "a file name for the CSV", f"'{output.name}', a folder", "Name a file in it."
+            )
+        )
+    same = output.exists() and source.exists() and output.resolve() == source.resolve()
+    if same or (output.exists() and source.exists() and output.samefile(source)):
+        raise DataError(
+            expected_found(
+                "output file (--output)",
+                "a file other than the input (writing starts by emptying it)",
+                f"the input file '{source.name}' itself",
+                "Write the predictions to another file; the input is left as it was.",
+            )
+        )
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        raise DataError(
+            expected_found("output file (--output)", "a file in an existing folder", f"no folder '{folder.name}'")
+        )
 
 
 def _predict_chunk(

@@ -20,7 +20,7 @@ import numpy as np
 from finetune.data.column_detection import detect_text_column
 from finetune.errors import CheckpointError, ColumnMappingError, DataError, expected_found
 from finetune.evaluation.metrics import softmax
-from finetune.model.checkpoints import describe_load_error, is_run_folder, resolve_checkpoint
+from finetune.model.checkpoints import LOAD_ERRORS, describe_load_error, is_run_folder, resolve_checkpoint
 from finetune.runs.run import Run
 from finetune.safety import guard
 
@@ -52,6 +52,12 @@ class ModelCache:
             while len(self.entries) > self.size:
                 self.entries.popitem(last=False)
         return loaded
+
+
+def check_batch_size(batch_size: int) -> None:
+    """DataError for a batch size below 1 (a zero step would loop forever or crash in range())."""
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise DataError(expected_found("batch size", "a whole number of at least 1", repr(batch_size)))
 
 
 @dataclass
@@ -115,7 +121,7 @@ class Predictor:
             self.model, loading = AutoModelForSequenceClassification.from_pretrained(
                 self.path, output_loading_info=True
             )
-        except (OSError, ValueError) as exc:
+        except LOAD_ERRORS as exc:
             raise describe_load_error(source, exc) from exc
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.model.to(self.device).eval()
@@ -126,6 +132,35 @@ class Predictor:
         self.untrained_weights = sorted(
             set(loading.get("missing_keys", []))
             | {str(m[0] if isinstance(m, (tuple, list)) else m) for m in loading.get("mismatched_keys", [])}
+        )
+
+    @property
+    def trained_on_pairs(self) -> Optional[bool]:
+        """Whether the model was fine-tuned on sentence pairs, read from its run's data report; None when the
+        model is not a run's (a folder or Hub model does not say)."""
+        folder = Path(self.path)
+        run = Run(folder.parent)
+        if run.model_dir != folder or not run.data_report_path.is_file():
+            return None
+        report = run.data_report()
+        columns = report.get("columns") if isinstance(report, dict) else None
+        return bool(columns.get("text_pair")) if isinstance(columns, dict) else None
+
+    def pair_warning(self, given_pairs: bool) -> Optional[str]:
+        """What to tell a person who gives second texts to a single-text model, or single texts to a pair
+        model (both run without error, so a wrong input would go unnoticed); None when they match or the
+        model does not say."""
+        pairs = self.trained_on_pairs
+        if pairs is None or pairs == given_pairs:
+            return None
+        if given_pairs:
+            return (
+                f"'{self.name}' was trained on single texts, but second texts were given: they are joined to "
+                "the first as a pair the model never saw. Leave out the second text."
+            )
+        return (
+            f"'{self.name}' was trained on sentence pairs, but only single texts were given: give each text "
+            "its second text (--text-pair, or --text-pair-column for a file)."
         )
 
     @property
@@ -163,6 +198,7 @@ class Predictor:
         """Raw logits in input order; rows are sorted by length internally and padded per batch."""
         import torch
 
+        check_batch_size(batch_size)
         texts = [str(t) if t is not None else "" for t in texts]
         empty = [i for i, t in enumerate(texts) if not t.strip()]
         if empty:

@@ -333,13 +333,13 @@ class Run:
         if state.is_active and not pid_alive(stored.get("pid")):
             updated = stored.get("updated")
             grace = time.time() - (float(updated) if isinstance(updated, (int, float)) else 0.0)
-            if state is RunStatus.RUNNING or grace > START_GRACE_SECONDS:
-                return {
-                    **stored,
-                    "status": RunStatus.FAILED,
-                    "message": "the training process ended without a final "
-                    "status (crashed or killed, e.g. out of memory); see process.log",
-                }
+            # 'starting' without a live child is waited on only while the process starting it lives
+            # (the child's pid is written after it exists); a child that exited, or a starter that died, ends it
+            starter = stored.get("starter_pid")  # absent in a status written by an older version: the grace applies
+            starter_gone = bool(stored.get("pid")) or (starter is not None and not pid_alive(starter))
+            if state is RunStatus.RUNNING or starter_gone or grace > START_GRACE_SECONDS:
+                return {**stored, "status": RunStatus.FAILED, "message": "the training process ended without a final "
+                        "status (crashed or killed, e.g. out of memory); see process.log"}
         return {**stored, "status": state}
 
     @property

@@ -51,6 +51,8 @@ def to_training_arguments(
     save_strategy, save_steps = t.save_strategy, t.save_steps
     if t.keeps_best_model:
         save_strategy, save_steps = t.eval_strategy, t.eval_steps
+    elif t.save_total_limit == 0:  # Trainer reads a limit of 0 as "no limit": keeping none means saving none
+        save_strategy, save_steps = "no", None
     report_to: list[str] = []
     if t.tensorboard and logging_dir is not None:
         os.environ["TENSORBOARD_LOGGING_DIR"] = str(logging_dir)
@@ -68,7 +70,7 @@ def to_training_arguments(
         lr_scheduler_type=t.lr_scheduler_type,
         eval_strategy=t.eval_strategy,
         save_strategy=save_strategy,
-        save_total_limit=t.save_total_limit,
+        save_total_limit=t.save_total_limit or None,
         logging_strategy="steps",
         logging_steps=t.logging_steps,
         load_best_model_at_end=t.keeps_best_model,

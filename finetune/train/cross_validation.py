@@ -218,10 +218,13 @@ def format_summary(summary: dict[str, Any], say: Callable[..., str] = english) -
 
 
 def run_cross_validation(
-    config: RunConfig, run: Union[Run, Path], *, raw: Any = None, echo: bool = False
+    config: RunConfig, run: Union[Run, Path], *, raw: Any = None, echo: bool = False, resume: bool = False
 ) -> dict[str, Any]:
-    """Cross-validate as configured into the (existing) parent ``run``; return its final status (never raises)."""
+    """Cross-validate as configured into the (existing) parent ``run``; return its final status (never raises).
+    ``resume``: the stop request that ended the last attempt is cleared; finished folds are kept either way."""
     run = run if isinstance(run, Run) else Run.at(run)
+    if resume:
+        run.cancel_path.unlink(missing_ok=True)
     events = EventWriter(run.events_path, echo=echo)
     run.set_status(RunStatus.RUNNING, pid=os.getpid(), cv_folds=config.train.cv_folds)
     started = time.monotonic()
@@ -289,7 +292,11 @@ def _cross_validate(
             fold=i,
             folds=k,
         )
-        status = _run_fold(config, run, rows, train_idx, val_idx, i, k, prepared.is_pair, names, events, echo)
+        if run.fold(i).state is RunStatus.FINISHED:  # a resumed run keeps the folds it finished
+            events.emit("log", message=f"fold {i}/{k}: finished before, kept", level="info", fold=i, folds=k)
+            status = {"status": "finished"}
+        else:
+            status = _run_fold(config, run, rows, train_idx, val_idx, i, k, prepared.is_pair, names, events, echo)
         if status["status"] != "finished":
             outcome = status
             break
@@ -325,6 +332,8 @@ def _run_fold(
     child_config = fold_config(
         config, f"{run.id}-fold{i}", is_pair=is_pair, label_names=names, eval_rows=max(1, len(val_idx))
     )
+    if run.fold(i).path.exists():  # a fold a cancelled run left unfinished starts again from the checkpoint
+        run.fold(i).delete()
     child = Run.create(run.folds_dir, child_config, run.fold(i).id)
     data = datasets.DatasetDict({"train": rows.select(train_idx), "validation": rows.select(val_idx)})
     with FoldRelay(run, child, events, i, k, echo):

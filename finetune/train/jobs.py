@@ -16,7 +16,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -28,6 +29,24 @@ from finetune.runs.events import EventWriter
 from finetune.runs.run import Run, RunStatus, active_runs, pid_alive, queued_runs
 
 _start_lock = threading.Lock()
+START_LOCK_FILE = ".start.lock"  # in the runs folder: apps sharing the folder take the start decision in turn
+
+
+@contextmanager
+def start_guard(runs_dir: Union[str, Path]) -> Iterator[None]:
+    """Hold the one-at-a-time decision: this process's lock, then an exclusive lock on a file in the runs folder,
+    so two apps (or an app and a CLI) on one runs folder never both see room and both start a training."""
+    import fcntl
+
+    folder = Path(runs_dir)
+    with _start_lock:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / START_LOCK_FILE, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass
@@ -68,7 +87,7 @@ def start_training(
     Raises :class:`JobBusyError` when ``max_concurrent`` trainings already run in the runs folder.
     """
     runs_dir = Path(config.run.runs_dir)
-    with _start_lock:
+    with start_guard(runs_dir):
         _check_capacity(runs_dir, max_concurrent)
         if resume_run is not None:
             run = Run.at(resume_run)
@@ -104,7 +123,13 @@ def _launch(run: Run, args: list[str], owner: Optional[str] = None) -> Job:
     while the run still says 'starting'.
     """
     command = [sys.executable, "-m", "finetune", "train", "--run-dir", str(run.path), *args]
-    run.set_status(RunStatus.STARTING, pid=None, command=" ".join(command[1:]), **({"owner": owner} if owner else {}))
+    run.set_status(
+        RunStatus.STARTING,
+        pid=None,
+        starter_pid=os.getpid(),
+        command=" ".join(command[1:]),
+        **({"owner": owner} if owner else {}),
+    )
     log = open(run.log_path, "ab")
     try:
         process = subprocess.Popen(
@@ -128,7 +153,7 @@ def _launch(run: Run, args: list[str], owner: Optional[str] = None) -> Job:
 
 def enqueue(config: RunConfig, *, owner: Optional[str] = None) -> Path:
     """Create the run now with status ``queued``; :func:`start_next_queued` starts it when it is its turn."""
-    with _start_lock:
+    with start_guard(config.run.runs_dir):
         run = Run.create(config.run.runs_dir, config)
         run.set_status(RunStatus.QUEUED, queued_at=time.time(), **({"owner": owner} if owner else {}))
     return run.path
@@ -144,7 +169,7 @@ def queue_position(runs_dir: Union[str, Path], run_id: str) -> Optional[int]:
 
 def start_next_queued(runs_dir: Union[str, Path], *, max_concurrent: int = 1) -> Optional[Job]:
     """Start the oldest queued run if there is room; return its job (None when nothing started)."""
-    with _start_lock:
+    with start_guard(runs_dir):
         if len(active_runs(runs_dir)) >= max_concurrent:
             return None
         queue = queued_runs(runs_dir)

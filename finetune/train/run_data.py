@@ -7,7 +7,7 @@ makes them (``data.prepare_data``, ``eval_cap.apply_eval_cap``, ``vocab.coverage
 ``tokenization.encode_splits``) and stores all three in one tokenized-cache entry.
 
 The entry's key is computed *before* anything is prepared: from the loaded dataset's fingerprints
-(``datasets``' own; for a local file they follow its path, size and modification time), the data
+(``datasets``' own; for a local file they follow a hash of its bytes, ``loading.content_hash``), the data
 settings, the checkpoint's tokenizer and ``add_unknown_tokens``. So the next run with the same
 data and settings opens the entry and does no work that grows with the rows: no cleaning,
 counting or splitting, no pass over the text (which for a Yelp-sized CSV is hundreds of MB).

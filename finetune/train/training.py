@@ -22,7 +22,9 @@ Speed choices (measured in benchmarks/):
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import time
 import traceback
 from pathlib import Path
@@ -48,10 +50,10 @@ from finetune.config.run_config import RunConfig
 from finetune.data.arrow_columns import column
 from finetune.data.caches import data_cache_report, describe_data_cache
 from finetune.data.preparation import PreparedData
-from finetune.errors import FinetuneError, message_of
+from finetune.errors import FinetuneError, RunError, expected_found, message_of
 from finetune.evaluation.metrics import full_report, make_compute_metrics, prediction_rows
 from finetune.jsonfiles import write_json
-from finetune.model.checkpoints import describe_load_error, resolve_checkpoint
+from finetune.model.checkpoints import LOAD_ERRORS, describe_load_error, resolve_checkpoint
 from finetune.model.heads import apply_head_plan, plan_head
 from finetune.model.vocab import resize_embeddings
 from finetune.runs.events import EventWriter
@@ -97,7 +99,7 @@ def load_model_config(checkpoint: str, resolved: str, config: RunConfig) -> Pret
         return AutoConfig.from_pretrained(
             resolved, revision=config.model.revision, trust_remote_code=config.model.trust_remote_code
         )
-    except (OSError, ValueError) as exc:
+    except LOAD_ERRORS as exc:
         raise describe_load_error(checkpoint, exc) from exc
 
 
@@ -125,7 +127,7 @@ def load_model(session: Session, resolved: str, base: PretrainedConfig, label_na
             ignore_mismatched_sizes=True,
             problem_type="single_label_classification",
         )
-    except (OSError, ValueError) as exc:
+    except LOAD_ERRORS as exc:
         raise describe_load_error(checkpoint, exc) from exc
     apply_head_plan(model, plan)
     return model
@@ -410,6 +412,36 @@ def _train_summary(
     }
 
 
+def save_final_model(run: Run, trainer: Trainer) -> None:
+    """``trainer.save_model`` into the run's model folder; on a full disk, the half-written folder is removed
+    and the error says where, how much space is left, and how not to lose the training (a raw
+    ``SafetensorError ... os error 28`` said none of it)."""
+    try:
+        trainer.save_model(str(run.model_dir))
+    except Exception as exc:  # safetensors reports a full disk as its own error type, not OSError
+        if getattr(exc, "errno", None) != errno.ENOSPC and "no space left" not in str(exc).lower():
+            raise
+        shutil.rmtree(run.model_dir, ignore_errors=True)
+        free = shutil.disk_usage(run.path).free
+        checkpoint = run.latest_checkpoint()
+        then = (
+            f"then `python -m finetune runs resume {run.id}` continues from {checkpoint.name} (the last "
+            "checkpoint) and saves the model"
+            if checkpoint is not None
+            else "then train again (this run kept no checkpoint to resume from: keep save_strategy 'epoch')"
+        )
+        raise RunError(
+            expected_found(
+                f"saving the final model of run '{run.id}'",
+                "free disk space",
+                f"the disk full ({free / 2**20:,.0f} MB free)",
+                "Free space (python -m finetune runs clean --checkpoints or --caches, or delete old runs), "
+                + then
+                + ".",
+            )
+        ) from exc
+
+
 def _save_artifacts(
     session: Session,
     trainer: Trainer,
@@ -420,7 +452,7 @@ def _save_artifacts(
 ) -> dict[str, Any]:
     """Model, metrics, predictions, the finished event, and last of all the finished status."""
     run = session.run
-    trainer.save_model(str(run.model_dir))
+    save_final_model(run, trainer)
     write_json(run.metrics_path, reports)
     save_predictions(run, "validation", validation, val_logits, label_names)
     seconds = round(time.monotonic() - session.started, 2)

@@ -43,15 +43,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_server(tmp_path_factory):
-    runs = tmp_path_factory.mktemp("app-runs")
+def serve_app(runs: Path, *extra: str):
+    """``python app.py`` on a free port with ``runs`` as its runs folder (plus ``extra`` flags), until closed."""
     port = free_port()
     log = open(runs / "app.log", "wb")
     env = cli_env()
     env["GRADIO_ANALYTICS_ENABLED"] = "False"
     proc = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port), "--runs-dir", str(runs)],
+        [sys.executable, "app.py", "--port", str(port), "--runs-dir", str(runs), *extra],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log,
@@ -67,7 +66,7 @@ def app_server(tmp_path_factory):
             if proc.poll() is not None:
                 raise RuntimeError((runs / "app.log").read_text()) from None
             time.sleep(0.3)
-    yield {"url": url, "runs": runs}
+    yield {"url": url, "runs": runs, "pid": proc.pid}
     stop_trainings(runs)
     proc.terminate()
     try:
@@ -75,6 +74,17 @@ def app_server(tmp_path_factory):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory):
+    yield from serve_app(tmp_path_factory.mktemp("app-runs"))
+
+
+@pytest.fixture(scope="module")
+def public_app_server(tmp_path_factory):
+    """The app in public mode (as on a Space)."""
+    yield from serve_app(tmp_path_factory.mktemp("public-runs"), "--public")
 
 
 def stop_trainings(runs: Path) -> None:

@@ -113,3 +113,50 @@ def inside(inner: dict[str, float], outer: dict[str, float], slack: float = 1.0)
         and inner["x"] + inner["w"] <= outer["x"] + outer["w"] + slack
         and inner["y"] + inner["h"] <= outer["y"] + outer["h"] + slack
     )
+
+
+def app_config(url: str) -> dict[str, Any]:
+    """The page's gradio config (components and dependencies), as a browser fetches it."""
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}config", timeout=30) as response:
+        return json.loads(response.read())
+
+
+def fn_index_of(config: dict[str, Any], elem_id: str, event: str = "click") -> tuple[int, int]:
+    """(fn_index, component id) of the listener bound to ``event`` of the component with ``elem_id``."""
+    ids = [c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == elem_id]
+    for dependency in config["dependencies"]:
+        if any(target == [ids[0], event] for target in dependency["targets"]):
+            return dependency["id"], ids[0]
+    raise AssertionError(f"no {event} listener on #{elem_id}")
+
+
+def raw_call(url: str, config: dict[str, Any], fn_index: int, trigger: int, session: str) -> dict[str, Any]:
+    """A listener called as a script would: POST /gradio_api/queue/join with its fn_index, each input at its
+    default value, then the queue's event stream read up to the result (the final message, as a dict)."""
+    import json
+    import urllib.request
+
+    dependency = next(d for d in config["dependencies"] if d["id"] == fn_index)
+    defaults = {c["id"]: c.get("props", {}).get("value") for c in config["components"]}
+    body = {
+        "data": [defaults.get(i) for i in dependency["inputs"]],
+        "fn_index": fn_index,
+        "trigger_id": trigger,
+        "session_hash": session,
+        "event_data": None,
+    }
+    request = urllib.request.Request(
+        f"{url}gradio_api/queue/join", json.dumps(body).encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        json.loads(response.read())
+    with urllib.request.urlopen(f"{url}gradio_api/queue/data?session_hash={session}", timeout=120) as stream:
+        for line in stream:
+            if line.startswith(b"data:"):
+                message = json.loads(line[5:])
+                if message.get("msg") == "process_completed":
+                    return message
+    raise AssertionError("the queue's stream ended without a result")

@@ -61,3 +61,12 @@ def test_nothing_under_the_runs_folder_is_served(app_server):
             assert exc.code in (403, 404)
         else:
             assert "training log" not in body
+
+
+def test_api_clients_get_error_text_plain_not_html_escaped(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError) as info:
+        client.predict(model="no-such-model-<x>", text="A fine film.", api_name="/predict")
+    message = str(info.value)
+    assert "'no-such-model-<x>'" in message and "&#x27;" not in message and "&lt;" not in message

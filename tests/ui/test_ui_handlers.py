@@ -479,3 +479,65 @@ def test_a_run_key_typed_as_the_training_checkpoint_becomes_its_folder(tmp_path,
     assert train_tab.config_of(settings, values).model.checkpoint == str(runs / "finished-run")
     values["checkpoint"] = "bert-base-uncased"
     assert train_tab.config_of(settings, values).model.checkpoint == "bert-base-uncased"
+
+
+def test_public_mode_names_no_server_folder_in_errors_summaries_or_scripts(finished_tiny_run, tmp_path):
+    import shutil
+    import sys
+
+    from finetune.errors import CheckpointError
+    from finetune.model.checkpoints import describe_load_error
+    from finetune.runs.run import Run
+    from ui import access
+    from ui.downloads import export_run_script
+    from ui.settings import PROJECT_ROOT
+    from ui.studio import page_error
+    from ui.tabs import data as data_tab
+
+    settings = Settings(runs_dir=tmp_path / "runs", public=True)
+    folders = [str(PROJECT_ROOT), sys.prefix, str(tmp_path / "runs")]
+    error = describe_load_error("no-such-model", OSError("not found"))  # names the bundled model's folder
+    assert isinstance(error, CheckpointError) and sys.prefix in str(error)
+    shown = page_error(str(error), settings).message
+    assert "bundled-minilm" in shown and not any(folder in shown for folder in folders)
+    values = {**widget_defaults(), "dataset": str(PROJECT_ROOT / "examples/data/sentiment_en")}
+    summary = data_tab.preview(settings, values)["data.summary"]
+    assert "&lt;app&gt;/examples/data/sentiment_en" in summary  # escaped: markdown would take <app> for a tag
+    assert not any(folder in summary for folder in folders)
+    shutil.copytree(finished_tiny_run, tmp_path / "runs" / "mine")
+    run = Run(tmp_path / "runs" / "mine")
+    run.set_status(run.state, owner=access.owner_key(settings, "me"))
+    script, path = export_run_script(settings, "mine", "me")
+    assert "CHECKPOINT" in script and not any(folder in script for folder in folders)
+    assert open(path, encoding="utf-8").read() == script
+
+
+def test_public_mode_caps_epochs_steps_runs_per_visitor_and_the_queue(tmp_path):
+    from finetune.errors import ConfigError, JobBusyError
+    from finetune.runs.run import Run, RunStatus
+    from ui import access, limits
+    from ui.page import build_studio
+
+    settings = Settings(runs_dir=tmp_path, public=True)
+    me = {**widget_defaults(), "studio.visitor": "me"}
+    with pytest.raises(ConfigError, match="at most 20 epochs per run; 100000 were asked"):
+        train_tab.start(settings, {**me, "num_train_epochs": 100000})
+    with pytest.raises(ConfigError, match="at most 20,000 steps per run; 1,000,000 were asked"):
+        train_tab.start(settings, {**me, "max_steps": 1_000_000})
+    mine = Run.create(tmp_path, RunConfig(), "mine")
+    mine.set_status(RunStatus.QUEUED, queued_at=1.0, owner=access.owner_key(settings, "me"))
+    with pytest.raises(JobBusyError, match="already have a training queued or running"):
+        train_tab.start(settings, me)
+    for i in range(limits.QUEUED_RUNS - 1):
+        other = Run.create(tmp_path, RunConfig(), f"other-{i}")
+        other.set_status(RunStatus.QUEUED, queued_at=2.0 + i, owner=access.owner_key(settings, f"visitor-{i}"))
+    with pytest.raises(JobBusyError, match="queue of this shared studio is full"):
+        train_tab.start(settings, {**widget_defaults(), "studio.visitor": "newcomer"})
+    assert len(list(tmp_path.iterdir())) == limits.QUEUED_RUNS  # nothing was created by the refused starts
+    demo, _ = build_studio(settings)
+    assert demo.delete_cache == limits.UPLOAD_CLEANUP  # public uploads are deleted once they are old
+    assert build_studio(Settings(runs_dir=tmp_path))[0].delete_cache is None
+    from ui.page import launch_options
+
+    # gradio keeps 10,000 sessions by default, each with a copy of the page's config: API calls grew memory
+    assert launch_options(settings)["state_session_capacity"] == limits.SESSIONS_KEPT < 10_000

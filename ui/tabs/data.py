@@ -182,7 +182,7 @@ def preview(settings: Settings, v: Values) -> Values:
             "data.rows": None,
             "data.dist": None,
         }
-    report = result["report"]
+    report = {**result["report"], "source": settings.shown(result["report"]["source"])}  # public: no server folder
     cols = report["columns"]
     summary = summary_markdown(report) + (vocabulary_markdown(result["vocabulary"]) if result.get("vocabulary") else "")
     capped = eval_cap_note(report["split_sizes"], config.max_eval_samples)

@@ -31,6 +31,7 @@ from ..config_form import (
 )
 from ..downloads import export_run_script
 from ..i18n import say, t, translate
+from ..limits import check_start
 from ..settings import Settings
 from ..studio import Studio, Values
 
@@ -57,6 +58,7 @@ def start(settings: Settings, v: Values) -> Values:
     """Start a training from the form (public mode: queue it when another one runs)."""
     config = config_of(settings, v)
     owner = new_run_owner(settings, visitor_of(v))
+    check_start(settings, config, owner)
     busy = active_runs(settings.runs_dir)
     if busy and settings.public:
         run_dir = enqueue(config, owner=owner)

@@ -18,12 +18,20 @@ from finetune.data.arrow_columns import distinct_keys, encode_labels, label_coun
 
 
 # ----------------------------------------------------------------------------- the previous per-row code
-def old_is_missing(value):
+def old_is_missing(value, minus_one=False):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return True
     if isinstance(value, str) and not value.strip():
         return True
-    return isinstance(value, int) and not isinstance(value, bool) and value == -1
+    return minus_one and isinstance(value, int) and not isinstance(value, bool) and value == -1
+
+
+def old_minus_one(split, label_column, name):
+    """-1 marks unlabelled rows of a ClassLabel column, or of a test split that is -1 throughout."""
+    if isinstance(split.features[label_column], datasets.ClassLabel):
+        return True
+    values = split[label_column]
+    return name == "test" and bool(values) and all(type(v) is int and v == -1 for v in values)
 
 
 def old_label_key(value):
@@ -32,20 +40,22 @@ def old_label_key(value):
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def old_infer_label_names(splits, label_column):
+def old_infer_label_names(splits, label_column, source=""):
     feature = splits["train"].features[label_column]
     if isinstance(feature, datasets.ClassLabel):
         return list(feature.names), None
     values = set()
-    for split in splits.values():
+    for name, split in splits.items():
         if label_column in split.column_names:
-            values.update(old_label_key(v) for v in split[label_column] if not old_is_missing(v))
+            minus_one = old_minus_one(split, label_column, name)
+            values.update(old_label_key(v) for v in split[label_column] if not old_is_missing(v, minus_one))
     return data.label_names_of(values, label_column)
 
 
 def old_canonical(split, mapping, label_names, value_to_id, report, name):
     keep = [c for c in (mapping.text, mapping.text_pair, mapping.label) if c]
     split = split.select_columns(keep)
+    minus_one = old_minus_one(split, mapping.label, name)
     text_cols = [mapping.text] + ([mapping.text_pair] if mapping.text_pair else [])
     before = len(split)
     split = split.filter(
@@ -56,7 +66,7 @@ def old_canonical(split, mapping, label_names, value_to_id, report, name):
     )
     empty_text = before - len(split)
     before_labels = len(split)
-    split = split.filter(lambda b: [not old_is_missing(v) for v in b[mapping.label]], batched=True)
+    split = split.filter(lambda b: [not old_is_missing(v, minus_one) for v in b[mapping.label]], batched=True)
     missing_labels = before_labels - len(split)
     if not isinstance(split.features[mapping.label], datasets.ClassLabel):
 
@@ -72,7 +82,7 @@ def old_canonical(split, mapping, label_names, value_to_id, report, name):
     if empty_text or missing_labels:
         report.notes.append(
             f"{name}: dropped {empty_text} rows with empty text and {missing_labels} rows with "
-            f"missing labels ({len(split)} of {before} kept)."
+            f"missing labels ({len(split)} of {before} kept)." + (data.MISSING_WORDS_NOTE if missing_labels else "")
         )
     return split
 

@@ -176,3 +176,81 @@ def test_excel_sheet_is_parsed_once_for_columns_preview_and_training(tmp_path, m
     assert len(calls) == 1
     pd.DataFrame({"text": ["x", "y"] * 3, "label": ["c", "d"] * 3}).to_excel(path, index=False)  # a new version
     assert load(path).label_names == ["c", "d"] and len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    "content",
+    [bytes(range(256)) * 8, (HEADER + "good\x00 film,pos\n" + BODY).encode()],
+    ids=["random-bytes", "nul-in-a-row"],
+)
+def test_binary_bytes_are_not_a_text_file(tmp_path, content):
+    path = tmp_path / "blob.csv"
+    path.write_bytes(content)
+    message = refused(path)
+    assert "not a text file" in message and "UTF-16" not in message
+
+
+def test_gbk_chinese_is_named_with_how_to_convert(tmp_path):
+    path = tmp_path / "weibo.csv"
+    path.write_bytes(("text,label\n" + "这部电影很好看，推荐,好\n难看，浪费时间,差\n" * 3).encode("gbk"))
+    message = refused(path)
+    assert "GBK/GB18030" in message and "iconv -f GB18030 -t UTF-8" in message and "Latin-1" not in message
+
+
+def test_latin1_is_not_taken_for_chinese(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("text,label\nété superbe,pos\ncafé fermé,neg\n".encode("latin-1"))
+    message = refused(path)
+    assert "Latin-1" in message and "GBK" not in message
+
+
+def test_a_cell_longer_than_the_csv_module_default_is_read(tmp_path):
+    path = tmp_path / "long.csv"
+    long_text = "good " * 40_000  # 200,000 characters: over the csv module's 131,072
+    path.write_text(HEADER + f'"{long_text}",pos\n' + BODY)
+    prepared = load(path)
+    texts = list(prepared.splits["train"]["text"]) + list(prepared.splits["validation"]["text"])
+    assert max(len(text) for text in texts) > 131_072
+
+
+def test_a_header_of_empty_names_is_not_called_an_empty_file(tmp_path):
+    path = tmp_path / "blank_header.csv"
+    path.write_text(",\n" + BODY)
+    message = refused(path)
+    assert "a first line of 2 empty names" in message and "empty file" not in message
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (json.dumps({"text": ["good", "bad", "fine"], "label": ["pos", "neg", "pos"]}), "one object of columns"),
+        ("42", "a single int value"),
+    ],
+    ids=["column-oriented", "scalar"],
+)
+def test_json_that_is_not_rows_is_named(tmp_path, content, expected):
+    path = tmp_path / "data.json"
+    path.write_text(content)
+    assert expected in refused(path)
+
+
+def test_an_empty_workbook_says_so(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(path)
+    assert "an empty sheet (no cells)" in refused(path)
+
+
+def test_formula_cells_without_saved_values_are_named(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "formulas.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["text", "label"])
+    for i in range(6):
+        sheet.append([f'=CONCAT("good film ", {i})', "pos" if i % 2 else "neg"])
+    book.save(path)  # openpyxl writes formulas and no computed values
+    message = refused(path)
+    assert "column(s) text of Excel file 'formulas.xlsx'" in message and "formulas without saved values" in message

@@ -262,3 +262,88 @@ def test_validation_class_that_train_lacks_is_noted_with_numbers(tmp_path):
 def test_validation_of_only_unseen_classes_is_refused(tmp_path):
     with pytest.raises(DataError, match="all 2 rows of classes training never sees"):
         prepare_data(cfg(_folder(tmp_path, ["meh", "meh"])))
+
+
+def _write_csv(tmp_path, rows, name="labels.csv"):
+    path = tmp_path / name
+    path.write_text("text,label\n" + "".join(f"{text},{label}\n" for text, label in rows), encoding="utf-8")
+    return path
+
+
+TRAIN_ROWS = {"text": [f"a {i}" for i in range(8)], "label": [0, 1] * 4}
+
+
+def test_minus_one_is_a_class_unless_the_dataset_says_it_marks_unlabelled_rows(tmp_path):
+    import datasets
+
+    rows = [(f"text {i}", label) for i in range(4) for label in (-1, 0, 1)]
+    prepared = prepare_data(cfg(str(_write_csv(tmp_path, rows))))
+    assert prepared.label_names == ["-1", "0", "1"]
+    assert sum(prepared.report.split_sizes.values()) == 12 and prepared.report.dropped["train"]["missing_label"] == 0
+    two = prepare_data(cfg(), raw={"text": [f"t {i}" for i in range(8)], "label": [-1, 1] * 4})
+    assert two.label_names == ["-1", "1"]
+    features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=["no", "yes"])})
+    glue = datasets.DatasetDict(
+        train=datasets.Dataset.from_dict(TRAIN_ROWS, features=features),
+        test=datasets.Dataset.from_dict({"text": ["x", "y"], "label": [-1, -1]}, features=features),
+    )
+    prepared = prepare_data(cfg(), raw=glue)
+    assert prepared.label_names == ["no", "yes"] and "test" not in prepared.splits
+    unlabelled_test = datasets.DatasetDict(
+        train=datasets.Dataset.from_dict({"text": [f"a {i}" for i in range(8)], "label": [3, 5] * 4}),
+        test=datasets.Dataset.from_dict({"text": ["x", "y"], "label": [-1, -1]}),
+    )
+    prepared = prepare_data(cfg(), raw=unlabelled_test)
+    assert prepared.label_names == ["3", "5"] and "test" not in prepared.splits
+
+
+def test_labels_with_leading_zeros_keep_them(tmp_path):
+    rows = [(f"text {i}", label) for i in range(3) for label in ("01", "02", "10", "007", "07", "7")]
+    prepared = prepare_data(cfg(str(_write_csv(tmp_path, rows))))
+    assert prepared.label_names == ["007", "01", "02", "07", "10", "7"]
+    plain = prepare_data(cfg(str(_write_csv(tmp_path, [(f"t {i}", i % 3) for i in range(9)], "plain.csv"))))
+    assert plain.label_names == ["0", "1", "2"]
+
+
+def test_case_variants_and_numbers_mixed_with_words_are_noted(tmp_path):
+    rows = [(f"text {i}", label) for i in range(3) for label in ("positive", "Positive", "NEGATIVE", "negative")]
+    notes = prepare_data(cfg(str(_write_csv(tmp_path, rows)))).report.notes
+    assert any("differ only by case" in n and "'Positive' / 'positive'" in n for n in notes)
+    mixed = [(f"text {i}", label) for i in range(3) for label in ("1", "pos", "0")]
+    notes = prepare_data(cfg(str(_write_csv(tmp_path, mixed, "mixed.csv")))).report.notes
+    assert any("mixes numbers (0, 1) and words (pos)" in n for n in notes)
+    plain = prepare_data(cfg(), raw=ROWS).report.notes
+    assert not any("differ only by case" in n or "mixes numbers" in n for n in plain)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_list_valued_labels_are_named_not_a_traceback(tmp_path, suffix):
+    frame = pd.DataFrame({"text": [f"text {i}" for i in range(6)], "label": [[0, 1], [1], [0]] * 2})
+    path = tmp_path / f"multi{suffix}"
+    if suffix == ".jsonl":
+        frame.to_json(path, orient="records", lines=True)
+    else:
+        frame.to_parquet(path)
+    with pytest.raises(DataError, match=r"one class per row .* found lists or records such as \[0, 1\] \(multi-label"):
+        prepare_data(cfg(str(path)))
+
+
+def test_a_mix_of_numbers_and_text_labels_names_the_split_and_file(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("".join(json.dumps({"text": f"t {i}", "label": v}) + "\n" for i, v in enumerate([1, "pos", 0] * 3)))
+    with pytest.raises(DataError, match=r"label column 'label' \(train of mixed.jsonl\).*int \(e\.g\. 0\), str"):
+        prepare_data(cfg(str(path)))
+
+
+def test_na_and_none_labels_are_said_to_be_read_as_missing(tmp_path):
+    rows = [(f"text {i}", label) for i in range(3) for label in ("pos", "neg", "NA", "None")]
+    notes = prepare_data(cfg(str(_write_csv(tmp_path, rows)))).report.notes
+    said = "NA, N/A, None, null or NaN, counts as missing"
+    assert any("6 rows with missing labels" in n and said in n for n in notes)
+
+
+def test_an_all_empty_label_column_says_it_is_empty_and_what_to_do(tmp_path):
+    path = tmp_path / "unlabelled.csv"
+    path.write_text("text,label\n" + "".join(f"film {i},\n" for i in range(6)))
+    with pytest.raises(DataError, match=r"the column is empty on every row\)\. Fill in the labels, or choose"):
+        prepare_data(cfg(str(path)))

@@ -128,3 +128,19 @@ def test_a_name_no_tutorial_uses_gets_no_twin():
     with pytest.raises(CheckpointError) as info:
         resolve_checkpoint("roberta-base")
     assert "tutorial recipe" not in str(info.value) and "Local options" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["model.safetensors", "tokenizer.json"])
+def test_a_cut_short_model_file_is_named_by_predict_and_inspect(tmp_path, tiny_checkpoint_with_head, name, capsys):
+    import shutil
+
+    from finetune.cli.commands import main
+
+    folder = tmp_path / "damaged"
+    shutil.copytree(tiny_checkpoint_with_head, folder)
+    data = (folder / name).read_bytes()
+    (folder / name).write_bytes(data[: len(data) // 2])
+    for command in (["predict", "--model", str(folder), "--text", "good"], ["inspect", "--checkpoint", str(folder)]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert f"found '{name}' damaged or cut short" in err and "Traceback" not in err

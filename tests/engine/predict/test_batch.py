@@ -128,3 +128,32 @@ def test_cli_predict_file_writes_as_it_goes_and_shows_rows_per_second(tiny_check
     assert done.returncode == 0, done.stderr[-2000:]
     assert "30 / 30 rows (100%)" in done.stderr and "rows/s" in done.stderr
     assert f"wrote 30 predictions to {out}" in done.stdout and len(_read(out)) == 30
+
+
+def test_an_output_naming_the_input_is_refused_and_the_input_kept(predictor, tmp_path):
+    source = tmp_path / "mine.csv"
+    _rows(12).to_csv(source, index=False)
+    before = source.read_bytes()
+    with pytest.raises(DataError, match="other than the input"):
+        predict_to_csv(predictor, source, source)
+    with pytest.raises(DataError, match="other than the input"):
+        predict_to_csv(predictor, source, tmp_path / "." / "mine.csv")
+    assert source.read_bytes() == before
+
+
+@pytest.mark.parametrize("where", ["folder", "missing"])
+def test_an_output_that_cannot_be_a_file_is_named(predictor, tmp_path, where):
+    source = tmp_path / "in.csv"
+    _rows(5).to_csv(source, index=False)
+    output = tmp_path if where == "folder" else tmp_path / "nope" / "out.csv"
+    with pytest.raises(DataError, match=r"output file \(--output\): expected"):
+        predict_to_csv(predictor, source, output)
+
+
+def test_a_batch_size_of_zero_is_refused(predictor, tmp_path):
+    source = tmp_path / "in.csv"
+    _rows(5).to_csv(source, index=False)
+    with pytest.raises(DataError, match="batch size: expected a whole number of at least 1, found 0"):
+        predict_to_csv(predictor, source, tmp_path / "out.csv", batch_size=0)
+    with pytest.raises(DataError, match="batch size"):
+        predictor.predict(["good"], batch_size=0)

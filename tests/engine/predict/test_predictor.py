@@ -99,3 +99,29 @@ def test_cli_predict_with_a_base_checkpoint_warns_on_stderr(tiny_checkpoint):
     )
     assert out.returncode == 0 and '"probabilities"' in out.stdout
     assert "WARNING" in out.stderr and "no trained classification head" in out.stderr
+
+
+def test_a_pair_given_to_a_single_text_model_and_the_reverse_are_warned(finished_tiny_run, tmp_path):
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.helpers import PROJECT_ROOT, cli_env
+
+    single = Predictor(str(finished_tiny_run))
+    assert single.trained_on_pairs is False
+    assert "trained on single texts" in single.pair_warning(True) and single.pair_warning(False) is None
+    pair_run = tmp_path / "pair-run"
+    shutil.copytree(finished_tiny_run, pair_run)
+    report_path = pair_run / "data_report.json"
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    report["columns"]["text_pair"] = "sentence2"
+    report_path.write_text(json.dumps(report), encoding="utf-8")
+    pair = Predictor(str(pair_run))
+    assert "trained on sentence pairs" in pair.pair_warning(False) and pair.pair_warning(True) is None
+    command = [sys.executable, "-m", "finetune", "predict", "--model", str(finished_tiny_run), "--text", "good"]
+    done = subprocess.run(
+        command + ["--text-pair", "bad"], capture_output=True, text=True, env=cli_env(), cwd=PROJECT_ROOT, timeout=120
+    )
+    assert done.returncode == 0 and "WARNING:" in done.stderr and "trained on single texts" in done.stderr

@@ -215,3 +215,68 @@ def test_cli_lists_a_damaged_run_with_its_reason(tmp_path):
     rows = {row["run"]: row for row in map(json.loads, out.stdout.splitlines())}
     assert rows["broken"]["status"] == "damaged" and "config.json" in rows["broken"]["message"]
     assert rows["wrong-type"]["status"] == "damaged" and rows["wrong-type"]["message"]
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_run_left_starting_by_a_dead_process_does_not_block_start(tmp_path):
+    orphan = Run.create(tmp_path, _config(tmp_path), "orphan")
+    orphan.set_status(RunStatus.STARTING, pid=None, starter_pid=_dead_pid())
+    assert orphan.state is RunStatus.FAILED and active_runs(tmp_path) == []
+    dead_child = Run.create(tmp_path, _config(tmp_path), "dead-child")
+    dead_child.set_status(RunStatus.STARTING, pid=_dead_pid(), starter_pid=os.getpid())
+    assert dead_child.state is RunStatus.FAILED
+    launching = Run.create(tmp_path, _config(tmp_path), "launching")
+    launching.set_status(RunStatus.STARTING, pid=None, starter_pid=os.getpid())
+    assert launching.state is RunStatus.STARTING  # its starter lives: the child's pid is on its way
+
+
+def _start_in_a_process(runs_dir, parent_pid, barrier, results):
+    import time
+
+    class Child:
+        pid = parent_pid  # alive for as long as the test runs
+
+        def __init__(self, command, **kwargs):
+            pass
+
+        def wait(self):
+            return 0
+
+    jobs.subprocess.Popen = Child
+    original = Run.create.__func__
+
+    def slow_create(cls, *args, **kwargs):
+        time.sleep(0.3)  # widen the window between the room check and the run's folder
+        return original(cls, *args, **kwargs)
+
+    Run.create = classmethod(slow_create)
+    barrier.wait()
+    try:
+        jobs.start_training(_config(runs_dir))
+        results.put("started")
+    except Exception as exc:  # JobBusyError for the one that lost
+        results.put(type(exc).__name__)
+
+
+def test_two_processes_on_one_runs_folder_start_one_training(tmp_path):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(2), context.Queue()
+    workers = [
+        context.Process(target=_start_in_a_process, args=(tmp_path, os.getpid(), barrier, results)) for _ in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert sorted(results.get(timeout=5) for _ in workers) == ["JobBusyError", "started"]
+    assert len(active_runs(tmp_path)) == 1

@@ -34,3 +34,14 @@ def test_training_arguments_mapping(tmp_path):
     assert args.save_strategy == "steps" and args.save_steps == 50
     assert args.train_sampling_strategy == "group_by_length"
     assert args.report_to in ([], None, "none") or list(args.report_to) == []
+
+
+def test_a_checkpoint_limit_of_zero_saves_none(tmp_path):
+    args = to_training_arguments(config_from_flat({"save_total_limit": 0}), tmp_path, precision="fp32")
+    assert args.save_strategy == "no" and args.save_total_limit is None
+    kept = to_training_arguments(config_from_flat({"save_total_limit": 3}), tmp_path, precision="fp32")
+    assert kept.save_strategy == "epoch" and kept.save_total_limit == 3
+    with pytest.raises(ConfigError, match="save_total_limit: expected at least 1 when keeping the best model"):
+        config_from_flat({"save_total_limit": 0, "load_best_model_at_end": True})
+    with pytest.raises(ConfigError, match="save_total_limit: expected a whole number >= 0"):
+        config_from_flat({"save_total_limit": -1})

@@ -117,6 +117,16 @@ def test_stop_ends_the_current_fold_and_skips_the_rest(tiny_checkpoint, runs_dir
     assert {row["fold"] for row in Run(run_dir).predictions()} == {1}
     assert all("text_pair" in row for row in Run(run_dir).predictions())  # pairs work
 
+    from finetune.cli.commands import main
+
+    monkeypatch.undo()
+    kept = (run_dir / "folds" / "fold-1" / "metrics.json").read_bytes()
+    assert main(["train", "--run-dir", str(run_dir), "--resume", "--quiet"]) == 0  # resumes its unfinished folds
+    assert Run(run_dir).state == "finished"
+    summary = Run(run_dir).metrics()["cross_validation"]
+    assert summary["folds_done"] == 3 and {row["fold"] for row in Run(run_dir).predictions()} == {1, 2, 3}
+    assert (run_dir / "folds" / "fold-1" / "metrics.json").read_bytes() == kept  # the finished fold was kept
+
 
 def test_cli_cross_validation_with_a_final_model(tiny_checkpoint, runs_dir):
     import subprocess

@@ -109,3 +109,34 @@ def test_added_tokens_are_restored_on_a_hit(tmp_path, tiny_checkpoint, data_file
     assert hit.from_cache and hit.added_tokens == made.added_tokens
     assert tokenizer_identity(hit.tokenizer) == tokenizer_identity(made.tokenizer)
     assert hit.encoded["train"]["input_ids"] == made.encoded["train"]["input_ids"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_a_file_replaced_in_place_with_the_same_size_and_time_is_read_again(
+    tmp_path, tiny_checkpoint, suffix, monkeypatch
+):
+    import pandas as pd
+
+    from finetune.train.run_data import find_or_prepare
+
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path / "hf"))
+    path = tmp_path / f"reviews{suffix}"
+
+    def write(labels):
+        frame = pd.DataFrame({"text": [f"film number {i:03d}" for i in range(40)], "label": labels * 20})
+        {
+            ".csv": lambda: frame.to_csv(path, index=False),
+            ".jsonl": lambda: frame.to_json(path, orient="records", lines=True),
+            ".parquet": lambda: frame.to_parquet(path),
+        }[suffix]()
+
+    write(["pos", "neg"])
+    stat = path.stat()
+    config = tiny_config(tiny_checkpoint, tmp_path / "runs", dataset=str(path))
+    first = find_or_prepare(config)
+    assert first.prepared.label_names == ["neg", "pos"]
+    write(["bad", "top"])  # the same number of bytes
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    second = find_or_prepare(config)
+    assert second.key != first.key and second.prepared.label_names == ["bad", "top"]

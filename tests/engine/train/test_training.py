@@ -325,3 +325,51 @@ def test_tokenizer_of_a_finished_run_opens_in_engine_and_cli(finished_tiny_run):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout.splitlines()[0])["input_ids"] == tokenizer("the movie")["input_ids"]
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--max_length", "1"], "max_length: expected at least 2"),
+        (["--max_length", "100000"], "max_length: expected at most 128"),
+        (["--precision", "fp16"], "precision: expected 'auto' or 'fp32' on a machine without a CUDA GPU"),
+        (["--cv_folds", "3", "--dataset", "ONE_ROW_CLASS"], "at least 3 in every class"),
+    ],
+)
+def test_settings_the_run_would_refuse_exit_2_before_a_run_folder(
+    tmp_path, tiny_checkpoint, monkeypatch, capsys, flags, message
+):
+    from finetune.cli.commands import main
+    from finetune.train import distributed
+
+    monkeypatch.setattr(distributed, "describe_device", lambda: ("CPU", False, False))
+    data = tmp_path / "one_row_class.csv"
+    data.write_text("text,label\n" + "".join(f"good {i},pos\nbad {i},neg\n" for i in range(6)) + "odd one,other\n")
+    flags = [str(data) if flag == "ONE_ROW_CLASS" else flag for flag in flags]
+    runs = tmp_path / "runs"
+    command = ["train", "--checkpoint", str(tiny_checkpoint), "--runs_dir", str(runs), "--quiet"]
+    if "--dataset" not in flags:
+        command += ["--dataset", "examples/data/sentiment_en"]
+    assert main(command + flags) == 2
+    assert message in capsys.readouterr().err
+    assert not runs.exists() or not any(path.is_dir() and path.name != ".cache" for path in runs.iterdir())
+
+
+def test_a_full_disk_at_the_final_save_names_the_folder_and_the_way_back(tmp_path, tiny_checkpoint, monkeypatch):
+    from transformers import Trainer
+
+    real_save = Trainer.save_model
+
+    def disk_full(self, output_dir=None, *args, **kwargs):
+        if str(output_dir).endswith("model"):
+            real_save(self, output_dir, *args, **kwargs)  # a half-written folder, then the disk is full
+            raise OSError(28, "No space left on device (os error 28)")
+        return real_save(self, output_dir, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "save_model", disk_full)
+    run_dir, status = _train(tiny_config(tiny_checkpoint, tmp_path / "runs", num_train_epochs=1), tmp_path)
+    assert status["status"] == "failed"
+    message = status["message"]
+    assert "saving the final model of run 'run': expected free disk space, found the disk full" in message
+    assert "runs resume run` continues from checkpoint-" in message and "Traceback" not in message
+    assert not (run_dir / "model").exists() and Run(run_dir).latest_checkpoint() is not None
