@@ -10,7 +10,7 @@ def code_text(page, elem_id: str) -> str:
     return page.locator(f"#{elem_id} .cm-content").inner_text()
 
 
-def wait_code(page, elem_id: str, piece: str, timeout: float = 120_000) -> str:
+def wait_code(page, elem_id: str, piece: str, timeout: float = 240_000) -> str:
     page.wait_for_function(
         "([id, piece]) => { const c = document.querySelector('#' + id + ' .cm-content');"
         " return c && c.innerText.includes(piece); }",

@@ -306,7 +306,10 @@ def build_printouts(add: Any) -> None:
     from finetune.explore.printouts import METRICS
 
     def box(name: str, label: str, elem: str) -> None:
-        add(name, gr.Code(language="python", label=label, elem_id=elem, interactive=False, max_lines=24))
+        add(
+            name,
+            gr.Code(language="python", label=label, elem_id=elem, interactive=False, max_lines=24, wrap_lines=True),
+        )
 
     with gr.Accordion(t("The tutorials' printouts"), open=False, elem_id="data-printouts-box"):
         gr.Markdown(
@@ -317,7 +320,11 @@ def build_printouts(add: Any) -> None:
             )
         )
         add("data.print_btn", gr.Button(t("Show the printouts"), elem_id="data-printouts-btn"))
-        box("data.print_datasets", t("the DatasetDict and its features: as loaded (raw_datasets), then as training uses it (dataset)"), "data-print-datasets")
+        box(
+            "data.print_datasets",
+            t("the DatasetDict and its features: as loaded (raw_datasets), then as training uses it (dataset)"),
+            "data-print-datasets",
+        )
         with gr.Row():
             box("data.print_example", t("one raw row"), "data-print-example")
             box("data.print_tokenized", t("one tokenized row"), "data-print-tokenized")
