@@ -36,7 +36,7 @@ def test_the_tutorials_printouts_show_in_the_data_tab(page):
     tokenized = code_text(page, "data-print-tokenized")
     assert "{'input_ids': [101, " in tokenized and "'token_type_ids': [0, " in tokenized
     assert "'attention_mask': [1, " in tokenized
-    predicted = wait_code(page, "data-print-predict", "label_ids.shape\n(")
+    predicted = wait_code(page, "data-print-predict", "label_ids.shape\n(", timeout=480_000)  # loads the model
     assert predicted.splitlines()[-1] == "(32, 2) (32,)"  # the first 32 of the example's validation rows
     # side by side at this width: the raw row and the tokenized row share a line
     left = page.locator("#data-print-example").bounding_box()
@@ -59,7 +59,7 @@ def test_the_inspect_tab_exports_a_run_in_each_style(page, app_server, finished_
     page.get_by_role("tab", name="Inspect", exact=True).click()
     set_dropdown(page, "model-source", "styled-run")
     page.get_by_text("This run as a Python script").click()
-    assert page.locator("#model-script-style input[value='trainer']").is_checked()
+    assert page.locator("#model-script-style").get_by_role("radio", name="trainer").is_checked()
     page.locator("#model-export").click()
     assert "TrainingArguments" in wait_code(page, "model-script", "with Trainer")
     page.wait_for_function("() => document.querySelector('#model-script-file').innerText.includes('train.py')")

@@ -305,10 +305,12 @@ def build_printouts(add: Any) -> None:
     """The accordion with the tutorials' printouts; its button is wired in ui.page (it reads the Train tab)."""
     from finetune.explore.printouts import METRICS
 
-    def box(name: str, label: str, elem: str) -> None:
+    def box(name: str, label: str, elem: str, max_lines: int = 16) -> None:
         add(
             name,
-            gr.Code(language="python", label=label, elem_id=elem, interactive=False, max_lines=24, wrap_lines=True),
+            gr.Code(
+                language="python", label=label, elem_id=elem, interactive=False, max_lines=max_lines, wrap_lines=True
+            ),
         )
 
     with gr.Accordion(t("The tutorials' printouts"), open=False, elem_id="data-printouts-box"):
@@ -324,6 +326,7 @@ def build_printouts(add: Any) -> None:
             "data.print_datasets",
             t("the DatasetDict and its features: as loaded (raw_datasets), then as training uses it (dataset)"),
             "data-print-datasets",
+            max_lines=40,
         )
         with gr.Row():
             box("data.print_example", t("one raw row"), "data-print-example")
