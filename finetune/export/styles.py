@@ -324,6 +324,8 @@ def loop_constants_code(config: RunConfig) -> str:
         f"PATIENCE = {t.early_stopping_patience!r}  # stop after this many epochs without a better {metric}",
         f"EVALUATE = {t.eval_strategy != 'no'!r}" + (steps if t.eval_strategy == "steps" else ""),
     ]
+    if t.group_by_length:
+        lines.append("# the run's Trainer batched rows of similar length together; this loop shuffles them plainly")
     return "\n".join(lines)
 
 
