@@ -245,10 +245,11 @@ def test_the_kfold_script_trains_every_fold_and_reports_it(tmp_path, tiny_checkp
     assert saved.convert_tokens_to_ids(expected) == extended.convert_tokens_to_ids(expected)  # same pieces, same ids
 
 
-def test_one_folds_run_exports_that_folds_training(tmp_path, tiny_checkpoint):
+@pytest.mark.parametrize("style", ["trainer", "accelerate"])
+def test_one_folds_run_exports_that_folds_training(tmp_path, tiny_checkpoint, style):
     """Exporting <run>/folds/fold-2 used to crash (KeyError: 'label'); now it is the k-fold script for fold 2."""
     run, _, folds = _kfold_run(tmp_path, tiny_checkpoint, cv_final_model=False)
-    script = export_script(run.fold(2).path, "trainer")
+    script = export_script(run.fold(2).path, style)
     assert "RUN_FOLDS = [2]" in script and "FINAL_MODEL = False" in script
     out = _run_script(script, tmp_path, str(tmp_path / "out"))
     assert f"fold 2/3: training on {len(folds[1][0])} rows, validating on {len(folds[1][1])}" in out.stdout
