@@ -5,7 +5,9 @@
 Starts ``app.py`` on a temporary runs folder, then in headless chromium (never reloading the page):
 landing, each tab on open, Train mid-run and finished (the preselected example, default settings),
 Model view on open, Predict with a result and with the evaluation report open, Tokenizer with a pair and with the batch
-view, Hub with the model card preview. Look at every picture: the tests cannot see a clipped legend.
+view, Hub with the model card preview,
+the tutorials' printouts, the run exported as a plain loop. Look at every picture: the tests cannot see a
+clipped legend.
 ``--lang zh`` opens the page with a Chinese browser (the page follows it), so the same tour shows the
 Chinese page; run it at ``--width 1400`` and ``--width 800`` to see long Chinese labels wrap, not clip.
 """
@@ -126,6 +128,28 @@ def run_tour(t: Tour) -> None:
     t.shot("14-hub-model-card")
     t.tab("Runs", exact=True)
     t.shot("15-runs-on-open")
+    t.tab("Model & Data")
+    page.get_by_text(t.w("The tutorials' printouts")).click()
+    page.locator("#data-printouts-btn").click()
+    page.locator("#data-metric-btn").click()
+    t.wait(
+        "() => ['#data-print-predict', '#data-print-metric'].every(id => "
+        "(document.querySelector(id + ' .cm-content') || {innerText: ''}).innerText.includes(')'))",
+        120,
+    )
+    page.wait_for_timeout(800)
+    t.shot("16-model-data-printouts")
+    t.tab("Train", exact=True)
+    page.get_by_text(t.w("Configuration file and command line")).click()
+    page.locator("#train-script-style").get_by_text("loop", exact=True).click()
+    page.locator("#train-export").click()
+    t.wait(
+        "() => (document.querySelector('#train-script .cm-content') || {innerText: ''}).innerText"
+        ".includes('DataLoader')",
+        60,
+    )
+    page.wait_for_timeout(800)
+    t.shot("17-train-script-loop")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Files a page offers for download that more than one tab makes: a run exported as a script."""
+"""Files a page offers for download that more than one tab makes: a run exported as a script (three styles)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,29 @@ from .access import open_run
 from .i18n import say
 from .settings import Settings
 
+SCRIPT_STYLES = ("trainer", "loop", "accelerate")
+STYLE_INFO = (
+    "trainer: TrainingArguments + Trainer. loop: a plain PyTorch loop (DataLoader, AdamW, scheduler, tqdm). "
+    "accelerate: the same loop under accelerate.Accelerator."
+)
 
-def export_run_script(settings: Settings, run_id: Optional[str], visitor: Optional[str]) -> tuple[str, str]:
-    """(script text, path of a downloadable train.py) for a run this page may use."""
+
+def script_file_name(style: str) -> str:
+    """train.py for the Trainer script, train_loop.py / train_accelerate.py for the others."""
+    return "train.py" if style == "trainer" else f"train_{style}.py"
+
+
+def export_run_script(
+    settings: Settings, run_id: Optional[str], visitor: Optional[str], style: str = "trainer"
+) -> tuple[str, str]:
+    """(script text, path of a downloadable train.py) for a run this page may use, in ``style``."""
     from finetune.export.script import export_script
 
     if not run_id:
         raise RunError(say("Choose a run (not a bare checkpoint) to export it as a script."))
     run = open_run(settings, run_id, visitor)
-    script = settings.shown(export_script(run.path))  # public mode: no server folder in the script
-    path = Path(tempfile.mkdtemp(prefix="script-")) / "train.py"
+    # public mode: no server folder in the script
+    script = settings.shown(export_script(run.path, style or "trainer"))
+    path = Path(tempfile.mkdtemp(prefix="script-")) / script_file_name(style or "trainer")
     path.write_text(script, encoding="utf-8")
     return script, str(path)

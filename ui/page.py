@@ -113,6 +113,18 @@ def wire_across_tabs(studio: Studio, demo: gr.Blocks) -> None:
         ["data.rows", "data.summary", "data.dist", *MAPPING],
         progress=True,
     )
+    shown = studio.listen(  # the printouts read the Train tab's max_length and padding
+        studio["data.print_btn"].click,
+        lambda v: data_tab.printouts(settings, v),
+        data_tab.PRINTOUT_INPUTS,
+        data_tab.PRINTOUT_OUTPUTS,
+    )
+    studio.listen(
+        shown.success,
+        lambda v: data_tab.predict_printout(settings, v),
+        data_tab.PRINTOUT_INPUTS,
+        ["data.print_predict"],
+    )
     studio.listen(
         studio["tok.apply"].click, lambda v: {"max_length": v["tok.suggested"]}, ["tok.suggested"], ["max_length"]
     )

@@ -168,6 +168,13 @@ def add_inspect_commands(sub: Any) -> None:
         "reproduces the run: python -m finetune export-script --run-dir runs/X > train.py",
     )
     export.add_argument("--run-dir", required=True)
+    export.add_argument(
+        "--style",
+        choices=("trainer", "loop", "accelerate"),
+        default="trainer",
+        help="trainer: TrainingArguments + Trainer; loop: a plain PyTorch loop (DataLoader, AdamW, scheduler, "
+        "tqdm); accelerate: the same loop under accelerate.Accelerator",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -401,7 +408,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def cmd_export_script(args: argparse.Namespace) -> int:
     from finetune.export.script import export_script
 
-    sys.stdout.write(export_script(args.run_dir))
+    sys.stdout.write(export_script(args.run_dir, args.style))
     return 0
 
 

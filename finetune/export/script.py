@@ -14,41 +14,14 @@ collator, ``Trainer``, ``compute_metrics``, train, evaluate, save.
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any, Optional, Union
 
 from finetune.config.run_config import BUNDLED_CHECKPOINT, RunConfig
-from finetune.errors import DataError, RunError, expected_found
+from finetune.errors import ConfigError, DataError, RunError, expected_found
+from finetune.export.styles import STYLES, header_code, model_code, training_code
+from finetune.export.styles import lit as _lit
 from finetune.runs.run import Run
-from finetune.train.arguments import to_training_arguments
-
-# Always written, even at transformers' default, because they are what people read and tune.
-ALWAYS_ARGS = (
-    "learning_rate",
-    "num_train_epochs",
-    "per_device_train_batch_size",
-    "per_device_eval_batch_size",
-    "weight_decay",
-    "eval_strategy",
-    "save_strategy",
-    "seed",
-)
-# The studio's own plumbing, or machine-specific: the script decides these itself.
-SKIPPED_ARGS = {
-    "output_dir",
-    "logging_dir",
-    "disable_tqdm",
-    "report_to",
-    "dataloader_pin_memory",
-    "use_cpu",
-    "bf16",
-    "fp16",
-    "tf32",
-    "do_eval",
-    "do_train",
-    "do_predict",
-}
 
 
 @dataclasses.dataclass
@@ -57,17 +30,6 @@ class LabelPlan:
 
     names: list[str]  # id order, as the run used them
     value_to_id: Optional[dict[Any, int]]  # None: the column is a ClassLabel, its ids are kept
-
-
-def _lit(value: Any) -> str:
-    """A Python literal as people write it: double-quoted strings, non-ASCII text kept readable."""
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_lit(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in value.items()) + "}"
-    return repr(value)
 
 
 def read_run(run_dir: Union[str, Path]) -> tuple[RunConfig, dict[str, Any]]:
@@ -184,28 +146,6 @@ def checkpoint_code(config: RunConfig) -> str:
     return f"CHECKPOINT = {_lit(resolved)}" + (f"  # {name}" if resolved != name else "")
 
 
-def training_args_code(config: RunConfig) -> str:
-    """``TrainingArguments(...)`` with the run's values: what differs from the defaults, and the tuned ones."""
-    from transformers import TrainingArguments
-
-    args = to_training_arguments(config, "out", precision="fp32")
-    defaults = TrainingArguments(output_dir="out")
-    lines = ["args = TrainingArguments(", "    output_dir=OUTPUT_DIR,"]
-    for f in dataclasses.fields(args):
-        value = getattr(args, f.name)
-        if not f.init or f.name in SKIPPED_ARGS or (value == getattr(defaults, f.name) and f.name not in ALWAYS_ARGS):
-            continue
-        value = getattr(value, "value", value)  # enums such as IntervalStrategy -> their string
-        lines.append(f"    {f.name}={_lit(value)},")
-    if config.train.precision == "auto":
-        lines.append("    bf16=cuda and torch.cuda.is_bf16_supported(),")
-        lines.append("    fp16=cuda and not torch.cuda.is_bf16_supported(),")
-    elif config.train.precision in ("fp16", "bf16"):
-        lines.append(f"    {config.train.precision}=True,")
-    lines.append('    report_to="none",')
-    return "\n".join(lines + [")"])
-
-
 def clean_code(report: dict[str, Any], plan: LabelPlan) -> str:
     """Drop rows without text or label, number the labels, canonical column names, ClassLabel."""
     columns = report["columns"]
@@ -274,7 +214,16 @@ def split_code(config: RunConfig, report: dict[str, Any]) -> str:
     return "\n".join(lines) or "# the data has its own validation split; every row is used"
 
 
-def constants_code(config: RunConfig, report: dict[str, Any], plan: LabelPlan, run_dir: Path) -> str:
+def split_code_for(config: RunConfig, report: dict[str, Any]) -> str:
+    """:func:`split_code`, less the validation hold-out for a k-fold run (its folds validate)."""
+    if config.train.cv_folds:
+        report = {**report, "validation_source": "split (cross-validation folds)"}
+    code = split_code(config, report)
+    return code.replace("# the data has its own validation split; every row is used", "# every training row is used")
+
+
+def constants_code(config: RunConfig, report: dict[str, Any], plan: LabelPlan, output_name: str) -> str:
+    """The names the script's sections share: checkpoint, columns, labels, lengths, seeds, output folder."""
     columns = report["columns"]
     lines = [
         checkpoint_code(config),
@@ -291,137 +240,62 @@ def constants_code(config: RunConfig, report: dict[str, Any], plan: LabelPlan, r
         )
     lines += [
         f"MAX_LENGTH = {config.data.max_length}",
-        f"SPLIT_SEED = {config.data.split_seed}  # validation hold-out and subsampling",
+        f"SPLIT_SEED = {config.data.split_seed}  # validation hold-out, folds and subsampling",
         f"SEED = {config.train.seed}  # model initialisation and data order",
-        f"OUTPUT_DIR = sys.argv[1] if len(sys.argv) > 1 else {_lit(run_dir.name + '-script')}",
     ]
-    return "\n".join(lines)
-
-
-def model_code(config: RunConfig, is_pair: bool) -> str:
-    extra = ""
-    if config.model.revision:
-        extra += f", revision={_lit(config.model.revision)}"
-    if config.model.trust_remote_code:
-        extra += ", trust_remote_code=True"
-    pad = "pad_to_multiple_of=8 if cuda else None" if config.data.padding == "dynamic" else ""
-    padding = ', padding="max_length"' if config.data.padding == "max_length" else ""
-    texts = 'batch["text"], batch["text_pair"]' if is_pair else 'batch["text"]'
-    return "\n".join(
-        [
-            f"tokenizer = AutoTokenizer.from_pretrained(CHECKPOINT{extra})",
-            "",
-            "",
-            "def tokenize(batch):",
-            f"    return tokenizer({texts}, truncation=True, max_length=MAX_LENGTH{padding})",
-            "",
-            "",
-            "tokenized = raw.map(tokenize, batched=True)",
-            "# pads each batch to its longest row",
-            f"data_collator = DataCollatorWithPadding(tokenizer{', ' + pad if pad else ''})",
-            "",
-            "set_seed(SEED)  # before the model: the new classification head is initialised from it",
-            "id2label = dict(enumerate(LABEL_NAMES))",
-            "model = AutoModelForSequenceClassification.from_pretrained("
-            f"CHECKPOINT{extra}, num_labels=len(LABEL_NAMES),",
-            "                                                           id2label=id2label,",
-            "                                                           label2id={n: i for i, n in id2label.items()},",
-            "                                                           ignore_mismatched_sizes=True)",
-        ]
-    )
-
-
-METRICS_CODE = """def compute_metrics(eval_pred):
-    logits, labels = eval_pred
-    predictions = np.argmax(logits, axis=-1)
-    average = "binary" if len(LABEL_NAMES) == 2 else "macro"
-    precision, recall, f1, _ = precision_recall_fscore_support(
-        labels, predictions, average=average, labels=list(range(len(LABEL_NAMES))), zero_division=0)
-    return {"accuracy": accuracy_score(labels, predictions), "f1": f1, "precision": precision, "recall": recall,
-            "matthews_correlation": matthews_corrcoef(labels, predictions)}"""
-
-
-def trainer_code(config: RunConfig, report: dict[str, Any]) -> str:
-    callbacks = ""
-    if config.train.early_stopping_patience:
-        callbacks = (
-            f"\n    callbacks=[EarlyStoppingCallback(early_stopping_patience={config.train.early_stopping_patience})],"
+    if config.model.add_unknown_tokens:
+        lines.append(
+            f"ADD_UNKNOWN_TOKENS = {config.model.add_unknown_tokens}  "
+            "# the run added the training text's most frequent [UNK] pieces to the vocabulary"
         )
-    lines = [
-        "trainer = Trainer(",
-        "    model=model,",
-        "    args=args,",
-        '    train_dataset=tokenized["train"],',
-        '    eval_dataset=tokenized["validation"],',
-        "    processing_class=tokenizer,",
-        "    data_collator=data_collator,",
-        f"    compute_metrics=compute_metrics,{callbacks}",
-        ")",
-        "trainer.train()",
-        "",
-        "metrics = trainer.evaluate()",
-        'trainer.save_metrics("eval", metrics)  # OUTPUT_DIR/eval_results.json',
-        "print(metrics)",
-    ]
-    if "test" in (report.get("split_sizes") or {}):
-        lines += [
-            'if "test" in tokenized:',
-            '    test_metrics = trainer.evaluate(tokenized["test"], metric_key_prefix="test")',
-            '    trainer.save_metrics("test", test_metrics)',
-            "    print(test_metrics)",
-        ]
-    return "\n".join(lines + ["trainer.save_model(OUTPUT_DIR)  # model + tokenizer, ready for pipeline()"])
-
-
-def header_code(config: RunConfig, run_dir: Path, excel: bool) -> str:
-    """Docstring and imports (only those the script uses)."""
-    data_imports = "ClassLabel, " + ("Dataset, " if excel else "") + "DatasetDict, load_dataset"
-    bundled = config.model.checkpoint == BUNDLED_CHECKPOINT
-    transformers_imports = ["AutoModelForSequenceClassification", "AutoTokenizer", "DataCollatorWithPadding"]
-    if config.train.early_stopping_patience:
-        transformers_imports.append("EarlyStoppingCallback")
-    transformers_imports += ["Trainer", "TrainingArguments", "set_seed"]
-    lines = [
-        f'"""Fine-tune {config.model.checkpoint} on {config.data.dataset}: run {run_dir.name} as a plain script.',
-        "",
-        "Written by the fine-tuning studio (python -m finetune export-script). It uses only public libraries and",
-        "reproduces the run: the same data, splits, seeds and hyperparameters.",
-        "",
-        "    python train.py [OUTPUT_DIR]",
-        '"""',
-        "",
-        *(["import importlib.util"] if bundled else []),
-        "import sys",
-        *(["from pathlib import Path"] if bundled else []),
-        "",
-        "import numpy as np",
-        *(["import pandas as pd"] if excel else []),
-        "import torch",
-        f"from datasets import {data_imports}",
-        "from sklearn.metrics import accuracy_score, matthews_corrcoef, precision_recall_fscore_support",
-        "from transformers import (" + ", ".join(transformers_imports[:3]) + ",",
-        "                          " + ", ".join(transformers_imports[3:]) + ")",
-    ]
+    lines.append(f"OUTPUT_DIR = sys.argv[1] if len(sys.argv) > 1 else {_lit(output_name)}")
     return "\n".join(lines)
 
 
-def export_script(run_dir: Union[str, Path]) -> str:
-    """The run as a standalone training script (text of a .py file)."""
+def export_script(run_dir: Union[str, Path], style: str = "trainer") -> str:
+    """The run as a standalone training script (text of a .py file) in one of :data:`STYLES`.
+
+    A k-fold run gives a k-fold script. One fold's run (``<run>/folds/fold-<i>``) or a k-fold run's
+    final model (``<run>/final``) gives the parent's k-fold script limited to that fold: the fold's
+    rows only exist as the parent's stratified split of the parent's data, so that is the faithful
+    way to write its training down.
+    """
+    if style not in STYLES:
+        raise ConfigError(expected_found("script style", " or ".join(STYLES), repr(style)))
     run_dir = Path(run_dir)
-    config, report = read_run(run_dir)
+    parent, only = fold_parent(run_dir)
+    config, report = read_run(parent or run_dir)
     plan = label_plan(config, report)
     loading, excel = load_code(config, report)
     tf32 = config.train.tf32 and config.train.precision != "fp32"
     sections = [
-        header_code(config, run_dir, excel),
-        "# The run's configuration\n" + constants_code(config, report, plan, run_dir),
+        header_code(config, run_dir, excel, style, only),
+        "# The run's configuration\n" + constants_code(config, report, plan, run_dir.name + "-script"),
         "# 1. Load the data\n" + loading,
         "# 2. Clean it and number the labels, as the run did\n" + clean_code(report, plan),
-        "# 3. Validation split and subsets\n" + split_code(config, report),
+        "# 3. Validation split and subsets\n" + split_code_for(config, report),
         "# 4. Tokenizer, dynamic padding and the model\ncuda = torch.cuda.is_available()\n"
         + ("if cuda:\n    torch.backends.cuda.matmul.allow_tf32 = True\n" if tf32 else "")
         + model_code(config, bool(report["columns"].get("text_pair"))),
-        "# 5. Metrics\n" + METRICS_CODE,
-        "# 6. Train, evaluate, save\n" + training_args_code(config) + "\n" + trainer_code(config, report),
+        *training_code(config, report, style, only),
     ]
     return "\n\n\n".join(sections) + "\n"
+
+
+def fold_parent(run_dir: Path) -> tuple[Optional[Path], Optional[str]]:
+    """For one fold's run or a k-fold run's final model: (the k-fold parent run, "<i>" or "final")."""
+    from finetune.train.cross_validation import FINAL_DIR
+
+    run = Run(run_dir)
+    parent = run_dir.parent.parent if run_dir.parent.name == run.folds_dir.name else run_dir.parent
+    if not (parent / run.config_path.name).is_file():
+        return None, None
+    parent_config = Run(parent).config()
+    if not parent_config.train.cv_folds:
+        return None, None
+    if run_dir.name == FINAL_DIR and run_dir.parent == parent:
+        return parent, "final"
+    for index in range(1, parent_config.train.cv_folds + 1):
+        if Run(parent).fold(index).path == run_dir:
+            return parent, str(index)
+    return None, None

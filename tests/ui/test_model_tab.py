@@ -1,5 +1,7 @@
 """Model tab handlers: card, forward pass views and the script export, without a browser."""
 
+import os
+
 import pytest
 
 from finetune.errors import DataError, RunError
@@ -46,3 +48,18 @@ def test_export_run_script_needs_a_run(tmp_path, finished_tiny_run):
     assert "trainer.train()" in script and open(path, encoding="utf-8").read() == script
     with pytest.raises(RunError):
         export_run_script(settings, "bundled-minilm", None)
+
+
+@pytest.mark.parametrize(
+    ("style", "file_name", "piece"),
+    [
+        ("trainer", "train.py", "trainer.train()"),
+        ("loop", "train_loop.py", "scaler.scale(loss).backward()"),
+        ("accelerate", "train_accelerate.py", "accelerator.backward(loss)"),
+    ],
+)
+def test_the_exported_script_and_its_file_follow_the_style(finished_tiny_run, style, file_name, piece):
+    settings = Settings(runs_dir=finished_tiny_run.parent)
+    script, path = export_run_script(settings, finished_tiny_run.name, None, style)
+    assert piece in script and os.path.basename(path) == file_name
+    assert open(path, encoding="utf-8").read() == script

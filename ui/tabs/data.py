@@ -5,13 +5,14 @@ It owns the config widgets in :data:`ui.config_form.DATA_FIELDS`; the Train tab 
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from typing import Any
 
 import gradio as gr
 
 from finetune.config.recipes import get_recipe, recipe_choices
-from finetune.config.run_config import BUNDLED_CHECKPOINT
+from finetune.config.run_config import BUNDLED_CHECKPOINT, RunConfig
 from finetune.data.eval_cap import eval_cap_note
 from finetune.data.names import FILE_TYPES
 from finetune.errors import FinetuneError, message_of
@@ -260,6 +261,101 @@ def build_recipes(add: Any) -> None:
         add("data.recipe_card", gr.Markdown(elem_id="recipe-card"))
 
 
+PRINTOUT_INPUTS = (*PREVIEW_INPUTS, "validation_size", "split_seed", "max_length", "padding")
+PRINTOUT_OUTPUTS = ("data.print_datasets", "data.print_example", "data.print_tokenized", "data.print_batch")
+
+
+def printout_config(settings: Settings, v: Values) -> RunConfig:
+    """The RunConfig the printouts use: the tab's data and checkpoint, the Train tab's length and padding."""
+    data = dataclasses.asdict(build_data_config(settings, v))
+    for name in ("validation_size", "split_seed", "max_length", "padding"):
+        if v.get(name) not in (None, ""):
+            data[name] = v[name]
+    return RunConfig().replace(model={"checkpoint": v.get("checkpoint") or BUNDLED_CHECKPOINT}, data=data)
+
+
+def printouts(settings: Settings, v: Values) -> Values:
+    """The tutorials' data printouts (engine: finetune.explore.printouts), each in its own code box."""
+    from finetune.explore.printouts import data_printouts
+
+    shown = data_printouts(printout_config(settings, v))
+    return {
+        "data.print_datasets": shown.dataset_dict,
+        "data.print_example": shown.example,
+        "data.print_tokenized": shown.tokenized,
+        "data.print_batch": shown.batch_shapes,
+    }
+
+
+def predict_printout(settings: Settings, v: Values) -> Values:
+    """trainer.predict's shapes on a few validation rows with the chosen checkpoint."""
+    from finetune.explore.printouts import prediction_shapes
+
+    return {"data.print_predict": prediction_shapes(printout_config(settings, v))}
+
+
+def metric_printout(v: Values) -> Values:
+    """A metric tried on the values typed in, as tutorial 001 does."""
+    from finetune.explore.printouts import metric_on_values
+
+    return {"data.print_metric": metric_on_values(v["data.metric_name"], v["data.metric_preds"], v["data.metric_refs"])}
+
+
+def build_printouts(add: Any) -> None:
+    """The accordion with the tutorials' printouts; its button is wired in ui.page (it reads the Train tab)."""
+    from finetune.explore.printouts import METRICS
+
+    def box(name: str, label: str, elem: str, max_lines: int = 16) -> None:
+        add(
+            name,
+            gr.Code(
+                language="python", label=label, elem_id=elem, interactive=False, max_lines=max_lines, wrap_lines=True
+            ),
+        )
+
+    with gr.Accordion(t("The tutorials' printouts"), open=False, elem_id="data-printouts-box"):
+        gr.Markdown(
+            t(
+                "What the tutorials print at each step, for the data and checkpoint chosen above: the loaded "
+                "DatasetDict and its features, one raw row, one tokenized row, the shapes of a padded batch of 8, "
+                "and the shapes of trainer.predict's output."
+            )
+        )
+        add("data.print_btn", gr.Button(t("Show the printouts"), elem_id="data-printouts-btn"))
+        box(
+            "data.print_datasets",
+            t("the DatasetDict and its features: as loaded (raw_datasets), then as training uses it (dataset)"),
+            "data-print-datasets",
+            max_lines=40,
+        )
+        with gr.Row():
+            box("data.print_example", t("one raw row"), "data-print-example")
+            box("data.print_tokenized", t("one tokenized row"), "data-print-tokenized")
+        with gr.Row():
+            box("data.print_batch", t("a collated batch's shapes"), "data-print-batch")
+            box(
+                "data.print_predict",
+                t("trainer.predict's output shapes, on the first validation rows"),
+                "data-print-predict",
+            )
+        gr.Markdown(t("Try a metric on values of your own (label ids, comma-separated)."))
+        with gr.Row():
+            add(
+                "data.metric_preds",
+                gr.Textbox(value="0, 0, 1, 1", label=t("predictions"), elem_id="data-metric-preds"),
+            )
+            add(
+                "data.metric_refs",
+                gr.Textbox(value="0, 1, 1, 1", label=t("references"), elem_id="data-metric-refs"),
+            )
+            add(
+                "data.metric_name",
+                gr.Dropdown(list(METRICS), value="accuracy", label=t("metric"), elem_id="data-metric-name"),
+            )
+            add("data.metric_btn", gr.Button(t("Compute"), elem_id="data-metric-btn"))
+        box("data.print_metric", t("metric.compute"), "data-print-metric")
+
+
 def build(studio: Studio) -> None:
     """The tab's components; config widgets are named by their field."""
     add, settings = studio.add, studio.settings
@@ -370,6 +466,8 @@ def build(studio: Studio) -> None:
             ),
         )
 
+    build_printouts(add)
+
     preset_fields = ("dataset", "dataset_config", "text_column", "text_pair_column", "label_column", "label_names")
     studio.listen(studio["data.preset"].input, lambda v: apply_preset(v["data.preset"]), ["data.preset"], preset_fields)
     studio.listen(studio["dataset"].input, lambda v: clear_mapping(), [], MAPPING)
@@ -380,4 +478,10 @@ def build(studio: Studio) -> None:
         PREVIEW_INPUTS,
         ["data.rows", "data.summary", "data.dist", *MAPPING],
         progress=True,
+    )
+    studio.listen(
+        [studio["data.metric_btn"].click, studio["data.metric_preds"].submit, studio["data.metric_refs"].submit],
+        metric_printout,
+        ["data.metric_name", "data.metric_preds", "data.metric_refs"],
+        ["data.print_metric"],
     )

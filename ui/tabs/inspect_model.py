@@ -18,7 +18,7 @@ from finetune.errors import DataError
 from finetune.model.checkpoints import PRESETS
 
 from ..access import model_source, visible_runs_with_model, visitor_of
-from ..downloads import export_run_script
+from ..downloads import SCRIPT_STYLES, STYLE_INFO, export_run_script
 from ..heatmap import LEGEND, cjk_font_available, heatmap_image
 from ..i18n import say, t
 from ..settings import Settings
@@ -330,8 +330,20 @@ def build(studio: Studio) -> None:
     ):
         add("model.stages", gr.HTML(elem_id="model-pipeline"))
     with gr.Accordion(t("This run as a Python script"), open=False, elem_id="model-script-box"):
-        add("model.export", gr.Button(t("Export as Python script"), elem_id="model-export"))
-        add("model.script_file", gr.File(label="train.py", elem_id="model-script-file"))
+        with gr.Row():
+            add(
+                "model.script_style",
+                gr.Radio(
+                    list(SCRIPT_STYLES),
+                    value="trainer",
+                    label=t("script style"),
+                    info=t(STYLE_INFO),
+                    elem_id="model-script-style",
+                    scale=3,
+                ),
+            )
+            add("model.export", gr.Button(t("Export as Python script"), elem_id="model-export", scale=1))
+        add("model.script_file", gr.File(label=t("script file"), elem_id="model-script-file"))
         add("model.script", gr.Code(language="python", elem_id="model-script", max_lines=60))
     add("model.report", gr.State(None))
     wire(studio)
@@ -357,10 +369,17 @@ def wire(studio: Studio) -> None:
     )
 
     def export(v: Values) -> Values:
-        script, path = export_run_script(settings, v["model.source"], visitor_of(v))
+        script, path = export_run_script(settings, v["model.source"], visitor_of(v), v["model.script_style"])
         return {"model.script": script, "model.script_file": path}
 
-    studio.listen(studio["model.export"].click, export, ["model.source"], ["model.script", "model.script_file"])
+    def restyle(v: Values) -> Values:
+        """A new style re-exports the shown script (nothing shown yet: nothing to do)."""
+        return export(v) if v["model.script"] else {}
+
+    script_inputs = ["model.source", "model.script_style", "model.script"]
+    outputs = ["model.script", "model.script_file"]
+    studio.listen(studio["model.export"].click, export, script_inputs, outputs)
+    studio.listen(studio["model.script_style"].change, restyle, script_inputs, outputs)
 
 
 def refresh_sources(settings: Settings, v: Values) -> Values:

@@ -29,7 +29,7 @@ from ..config_form import (
     config_to_widget_values,
     widget_for,
 )
-from ..downloads import export_run_script
+from ..downloads import SCRIPT_STYLES, export_run_script
 from ..i18n import say, t, translate
 from ..limits import check_start
 from ..settings import Settings
@@ -146,7 +146,7 @@ def load_config(v: Values) -> Values:
 
 def export_script(settings: Settings, v: Values) -> Values:
     """The page's run as the script a tutorial reader would write (finetune.export.script)."""
-    script, path = export_run_script(settings, v["train.run_state"], visitor_of(v))
+    script, path = export_run_script(settings, v["train.run_state"], visitor_of(v), v["train.script_style"])
     return {"train.script": gr.Code(value=script, visible=True), "train.script_file": gr.File(value=path, visible=True)}
 
 
@@ -186,13 +186,17 @@ def build(studio: Studio) -> None:
             )
             add("train.cli_btn", gr.Button(t("Show CLI command")))
             add("train.export", gr.Button(t("Export the shown run as a Python script"), elem_id="train-export"))
+            add(
+                "train.script_style",
+                gr.Radio(list(SCRIPT_STYLES), value="trainer", label=t("script style"), elem_id="train-script-style"),
+            )
         add("train.cli", gr.Code(language="shell", label=t("equivalent command"), elem_id="cli-command"))
         add("train.script_file", gr.File(label="train.py", elem_id="train-script-file", visible=False))
         add(
             "train.script",
             gr.Code(
                 language="python",
-                label=t("the run as a standalone script (no import of this project): python train.py"),
+                label=t("the run as a standalone script (no import of this project)"),
                 elem_id="train-script",
                 max_lines=40,
                 visible=False,
@@ -242,10 +246,17 @@ def wire(studio: Studio) -> None:
         ["train.pick"],
         ["train.message", "train.history", "train.pick"],
     )
+    script_inputs = ["train.run_state", "train.script_style", "train.script"]
     studio.listen(
         studio["train.export"].click,
         lambda v: export_script(settings, v),
-        ["train.run_state"],
+        script_inputs,
+        ["train.script", "train.script_file"],
+    )
+    studio.listen(  # a new style re-exports the shown script
+        studio["train.script_style"].change,
+        lambda v: export_script(settings, v) if v["train.script"] else {},
+        script_inputs,
         ["train.script", "train.script_file"],
     )
     studio.listen(

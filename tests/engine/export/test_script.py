@@ -9,8 +9,9 @@ import pytest
 
 from finetune.config.run_config import config_from_flat
 from finetune.data.preparation import prepare_data
-from finetune.errors import RunError
+from finetune.errors import ConfigError, RunError
 from finetune.export.script import export_script
+from finetune.export.styles import STYLES
 from finetune.jsonfiles import write_json
 from finetune.runs.run import Run
 from tests.helpers import EXAMPLES, cli_env, shared_data_or_skip
@@ -102,7 +103,7 @@ def test_script_is_standalone_and_valid_python(tmp_path):
         "DataCollatorWithPadding",
         ".map(tokenize",
         "trainer.train()",
-        "trainer.evaluate()",
+        "trainer.predict(",
         "trainer.save_model",
         "learning_rate=3e-05",
         "EarlyStoppingCallback(early_stopping_patience=2)",
@@ -117,44 +118,156 @@ def test_a_run_without_data_report_is_refused(tmp_path):
         export_script(tmp_path)
 
 
-def test_exported_script_reproduces_the_runs_accuracy(tmp_path):
-    """One real run of the bundled checkpoint, then its script in a fresh process: accuracy within 1 point."""
+def _run_script(script_text: str, folder, *args: str) -> subprocess.CompletedProcess:
+    """The script in a fresh process, without this project on the path (it must not need it)."""
+    script = folder / "train.py"
+    script.write_text(script_text, encoding="utf-8")
+    env = {k: v for k, v in cli_env().items() if k != "PYTHONPATH"}
+    env.update(HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+    out = subprocess.run(
+        [sys.executable, str(script), *args], cwd=folder, env=env, capture_output=True, text=True, timeout=1800
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def finished_minilm_run(tmp_path_factory):
+    """One real run of the bundled checkpoint on 480 rotten_tomatoes reviews, scored on 300 others."""
     from finetune.train.training import run_training
 
+    tmp_path = tmp_path_factory.mktemp("minilm-run")
     config = config_from_flat(
         {
             "checkpoint": "bundled-minilm",
-            "dataset": "examples/data/sentiment_en",
+            "dataset": str(shared_data_or_skip("rotten_tomatoes")),
             "runs_dir": str(tmp_path / "runs"),
-            "num_train_epochs": 1,
+            "max_train_samples": 480,
+            "max_eval_samples": 300,
+            "num_train_epochs": 2,
             "learning_rate": 1e-4,
-            "max_length": 64,
+            "warmup_ratio": 0.1,
+            "max_length": 32,
             "save_strategy": "no",
         }
     )
-    from finetune.runs.run import Run
-
     run_dir = Run.create(tmp_path, config, "run").path
     assert run_training(config, run_dir)["status"] == "finished"
-    run_accuracy = json.loads((run_dir / "metrics.json").read_text())["validation"]["metrics"]["accuracy"]
+    return run_dir, json.loads((run_dir / "metrics.json").read_text())["validation"]["metrics"]["accuracy"]
 
-    script = tmp_path / "train.py"
-    script.write_text(export_script(run_dir), encoding="utf-8")
-    env = {k: v for k, v in cli_env().items() if k != "PYTHONPATH"}  # the script must not need this project
-    env.update(HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
-    out = subprocess.run(
-        [sys.executable, str(script), str(tmp_path / "out")],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
+
+# Only the Trainer script is held to 1.5 points for now: the loop and accelerate scripts order their batches
+# and draw dropout differently from the run's Trainer, and on this short run that moved the loop's accuracy
+# by 3.7 points (benchmarks/README.md, export styles). Matching Trainer's sampler and seeding is the open work.
+REPRODUCING_STYLES = ("trainer",)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("style", REPRODUCING_STYLES)
+def test_each_style_reproduces_the_runs_accuracy(tmp_path, finished_minilm_run, style):
+    """The run, then its script in a fresh process: validation accuracy within 1.5 points."""
+    run_dir, run_accuracy = finished_minilm_run
+    _run_script(export_script(run_dir, style), tmp_path, str(tmp_path / "out"))
     script_accuracy = json.loads((tmp_path / "out" / "eval_results.json").read_text())["eval_accuracy"]
-    print(f"validation accuracy: run {run_accuracy:.4f}, exported script {script_accuracy:.4f}")
-    assert abs(script_accuracy - run_accuracy) <= 0.01, (script_accuracy, run_accuracy)
+    print(f"{style}: validation accuracy: run {run_accuracy:.4f}, exported script {script_accuracy:.4f}")
+    assert abs(script_accuracy - run_accuracy) <= 0.015, (style, script_accuracy, run_accuracy)
     assert os.path.isfile(tmp_path / "out" / "model.safetensors")
+
+
+def _kfold_run(tmp_path, checkpoint, **flat):
+    """A k-fold parent run as the engine leaves it after data preparation, with one fold's child run."""
+    from finetune.train.cross_validation import fold_config, make_folds
+
+    config = config_from_flat(
+        {
+            "runs_dir": str(tmp_path / "runs"),
+            "checkpoint": str(checkpoint),
+            "dataset": "examples/data/weibo_variety_zh/comments.jsonl",
+            "text_column": "review",
+            "cv_folds": 3,
+            "cv_final_model": True,
+            "add_unknown_tokens": 40,
+            "num_train_epochs": 1,
+            "max_length": 32,
+            **flat,
+        }
+    )
+    run = Run.create(tmp_path, config, "cv")
+    prepared = prepare_data(config.data, hold_out=False)
+    write_json(run.data_report_path, prepared.report.to_dict())
+    folds = make_folds(prepared.splits["train"]["label"], prepared.label_names, 3, config.data.split_seed)
+    for i, (_, val) in enumerate(folds, start=1):
+        child = fold_config(config, f"cv-fold{i}", is_pair=False, label_names=prepared.label_names, eval_rows=len(val))
+        Run.create(run.folds_dir, child, run.fold(i).id)
+    return run, prepared, folds
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_kfold_run_exports_a_kfold_script_with_the_vocabulary_extension(tmp_path, style):
+    run, _, _ = _kfold_run(tmp_path, "bundled-minilm")
+    script = export_script(run.path, style)
+    compile(script, "train.py", "exec")
+    for piece in (
+        "StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SPLIT_SEED)",
+        "FOLDS = 3",
+        "RUN_FOLDS = range(1, FOLDS + 1)",
+        "FINAL_MODEL = True",
+        "ADD_UNKNOWN_TOKENS = 40",
+        "tokenizer.add_tokens(added)",
+        "resize_token_embeddings(len(tokenizer), mean_resizing=False)",
+        "classification_report(",
+    ):
+        assert piece in script, piece
+    assert "held_out" not in script  # the folds validate: no 90/10 hold-out
+
+
+def test_the_kfold_script_trains_every_fold_and_reports_it(tmp_path, tiny_checkpoint):
+    """The loop style on the tiny model: per-fold metrics and classification reports, mean ± std, the final
+    model, and in each fold the same added vocabulary as the engine adds for that fold's training rows."""
+    from finetune.model.tokenization import get_tokenizer
+    from finetune.model.vocab import EXTEND_SAMPLE_ROWS, data_texts, extend_tokenizer
+
+    run, prepared, folds = _kfold_run(tmp_path, tiny_checkpoint)
+    out = _run_script(export_script(run.path, "loop"), tmp_path, str(tmp_path / "out"))
+    results = json.loads((tmp_path / "out" / "cv_results.json").read_text())
+    assert sorted(results["folds"]) == ["1", "2", "3"]
+    accuracies = [results["folds"][str(i)]["accuracy"] for i in (1, 2, 3)]
+    assert results["summary"]["accuracy"]["per_fold"] == accuracies
+    assert abs(results["summary"]["accuracy"]["mean"] - sum(accuracies) / 3) < 1e-9
+    for i, (train, val) in enumerate(folds, start=1):
+        assert f"fold {i}/3: training on {len(train)} rows, validating on {len(val)}" in out.stdout
+    assert out.stdout.count("macro avg") == 3  # one classification report per fold
+    assert "accuracy: " in out.stdout and " ± " in out.stdout
+    assert (tmp_path / "out" / "final" / "model.safetensors").is_file()
+    import datasets
+    from transformers import AutoTokenizer
+
+    fold_rows = datasets.DatasetDict({"train": prepared.splits["train"].select(folds[0][0])})
+    extended, expected = extend_tokenizer(
+        get_tokenizer(str(tiny_checkpoint)), data_texts(fold_rows, limit=EXTEND_SAMPLE_ROWS), 40
+    )
+    saved = AutoTokenizer.from_pretrained(tmp_path / "out" / "fold-1")
+    assert len(expected) > 10 and len(saved) == len(extended)
+    assert saved.convert_tokens_to_ids(expected) == extended.convert_tokens_to_ids(expected)  # same pieces, same ids
+
+
+@pytest.mark.parametrize("style", ["trainer", "accelerate"])
+def test_one_folds_run_exports_that_folds_training(tmp_path, tiny_checkpoint, style):
+    """Exporting <run>/folds/fold-2 used to crash (KeyError: 'label'); now it is the k-fold script for fold 2."""
+    run, _, folds = _kfold_run(tmp_path, tiny_checkpoint, cv_final_model=False)
+    script = export_script(run.fold(2).path, style)
+    assert "RUN_FOLDS = [2]" in script and "FINAL_MODEL = False" in script
+    out = _run_script(script, tmp_path, str(tmp_path / "out"))
+    assert f"fold 2/3: training on {len(folds[1][0])} rows, validating on {len(folds[1][1])}" in out.stdout
+    results = json.loads((tmp_path / "out" / "cv_results.json").read_text())
+    assert list(results["folds"]) == ["2"]
+    assert not (tmp_path / "out" / "fold-1").exists()
+
+
+def test_an_unknown_style_is_refused(tmp_path):
+    run_dir, _ = _run_folder(tmp_path, checkpoint="bundled-minilm")
+    with pytest.raises(ConfigError, match="trainer or loop or accelerate"):
+        export_script(run_dir, "keras")
 
 
 def test_hub_dataset_and_checkpoint_are_named_by_their_ids(tmp_path):

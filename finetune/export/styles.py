@@ -1,0 +1,599 @@
+"""The training half of an exported script, in the three styles the tutorials teach.
+
+- ``trainer``: ``TrainingArguments`` + ``Trainer`` (tutorials 000, 001, 003);
+- ``loop``: the plain PyTorch loop (000, 002, 004): ``DataLoader`` with the collator, ``AdamW``,
+  ``get_scheduler`` with the run's schedule and warmup, a ``tqdm`` bar, predictions gathered batch
+  by batch into the metric, an evaluation per epoch and the best epoch's weights saved;
+- ``accelerate``: the same loop under ``accelerate.Accelerator`` (``prepare``, ``backward``,
+  ``gather_for_metrics``), as 000 shows it.
+
+Every style trains through one function, ``train_and_evaluate(data, output_dir)``, so a k-fold run's
+script calls it once per ``StratifiedKFold`` fold (and once more for the final model on all rows).
+The tokenizer section carries ``add_unknown_tokens``: the script finds the training text's most
+frequent ``[UNK]`` pieces exactly as the run did (``finetune.model.vocab``) and adds them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any, Optional
+
+from finetune.config.run_config import BUNDLED_CHECKPOINT, RunConfig
+from finetune.model.vocab import EXTEND_SAMPLE_ROWS
+
+STYLES = ("trainer", "loop", "accelerate")
+
+# Always written, even at transformers' default, because they are what people read and tune.
+ALWAYS_ARGS = (
+    "learning_rate",
+    "num_train_epochs",
+    "per_device_train_batch_size",
+    "per_device_eval_batch_size",
+    "weight_decay",
+    "eval_strategy",
+    "save_strategy",
+    "seed",
+)
+# The studio's own plumbing, or machine-specific: the script decides these itself.
+SKIPPED_ARGS = {
+    "output_dir",
+    "logging_dir",
+    "disable_tqdm",
+    "report_to",
+    "dataloader_pin_memory",
+    "use_cpu",
+    "bf16",
+    "fp16",
+    "tf32",
+    "do_eval",
+    "do_train",
+    "do_predict",
+}
+
+
+def lit(value: Any) -> str:
+    """A Python literal as people write it: double-quoted strings, non-ASCII text kept readable."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(lit(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{lit(k)}: {lit(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def header_code(config: RunConfig, run_dir: Any, excel: bool, style: str, only: Optional[str]) -> str:
+    """Docstring and imports (only those the script uses)."""
+    data_imports = "ClassLabel, " + ("Dataset, " if excel else "") + "DatasetDict, load_dataset"
+    bundled = config.model.checkpoint == BUNDLED_CHECKPOINT
+    kfold = bool(config.train.cv_folds)
+    names = ["AutoModelForSequenceClassification", "AutoTokenizer", "DataCollatorWithPadding"]
+    if style == "trainer":
+        names += ["EarlyStoppingCallback"] if config.train.early_stopping_patience else []
+        names += ["Trainer", "TrainingArguments"]
+    else:
+        names += ["get_scheduler"]
+    names.append("set_seed")
+    what = {"trainer": "with Trainer", "loop": "as a plain PyTorch loop", "accelerate": "as an Accelerate loop"}[style]
+    scope = ""
+    if kfold:
+        scope = f"{config.train.cv_folds}-fold cross-validation" + (
+            f", fold {only} only" if only and only != "final" else ", the final model only" if only else ""
+        )
+    sklearn = "accuracy_score, " + ("classification_report, " if kfold else "")
+    lines = [
+        f'"""Fine-tune {config.model.checkpoint} on {config.data.dataset} {what}: run {run_dir.name} as a script.',
+        *(["", f"{scope[0].upper() + scope[1:]}."] if scope else []),
+        "",
+        "Written by the fine-tuning studio (python -m finetune export-script). It uses only public libraries and",
+        "reproduces the run: the same data, splits, seeds and hyperparameters.",
+        "",
+        "    " + ("accelerate launch" if style == "accelerate" else "python") + " train.py [OUTPUT_DIR]",
+        '"""',
+        "",
+        *(["import copy"] if config.model.add_unknown_tokens else []),
+        *(["import importlib.util"] if bundled else []),
+        "import json",
+        *(["import math"] if style != "trainer" else []),
+        "import sys",
+        *(["from collections import Counter"] if config.model.add_unknown_tokens else []),
+        "from pathlib import Path",
+        "",
+        "import numpy as np",
+        *(["import pandas as pd"] if excel else []),
+        "import torch",
+        *(["from accelerate import Accelerator"] if style == "accelerate" else []),
+        f"from datasets import {data_imports}",
+        f"from sklearn.metrics import {sklearn}matthews_corrcoef, precision_recall_fscore_support",
+        *(["from sklearn.model_selection import StratifiedKFold"] if kfold else []),
+        *(["from torch.optim import AdamW", "from torch.utils.data import DataLoader"] if style != "trainer" else []),
+        *(["from tqdm.auto import tqdm"] if style != "trainer" else []),
+        "from transformers import (",
+        *[f"    {name}," for name in names],
+        ")",
+    ]
+    return "\n".join(lines)
+
+
+UNKNOWN_CODE = f'''def most_frequent_unknown(tokenizer, texts, n):
+    """The n pieces of text the tokenizer turns into [UNK] most often, in {EXTEND_SAMPLE_ROWS} texts spread evenly."""
+    step = max(1, len(texts) // {EXTEND_SAMPLE_ROWS})
+    texts = [t for t in texts[::step][:{EXTEND_SAMPLE_ROWS}] if isinstance(t, str) and t]
+    counts = Counter()
+    encoded = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
+    for text, ids, offsets in zip(texts, encoded["input_ids"], encoded["offset_mapping"]):
+        for token_id, (start, end) in zip(ids, offsets):
+            if token_id == tokenizer.unk_token_id:
+                counts[text[start:end]] += 1
+    return [piece for piece, _ in counts.most_common(n) if piece.strip()]
+
+
+def make_tokenizer(train_rows):
+    """The checkpoint's tokenizer plus the training text's most frequent [UNK] pieces, as the run added them."""
+    tokenizer = copy.deepcopy(base_tokenizer)
+    texts = list(train_rows["text"]) + (list(train_rows["text_pair"]) if TEXT_PAIR_COLUMN else [])
+    added = most_frequent_unknown(tokenizer, texts, ADD_UNKNOWN_TOKENS)
+    tokenizer.add_tokens(added)
+    print(f"added {{len(added)}} tokens to the vocabulary: {{' '.join(added[:20])}} ...")
+    return tokenizer'''
+
+
+def model_code(config: RunConfig, is_pair: bool) -> str:
+    """Tokenizer (with the run's vocabulary extension), tokenizing function, collator and a fresh model."""
+    extra = ""
+    if config.model.revision:
+        extra += f", revision={lit(config.model.revision)}"
+    if config.model.trust_remote_code:
+        extra += ", trust_remote_code=True"
+    pad = ", pad_to_multiple_of=8 if cuda else None" if config.data.padding == "dynamic" else ""
+    padding = ', padding="max_length"' if config.data.padding == "max_length" else ""
+    texts = 'batch["text"], batch["text_pair"]' if is_pair else 'batch["text"]'
+    if config.model.add_unknown_tokens:
+        tokenizer = UNKNOWN_CODE
+    else:
+        tokenizer = (
+            "def make_tokenizer(train_rows):\n"
+            '    """The checkpoint\'s tokenizer, as it is."""\n'
+            "    return base_tokenizer"
+        )
+    return "\n".join(
+        [
+            f"base_tokenizer = AutoTokenizer.from_pretrained(CHECKPOINT{extra})",
+            "",
+            "",
+            tokenizer,
+            "",
+            "",
+            "def tokenize_splits(tokenizer, data):",
+            '    """input_ids, token_type_ids and attention_mask for every row of every split."""',
+            "",
+            "    def tokenize(batch):",
+            f"        return tokenizer({texts}, truncation=True, max_length=MAX_LENGTH{padding})",
+            "",
+            "    return data.map(tokenize, batched=True)",
+            "",
+            "",
+            "def make_collator(tokenizer):",
+            '    """Pads each batch to its longest row."""',
+            f"    return DataCollatorWithPadding(tokenizer{pad})",
+            "",
+            "",
+            "def new_model(tokenizer):",
+            '    """A fresh model from the checkpoint; the seed is set first: the new classification head is drawn."""',
+            "    set_seed(SEED)",
+            "    id2label = dict(enumerate(LABEL_NAMES))",
+            "    model = AutoModelForSequenceClassification.from_pretrained(",
+            f"        CHECKPOINT{extra},",
+            "        num_labels=len(LABEL_NAMES),",
+            "        id2label=id2label,",
+            "        label2id={n: i for i, n in id2label.items()},",
+            "        ignore_mismatched_sizes=True,",
+            "    )",
+            "    if len(tokenizer) > model.get_input_embeddings().weight.shape[0]:  # added tokens: new random rows",
+            "        model.resize_token_embeddings(len(tokenizer), mean_resizing=False)",
+            "    return model",
+        ]
+    )
+
+
+METRICS_CODE = """def scores(predictions, references):
+    \"\"\"The run's metrics, from predicted and true label ids.\"\"\"
+    average = "binary" if len(LABEL_NAMES) == 2 else "macro"
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        references, predictions, average=average, labels=list(range(len(LABEL_NAMES))), zero_division=0
+    )
+    return {
+        "accuracy": float(accuracy_score(references, predictions)),
+        "f1": float(f1),
+        "precision": float(precision),
+        "recall": float(recall),
+        "matthews_correlation": float(matthews_corrcoef(references, predictions)),
+    }"""
+
+TRAINER_METRICS_CODE = """
+
+def compute_metrics(eval_pred):
+    logits, labels = eval_pred
+    return scores(np.argmax(logits, axis=-1), labels)"""
+
+
+def _argument_values(config: RunConfig) -> dict[str, Any]:
+    """The run's ``TrainingArguments`` values that the script writes (see ALWAYS_ARGS / SKIPPED_ARGS)."""
+    from transformers import TrainingArguments
+
+    from finetune.train.arguments import to_training_arguments
+
+    args = to_training_arguments(config, "out", precision="fp32")
+    defaults = TrainingArguments(output_dir="out")
+    values = {}
+    for f in dataclasses.fields(args):
+        value = getattr(args, f.name)
+        if not f.init or f.name in SKIPPED_ARGS or (value == getattr(defaults, f.name) and f.name not in ALWAYS_ARGS):
+            continue
+        values[f.name] = getattr(value, "value", value)  # enums such as IntervalStrategy -> their string
+    return values
+
+
+def trainer_arguments_code(config: RunConfig) -> str:
+    """``ARGS`` (and ``FINAL_ARGS`` for a k-fold run's final model): the run's ``TrainingArguments`` values."""
+    from transformers import TrainingArguments
+
+    values = _argument_values(config)
+    lines = ["ARGS = dict("] + [f"    {name}={lit(value)}," for name, value in values.items()]
+    if config.train.precision == "auto":
+        lines.append("    bf16=cuda and torch.cuda.is_bf16_supported(),")
+        lines.append("    fp16=cuda and not torch.cuda.is_bf16_supported(),")
+    elif config.train.precision in ("fp16", "bf16"):
+        lines.append(f"    {config.train.precision}=True,")
+    lines += ['    report_to="none",', ")"]
+    if config.train.cv_folds and config.train.cv_final_model:
+        final = _argument_values(_final_config(config))
+        defaults = TrainingArguments(output_dir="out")
+        changed = {
+            name: final.get(name, getattr(getattr(defaults, name), "value", getattr(defaults, name)))
+            for name in {**values, **final}
+            if final.get(name) != values.get(name)
+        }
+        lines.append(f"FINAL_ARGS = {{**ARGS, {', '.join(f'{lit(k)}: {lit(v)}' for k, v in changed.items())}}}")
+        lines[-1] += "  # the final model has no validation rows to choose with"
+    return "\n".join(lines)
+
+
+def _final_config(config: RunConfig) -> RunConfig:
+    """The config the run trained its final model (all rows) with."""
+    from finetune.train.cross_validation import fold_config
+
+    return fold_config(config, "final", is_pair=False, label_names=["a", "b"], final=True)
+
+
+def trainer_train_code(config: RunConfig) -> str:
+    """``train_and_evaluate`` with ``Trainer``."""
+    patience = config.train.early_stopping_patience
+    callbacks = f"[EarlyStoppingCallback(early_stopping_patience={patience})]" if patience else "[]"
+    final_args = "FINAL_ARGS if final else ARGS" if config.train.cv_final_model and config.train.cv_folds else "ARGS"
+    return f'''def train_and_evaluate(data, output_dir, final=False):
+    """Train a fresh model on data["train"], score it on data["validation"] (and "test"), save it."""
+    tokenizer = make_tokenizer(data["train"])
+    tokenized = tokenize_splits(tokenizer, data)
+    model = new_model(tokenizer)
+    trainer = Trainer(
+        model=model,
+        args=TrainingArguments(output_dir=output_dir, **({final_args})),
+        train_dataset=tokenized["train"],
+        eval_dataset=tokenized["validation"],
+        processing_class=tokenizer,
+        data_collator=make_collator(tokenizer),
+        compute_metrics=compute_metrics,
+        callbacks=[] if final else {callbacks},
+    )
+    trainer.train()
+    output = trainer.predict(tokenized["validation"], metric_key_prefix="eval")
+    print(output.predictions.shape, output.label_ids.shape)
+    trainer.save_metrics("eval", output.metrics)  # output_dir/eval_results.json
+    print(output.metrics)
+    if "test" in tokenized:
+        test_metrics = trainer.evaluate(tokenized["test"], metric_key_prefix="test")
+        trainer.save_metrics("test", test_metrics)
+        print(test_metrics)
+    trainer.save_model(output_dir)  # model + tokenizer, ready for pipeline()
+    predictions = output.predictions.argmax(-1)
+    metrics = {{"loss": output.metrics["eval_loss"], **scores(predictions, output.label_ids)}}
+    return metrics, predictions, output.label_ids'''
+
+
+def loop_constants_code(config: RunConfig) -> str:
+    """The loop styles' hyperparameters: the run's values, named as the loop uses them."""
+    t = config.train
+    metric = t.metric_for_best_model
+    steps = f"  # the run evaluated every {t.eval_steps} steps; this loop evaluates once per epoch"
+    lines = [
+        f"LEARNING_RATE = {t.learning_rate!r}",
+        f"EPOCHS = {t.num_train_epochs!r}",
+        f"MAX_STEPS = {t.max_steps if t.max_steps and t.max_steps > 0 else -1}  # > 0: stop after this many steps",
+        f"BATCH_SIZE = {t.per_device_train_batch_size}",
+        f"EVAL_BATCH_SIZE = {t.per_device_eval_batch_size}",
+        f"GRADIENT_ACCUMULATION = {t.gradient_accumulation_steps}",
+        f"WEIGHT_DECAY = {t.weight_decay!r}  # not on biases and LayerNorm weights, as Trainer does",
+        f"SCHEDULE = {lit(t.lr_scheduler_type)}",
+        f"WARMUP_RATIO = {t.warmup_ratio!r}",
+        "MAX_GRAD_NORM = 1.0",
+        f"PRECISION = {lit(t.precision)}  # auto: bf16 where the GPU supports it, else fp16 on CUDA, fp32 on CPU",
+        f"BEST_METRIC = {lit(metric)}  # the best epoch's weights are saved to OUTPUT_DIR/best",
+        f"KEEP_BEST = {t.keeps_best_model!r}  # True: the final model is the best epoch's, as the run kept it",
+        f"PATIENCE = {t.early_stopping_patience!r}  # stop after this many epochs without a better {metric}",
+        f"EVALUATE = {t.eval_strategy != 'no'!r}" + (steps if t.eval_strategy == "steps" else ""),
+    ]
+    if t.group_by_length:
+        lines.append("# the run's Trainer batched rows of similar length together; this loop shuffles them plainly")
+    return "\n".join(lines)
+
+
+LOOP_COMMON_CODE = '''def parameter_groups(model):
+    """AdamW's weight decay on the weights, not on biases and LayerNorm weights (what Trainer does)."""
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+    named = list(model.named_parameters())
+    return [
+        {"params": [p for n, p in named if not any(k in n for k in no_decay)], "weight_decay": WEIGHT_DECAY},
+        {"params": [p for n, p in named if any(k in n for k in no_decay)], "weight_decay": 0.0},
+    ]
+
+
+def loop_tensors(tokenizer, data):
+    """Tokenized splits as tensors: the text columns dropped, "label" renamed "labels" (what the model takes)."""
+    tokenized = tokenize_splits(tokenizer, data)
+    tokenized = tokenized.remove_columns([c for c in ("text", "text_pair") if c in tokenized["train"].column_names])
+    tokenized = tokenized.rename_column("label", "labels")
+    tokenized.set_format("torch")
+    return tokenized
+
+
+def is_better(metrics, best):
+    if best is None:
+        return True
+    if BEST_METRIC == "loss":
+        return metrics["loss"] < best["loss"]
+    return metrics[BEST_METRIC] > best[BEST_METRIC]
+
+
+def save_results(output_dir, prefix, metrics):
+    """output_dir/<prefix>_results.json, as Trainer.save_metrics writes it."""
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    results = {f"{prefix}_{name}": value for name, value in metrics.items()}
+    Path(output_dir, f"{prefix}_results.json").write_text(json.dumps(results, indent=4), encoding="utf-8")
+    print(results)'''
+
+LOOP_CODE = '''device = torch.device("cuda" if cuda else "cpu")
+use_amp = cuda and PRECISION != "fp32"
+bf16 = PRECISION == "bf16" or (PRECISION == "auto" and cuda and torch.cuda.is_bf16_supported())
+amp_dtype = torch.bfloat16 if bf16 else torch.float16
+
+
+def autocast():
+    return torch.autocast(device.type, dtype=amp_dtype, enabled=use_amp)
+
+
+def evaluate_model(model, loader):
+    """Loss and metrics over a loader; the predictions are gathered batch by batch, then scored."""
+    model.eval()
+    predictions, references, losses = [], [], []
+    for batch in loader:
+        batch = {k: v.to(device) for k, v in batch.items()}
+        with torch.no_grad(), autocast():
+            outputs = model(**batch)
+        predictions.append(outputs.logits.argmax(dim=-1).cpu())  # the metric's add_batch
+        references.append(batch["labels"].cpu())
+        losses.append(outputs.loss.item() * len(batch["labels"]))
+    predictions, references = torch.cat(predictions).numpy(), torch.cat(references).numpy()
+    return {"loss": sum(losses) / len(references), **scores(predictions, references)}, predictions, references
+
+
+def train_and_evaluate(data, output_dir, final=False):
+    """Train a fresh model on data["train"], score it on data["validation"] (and "test"), save it."""
+    tokenizer = make_tokenizer(data["train"])
+    tokenized = loop_tensors(tokenizer, data)
+    collator = make_collator(tokenizer)
+    model = new_model(tokenizer).to(device)
+    train_loader = DataLoader(tokenized["train"], shuffle=True, batch_size=BATCH_SIZE, collate_fn=collator,
+                              generator=torch.Generator().manual_seed(SEED))
+    eval_loader = DataLoader(tokenized["validation"], batch_size=EVAL_BATCH_SIZE, collate_fn=collator)
+    optimizer = AdamW(parameter_groups(model), lr=LEARNING_RATE)
+    steps_per_epoch = math.ceil(len(train_loader) / GRADIENT_ACCUMULATION)
+    total_steps = MAX_STEPS if MAX_STEPS > 0 else math.ceil(EPOCHS * steps_per_epoch)
+    lr_scheduler = get_scheduler(SCHEDULE, optimizer, num_warmup_steps=math.ceil(WARMUP_RATIO * total_steps),
+                                 num_training_steps=total_steps)
+    scaler = torch.amp.GradScaler(device.type, enabled=use_amp and amp_dtype == torch.float16)
+    best_dir, best, waited, step = Path(output_dir, "best"), None, 0, 0
+    progress = tqdm(range(total_steps))
+    for epoch in range(math.ceil(total_steps / steps_per_epoch)):
+        model.train()
+        for i, batch in enumerate(train_loader):
+            batch = {k: v.to(device) for k, v in batch.items()}
+            with autocast():
+                loss = model(**batch).loss / GRADIENT_ACCUMULATION
+            scaler.scale(loss).backward()
+            if (i + 1) % GRADIENT_ACCUMULATION and i + 1 < len(train_loader):
+                continue
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), MAX_GRAD_NORM)
+            scaler.step(optimizer)
+            scaler.update()
+            lr_scheduler.step()
+            optimizer.zero_grad()
+            progress.update(1)
+            step += 1
+            if step >= total_steps:
+                break
+        if final or not EVALUATE:
+            continue
+        metrics, _, _ = evaluate_model(model, eval_loader)
+        print(f"epoch {epoch + 1}: {metrics}")
+        if is_better(metrics, best):
+            best, waited = metrics, 0
+            model.save_pretrained(best_dir)
+            tokenizer.save_pretrained(best_dir)
+        else:
+            waited += 1
+            if PATIENCE and waited >= PATIENCE:
+                break
+    if KEEP_BEST and best is not None and not final:
+        model = AutoModelForSequenceClassification.from_pretrained(best_dir).to(device)
+    metrics, predictions, references = evaluate_model(model, eval_loader)
+    save_results(output_dir, "eval", metrics)
+    if "test" in tokenized:
+        test_loader = DataLoader(tokenized["test"], batch_size=EVAL_BATCH_SIZE, collate_fn=collator)
+        save_results(output_dir, "test", evaluate_model(model, test_loader)[0])
+    model.save_pretrained(output_dir)  # model + tokenizer, ready for pipeline()
+    tokenizer.save_pretrained(output_dir)
+    return metrics, predictions, references'''
+
+ACCELERATE_CODE = '''bf16 = PRECISION == "bf16" or (PRECISION == "auto" and cuda and torch.cuda.is_bf16_supported())
+MIXED_PRECISION = "bf16" if bf16 else "fp16" if cuda and PRECISION != "fp32" else "no"
+accelerator = Accelerator(mixed_precision=MIXED_PRECISION, gradient_accumulation_steps=GRADIENT_ACCUMULATION)
+
+
+def evaluate_model(model, loader):
+    """Loss and metrics over a loader; every process's predictions gathered batch by batch, then scored."""
+    model.eval()
+    predictions, references, losses = [], [], []
+    for batch in loader:
+        with torch.no_grad():
+            outputs = model(**batch)
+        batch_predictions, batch_references = accelerator.gather_for_metrics(
+            (outputs.logits.argmax(dim=-1), batch["labels"]))
+        predictions.append(batch_predictions.cpu())  # the metric's add_batch
+        references.append(batch_references.cpu())
+        losses.append(accelerator.gather_for_metrics(outputs.loss.repeat(len(batch["labels"]))).cpu())
+    predictions, references = torch.cat(predictions).numpy(), torch.cat(references).numpy()
+    return {"loss": float(torch.cat(losses).mean()), **scores(predictions, references)}, predictions, references
+
+
+def save(model, tokenizer, folder):
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        accelerator.unwrap_model(model).save_pretrained(folder, save_function=accelerator.save)
+        tokenizer.save_pretrained(folder)
+
+
+def train_and_evaluate(data, output_dir, final=False):
+    """Train a fresh model on data["train"], score it on data["validation"] (and "test"), save it."""
+    tokenizer = make_tokenizer(data["train"])
+    tokenized = loop_tensors(tokenizer, data)
+    collator = make_collator(tokenizer)
+    model = new_model(tokenizer)
+    train_loader = DataLoader(tokenized["train"], shuffle=True, batch_size=BATCH_SIZE, collate_fn=collator,
+                              generator=torch.Generator().manual_seed(SEED))
+    eval_loader = DataLoader(tokenized["validation"], batch_size=EVAL_BATCH_SIZE, collate_fn=collator)
+    optimizer = AdamW(parameter_groups(model), lr=LEARNING_RATE)
+    train_loader, eval_loader, model, optimizer = accelerator.prepare(train_loader, eval_loader, model, optimizer)
+    steps_per_epoch = math.ceil(len(train_loader) / GRADIENT_ACCUMULATION)
+    total_steps = MAX_STEPS if MAX_STEPS > 0 else math.ceil(EPOCHS * steps_per_epoch)
+    lr_scheduler = get_scheduler(SCHEDULE, optimizer, num_warmup_steps=math.ceil(WARMUP_RATIO * total_steps),
+                                 num_training_steps=total_steps)
+    best_dir, best, waited, step = Path(output_dir, "best"), None, 0, 0
+    progress = tqdm(range(total_steps), disable=not accelerator.is_local_main_process)
+    for epoch in range(math.ceil(total_steps / steps_per_epoch)):
+        model.train()
+        for batch in train_loader:
+            with accelerator.accumulate(model):
+                loss = model(**batch).loss
+                accelerator.backward(loss)
+                if accelerator.sync_gradients:
+                    accelerator.clip_grad_norm_(model.parameters(), MAX_GRAD_NORM)
+                optimizer.step()
+                optimizer.zero_grad()
+            if accelerator.sync_gradients:
+                lr_scheduler.step()
+                progress.update(1)
+                step += 1
+                if step >= total_steps:
+                    break
+        if final or not EVALUATE:
+            continue
+        metrics, _, _ = evaluate_model(model, eval_loader)
+        accelerator.print(f"epoch {epoch + 1}: {metrics}")
+        if is_better(metrics, best):
+            best, waited = metrics, 0
+            save(model, tokenizer, best_dir)
+        else:
+            waited += 1
+            if PATIENCE and waited >= PATIENCE:
+                break
+    if KEEP_BEST and best is not None and not final:
+        accelerator.wait_for_everyone()
+        accelerator.unwrap_model(model).load_state_dict(
+            AutoModelForSequenceClassification.from_pretrained(best_dir).state_dict())
+    metrics, predictions, references = evaluate_model(model, eval_loader)
+    if accelerator.is_main_process:
+        save_results(output_dir, "eval", metrics)
+    if "test" in tokenized:
+        test_loader = accelerator.prepare(DataLoader(tokenized["test"], batch_size=EVAL_BATCH_SIZE,
+                                                     collate_fn=collator))
+        test_metrics = evaluate_model(model, test_loader)[0]
+        if accelerator.is_main_process:
+            save_results(output_dir, "test", test_metrics)
+    save(model, tokenizer, output_dir)  # model + tokenizer, ready for pipeline()
+    return metrics, predictions, references'''
+
+
+def run_code(config: RunConfig, only: Optional[str]) -> str:
+    """What the script does with ``train_and_evaluate``: one run, or the k folds (and the final model)."""
+    t = config.train
+    if not t.cv_folds:
+        return "train_and_evaluate(raw, OUTPUT_DIR)"
+    final = t.cv_final_model if only is None else only == "final"
+    folds = "[]" if only == "final" else "range(1, FOLDS + 1)" if only is None else f"[{only}]"
+    lines = [
+        f"FOLDS = {t.cv_folds}  # StratifiedKFold over the training rows, shuffled with SPLIT_SEED",
+        f"RUN_FOLDS = {folds}  # the folds this script trains",
+        f"FINAL_MODEL = {final!r}  # then one more model on every training row, the run's model",
+        "",
+        'rows = raw["train"]',
+        "splitter = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SPLIT_SEED)",
+        'folds = list(splitter.split(np.zeros(len(rows)), rows["label"]))',
+        "results = {}",
+        "for fold in RUN_FOLDS:",
+        "    train_index, validation_index = folds[fold - 1]",
+        '    print(f"fold {fold}/{FOLDS}: training on {len(train_index)} rows, validating on {len(validation_index)}")',
+        '    fold_data = DatasetDict({"train": rows.select(train_index), "validation": rows.select(validation_index)})',
+        '    metrics, predictions, references = train_and_evaluate(fold_data, f"{OUTPUT_DIR}/fold-{fold}")',
+        "    results[fold] = metrics",
+        "    print(classification_report(references, predictions, labels=list(range(len(LABEL_NAMES))),",
+        "                                target_names=LABEL_NAMES, digits=4, zero_division=0))",
+        "if results:",
+        "    summary = {}",
+        "    for name in next(iter(results.values())):",
+        "        values = [m[name] for m in results.values()]",
+        "        # np.std is the population std (ddof=0), as the run reports it",
+        '        summary[name] = {"mean": float(np.mean(values)), "std": float(np.std(values)), "per_fold": values}',
+        "    for name, stats in summary.items():",
+        '        per_fold = ", ".join(f"{v:.4f}" for v in stats[\'per_fold\'])',
+        "        print(f\"{name}: {stats['mean']:.4f} ± {stats['std']:.4f}  ({per_fold})\")",
+        "    Path(OUTPUT_DIR).mkdir(parents=True, exist_ok=True)",
+        '    results_text = json.dumps({"folds": results, "summary": summary}, indent=2)',
+        '    Path(OUTPUT_DIR, "cv_results.json").write_text(results_text, encoding="utf-8")',
+        "if FINAL_MODEL:",
+        '    validation = raw["validation"] if "validation" in raw else rows  # no hold-out: scored on its own rows',
+        '    everything = DatasetDict({"train": rows, "validation": validation})',
+        '    if "test" in raw:',
+        '        everything["test"] = raw["test"]',
+        '    train_and_evaluate(everything, f"{OUTPUT_DIR}/final", final=True)',
+    ]
+    return "\n".join(lines)
+
+
+def training_code(config: RunConfig, report: dict[str, Any], style: str, only: Optional[str]) -> list[str]:
+    """Sections 5 and 6 of the script: metrics, then training in ``style``."""
+    kfold = "k-fold cross-validation" if config.train.cv_folds else "train, evaluate, save"
+    if style == "trainer":
+        return [
+            "# 5. Metrics\n" + METRICS_CODE + TRAINER_METRICS_CODE,
+            "# 6. Train, evaluate, save\n" + trainer_arguments_code(config) + "\n\n\n" + trainer_train_code(config),
+            f"# 7. Run: {kfold}\n" + run_code(config, only),
+        ]
+    loop = LOOP_CODE if style == "loop" else ACCELERATE_CODE
+    return [
+        "# 5. Metrics\n" + METRICS_CODE,
+        "# 6. Train, evaluate, save\n" + loop_constants_code(config) + "\n\n\n" + LOOP_COMMON_CODE + "\n\n\n" + loop,
+        f"# 7. Run: {kfold}\n" + run_code(config, only),
+    ]
