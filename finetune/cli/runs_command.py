@@ -25,7 +25,7 @@ from finetune.runs.compare import (
 from finetune.runs.run import Run
 from finetune.train.search import SearchSpec, read_spec, save_spec, spec_from_flags
 
-ACTIONS = ("list", "compare", "resume", "clean")
+ACTIONS = ("list", "compare", "resume", "clean", "label-issues")
 
 
 def add_runs_actions(parser: argparse.ArgumentParser) -> None:
@@ -36,10 +36,14 @@ def add_runs_actions(parser: argparse.ArgumentParser) -> None:
         default="list",
         choices=ACTIONS,
         help="list runs (default); compare 2-6 runs; resume a stopped run from its last checkpoint "
-        "(waits for it); clean: delete checkpoints, keep the model (--caches: also the data caches)",
+        "(waits for it); clean: delete checkpoints, keep the model (--caches: also the data caches); "
+        "label-issues: the rows whose label is probably wrong, from a run's out-of-fold (k-fold) or "
+        "held-out predictions",
     )
     parser.add_argument("run", nargs="*", help="run ids (a search trial: <search>/trials/trial-<i>)")
     parser.add_argument("--force", action="store_true", help="clean even a run without a saved model")
+    parser.add_argument("--top", type=int, default=20, help="label-issues: how many rows to show (default 20)")
+    parser.add_argument("--csv", default=None, help="label-issues: also write every flagged row to this CSV file")
     parser.add_argument("--no-wait", action="store_true", help="resume: return once the training started")
     parser.add_argument(
         "--caches",
@@ -98,6 +102,8 @@ def run_action(args: argparse.Namespace) -> int:
             )
         )
         return 0
+    if args.action == "label-issues":
+        return _label_issues(runs, top=args.top, csv_path=args.csv)
     if args.action == "clean" and getattr(args, "caches", False):
         freed = clear_caches(runs_dir)
         print(json.dumps({"caches": {name: format_bytes(count) for name, count in freed.items()}}))
@@ -134,3 +140,24 @@ def _resume(runs: list[Run], *, wait: bool) -> int:
         print(json.dumps({"run": run.id, "pid": job.pid, "status": str(status.get("status"))}))
         code = max(code, 0 if not wait or str(status.get("status")) == "finished" else 1)
     return code
+
+
+def _label_issues(runs: list[Run], *, top: int, csv_path: Optional[str]) -> int:
+    """Print the rows of one run whose given label is probably wrong; ``--csv`` writes all of them."""
+    from finetune.evaluation.label_issues import run_label_issues
+
+    if len(runs) != 1:
+        raise FinetuneError(f"runs label-issues: expected one run id, found {len(runs)}.")
+    issues = run_label_issues(runs[0])
+    if csv_path:
+        import pandas as pd
+
+        pd.DataFrame(issues).to_csv(csv_path, index=False, encoding="utf-8-sig")
+    print(f"{len(issues)} rows whose label is probably wrong (confident learning), least likely label first:")
+    for issue in issues[:top]:
+        text = issue["text"] if len(issue["text"]) <= 60 else issue["text"][:57] + "..."
+        print(
+            f"{issue['rank']:>4}  {issue['given_label']} -> {issue['suggested_label']}  "
+            f"p(given) {issue['given_probability']:.3f}  p(suggested) {issue['suggested_probability']:.3f}  {text}"
+        )
+    return 0

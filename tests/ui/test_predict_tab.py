@@ -27,3 +27,36 @@ def test_a_file_streams_to_the_download_and_the_table_shows_its_first_rows(
     assert open(out["predict.batch_download"], "rb").read(3) == b"\xef\xbb\xbf"
     assert len(out["predict.batch_table"].value["data"]) == 5 and "first 5 of 12" in out["predict.batch_table"].label
     assert calls[-1][0] == 1.0 and "12 / 12 rows" in calls[-1][1] and "rows/s" in calls[-1][1]
+
+
+def test_labels_to_check_shows_the_flagged_rows_and_downloads_all_of_them(tmp_path):
+    from finetune.config.run_config import RunConfig
+    from finetune.runs.run import Run
+    from ui.i18n import use_lang
+
+    run = Run.create(tmp_path / "runs", RunConfig(), "kfold")
+    run.folds_dir.mkdir()
+    names = ["neg", "pos"]
+    # rows 5 and 6 are labelled pos but look like neg (see tests/engine/evaluation/test_label_issues.py)
+    probs = [[0.9, 0.1], [0.8, 0.2], [0.85, 0.15], [0.2, 0.8], [0.1, 0.9], [0.9, 0.1], [0.95, 0.05]]
+    labels = [0, 0, 0, 1, 1, 1, 1]
+    run.write_predictions(
+        "validation",
+        [
+            {
+                "text": f"row {i}",
+                "label": y,
+                "label_name": names[y],
+                "probabilities": dict(zip(names, p)),
+                "fold": i % 3,
+            }
+            for i, (p, y) in enumerate(zip(probs, labels))
+        ],
+    )
+    with use_lang("en"):
+        out = predict_tab.labels_to_check(Settings(runs_dir=tmp_path / "runs"), {"predict.model": "kfold"})
+    assert "**2** of 7 rows" in out["predict.issues_note"] and "out-of-fold predictions" in out["predict.issues_note"]
+    table = out["predict.issues_table"]
+    assert list(table["text"]) == ["row 6", "row 5"] and list(table["suggested_label"]) == ["neg", "neg"]
+    download = pd.read_csv(out["predict.issues_download"], encoding="utf-8-sig")
+    assert list(download["given_label"]) == ["pos", "pos"] and list(download["fold"]) == [0, 2]

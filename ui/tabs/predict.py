@@ -1,4 +1,5 @@
-"""Predict tab: probabilities per label, behind-the-pipeline view, batch prediction, evaluation report.
+"""Predict tab: probabilities per label, behind-the-pipeline view, batch prediction, evaluation report,
+and the labels to check (label issues found by confident learning).
 
 The model list follows the runs folder: when a run finishes, the newest finished run is selected,
 unless the person picked a model themselves. A model whose classification head was never trained
@@ -32,6 +33,7 @@ BASE_WARNING = (
     "probabilities mean nothing. Train a run on the *Train* tab; it appears in this list when it finishes."
 )
 BATCH_TYPES = sorted(FILE_TYPES)
+LABEL_ISSUES_SHOWN = 50
 
 
 def model_choices(settings: Settings, visitor: Optional[str]) -> list[str]:
@@ -231,6 +233,30 @@ def run_report(settings: Settings, v: Values) -> Values:
     return report_view(report)
 
 
+def labels_to_check(settings: Settings, v: Values) -> Values:
+    """The run's rows whose given label is probably wrong: the first ``LABEL_ISSUES_SHOWN`` and a CSV of all."""
+    import pandas as pd
+
+    from finetune.evaluation.label_issues import run_label_issues
+
+    run = open_run(settings, v["predict.model"], visitor_of(v))
+    issues = run_label_issues(run)
+    frame = pd.DataFrame(issues)
+    path = Path(tempfile.mkdtemp(prefix="label-issues-")) / f"{run.id}-label-issues.csv"
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    source = say("out-of-fold predictions") if run.folds_dir.is_dir() else say("validation predictions")
+    note = say(
+        "**{count}** of {rows} rows have a label the model finds unlikely ({source} of run {run}), least likely "
+        "first. Check them by hand: some are mistakes in the data, some are hard rows.",
+        count=len(issues),
+        rows=len(run.predictions("validation")),
+        source=source,
+        run=run.id,
+    )
+    shown = frame.head(LABEL_ISSUES_SHOWN).rename(columns={c: say(c) for c in frame.columns})
+    return {"predict.issues_note": note, "predict.issues_table": shown, "predict.issues_download": str(path)}
+
+
 def examples(settings: Settings, v: Values) -> Values:
     """Up to 20 validation texts of the selected run (pairs joined by a tab) to try; the first fills an empty box.
 
@@ -322,6 +348,14 @@ def build(studio: Studio) -> None:
                 wrap=True,
             ),
         )
+    with gr.Accordion(t("Labels to check"), open=False):
+        add(
+            "predict.issues_go",
+            gr.Button(t("Find labels that are probably wrong"), elem_id="issues-btn"),
+        )
+        add("predict.issues_note", gr.Markdown(elem_id="issues-note"))
+        add("predict.issues_table", gr.Dataframe(elem_id="issues-table", max_height=360, wrap=True))
+        add("predict.issues_download", gr.File(label=t("all flagged rows as CSV"), elem_id="issues-download"))
     wire(studio)
 
 
@@ -353,6 +387,12 @@ def wire(studio: Studio) -> None:
         lambda v: run_report(settings, v),
         ["predict.model", "predict.eval_data", "predict.eval_split"],
         ["predict.eval_overall", "predict.eval_per_class", "predict.eval_matrix", "predict.eval_mistakes"],
+    )
+    studio.listen(
+        studio["predict.issues_go"].click,
+        lambda v: labels_to_check(settings, v),
+        ["predict.model"],
+        ["predict.issues_note", "predict.issues_table", "predict.issues_download"],
     )
 
 
