@@ -189,8 +189,7 @@ class TrainConfig:
     seed: int = _f(42, "Random seed for model initialisation and data order.")
     precision: str = _f(
         "auto",
-        "auto: bf16 on GPUs that support it, else fp16 on CUDA; on a CPU bf16 autocast where it has bf16 "
-        "instructions (avx512_bf16, amx_bf16), else fp32.",
+        "auto: bf16 where the GPU or the CPU computes it, else fp16 on CUDA, fp32 on a CPU.",
         choices=PRECISION_CHOICES,
     )
     tf32: bool = _f(True, "Allow TF32 matrix multiplies on Ampere+ GPUs (ignored elsewhere).")
