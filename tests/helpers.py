@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -94,3 +95,21 @@ def tiny_config(checkpoint: Path, runs_dir: Path, dataset: str = "examples/data/
 def cli_env() -> dict[str, str]:
     """The environment of a child ``python -m finetune`` (this project is installed in the interpreter)."""
     return dict(os.environ)
+
+
+def fake_cpu_flags(monkeypatch: Any, **flags: bool) -> None:
+    """Make ``torch.cpu.get_capabilities`` report only these CPU flags (e.g. ``avx512_bf16=False`` for a CPU
+    without bf16 instructions), so both sides of the precision choice run on any machine."""
+    import torch
+
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"architecture": "x86_64", **flags})
+
+
+def first_linear_dtypes(model: Any) -> list[Any]:
+    """A list that fills with the output dtype of the model's first Linear layer at every forward pass."""
+    import torch
+
+    seen: list[Any] = []
+    first = next(m for m in model.modules() if isinstance(m, torch.nn.Linear))
+    first.register_forward_hook(lambda _module, _inputs, out: seen.append(out.dtype))
+    return seen

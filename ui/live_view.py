@@ -24,7 +24,7 @@ from typing import Any, Optional
 import gradio as gr
 
 from finetune.errors import restore_message
-from finetune.runs.events import EventLog, format_duration, format_eval_progress, format_event
+from finetune.runs.events import EventLog, describe_precision, format_duration, format_eval_progress, format_event
 from finetune.runs.run import Run, RunStatus, active_runs, run_states
 
 from .access import find_run, owner_key
@@ -113,7 +113,8 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
     cap = next((e["evaluation_cap"] for e in events if e.get("evaluation_cap")), None)
     if cap:
         parts.append(say("evaluation capped at {cap} rows (max_eval_samples)", cap=f"{cap['cap']:,}"))
-    parts.append(html.escape(f"{translate(str(started.get('device')))} · {started.get('precision')}"))
+    precision = f"<span id='run-precision'>{html.escape(describe_precision(started, translate))}</span>"
+    parts.append(f"{html.escape(translate(str(started.get('device'))))} · {precision}")
     return (
         f"<div id='run-progress'><div style='background:#e5e7eb;border-radius:6px;height:14px'>"
         f"<div style='width:{share:.1f}%;background:#f97316;height:14px;border-radius:6px'></div></div>"

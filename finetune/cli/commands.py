@@ -291,7 +291,7 @@ def predict_file_command(predictor: Any, args: argparse.Namespace) -> int:
     if args.output:
         print(
             f"wrote {result.rows} predictions to {args.output} in {result.seconds:.1f} s "
-            f"({result.rows_per_second:,.0f} rows/s)"
+            f"({result.rows_per_second:,.0f} rows/s, {predictor.precision.describe()})"
         )
     return 0
 

@@ -191,7 +191,9 @@ class TrainConfig:
     )
     seed: int = _f(42, "Random seed for model initialisation and data order.")
     precision: str = _f(
-        "auto", "auto: bf16 on GPUs that support it, else fp16 on CUDA, fp32 on CPU.", choices=PRECISION_CHOICES
+        "auto",
+        "auto: bf16 where the GPU or the CPU computes it, else fp16 on CUDA, fp32 on a CPU.",
+        choices=PRECISION_CHOICES,
     )
     tf32: bool = _f(True, "Allow TF32 matrix multiplies on Ampere+ GPUs (ignored elsewhere).")
     group_by_length: bool = _f(True, "Batch rows of similar length together so dynamic padding wastes little compute.")

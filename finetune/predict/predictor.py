@@ -3,7 +3,8 @@
 A :class:`Predictor` wraps a tokenizer + ``AutoModelForSequenceClassification`` in eval mode.
 :func:`get_predictor` keeps a few of them in a least-recently-used cache, so a warm prediction
 costs one forward pass. Batches are tokenized in one call, sorted by length, padded per batch
-and run under ``torch.inference_mode``; results come back in input order.
+and run under ``torch.inference_mode`` in the precision :mod:`finetune.model.precision` picks (bf16
+autocast on a CPU with bf16 instructions, like training); results come back in input order.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from finetune.data.column_detection import detect_text_column
 from finetune.errors import CheckpointError, ColumnMappingError, DataError, expected_found
 from finetune.evaluation.metrics import softmax
 from finetune.model.checkpoints import LOAD_ERRORS, describe_load_error, is_run_folder, resolve_checkpoint
+from finetune.model.precision import autocast, detect_precision
 from finetune.runs.run import Run
 from finetune.safety import guard
 
@@ -111,7 +113,7 @@ def resolve_model_source(source: str) -> tuple[str, str]:
 class Predictor:
     """A loaded classifier. Thread-safe for prediction (read-only use of the model)."""
 
-    def __init__(self, source: str, *, device: Optional[str] = None) -> None:
+    def __init__(self, source: str, *, device: Optional[str] = None, precision: str = "auto") -> None:
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -125,6 +127,7 @@ class Predictor:
             raise describe_load_error(source, exc) from exc
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.model.to(self.device).eval()
+        self.precision = detect_precision(precision, self.device.type)  # the forward's autocast, and why
         self.id2label = {int(k): str(v) for k, v in self.model.config.id2label.items()}
         self.labels = [self.id2label[i] for i in range(len(self.id2label))]
         self.max_length = min(getattr(self.tokenizer, "model_max_length", 512) or 512, 512)
@@ -213,7 +216,7 @@ class Predictor:
         order = sorted(range(len(texts)), key=lambda i: len(encoded["input_ids"][i]), reverse=True)
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         keys = [k for k in ("input_ids", "token_type_ids", "attention_mask") if k in encoded]
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast(self.precision.name, self.device.type):
             for start in range(0, len(order), batch_size):
                 idx = order[start : start + batch_size]
                 batch = self.tokenizer.pad({k: [encoded[k][i] for i in idx] for k in keys}, return_tensors="pt")

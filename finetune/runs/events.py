@@ -3,7 +3,7 @@
 The training process writes them; the UI, the CLI's console output and the tests read the same
 stream. Types:
 
-- ``started``: config, device, precision, world size, data sizes, label names
+- ``started``: config, device, precision and why it was chosen, world size, data sizes, label names
 - ``log``: a human-readable line (also warnings, with ``level``)
 - ``progress``: step, total_steps, epoch, loss, learning_rate, samples_per_second, eta_seconds
 - ``evaluation``: step, epoch, split, metrics
@@ -175,8 +175,8 @@ def format_event(event: dict[str, Any], say: Callable[..., str] = english,
         sizes = ", ".join(f"{say(split)} {rows:,}" for split, rows in (event.get("sizes") or {}).items())
         labels = ", ".join(str(name) for name in event.get("label_names") or [])
         return f"[{stamp}] " + say("started on {device} ({precision}), {sizes} rows, labels {labels}",
-                                   device=translate(str(event.get("device"))), precision=event.get("precision"), sizes=sizes,
-                                   labels=labels)
+                                   device=translate(str(event.get("device"))), precision=describe_precision(event, translate),
+                                   sizes=sizes, labels=labels)
     if kind == "finished":
         saved = say("; model saved to {path}", path=event["model_dir"]) if event.get("model_dir") else ""
         scored = (say(" (final evaluation {seconds} s)", seconds=f"{event['final_evaluation_seconds']:.1f}")
@@ -191,6 +191,13 @@ def format_event(event: dict[str, Any], say: Callable[..., str] = english,
     level = event.get("level", "info")
     prefix = "" if level == "info" else say(LEVEL_WORDS.get(level, level.upper())) + ": "
     return f"[{stamp}] {prefix}{translate(str(event.get('message', '')))}"
+
+
+def describe_precision(event: dict[str, Any], translate: Callable[[str], str] = str) -> str:
+    """'bf16: auto: this CPU has bf16 instructions, so bf16 autocast' from a ``started`` event (or a train
+    summary); just the name for runs from before the reason was recorded."""
+    name, reason = str(event.get("precision")), event.get("precision_reason")
+    return f"{name}: {translate(str(reason))}" if reason else name
 
 
 def format_eval_progress(event: dict[str, Any], say: Callable[..., str] = english) -> str:

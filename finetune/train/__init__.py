@@ -19,7 +19,6 @@ _EXPORTS = {
     "SearchSpec": "search",
     "SearchSpace": "search",
     "to_training_arguments": "arguments",
-    "resolve_precision": "arguments",
 }
 __all__ = list(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

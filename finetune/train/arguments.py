@@ -1,4 +1,4 @@
-"""Trainer arguments: the precision actually used and the one ``TrainingArguments`` builder.
+"""Trainer arguments: the one ``TrainingArguments`` builder (the precision comes from finetune.model.precision).
 
 Only training needs these (they import torch and transformers), so they live apart from the
 light config dataclasses in config.py.
@@ -8,30 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import Any, Optional, Union
 
 import torch
 from transformers import TrainingArguments
 
 from finetune.config.run_config import RunConfig
-from finetune.errors import ConfigError, expected_found
-
-
-def resolve_precision(requested: str, *, cuda: bool, bf16_supported: bool) -> Literal["fp32", "fp16", "bf16"]:
-    """Pick the precision actually used: 'auto' -> bf16 / fp16 on CUDA, fp32 elsewhere."""
-    if requested == "auto":
-        if cuda:
-            return "bf16" if bf16_supported else "fp16"
-        return "fp32"
-    if requested in {"fp16", "bf16"} and not cuda:
-        raise ConfigError(
-            expected_found(
-                "precision", "'auto' or 'fp32' on a machine without a CUDA GPU", repr(requested), "Choose auto or fp32."
-            )
-        )
-    if requested == "bf16" and not bf16_supported:
-        raise ConfigError(expected_found("precision", "fp16 or auto on this GPU (no bf16 support)", "'bf16'"))
-    return requested  # type: ignore[return-value]
 
 
 def to_training_arguments(
@@ -43,7 +25,8 @@ def to_training_arguments(
 ) -> Any:
     """The one place that builds ``TrainingArguments`` from a RunConfig.
 
-    ``precision`` is the resolved one (see :func:`resolve_precision`). When the best model is kept
+    ``precision`` is the resolved one (see :func:`finetune.model.precision.resolve_precision`); bf16 on a
+    CPU is autocast, which transformers only accepts with ``use_cpu``. When the best model is kept
     (``load_best_model_at_end`` or early stopping), checkpoints are saved exactly when evaluation
     happens, which Trainer requires.
     """
@@ -81,8 +64,7 @@ def to_training_arguments(
         torch_compile=t.torch_compile,
         dataloader_num_workers=t.dataloader_num_workers,
         dataloader_pin_memory=_cuda_available(),
-        # accelerate runs DDP on CPUs (gloo) only when told to use the CPU
-        use_cpu=not _cuda_available() and int(os.environ.get("WORLD_SIZE", "1")) > 1,
+        use_cpu=_use_cpu(precision),
         dataloader_persistent_workers=t.dataloader_num_workers > 0,
         report_to=report_to,
         disable_tqdm=True,
@@ -96,7 +78,7 @@ def to_training_arguments(
 def _optional_arguments(
     config: RunConfig, save_strategy: str, save_steps: Optional[int], precision: str
 ) -> dict[str, Any]:
-    """The arguments that only apply to some configs (step strategies, best model, sampling, TF32)."""
+    """The arguments that only apply to some configs (step strategies, best model, sampling, TF32 on a GPU)."""
     t, kwargs = config.train, {}
     if t.eval_strategy == "steps":
         kwargs["eval_steps"] = t.eval_steps
@@ -108,9 +90,17 @@ def _optional_arguments(
         kwargs["greater_is_better"] = metric != "loss"
     if t.group_by_length:
         kwargs["train_sampling_strategy"] = "group_by_length"
-    if precision in {"bf16", "fp16"} and t.tf32:
+    if precision in {"bf16", "fp16"} and t.tf32 and _cuda_available():  # TF32 is a GPU mode: an error on a CPU
         kwargs["tf32"] = True
     return kwargs
+
+
+def _use_cpu(precision: str) -> bool:
+    """Whether to tell Trainer it runs on the CPU: accelerate runs DDP on CPUs (gloo) only when told so,
+    and transformers refuses bf16 without a GPU unless told so (then accelerate autocasts on the CPU)."""
+    if _cuda_available():
+        return False
+    return precision == "bf16" or int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
 def _cuda_available() -> bool:

@@ -25,10 +25,10 @@ class DistInfo:
         return self.rank == 0
 
 
-def describe_device() -> tuple[str, bool, bool]:
-    """(device description, cuda available, bf16 supported)."""
+def describe_device() -> tuple[str, bool]:
+    """(device description, cuda available); the precision is finetune.model.precision's."""
     if torch.cuda.is_available():
         props = torch.cuda.get_device_properties(torch.cuda.current_device())
         name = f"{props.name} ({props.total_memory / 2**30:.0f} GiB)"
-        return name, True, bool(torch.cuda.is_bf16_supported())
-    return f"CPU ({torch.get_num_threads()} threads)", False, False
+        return name, True
+    return f"CPU ({torch.get_num_threads()} threads)", False

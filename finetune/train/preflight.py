@@ -18,11 +18,9 @@ from finetune.model.tokenization import check_max_length, model_max_length
 def check_before_run(config: RunConfig, tokenizer: Any, raw: Any = None) -> None:
     """ConfigError/DataError for a max_length outside the model's range, a precision this machine cannot
     run, or cross-validation folds more than a class has rows."""
-    from finetune.train.arguments import resolve_precision
-    from finetune.train.distributed import describe_device
+    from finetune.model.precision import detect_precision
 
-    _, cuda, bf16 = describe_device()
-    resolve_precision(config.train.precision, cuda=cuda, bf16_supported=bf16)
+    detect_precision(config.train.precision)
     check_max_length(config.data.max_length, _model_limit(config, tokenizer), config.model.checkpoint)
     if config.train.cv_folds:
         from finetune.train.cross_validation import make_folds

@@ -55,10 +55,11 @@ from finetune.evaluation.metrics import full_report, make_compute_metrics, predi
 from finetune.jsonfiles import write_json
 from finetune.model.checkpoints import LOAD_ERRORS, describe_load_error, resolve_checkpoint
 from finetune.model.heads import apply_head_plan, plan_head
+from finetune.model.precision import PrecisionChoice, detect_precision
 from finetune.model.vocab import resize_embeddings
 from finetune.runs.events import EventWriter
 from finetune.runs.run import Run, RunStatus
-from finetune.train.arguments import resolve_precision, to_training_arguments
+from finetune.train.arguments import to_training_arguments
 from finetune.train.callbacks import EvalProgress, EventCallback, metrics_from_logs
 from finetune.train.cancellation import Cancellation
 from finetune.train.distributed import DistInfo, describe_device
@@ -203,8 +204,9 @@ def _train(session: Session, raw: Any, prepared: Optional[Union[PreparedData, Da
     datasets.disable_progress_bars()  # the event stream is the progress report
 
     # -- device and precision
-    device, cuda, bf16_ok = describe_device()
-    precision = resolve_precision(config.train.precision, cuda=cuda, bf16_supported=bf16_ok)
+    device, cuda = describe_device()
+    chosen = detect_precision(config.train.precision, "cuda" if cuda else "cpu")
+    precision = chosen.name
     if cuda and config.train.tf32:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
@@ -228,6 +230,7 @@ def _train(session: Session, raw: Any, prepared: Optional[Union[PreparedData, Da
         config=config.to_dict(),
         device=device,
         precision=precision,
+        precision_reason=chosen.reason,
         world_size=dist.world_size,
         sizes=data.split_sizes,
         label_names=data.label_names,
@@ -253,9 +256,7 @@ def _train(session: Session, raw: Any, prepared: Optional[Union[PreparedData, Da
     reports, val_logits = _final_reports(session, trainer, encoded, last_eval, data.label_names, callback.evaluation)
     if not dist.is_main:
         return {"status": RunStatus.FINISHED}
-    reports["train"] = _train_summary(
-        session, trainer, train_output, encoded["train"], train_seconds, device, precision
-    )
+    reports["train"] = _train_summary(session, trainer, train_output, encoded["train"], train_seconds, device, chosen)
     return _save_artifacts(session, trainer, reports, encoded["validation"], val_logits, data.label_names)
 
 
@@ -394,7 +395,13 @@ def _final_pass(trainer: Trainer, encoded: Any, split: str, progress: EvalProgre
 
 
 def _train_summary(
-    session: Session, trainer: Trainer, train_output: Any, train_split: Any, seconds: float, device: str, precision: str
+    session: Session,
+    trainer: Trainer,
+    train_output: Any,
+    train_split: Any,
+    seconds: float,
+    device: str,
+    precision: PrecisionChoice,
 ) -> dict[str, Any]:
     """Loss, steps, epochs and speed of the training loop (samples/s and real, non-padding tokens/s)."""
     epochs_done = float(trainer.state.epoch or 0)
@@ -407,7 +414,8 @@ def _train_summary(
         "samples_per_second": round(len(train_split) * epochs_done / seconds, 3),
         "tokens_per_second": round(train_tokens * epochs_done / seconds, 1),
         "device": device,
-        "precision": precision,
+        "precision": precision.name,
+        "precision_reason": precision.reason,
         "world_size": session.dist.world_size,
     }
 

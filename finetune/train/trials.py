@@ -19,10 +19,10 @@ from finetune.config.run_config import RunConfig
 from finetune.evaluation.metrics import full_report
 from finetune.jsonfiles import write_json
 from finetune.model.checkpoints import resolve_checkpoint
+from finetune.model.precision import detect_precision
 from finetune.runs.events import EventWriter
 from finetune.runs.run import Run, RunStatus
 from finetune.train import training
-from finetune.train.arguments import resolve_precision
 from finetune.train.callbacks import EventCallback
 from finetune.train.cancellation import Cancellation
 from finetune.train.distributed import DistInfo, describe_device
@@ -178,8 +178,9 @@ def run_search(config: RunConfig, run: Run, spec: SearchSpec, *, echo: bool = Fa
 
 def _search(session: Session, spec: SearchSpec) -> dict[str, Any]:
     config = session.config
-    device, cuda, bf16_ok = describe_device()
-    precision = resolve_precision(config.train.precision, cuda=cuda, bf16_supported=bf16_ok)
+    device, cuda = describe_device()
+    chosen = detect_precision(config.train.precision, "cuda" if cuda else "cpu")
+    precision = chosen.name
     resolved = resolve_checkpoint(config.model.checkpoint)
     model_cfg = training.load_model_config(config.model.checkpoint, resolved, config)
     data = load_run_data(session, model_cfg)
@@ -212,6 +213,7 @@ def _search(session: Session, spec: SearchSpec) -> dict[str, Any]:
         config=config.to_dict(),
         device=device,
         precision=precision,
+        precision_reason=chosen.reason,
         world_size=1,
         sizes=data.split_sizes,
         label_names=data.label_names,

@@ -4,7 +4,10 @@ import json
 import subprocess
 import sys
 
-from tests.helpers import PROJECT_ROOT, cli_env
+import pytest
+
+from finetune.model.precision import detect_precision
+from tests.helpers import PROJECT_ROOT, cli_env, shared_data_or_skip
 
 
 def test_gpu_throughput_smoke_runs_every_part_on_cpu():
@@ -67,3 +70,19 @@ def test_predict_rss_quick_measures_every_size_in_its_own_child():
         size = results["sizes"][str(rows)]
         assert size["rows_written"] == rows and size["peak_rss_mb"] > 0 and size["rows_per_second"] > 0
     assert isinstance(results["rss_growth"], float) and results["target_growth"] == 0.1
+
+
+@pytest.mark.slow
+def test_train_throughput_quick_compares_precisions_on_short_and_long_reviews():
+    """The long-review set really has 200-400 tokens a row; the engine runs in the precision auto picks on this
+    CPU next to fp32 and the fp32 tutorial script; FLOP/s and the matmul peaks are reported."""
+    shared_data_or_skip("rotten_tomatoes")
+    result = json.loads(run_benchmark("train_throughput.py", "--quick", timeout=900).strip().splitlines()[-1])
+    assert result["peaks_gflop_per_second"]["fp32"] > 0 and result["peaks_gflop_per_second"]["bf16"] > 0
+    assert 200 <= result["sets"]["long"]["mean_tokens"] <= 400 and result["sets"]["long"]["max_length"] == 512
+    auto = detect_precision("auto", "cpu").name
+    for report in result["sets"].values():
+        variants = report["results"]
+        assert variants["plain"]["precision"] == "fp32" and variants["engine_fp32"]["precision"] == "fp32"
+        assert variants["engine"]["precision"] == auto
+        assert all(v["gflop_per_second"] > 0 and 0 <= v["accuracy"] <= 1 for v in variants.values())

@@ -6,6 +6,7 @@ import json
 import re
 import time
 
+from finetune.runs.events import read_events
 from finetune.runs.run import Run, list_runs
 from tests.browser.helpers import assert_advances, latest_run, log_text, set_dropdown, start_run, wait_log, wait_status
 
@@ -22,6 +23,10 @@ def test_train_shows_live_log_curves_and_final_metrics(page, app_server, tiny_ch
     run = latest_run(app_server)
     metrics = json.loads((run.path / "metrics.json").read_text())
     assert f"{metrics['validation']['metrics']['accuracy']:.4f}" in summary
+    # the progress line says the precision the run used and why, as its started event recorded them
+    started = next(e for e in read_events(run.path / "events.jsonl")[0] if e["type"] == "started")
+    shown = page.locator("#run-precision").inner_text()
+    assert shown == f"{started['precision']}: {started['precision_reason']}" and started["precision_reason"]
 
 
 def test_stop_midway_gives_cancelled_run_with_usable_model(page, app_server, tiny_checkpoint):

@@ -40,3 +40,12 @@ def test_the_progress_line_follows_an_evaluation_while_it_scores_rows():
 def test_the_log_keeps_only_the_end_of_each_evaluation():
     lines = log_lines([STARTED, _tick(3200), _tick(10000, seconds=11.8)])
     assert len(lines) == 2 and "10,000 rows in 11.8 s" in lines[1]
+
+
+def test_the_progress_line_says_the_precision_and_why():
+    reason = "auto: this CPU has bf16 instructions, so bf16 autocast"
+    started = {**STARTED, "precision": "bf16", "precision_reason": reason}
+    shown = progress_html([started, STEP], {"status": RunStatus.RUNNING})
+    assert "<span id='run-precision'>bf16: auto: this CPU has bf16 instructions, so bf16 autocast</span>" in shown
+    # a run from before the reason was recorded shows just the name
+    assert "<span id='run-precision'>fp32</span>" in progress_html([STARTED, STEP], {"status": RunStatus.RUNNING})

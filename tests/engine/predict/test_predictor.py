@@ -1,13 +1,33 @@
 import numpy as np
 import pytest
+import torch
 
 from finetune.errors import CheckpointError, ColumnMappingError, DataError
 from finetune.predict.predictor import CACHE_SIZE, Predictor, _predictors, get_predictor, predict_frame
+from tests.helpers import fake_cpu_flags, first_linear_dtypes
 
 
 @pytest.fixture(scope="module")
 def predictor(tiny_checkpoint_with_head):
-    return Predictor(str(tiny_checkpoint_with_head))
+    """fp32, so results compare exactly with transformers' pipeline (auto may pick bf16 on this CPU)."""
+    return Predictor(str(tiny_checkpoint_with_head), precision="fp32")
+
+
+@pytest.mark.parametrize(("has_bf16", "expected"), [(True, torch.bfloat16), (False, torch.float32)])
+def test_prediction_computes_in_the_precision_auto_picked(monkeypatch, tiny_checkpoint_with_head, has_bf16, expected):
+    """auto: bf16 autocast around the forward on a CPU with bf16 instructions, fp32 on one without; the
+    logits come back as float32 and close to fp32's either way."""
+    fake_cpu_flags(monkeypatch, avx512_bf16=has_bf16)
+    monkeypatch.setattr("finetune.model.precision.CPU_AUTO_BF16", True)  # auto as it will be once bf16 is verified
+    texts = ["a short text", "another, longer text to classify"]
+    auto = Predictor(str(tiny_checkpoint_with_head), device="cpu")
+    assert auto.precision.name == ("bf16" if has_bf16 else "fp32")
+    seen = first_linear_dtypes(auto.model)
+    logits = auto.logits(texts)
+    assert seen and set(seen) == {expected}
+    assert logits.dtype == np.float32
+    reference = Predictor(str(tiny_checkpoint_with_head), device="cpu", precision="fp32").logits(texts)
+    assert np.abs(logits - reference).max() < 0.05
 
 
 def test_probabilities_sum_to_one_in_id2label_order(predictor):

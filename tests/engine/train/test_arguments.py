@@ -1,16 +1,53 @@
 import pytest
+import torch
 
 from finetune.config.run_config import config_from_flat
 from finetune.errors import ConfigError
-from finetune.train.arguments import resolve_precision, to_training_arguments
+from finetune.model.precision import REASON_CPU_BF16, REASON_CPU_FP32
+from finetune.runs.events import format_event, read_events
+from finetune.runs.run import Run
+from finetune.train import training
+from finetune.train.arguments import to_training_arguments
+from tests.helpers import fake_cpu_flags, first_linear_dtypes, tiny_config
 
 
-def test_precision_resolution():
-    assert resolve_precision("auto", cuda=False, bf16_supported=False) == "fp32"
-    assert resolve_precision("auto", cuda=True, bf16_supported=True) == "bf16"
-    assert resolve_precision("auto", cuda=True, bf16_supported=False) == "fp16"
-    with pytest.raises(ConfigError):
-        resolve_precision("bf16", cuda=False, bf16_supported=False)
+def test_bf16_on_a_cpu_is_accepted_as_autocast(tmp_path):
+    """transformers refuses bf16 without a GPU unless told it runs on the CPU; fp32 stays as it was."""
+    args = to_training_arguments(config_from_flat({}), tmp_path, precision="bf16")
+    assert args.bf16 is True and args.use_cpu is True and args.mixed_precision == "bf16"
+    args = to_training_arguments(config_from_flat({}), tmp_path, precision="fp32")
+    assert args.bf16 is False and args.use_cpu is False
+
+
+@pytest.mark.parametrize(
+    ("has_bf16", "name", "reason", "dtype"),
+    [(True, "bf16", REASON_CPU_BF16, torch.bfloat16), (False, "fp32", REASON_CPU_FP32, torch.float32)],
+)
+def test_a_run_reports_and_computes_in_the_precision_auto_picked(
+    monkeypatch, tmp_path, tiny_checkpoint, has_bf16, name, reason, dtype
+):
+    """The started event, its log line and the train summary say the precision and why; training and the
+    final evaluation really run their matrix multiplies in it (bf16 autocast, or fp32)."""
+    fake_cpu_flags(monkeypatch, avx512_bf16=has_bf16)
+    monkeypatch.setattr("finetune.model.precision.CPU_AUTO_BF16", True)  # auto as it will be once bf16 is verified
+    seen: list = []
+    load_model = training.load_model
+
+    def load_and_watch(*args, **kwargs):
+        model = load_model(*args, **kwargs)
+        seen.append(first_linear_dtypes(model))
+        return model
+
+    monkeypatch.setattr(training, "load_model", load_and_watch)
+    config = tiny_config(tiny_checkpoint, tmp_path / "runs", max_train_samples=32)
+    run = Run.create(tmp_path / "runs", config, "precision")
+    assert training.run_training(config, run)["status"] == "finished"
+    started = next(e for e in read_events(run.events_path)[0] if e["type"] == "started")
+    assert (started["precision"], started["precision_reason"]) == (name, reason)
+    assert f"({name}: {reason})" in format_event(started)
+    train = run.metrics()["train"]
+    assert (train["precision"], train["precision_reason"]) == (name, reason)
+    assert len(seen[0]) > 2 and set(seen[0]) == {dtype}  # training steps and the final evaluation
 
 
 def test_training_arguments_mapping(tmp_path):

@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+from finetune.model.precision import detect_precision
 from finetune.runs.events import read_events
 from finetune.runs.run import Run
 from finetune.train.training import run_training
@@ -60,7 +61,9 @@ def test_cli_end_to_end_produces_every_artifact(tmp_path, tiny_checkpoint):
     assert types[0] == "started" and types[-1] == "finished"
     assert {"progress", "evaluation", "checkpoint"} <= set(types)
     started = events[0]
-    assert started["device"].startswith("CPU") and started["precision"] == "fp32"
+    expected = detect_precision("auto", "cpu")  # bf16 on a CPU with bf16 instructions, else fp32
+    assert started["device"].startswith("CPU") and started["precision"] == expected.name
+    assert started["precision_reason"] == expected.reason
     assert started["sizes"] == {"train": 192, "validation": 48}
     progress = [e for e in events if e["type"] == "progress" and e.get("loss") is not None]
     assert progress and all(
