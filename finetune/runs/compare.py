@@ -46,8 +46,14 @@ def check_selection(runs: Sequence[Run]) -> None:
     """2 to 6 distinct runs, else a RunError that says so."""
     ids = [r.path for r in runs]
     if not MIN_COMPARED <= len(ids) <= MAX_COMPARED or len(set(ids)) != len(ids):
-        raise RunError(expected_found("runs to compare", f"{MIN_COMPARED} to {MAX_COMPARED} different runs",
-                                      f"{len(set(ids))}", "Pick between two and six runs."))
+        raise RunError(
+            expected_found(
+                "runs to compare",
+                f"{MIN_COMPARED} to {MAX_COMPARED} different runs",
+                f"{len(set(ids))}",
+                "Pick between two and six runs.",
+            )
+        )
 
 
 # -- curves -----------------------------------------------------------------------------------------
@@ -133,8 +139,12 @@ def compare_curves(runs: Sequence[Run]) -> list[dict[str, Any]]:
 # -- config differences ---------------------------------------------------------------------------
 def flat_config(run: Run) -> dict[str, Any]:
     """config.json as {field: value} (sections dropped; field names are unique across sections)."""
-    return {name: value for section in run.config_dict().values() if isinstance(section, dict)
-            for name, value in section.items()}
+    return {
+        name: value
+        for section in run.config_dict().values()
+        if isinstance(section, dict)
+        for name, value in section.items()
+    }
 
 
 def config_diff(runs: Sequence[Run]) -> list[dict[str, Any]]:
@@ -180,7 +190,11 @@ def run_metrics(run: Run) -> dict[str, Any]:
 
 
 def group_metrics(run: Run) -> dict[str, str]:
-    """A k-fold parent's metrics as 'mean ± std' over its folds (folds without metrics are left out)."""
+    """A k-fold parent's metrics as 'mean ± std' over its folds (folds without metrics are left out).
+
+    The std is the sample std (ddof=1), the convention of the run's own cross-validation summary,
+    whose numbers are taken as they are when it has them, so Compare shows what the run's page shows.
+    """
     per_fold = [m for m in (run_metrics(c) for c in child_runs(run)) if m]
     names = sorted({name for m in per_fold for name in m})
     out: dict[str, str] = {}
@@ -188,6 +202,10 @@ def group_metrics(run: Run) -> dict[str, str]:
         values = [m[name] for m in per_fold if name in m]
         spread = statistics.stdev(values) if len(values) > 1 else 0.0
         out[name] = f"{statistics.fmean(values):.4f} ± {spread:.4f}"
+    summary = run.metrics().get("cross_validation")
+    for name, stats in ((summary or {}).get("metrics") or {}).items():
+        if isinstance(stats, dict) and isinstance(stats.get("mean"), (int, float)):
+            out[name] = f"{stats['mean']:.4f} ± {float(stats.get('std') or 0.0):.4f}"
     return out
 
 
@@ -216,8 +234,11 @@ def checkpoint_folders(run: Run) -> list[Path]:
 
 def disk_use(run: Run) -> dict[str, int]:
     """{"total", "checkpoints", "model"} in bytes (children included)."""
-    return {"total": folder_bytes(run.path), "checkpoints": sum(folder_bytes(p) for p in checkpoint_folders(run)),
-            "model": sum(folder_bytes(r.model_dir) for r in [run, *child_runs(run)])}
+    return {
+        "total": folder_bytes(run.path),
+        "checkpoints": sum(folder_bytes(p) for p in checkpoint_folders(run)),
+        "model": sum(folder_bytes(r.model_dir) for r in [run, *child_runs(run)]),
+    }
 
 
 def clean_checkpoints(run: Run, *, force: bool = False) -> int:
@@ -228,11 +249,18 @@ def clean_checkpoints(run: Run, *, force: bool = False) -> int:
     """
     state = run.state
     if state.is_active:
-        raise RunError(expected_found(f"run '{run.id}'", "a run that is not running", f"status {state}",
-                                      "Stop it first."))
+        raise RunError(
+            expected_found(f"run '{run.id}'", "a run that is not running", f"status {state}", "Stop it first.")
+        )
     if not force and not run.has_model and not child_runs(run):
-        raise RunError(expected_found(f"run '{run.id}'", "a saved model to keep", "none (checkpoints only)",
-                                      "Resume it first, or clean with force to lose the training."))
+        raise RunError(
+            expected_found(
+                f"run '{run.id}'",
+                "a saved model to keep",
+                "none (checkpoints only)",
+                "Resume it first, or clean with force to lose the training.",
+            )
+        )
     freed = 0
     for folder in checkpoint_folders(run):
         freed += folder_bytes(folder)
