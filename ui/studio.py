@@ -45,7 +45,7 @@ def page_error(message: str, settings: Optional[Settings] = None) -> gr.Error:
     toasts as HTML) and, in public mode, names none of the server's folders."""
     message = say_error(message)
     shown = settings.shown(message) if settings is not None else message
-    return gr.Error(html.escape(shown), duration=None, print_exception=False)
+    return gr.Error(html.escape(shown), duration=None, print_exception=False, title=say("Error"))
 
 
 def engine_call(fn: Callable, settings: Optional[Settings] = None) -> Callable:

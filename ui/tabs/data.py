@@ -175,7 +175,7 @@ def preview(settings: Settings, v: Values) -> Values:
         )
     except FinetuneError as exc:
         message = html.escape(settings.shown(say_error(message_of(exc))))
-        gr.Warning(message)
+        gr.Warning(message, title=say("Warning"))
         return {
             **dropdowns,
             "data.summary": say("**Preview failed:** {error}", error=message),
