@@ -248,7 +248,13 @@ def use_example(v: Values) -> Values:
     return {"predict.text": text, "predict.pair": pair}
 
 
-REPORT = ("predict.eval_title", "predict.eval_overall", "predict.eval_per_class", "predict.eval_matrix", "predict.eval_mistakes")
+REPORT = (
+    "predict.eval_title",
+    "predict.eval_overall",
+    "predict.eval_per_class",
+    "predict.eval_matrix",
+    "predict.eval_mistakes",
+)
 HIDDEN_UNTIL_FILLED = (
     "predict.batch_table",
     "predict.batch_download",
@@ -304,7 +310,8 @@ def build(studio: Studio) -> None:
             add("predict.batch_pair_col", gr.Textbox(label=t("second text column (pairs)")))
         add("predict.batch_go", gr.Button(t("Predict all")))
         add(
-            "predict.batch_table", gr.Dataframe(label=t("predictions (sortable)"), elem_id="pred-batch", max_height=320, visible=False)
+            "predict.batch_table",
+            gr.Dataframe(label=t("predictions (sortable)"), elem_id="pred-batch", max_height=320, visible=False),
         )
         add(
             "predict.batch_download",
