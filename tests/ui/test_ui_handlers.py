@@ -434,3 +434,16 @@ def test_the_preview_reports_unknown_tokens_and_names_a_fitting_checkpoint(tmp_p
     }
     summary = data_tab.preview(Settings(runs_dir=tmp_path), values)["data.summary"]
     assert "[UNK]" in summary and "bert-base-chinese" in summary and "⚠️" in summary
+
+
+def test_an_upload_after_a_recipe_puts_the_recipes_settings_back_to_the_defaults():
+    from ui.tabs import data as data_tab
+
+    recipe = data_tab.recipe_values({"data.recipe": "weibo_kfold_chinese", "data.recipe_offline": True})
+    assert recipe["cv_folds"] >= 2 and recipe["data.recipe_card"]
+    upload = {"data.upload": "/tmp/gradio/abc/mine.csv", "data.recipe_card": recipe["data.recipe_card"]}
+    reset = data_tab.recipe_off_on_upload(upload)
+    assert reset["cv_folds"] == 0 and reset["add_unknown_tokens"] == 0 and reset["padding"] == "dynamic"
+    assert reset["data.recipe_card"] == "" and "checkpoint" not in reset and "dataset" not in reset
+    assert data_tab.recipe_off_on_upload({**upload, "data.recipe_card": ""}) == {}  # no recipe: nothing changes
+    assert data_tab.on_upload({"data.upload": "/tmp/gradio/abc/mine.csv"})["data.preset"] is None
