@@ -201,6 +201,7 @@ def write_in_language(studio: Studio, ready: Any) -> None:
     studio.listen(
         ready, lambda v: predict_tab.examples(settings, v), predict_tab.EXAMPLE_INPUTS, predict_tab.EXAMPLE_OUTPUTS
     )
+    studio.listen(ready, lambda v: hub_tab.run_warning(settings, v), ["hub.run"], ["hub.warning"])
     studio.listen(
         ready,
         lambda v: {**data_tab.choices_in_language(v), **runs_tab.choices_in_language(v)},
