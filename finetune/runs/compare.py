@@ -286,6 +286,21 @@ def open_key(runs_dir: Path, key: str, open_top: Any = None) -> Run:
     return Run.open(top.path / parts[1], parts[2])
 
 
+def open_argument(runs_dir: Path, text: str) -> Run:
+    """The run a command-line argument names: a run folder's path (relative or absolute, with or without a
+    trailing slash, e.g. ``runs/search/trials/trial-0/``), else a key under ``runs_dir`` (``<run>`` or
+    ``<run>/trials/<trial>``)."""
+    cleaned = str(text).strip().rstrip("/\\") or str(text)
+    folder = Path(cleaned).expanduser()
+    if Run(folder).exists:
+        return Run.at(folder)
+    inside = folder.resolve()
+    root = Path(runs_dir).resolve()
+    if inside.is_relative_to(root) and inside != root:  # a path into runs_dir that is not a run: say which key
+        cleaned = inside.relative_to(root).as_posix()
+    return open_key(Path(runs_dir), cleaned)
+
+
 def with_children(runs: Iterable[Run], runs_dir: Path) -> list[str]:
     """Keys of the runs and of their children (so search trials can be compared)."""
     keys = []
