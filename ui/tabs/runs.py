@@ -39,6 +39,7 @@ CHARTS = (
     ("runs.metric", None, "Validation metric"),
 )
 METRICS = ("accuracy", "f1", "matthews_correlation", "precision", "recall")
+METRIC_NAMES = {"f1": "F1", "matthews_correlation": "MCC"}  # shown names; the others are words of the catalogue
 SEARCH_FIELDS = (
     "runs.search_trials",
     "runs.lr_min",
@@ -130,7 +131,7 @@ def compare_runs(settings: Settings, v: Values) -> Values:
             color_map=colours,
             colors_in_legend=[],
             visible=True,
-            title=say(title) if series else say("Validation {metric}", metric=metric),
+            title=say(title) if series else say("Validation {metric}", metric=say(METRIC_NAMES.get(metric, metric))),
         )
     diff = pd.DataFrame(compare.config_diff(runs) or {"field": [say("(the configs are identical)")]})
     metrics = pd.DataFrame(compare.metrics_table(runs))
