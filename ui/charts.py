@@ -5,6 +5,7 @@ Gradio's native plots draw a ``line`` mark: a series with one point (a run that 
 invisible, and vega's legend under a narrow chart keeps one truncated entry. :class:`CurvePlot` draws
 points instead whenever a series has fewer than two; :func:`legend_html` lists every series with its
 colour above the charts (the charts' own legends are switched off), wrapping at any width.
+Handlers update these charts with ``gr.LinePlot(...)``: gradio applies the update to the chart's own class.
 """
 
 from __future__ import annotations
@@ -29,23 +30,18 @@ def shortest_series(frame: Any, color: Optional[str]) -> int:
     return int(frame.groupby(color, observed=True).size().min())
 
 
-def CurvePlot(**options: Any) -> gr.LinePlot:  # noqa: N802 (used like the component class it returns)
+class CurvePlot(gr.LinePlot):
     """A line chart that draws points when a series has a single point (a line of one point draws nothing).
 
-    The instance's ``postprocess`` is wrapped rather than the class subclassed: a component subclass makes
-    gradio write a ``.pyi`` stub beside this module at import.
+    A subclass, not a wrapped instance: gradio rebuilds an output component from its class on every
+    update. Like any component class, gradio writes a ``charts.pyi`` stub beside this module (git-ignored).
     """
-    plot = gr.LinePlot(**options)
-    original = plot.postprocess
 
-    def postprocess(value: Any) -> Any:
-        data = original(value)
-        if data is not None and not isinstance(data, dict) and shortest_series(value, plot.color) < 2:
+    def postprocess(self, value: Any) -> Any:
+        data = super().postprocess(value)
+        if data is not None and not isinstance(data, dict) and shortest_series(value, self.color) < 2:
             data.mark = "point"
         return data
-
-    plot.postprocess = postprocess  # type: ignore[method-assign]
-    return plot
 
 
 def colour_map(names: list[str]) -> dict[str, str]:

@@ -111,7 +111,7 @@ def test_one_point_series_is_drawn_as_points():
 
     from ui.charts import CurvePlot
 
-    plot = CurvePlot(x="step", y="loss", color="series", render=False)
+    plot = CurvePlot(x="step", y="loss", color="series")
     one = pd.DataFrame({"step": [1], "loss": [0.69], "series": ["a"]})
     two = pd.DataFrame({"step": [1, 2], "loss": [0.69, 0.5], "series": ["a", "a"]})
     assert plot.postprocess(one).mark == "point" and plot.postprocess(two).mark == "line"

@@ -128,7 +128,7 @@ def build(studio: Studio) -> None:
         add("hub.message", gr.Textbox(label=t("commit message"), value="Upload fine-tuned text classifier"))
     add("hub.token", gr.Textbox(label=t("write token (optional)"), type="password", elem_id="hub-token"))
     with gr.Row():
-        add("hub.push", gr.Button(t("Push to the Hub"), variant="primary"))
+        add("hub.push", gr.Button(t("Push to the Hub"), variant="primary", elem_id="hub-push"))
         add("hub.card_go", gr.Button(t("Preview model card"), elem_id="hub-card-btn"))
         add("hub.zip_go", gr.Button(t("Download model as zip")))
     add("hub.result", gr.Markdown(elem_id="hub-result"))
