@@ -131,7 +131,7 @@ def run_tour(t: Tour) -> None:
 
 
 def fill(page, elem_id: str, value: object) -> None:
-    box = page.locator(f"#{elem_id} input").first
+    box = page.locator(f"#{elem_id} input, #{elem_id} textarea").first
     box.fill(str(value))
     box.press("Tab")
 
