@@ -15,9 +15,9 @@ from typing import Any, Optional
 
 import gradio as gr
 
-# x is a step or an epoch: no trailing zeros ("10", not "10.000000"); y is a loss or a score: 3 significant digits
-X_FORMAT = "~g"
-Y_FORMAT = ".3~g"
+# x is a step or an epoch: fixed-point, no trailing zeros ("10", not "10.000000" or "1e+1"); y: 4 significant digits
+X_FORMAT = "~f"
+Y_FORMAT = ".4~g"
 PALETTE = ("#2563eb", "#f97316", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04", "#db2777")
 
 
