@@ -4,10 +4,10 @@
 
 Starts ``app.py`` on a temporary runs folder, then in headless chromium (never reloading the page):
 landing, each tab on open, Train mid-run and finished (the preselected example, default settings),
-Model view on open, Predict with a result and with the evaluation report open, Tokenizer with a pair and with the batch
-view, Hub with the model card preview,
-the tutorials' printouts, the run exported as a plain loop. Look at every picture: the tests cannot see a
-clipped legend.
+Inspect on open, Predict with a result and with the evaluation report open, Tokenizer with a pair and with the batch
+view, Hub with the model card preview, the tutorials' printouts, the run exported as a plain loop; then a
+3-fold run (mid-run and finished), Runs → Compare of both runs, and Compare, Train and Inspect again at
+800 px. Look at every picture: the tests cannot see a clipped legend.
 ``--lang zh`` opens the page with a Chinese browser (the page follows it), so the same tour shows the
 Chinese page; run it at ``--width 1400`` and ``--width 800`` to see long Chinese labels wrap, not clip.
 """
@@ -33,8 +33,8 @@ LOCALES = {"en": "en-US", "zh": "zh-CN"}
 
 
 class Tour:
-    def __init__(self, page, out: Path, lang: str = "en") -> None:
-        self.page, self.out, self.t0 = page, out, time.monotonic()
+    def __init__(self, page, out: Path, lang: str = "en", runs: Path = Path("runs")) -> None:
+        self.page, self.out, self.t0, self.runs = page, out, time.monotonic(), runs
         catalogue = json.loads((ROOT / "ui" / "locales" / "zh.json").read_text(encoding="utf-8"))["text"]
         self.words = catalogue if lang == "zh" else {}
 
@@ -97,7 +97,7 @@ def run_tour(t: Tour) -> None:
     )
     page.wait_for_timeout(1500)
     t.shot("08-train-running")
-    t.wait(f"() => (document.querySelector('#run-status') || {{}}).textContent === '{t.w('finished')}'", 300)
+    t.wait(f"() => (document.querySelector('#run-status') || {{}}).textContent === '{t.w('finished')}'", 900)
     page.wait_for_timeout(2500)
     t.shot("09-train-finished")
     t.tab("Predict")
@@ -150,6 +150,51 @@ def run_tour(t: Tour) -> None:
     )
     page.wait_for_timeout(800)
     t.shot("17-train-script-loop")
+    kfold_and_compare(t)
+
+
+def fill(page, elem_id: str, value: object) -> None:
+    box = page.locator(f"#{elem_id} input, #{elem_id} textarea").first
+    box.fill(str(value))
+    box.press("Tab")
+
+
+def kfold_and_compare(t: Tour) -> None:
+    """A short 3-fold run (every fold's curves kept), then Runs → Compare of it and the first run, then the same
+    pages at 800 px (legends must wrap, not clip)."""
+    page = t.page
+    t.tab("Model & Data", exact=True)
+    fill(page, "cfg-max_train_samples", 120)
+    t.tab("Train", exact=True)
+    fill(page, "cfg-cv_folds", 3)
+    fill(page, "cfg-num_train_epochs", 1)
+    page.locator("#start-btn").click()
+    t.wait("() => /2\\/3/.test((document.querySelector('#run-progress') || {innerText: ''}).innerText)", 600)
+    page.wait_for_timeout(1500)
+    t.shot("16-train-kfold-running")
+    t.wait(f"() => (document.querySelector('#run-status') || {{}}).textContent === '{t.w('finished')}'", 900)
+    page.wait_for_timeout(2500)
+    t.shot("17-train-kfold-finished")
+    t.tab("Runs", exact=True)
+    page.wait_for_timeout(2500)
+    box = page.locator("#runs-pick input")
+    for run_id in sorted(p.name for p in t.runs.iterdir() if (p / "config.json").exists()):
+        box.click()
+        box.fill(run_id)
+        box.press("Enter")
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.locator("#runs-compare").click()
+    t.wait("() => document.querySelector('#runs-metrics') && document.querySelector('#runs-metrics').offsetParent", 60)
+    page.wait_for_timeout(2000)
+    t.shot("18-runs-compare")
+    page.set_viewport_size({"width": 800, "height": 1000})
+    page.wait_for_timeout(1500)
+    t.shot("19-runs-compare-800px")
+    t.tab("Train", exact=True)
+    page.wait_for_timeout(1500)
+    t.shot("20-train-kfold-800px")
+    t.tab("Inspect", exact=True)
+    t.shot("21-inspect-800px")
 
 
 def main() -> None:
@@ -182,7 +227,7 @@ def main() -> None:
             page = browser.new_page(viewport={"width": args.width, "height": args.height}, locale=LOCALES[args.lang])
             page.set_default_timeout(60_000)
             page.goto(url)
-            run_tour(Tour(page, out, args.lang))
+            run_tour(Tour(page, out, args.lang, Path(runs)))
             browser.close()
     finally:
         app.terminate()

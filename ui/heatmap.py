@@ -83,9 +83,11 @@ def heatmap_image(
     masked_cols: Optional[Sequence[bool]] = None,
     title: str = "",
     legend: str = LEGEND,
+    badge_space: int = 0,
 ) -> Image.Image:
     """A labelled heatmap: rows top to bottom, columns left to right, masked rows/columns hatched grey.
-    ``legend`` is a template with ``{low}`` and ``{high}`` (the page passes its language's)."""
+    ``legend`` is a template with ``{low}`` and ``{high}`` (the page passes its language's); ``badge_space``
+    leaves a white band on top, where the page draws the image's label over it."""
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
     keep = np.ones_like(values, dtype=bool)
@@ -95,7 +97,8 @@ def heatmap_image(
         keep[:, np.asarray(masked_cols, dtype=bool)] = False
     cell = int(np.clip(MAX_SIDE // max(rows, cols, 1), 6, 22))
     font = _font(max(7, min(12, cell - 2)))
-    left, top = _text_width(font, row_labels), _text_width(font, col_labels) + (18 if title else 0)
+    left = _text_width(font, row_labels)
+    top = _text_width(font, col_labels) + (18 if title else 0) + badge_space
     _, low, high = _normalise(values, keep)
     legend = legend.format(low=f"{low:.3g}", high=f"{high:.3g}")
     width = max(left + cols * cell + 8, int(_font(11).getlength(legend)) + 8, int(_font(12).getlength(title)) + 8)
@@ -103,7 +106,7 @@ def heatmap_image(
     image.paste(_cells(values, keep, cell), (left, top))
     draw = ImageDraw.Draw(image)
     if title:
-        draw.text((4, 2), title, fill="black", font=_font(12))
+        draw.text((4, 2 + badge_space), title, fill="black", font=_font(12))
     for r, label in enumerate(row_labels):
         draw.text((left - 4, top + r * cell + cell // 2), label, fill="black", font=font, anchor="rm")
     for c, label in enumerate(col_labels):

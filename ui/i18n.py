@@ -41,6 +41,9 @@ LANG_CHOICES = [("English", "en"), ("中文", "zh")]
 CATALOGUE_FILE = Path(__file__).resolve().parent / "locales" / "zh.json"
 # gradio's frontend asks for "zh-CN" (its own Chinese) and falls back to "zh": both get the catalogue.
 FRONTEND_ZH = ("zh", "zh-CN", "zh-SG")
+# gradio's own texts the page reads out (the screen-reader status after an event, toast titles): with a custom
+# gr.I18n they showed as their raw keys ("common.complete"); the catalogue gives them in Chinese
+GRADIO_TEXTS = {"common.complete": "Complete", "common.error": "Error", "common.warning": "Warning"}
 
 _lang: ContextVar[str] = ContextVar("studio_lang", default="en")
 _static: dict[str, str] = {}  # gr.I18n key -> English, for every static text the page was built with
@@ -122,7 +125,7 @@ def _zh_static(key: str, english: str) -> Optional[str]:
 
 def i18n() -> gr.I18n:
     """The ``gr.I18n`` for ``launch(i18n=...)``: every static text the page was built with, in both languages."""
-    english = dict(_static)
+    english = {**GRADIO_TEXTS, **_static}
     chinese = {key: _zh_static(key, text) or text for key, text in english.items()}
     return gr.I18n(en=english, **{code: chinese for code in FRONTEND_ZH})
 

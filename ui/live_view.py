@@ -28,51 +28,109 @@ from finetune.runs.events import EventLog, describe_precision, format_duration, 
 from finetune.runs.run import Run, RunStatus, active_runs, run_states
 
 from .access import find_run, owner_key
+from .charts import X_FORMAT, Y_FORMAT, CurvePlot, colour_map, legend_html
 from .i18n import say, t, translate
 from .settings import Settings
 from .studio import Values
 
-VIEW = ("live.header", "live.progress", "live.log", "live.loss", "live.val_loss", "live.metrics", "live.summary")
+VIEW = (
+    "live.header",
+    "live.progress",
+    "live.log",
+    "live.legend",
+    "live.loss",
+    "live.val_loss",
+    "live.metrics",
+    "live.summary",
+)
 METRICS = ("accuracy", "f1", "matthews_correlation")
 METRIC_COLORS = {"accuracy": "#2563eb", "f1": "#16a34a", "matthews_correlation": "#9333ea"}
+METRIC_NAMES = {"accuracy": "accuracy", "f1": "F1", "matthews_correlation": "MCC"}  # short: the legend fits
 POLL_SECONDS = 1.0
 IDLE_POLL_SECONDS = 2.0
 KEEPALIVE_POLLS = 10  # with nothing new, still send (nothing) this often, so a closed page's stream ends
 
 
-def current_fold(events: list[dict[str, Any]]) -> Optional[Any]:
-    """The fold a cross-validation run is on (None for a plain run): its charts show that fold's curves."""
-    return next((e["fold"] for e in reversed(events) if e["type"] in ("progress", "evaluation") and "fold" in e), None)
+def fold_label(fold: Any) -> str:
+    """A fold's name on the charts and in their legend ("fold 2", "final model")."""
+    return say("final model") if fold == "final" else say("fold {fold}", fold=fold)
+
+
+def fold_steps(events: list[dict[str, Any]]) -> tuple[dict[Any, int], int]:
+    """({fold: steps before it}, the steps of the whole run) for a k-fold run, so its folds lie one after another
+    on the charts and the progress bar runs once over all of them; ({}, the run's steps) for a plain run.
+
+    A fold not started yet is counted with the size of the latest one (folds differ by a row or two).
+    """
+    totals: dict[Any, int] = {}
+    planned = 0
+    for e in events:
+        if e["type"] == "progress" and "fold" in e:
+            totals[e["fold"]] = max(totals.get(e["fold"], 0), int(e.get("total_steps") or 0))
+            planned = max(planned, int(e.get("folds") or 0))
+    if not totals:
+        last = next((e for e in reversed(events) if e["type"] == "progress"), {})
+        return {}, int(last.get("total_steps") or 0)
+    offsets, done = {}, 0
+    for fold, total in totals.items():
+        offsets[fold] = done
+        done += total
+    numbered = [f for f in totals if f != "final"]
+    missing = max(0, planned - len(numbered))
+    return offsets, done + missing * list(totals.values())[-1]
 
 
 def curves(events: list[dict[str, Any]]) -> tuple[Any, Any, Any]:
-    """(training loss, validation loss, validation metrics) as typed DataFrames (the current fold's, in k-fold).
+    """(training loss, validation loss, validation metrics) as typed DataFrames.
 
-    The columns are numeric even before the first point: a chart takes its axis types from the
-    first frame it receives, and an untyped empty frame made it draw loss values as category labels.
+    A k-fold run keeps every fold: each fold's steps follow the previous fold's (``step`` is the run's
+    step), and the loss curves have one series per fold. The columns are numeric even before the
+    first point: a chart takes its axis types from the first frame it receives, and an untyped empty
+    frame made it draw loss values as category labels.
     """
     import pandas as pd
 
-    fold = current_fold(events)
+    offsets, _ = fold_steps(events)
+    plain = say("training loss")
     train, val_loss, metrics = [], [], []
     for e in events:
-        if e.get("fold") != fold:
+        if e.get("step") is None:
             continue
+        step = e["step"] + offsets.get(e.get("fold"), 0)
+        series = fold_label(e["fold"]) if "fold" in e and offsets else plain
         if e["type"] == "progress" and e.get("loss") is not None:
-            train.append({"step": e["step"], "loss": e["loss"]})
-        elif e["type"] == "evaluation" and e.get("split", "validation") == "validation" and e.get("step") is not None:
+            train.append({"step": step, "loss": e["loss"], "series": series})
+        elif e["type"] == "evaluation" and e.get("split", "validation") == "validation":
             m = e.get("metrics", {})
             if "loss" in m:
-                val_loss.append({"step": e["step"], "loss": m["loss"]})
-            metrics += [{"step": e["step"], "value": m[k], "metric": k} for k in METRICS if k in m]
-    numeric = {"step": "int64", "loss": "float64"}
+                val_loss.append({"step": step, "loss": m["loss"], "series": series})
+            metrics += [{"step": step, "value": m[k], "metric": say(METRIC_NAMES[k])} for k in METRICS if k in m]
+    numeric = {"step": "int64", "loss": "float64", "series": "string"}
     return (
-        pd.DataFrame(train, columns=["step", "loss"]).astype(numeric),
-        pd.DataFrame(val_loss, columns=["step", "loss"]).astype(numeric),
+        pd.DataFrame(train, columns=["step", "loss", "series"]).astype(numeric),
+        pd.DataFrame(val_loss, columns=["step", "loss", "series"]).astype(numeric),
         pd.DataFrame(metrics, columns=["step", "value", "metric"]).astype(
             {"step": "int64", "value": "float64", "metric": "string"}
         ),
     )
+
+
+def series_colours(events: list[dict[str, Any]]) -> dict[str, str]:
+    """The loss charts' colour per series: one per fold in a k-fold run, the first colour otherwise."""
+    offsets, _ = fold_steps(events)
+    return colour_map([fold_label(f) for f in offsets] if offsets else [say("training loss")])
+
+
+def metric_colours() -> dict[str, str]:
+    """The metrics chart's colour per metric, by its shown (translated) name."""
+    return {say(METRIC_NAMES[k]): METRIC_COLORS[k] for k in METRICS}
+
+
+def legend(events: list[dict[str, Any]]) -> str:
+    """The charts' one legend (folds, then metrics), wrapping at any page width."""
+    offsets, _ = fold_steps(events)
+    folds = series_colours(events) if offsets else {}
+    return legend_html([(say("fold"), folds), (say("metric"), metric_colours())], "live-legend")
 
 
 def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
@@ -86,11 +144,14 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
         )
         return f"<div id='run-progress'><b>{label}</b> <span id='run-status'>{state}</span>{extra}</div>"
     step, total = last.get("step", 0), last.get("total_steps") or 0
-    share = 100.0 * step / total if total else 0.0
+    offsets, run_total = fold_steps(events)
+    done = step + offsets.get(last.get("fold"), 0)  # k-fold: the bar runs once over every fold
+    share = min(100.0, 100.0 * done / run_total) if run_total else 0.0
     active = status["status"].is_active
     evaluating = evaluation_in_progress(events) if active else None
-    if evaluating is not None:  # the bar follows the rows scored, not the (finished) steps
-        share = 100.0 * evaluating["done"] / evaluating["total"] if evaluating.get("total") else share
+    scored = (  # an evaluation's rows get a bar of their own: the steps' bar never moves backwards
+        100.0 * evaluating["done"] / evaluating["total"] if evaluating is not None and evaluating.get("total") else None
+    )
     elapsed = time.time() - events[0]["time"] if active else (events[-1]["time"] - events[0]["time"])
     fold = (
         say("fold {fold}/{folds}", fold=last["fold"], folds=last["folds"])
@@ -115,9 +176,16 @@ def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
         parts.append(say("evaluation capped at {cap} rows (max_eval_samples)", cap=f"{cap['cap']:,}"))
     precision = f"<span id='run-precision'>{html.escape(describe_precision(started, translate))}</span>"
     parts.append(f"{html.escape(translate(str(started.get('device'))))} · {precision}")
+    rows_bar = (
+        f"<div id='eval-bar' style='background:#e5e7eb;border-radius:3px;height:5px;margin-top:3px'>"
+        f"<div style='width:{scored:.1f}%;background:#2563eb;height:5px;border-radius:3px'></div></div>"
+        if scored is not None
+        else ""
+    )
     return (
         f"<div id='run-progress'><div style='background:#e5e7eb;border-radius:6px;height:14px'>"
-        f"<div style='width:{share:.1f}%;background:#f97316;height:14px;border-radius:6px'></div></div>"
+        f"<div id='run-bar' data-share='{share:.1f}' style='width:{share:.1f}%;background:#f97316;height:14px;"
+        f"border-radius:6px'></div></div>{rows_bar}"
         f"<div style='margin-top:4px'>{' · '.join(parts)}</div></div>"
     )
 
@@ -186,21 +254,22 @@ def event_log(path: Path) -> EventLog:
     return EventLog(path)
 
 
-def _chart(kind: Any, frame: Any, total_steps: int, titles: tuple[str, str]) -> Any:
-    """A chart update: the frame (None while empty), and the x axis from step 0 to the run's last step.
+def _chart(kind: Any, frame: Any, total_steps: int, titles: tuple[str, str], colours: dict[str, str]) -> Any:
+    """A chart update: the frame (None while empty), its colours, and the x axis from step 0 to the run's last step.
 
     All three charts share that axis, so a validation point lines up with the training loss at the
-    same step, and the first and last points are not drawn on the chart's border.
+    same step, and the first and last points are not drawn on the chart's border. The charts' own
+    legends stay off: :func:`legend` lists the series above them, whole, at any width.
     """
     margin = max(1.0, 0.03 * total_steps)  # so the last step's points are not cut by the chart's border
-    extra = {"color_title": say("metric")} if "metric" in frame.columns else {}
     return kind(
         value=frame if len(frame) else None,
         x_lim=[0, total_steps + margin] if total_steps else None,
         title=say(titles[0]),
         x_title=say("step"),
         y_title=say(titles[1]),
-        **extra,
+        color_map=colours,
+        colors_in_legend=[],
     )
 
 
@@ -244,16 +313,16 @@ def render(
     if changed or new["lines"] != seen.get("lines"):
         parts["live.log"] = "\n".join(lines[-400:])
     if changed or new["points"] != seen.get("points"):
-        fold = current_fold(events)
-        total = next(
-            (e.get("total_steps") or 0 for e in reversed(events) if e["type"] == "progress" and e.get("fold") == fold),
-            0,
-        )
+        _, total = fold_steps(events)
+        colours = series_colours(events)
         parts.update(
             {
-                "live.loss": _chart(gr.LinePlot, train, total, ("Training loss", "loss")),
-                "live.val_loss": _chart(gr.ScatterPlot, val_loss, total, ("Validation loss", "loss")),
-                "live.metrics": _chart(gr.ScatterPlot, metrics, total, ("Validation metrics", "score")),
+                "live.legend": legend(events),
+                "live.loss": _chart(gr.LinePlot, train, total, ("Training loss", "loss"), colours),
+                "live.val_loss": _chart(gr.ScatterPlot, val_loss, total, ("Validation loss", "loss"), colours),
+                "live.metrics": _chart(
+                    gr.ScatterPlot, metrics, total, ("Validation metrics", "score"), metric_colours()
+                ),
             }
         )
     if changed or new["summary"] != seen.get("summary"):
@@ -320,51 +389,56 @@ def _newer_active_run(settings: Settings, run_id: Optional[str], parts: Values) 
 
 
 def build_charts(add: Any) -> None:
-    """The three live charts: numeric axes, a title each, one colour per series."""
-    add(
-        "live.loss",
-        gr.LinePlot(
-            x="step",
-            y="loss",
-            title=t("Training loss"),
-            x_title="step",
-            y_title="loss",
-            label=t("training loss"),
-            show_label=False,
-            elem_id="loss-plot",
-            height=300,
-        ),
-    )
-    # evaluations are sparse (often one per epoch): points, so a single evaluation is visible too
-    add(
-        "live.val_loss",
-        gr.ScatterPlot(
-            x="step",
-            y="loss",
-            title=t("Validation loss"),
-            x_title="step",
-            y_title="loss",
-            label=t("validation loss"),
-            show_label=False,
-            elem_id="val-loss-plot",
-            height=300,
-        ),
-    )
-    add(
-        "live.metrics",
-        gr.ScatterPlot(
-            x="step",
-            y="value",
-            color="metric",
-            title=t("Validation metrics"),
-            x_title="step",
-            y_title="score",
-            color_title="metric",
-            color_map=METRIC_COLORS,
-            y_lim=[-0.05, 1.05],
-            label=t("validation metrics"),
-            show_label=False,
-            elem_id="metric-plot",
-            height=300,
-        ),
-    )
+    """The three live charts: numeric axes with readable ticks, a title each, one colour per series, and one
+    legend above them (the charts' own legends are cut short in a narrow chart)."""
+    common = {"x_axis_format": X_FORMAT, "y_axis_format": Y_FORMAT, "show_label": False, "height": 300}
+    add("live.legend", gr.HTML(elem_id="live-legend-box"))
+    with gr.Row(equal_height=True):
+        add(
+            "live.loss",
+            CurvePlot(
+                x="step",
+                y="loss",
+                color="series",
+                colors_in_legend=[],
+                title=t("Training loss"),
+                x_title="step",
+                y_title="loss",
+                label=t("training loss"),
+                elem_id="loss-plot",
+                **common,
+            ),
+        )
+        # evaluations are sparse (often one per epoch): points, so a single evaluation is visible too
+        add(
+            "live.val_loss",
+            gr.ScatterPlot(
+                x="step",
+                y="loss",
+                color="series",
+                colors_in_legend=[],
+                title=t("Validation loss"),
+                x_title="step",
+                y_title="loss",
+                label=t("validation loss"),
+                elem_id="val-loss-plot",
+                **common,
+            ),
+        )
+        add(
+            "live.metrics",
+            gr.ScatterPlot(
+                x="step",
+                y="value",
+                color="metric",
+                colors_in_legend=[],
+                title=t("Validation metrics"),
+                x_title="step",
+                y_title="score",
+                color_map=metric_colours(),
+                y_lim=[-0.05, 1.05],
+                label=t("validation metrics"),
+                elem_id="metric-plot",
+                **common,
+            ),
+        )

@@ -3,7 +3,8 @@
 Each tab module builds its components into the :class:`~ui.studio.Studio` by name and wires its own
 listeners. What one tab does to another is listed in :func:`wire_across_tabs`:
 
-- a tutorial recipe (data tab) fills every config widget, the Train tab's too, then previews the data;
+- a tutorial recipe (data tab) fills every config widget, the Train tab's too, then previews the data; its
+  "Back to the defaults", or an uploaded file after it, puts them back to the defaults (the data kept);
 - the Runs tab's Clone fills the Train form, and its hyperparameter search starts from that form;
 - the tokenizer follows the training checkpoint, and its dataset-length tool reads the data tab;
 - the page's live stream (``studio.runs_version``) refreshes the run history, the Predict model
@@ -125,6 +126,14 @@ def wire_across_tabs(studio: Studio, demo: gr.Blocks) -> None:
         data_tab.PRINTOUT_INPUTS,
         ["data.print_predict"],
     )
+    studio.listen(studio["data.recipe_reset"].click, data_tab.default_values, [], [*CONFIG_WIDGETS, "data.recipe_card"])
+    studio.listen(
+        studio["data.upload"].upload,
+        data_tab.recipe_off_on_upload,
+        ["data.upload", "data.recipe_card"],
+        [*CONFIG_WIDGETS, "data.recipe_card", "data.recipe_note"],
+    )
+    studio.listen(applied.success, lambda v: {"data.recipe_note": ""}, [], ["data.recipe_note"])
     studio.listen(
         studio["tok.apply"].click, lambda v: {"max_length": v["tok.suggested"]}, ["tok.suggested"], ["max_length"]
     )
@@ -215,6 +224,7 @@ def write_in_language(studio: Studio, ready: Any) -> None:
     studio.listen(
         ready, lambda v: predict_tab.examples(settings, v), predict_tab.EXAMPLE_INPUTS, predict_tab.EXAMPLE_OUTPUTS
     )
+    studio.listen(ready, lambda v: hub_tab.run_warning(settings, v), ["hub.run"], ["hub.warning"])
     studio.listen(
         ready,
         lambda v: {**data_tab.choices_in_language(v), **runs_tab.choices_in_language(v)},

@@ -47,7 +47,7 @@ def page_error(message: str, settings: Optional[Settings] = None, *, for_page: b
     (``for_page=False``) gets the plain text (it would read ``&#x27;`` for an apostrophe)."""
     message = say_error(message)
     shown = settings.shown(message) if settings is not None else message
-    return gr.Error(html.escape(shown) if for_page else shown, duration=None, print_exception=False)
+    return gr.Error(html.escape(shown) if for_page else shown, duration=None, print_exception=False, title=say("Error"))
 
 
 def engine_call(fn: Callable, settings: Optional[Settings] = None, *, for_page: bool = True) -> Callable:

@@ -20,7 +20,7 @@ from finetune.runs.compare import (
     disk_use,
     format_bytes,
     metrics_table,
-    open_key,
+    open_argument,
 )
 from finetune.runs.run import Run
 from finetune.train.search import SearchSpec, read_spec, save_spec, spec_from_flags
@@ -40,7 +40,12 @@ def add_runs_actions(parser: argparse.ArgumentParser) -> None:
         "label-issues: the rows whose label is probably wrong, from a run's out-of-fold (k-fold) or "
         "held-out predictions",
     )
-    parser.add_argument("run", nargs="*", help="run ids (a search trial: <search>/trials/trial-<i>)")
+    parser.add_argument(
+        "run",
+        nargs="*",
+        help="runs: ids under --runs_dir (a search trial: <search>/trials/trial-<i>) or run folders' paths",
+    )
+    parser.add_argument("--json", action="store_true", help="compare: print JSON instead of tables")
     parser.add_argument("--force", action="store_true", help="clean even a run without a saved model")
     parser.add_argument("--top", type=int, default=20, help="label-issues: how many rows to show (default 20)")
     parser.add_argument("--csv", default=None, help="label-issues: also write every flagged row to this CSV file")
@@ -90,17 +95,14 @@ def search_spec(flags: Optional[SearchSpec], run: Run) -> Optional[SearchSpec]:
 def run_action(args: argparse.Namespace) -> int:
     """The runs actions other than list."""
     runs_dir = Path(args.runs_dir)
-    runs = [open_key(runs_dir, key) for key in args.run]
+    runs = [open_argument(runs_dir, key) for key in args.run]
     if args.action == "compare":
         check_selection(runs)
-        print(
-            json.dumps(
-                {"config_diff": config_diff(runs), "metrics": metrics_table(runs)},
-                indent=2,
-                default=str,
-                ensure_ascii=False,
-            )
-        )
+        diff, metrics = config_diff(runs), metrics_table(runs)
+        if getattr(args, "json", False):
+            print(json.dumps({"config_diff": diff, "metrics": metrics}, indent=2, default=str, ensure_ascii=False))
+        else:
+            print(format_comparison(diff, metrics))
         return 0
     if args.action == "label-issues":
         return _label_issues(runs, top=args.top, csv_path=args.csv)
@@ -127,6 +129,30 @@ def run_action(args: argparse.Namespace) -> int:
             )
         )
     return 0
+
+
+def text_table(rows: list[dict[str, Any]]) -> str:
+    """Rows of dicts (same keys) as an aligned plain-text table with a header line, for a terminal."""
+    if not rows:
+        return ""
+    columns = list(rows[0])
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in cells)])
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def format_comparison(diff: list[dict[str, Any]], metrics: list[dict[str, Any]]) -> str:
+    """What ``runs compare`` prints for a person: the metrics, then the config fields that differ."""
+    parts = ["Metrics (k-fold runs: mean ± sample std over the folds)", text_table(metrics) or "(none)", ""]
+    parts += ["Config: fields that differ", text_table(diff) or "(the configs are identical)"]
+    return "\n".join(parts)
 
 
 def _resume(runs: list[Run], *, wait: bool) -> int:

@@ -103,9 +103,11 @@ def clear_caches(runs_dir: Union[str, Path], *, datasets_cache: bool = True) -> 
 
 def describe_data_cache(sizes: dict[str, int], from_cache: bool) -> str:
     """The run log's line on its data caches (sizes from :func:`data_cache_report`)."""
-    source = f"; the datasets cache's copy of the data file: {format_bytes(sizes['source'])}" if sizes["source"] else ""
-    return (
-        f"tokenized data {'read from' if from_cache else 'saved to'} the cache: {format_bytes(sizes['tokenized'])} "
-        f"(all entries: {format_bytes(sizes['tokenized_all'])}){source}. "
-        "`python -m finetune runs clean --caches` clears them."
-    )
+    how = "read from" if from_cache else "saved to"
+    size = f"{format_bytes(sizes['tokenized'])} (all entries: {format_bytes(sizes['tokenized_all'])})"
+    if sizes["source"]:  # one whole sentence per case, so the page can translate it by its shape
+        return (
+            f"tokenized data {how} the cache: {size}; the datasets cache's copy of the data file: "
+            f"{format_bytes(sizes['source'])}. `python -m finetune runs clean --caches` clears them."
+        )
+    return f"tokenized data {how} the cache: {size}. `python -m finetune runs clean --caches` clears them."

@@ -301,8 +301,12 @@ def push_run(
     return result
 
 
-def zip_model(run_dir: Union[str, Path]) -> Path:
-    """The model folder (with a model card) as a zip under the run's ``export/`` folder."""
+def zip_model(run_dir: Union[str, Path], destination: Union[str, Path, None] = None) -> Path:
+    """The model folder (with a model card) as a zip in ``destination`` (default: the run's ``export/`` folder).
+
+    The app zips into a temporary folder: a downloaded archive would otherwise stay in the run, as large
+    as its model, for every download.
+    """
     run = Run(Path(run_dir))
     if not run.has_model:
         raise RunError(expected_found(f"run '{run.id}'", "a saved model", "none"))
@@ -310,6 +314,7 @@ def zip_model(run_dir: Union[str, Path]) -> Path:
         (run.model_dir / "README.md").write_text(
             render_model_card(run.path, repo_id=f"local/{run.id}"), encoding="utf-8"
         )
-    run.export_dir.mkdir(exist_ok=True)
-    archive = shutil.make_archive(str(run.export_dir / f"{run.id}-model"), "zip", root_dir=run.model_dir)
+    folder = Path(destination) if destination is not None else run.export_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    archive = shutil.make_archive(str(folder / f"{run.id}-model"), "zip", root_dir=run.model_dir)
     return Path(archive)

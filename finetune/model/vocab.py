@@ -184,6 +184,15 @@ def coverage_report(
         return tokenizer, [], notes
     extended, added = extend_tokenizer(tokenizer, data_texts(splits, limit=EXTEND_SAMPLE_ROWS), add_unknown)
     after = measure_coverage(extended, texts, checkpoint=checkpoint)
+    if not added:  # nothing to add: say so, rather than "added 0 tokens (most frequent unknown pieces: )"
+        notes.append(
+            (
+                f"no token added to the tokenizer: the sampled rows have no unknown pieces ([UNK] share "
+                f"{after.share:.1%})",
+                "info",
+            )
+        )
+        return extended, added, notes
     notes.append(
         (
             f"added {len(added)} tokens to the tokenizer (most frequent unknown pieces: {' '.join(added[:20])}); "

@@ -16,8 +16,9 @@ from __future__ import annotations
 import math
 import shutil
 import statistics
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Optional
 
 from finetune.data.caches import folder_bytes, format_bytes  # noqa: F401  (format_bytes: part of this module's API)
 from finetune.errors import RunError, expected_found
@@ -46,8 +47,14 @@ def check_selection(runs: Sequence[Run]) -> None:
     """2 to 6 distinct runs, else a RunError that says so."""
     ids = [r.path for r in runs]
     if not MIN_COMPARED <= len(ids) <= MAX_COMPARED or len(set(ids)) != len(ids):
-        raise RunError(expected_found("runs to compare", f"{MIN_COMPARED} to {MAX_COMPARED} different runs",
-                                      f"{len(set(ids))}", "Pick between two and six runs."))
+        raise RunError(
+            expected_found(
+                "runs to compare",
+                f"{MIN_COMPARED} to {MAX_COMPARED} different runs",
+                f"{len(set(ids))}",
+                "Pick between two and six runs.",
+            )
+        )
 
 
 # -- curves -----------------------------------------------------------------------------------------
@@ -133,8 +140,12 @@ def compare_curves(runs: Sequence[Run]) -> list[dict[str, Any]]:
 # -- config differences ---------------------------------------------------------------------------
 def flat_config(run: Run) -> dict[str, Any]:
     """config.json as {field: value} (sections dropped; field names are unique across sections)."""
-    return {name: value for section in run.config_dict().values() if isinstance(section, dict)
-            for name, value in section.items()}
+    return {
+        name: value
+        for section in run.config_dict().values()
+        if isinstance(section, dict)
+        for name, value in section.items()
+    }
 
 
 def config_diff(runs: Sequence[Run]) -> list[dict[str, Any]]:
@@ -180,7 +191,11 @@ def run_metrics(run: Run) -> dict[str, Any]:
 
 
 def group_metrics(run: Run) -> dict[str, str]:
-    """A k-fold parent's metrics as 'mean ± std' over its folds (folds without metrics are left out)."""
+    """A k-fold parent's metrics as 'mean ± std' over its folds (folds without metrics are left out).
+
+    The std is the sample std (ddof=1), the convention of the run's own cross-validation summary,
+    whose numbers are taken as they are when it has them, so Compare shows what the run's page shows.
+    """
     per_fold = [m for m in (run_metrics(c) for c in child_runs(run)) if m]
     names = sorted({name for m in per_fold for name in m})
     out: dict[str, str] = {}
@@ -188,6 +203,10 @@ def group_metrics(run: Run) -> dict[str, str]:
         values = [m[name] for m in per_fold if name in m]
         spread = statistics.stdev(values) if len(values) > 1 else 0.0
         out[name] = f"{statistics.fmean(values):.4f} ± {spread:.4f}"
+    summary = run.metrics().get("cross_validation")
+    for name, stats in ((summary or {}).get("metrics") or {}).items():
+        if isinstance(stats, dict) and isinstance(stats.get("mean"), (int, float)):
+            out[name] = f"{stats['mean']:.4f} ± {float(stats.get('std') or 0.0):.4f}"
     return out
 
 
@@ -216,8 +235,11 @@ def checkpoint_folders(run: Run) -> list[Path]:
 
 def disk_use(run: Run) -> dict[str, int]:
     """{"total", "checkpoints", "model"} in bytes (children included)."""
-    return {"total": folder_bytes(run.path), "checkpoints": sum(folder_bytes(p) for p in checkpoint_folders(run)),
-            "model": sum(folder_bytes(r.model_dir) for r in [run, *child_runs(run)])}
+    return {
+        "total": folder_bytes(run.path),
+        "checkpoints": sum(folder_bytes(p) for p in checkpoint_folders(run)),
+        "model": sum(folder_bytes(r.model_dir) for r in [run, *child_runs(run)]),
+    }
 
 
 def clean_checkpoints(run: Run, *, force: bool = False) -> int:
@@ -228,11 +250,18 @@ def clean_checkpoints(run: Run, *, force: bool = False) -> int:
     """
     state = run.state
     if state.is_active:
-        raise RunError(expected_found(f"run '{run.id}'", "a run that is not running", f"status {state}",
-                                      "Stop it first."))
+        raise RunError(
+            expected_found(f"run '{run.id}'", "a run that is not running", f"status {state}", "Stop it first.")
+        )
     if not force and not run.has_model and not child_runs(run):
-        raise RunError(expected_found(f"run '{run.id}'", "a saved model to keep", "none (checkpoints only)",
-                                      "Resume it first, or clean with force to lose the training."))
+        raise RunError(
+            expected_found(
+                f"run '{run.id}'",
+                "a saved model to keep",
+                "none (checkpoints only)",
+                "Resume it first, or clean with force to lose the training.",
+            )
+        )
     freed = 0
     for folder in checkpoint_folders(run):
         freed += folder_bytes(folder)
@@ -256,6 +285,21 @@ def open_key(runs_dir: Path, key: str, open_top: Any = None) -> Run:
     if len(parts) != 3 or parts[1] not in (top.folds_dir.name, top.trials_dir.name):
         raise RunError(expected_found("run key", "<run> or <run>/trials/<trial>", repr(key)))
     return Run.open(top.path / parts[1], parts[2])
+
+
+def open_argument(runs_dir: Path, text: str) -> Run:
+    """The run a command-line argument names: a run folder's path (relative or absolute, with or without a
+    trailing slash, e.g. ``runs/search/trials/trial-0/``), else a key under ``runs_dir`` (``<run>`` or
+    ``<run>/trials/<trial>``)."""
+    cleaned = str(text).strip().rstrip("/\\") or str(text)
+    folder = Path(cleaned).expanduser()
+    if Run(folder).exists:
+        return Run.at(folder)
+    inside = folder.resolve()
+    root = Path(runs_dir).resolve()
+    if inside.is_relative_to(root) and inside != root:  # a path into runs_dir that is not a run: say which key
+        cleaned = inside.relative_to(root).as_posix()
+    return open_key(Path(runs_dir), cleaned)
 
 
 def with_children(runs: Iterable[Run], runs_dir: Path) -> list[str]:

@@ -24,11 +24,11 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import Any, Optional, Union
 
 from finetune.errors import english, restore_message
-
 from finetune.runs.run import TERMINAL
 
 TERMINAL_TYPES = tuple(str(status) for status in sorted(TERMINAL))  # a run ends with the event of its status
@@ -66,7 +66,7 @@ class EventWriter:
             self._file.close()
             self._file = None
 
-    def __enter__(self) -> "EventWriter":
+    def __enter__(self) -> EventWriter:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -139,8 +139,9 @@ class EventLog:
 LEVEL_WORDS = {"warning": "WARNING", "error": "ERROR"}
 
 
-def format_event(event: dict[str, Any], say: Callable[..., str] = english,
-                 translate: Callable[[str], str] = str) -> str:
+def format_event(
+    event: dict[str, Any], say: Callable[..., str] = english, translate: Callable[[str], str] = str
+) -> str:
     """One readable console/log line for an event.
 
     The words come from ``say(template, **params)`` and free text (messages) goes through
@@ -150,8 +151,10 @@ def format_event(event: dict[str, Any], say: Callable[..., str] = english,
     kind = event.get("type")
     stamp = time.strftime("%H:%M:%S", time.localtime(event.get("time", time.time())))
     if kind == "progress":
-        parts = [say("step {step}/{total}", step=event.get("step"), total=event.get("total_steps")),
-                 say("epoch {epoch}", epoch=f"{event.get('epoch', 0):.2f}")]
+        parts = [
+            say("step {step}/{total}", step=event.get("step"), total=event.get("total_steps")),
+            say("epoch {epoch}", epoch=f"{event.get('epoch', 0):.2f}"),
+        ]
         if event.get("loss") is not None:
             parts.append(say("loss {loss}", loss=f"{event['loss']:.4f}"))
         if event.get("learning_rate") is not None:
@@ -164,30 +167,45 @@ def format_event(event: dict[str, Any], say: Callable[..., str] = english,
     if kind == "evaluation":
         metrics = event.get("metrics", {})
         shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, (int, float)))
-        return f"[{stamp}] " + say("eval ({split}) step {step}: {metrics}", split=say(event.get("split", "validation")),
-                                   step=event.get("step"), metrics=shown)
+        return f"[{stamp}] " + say(
+            "eval ({split}) step {step}: {metrics}",
+            split=say(event.get("split", "validation")),
+            step=event.get("step"),
+            metrics=shown,
+        )
     if kind == "eval_progress":
         return f"[{stamp}] {format_eval_progress(event, say)}"
     if kind == "checkpoint":
-        return f"[{stamp}] " + say("checkpoint saved at step {step}: {path}", step=event.get("step"),
-                                   path=event.get("path"))
+        return f"[{stamp}] " + say(
+            "checkpoint saved at step {step}: {path}", step=event.get("step"), path=event.get("path")
+        )
     if kind == "started":
         sizes = ", ".join(f"{say(split)} {rows:,}" for split, rows in (event.get("sizes") or {}).items())
         labels = ", ".join(str(name) for name in event.get("label_names") or [])
-        return f"[{stamp}] " + say("started on {device} ({precision}), {sizes} rows, labels {labels}",
-                                   device=translate(str(event.get("device"))), precision=describe_precision(event, translate),
-                                   sizes=sizes, labels=labels)
+        return f"[{stamp}] " + say(
+            "started on {device} ({precision}), {sizes} rows, labels {labels}",
+            device=translate(str(event.get("device"))),
+            precision=describe_precision(event, translate),
+            sizes=sizes,
+            labels=labels,
+        )
     if kind == "finished":
         saved = say("; model saved to {path}", path=event["model_dir"]) if event.get("model_dir") else ""
-        scored = (say(" (final evaluation {seconds} s)", seconds=f"{event['final_evaluation_seconds']:.1f}")
-                  if event.get("final_evaluation_seconds") is not None else "")
+        scored = (
+            say(" (final evaluation {seconds} s)", seconds=f"{event['final_evaluation_seconds']:.1f}")
+            if event.get("final_evaluation_seconds") is not None
+            else ""
+        )
         return f"[{stamp}] " + say("finished in {time}", time=format_duration(event.get("seconds", 0))) + scored + saved
     if kind == "failed":
         message = restore_message(str(event.get("message")), event.get("message_parts"))
         return f"[{stamp}] " + say("FAILED: {message}", message=translate(message))
     if kind == "cancelled":
-        return f"[{stamp}] " + say("cancelled at step {step}: {message}", step=event.get("step"),
-                                   message=translate(str(event.get("message", ""))))
+        return f"[{stamp}] " + say(
+            "cancelled at step {step}: {message}",
+            step=event.get("step"),
+            message=translate(str(event.get("message", ""))),
+        )
     level = event.get("level", "info")
     prefix = "" if level == "info" else say(LEVEL_WORDS.get(level, level.upper())) + ": "
     return f"[{stamp}] {prefix}{translate(str(event.get('message', '')))}"
@@ -206,10 +224,15 @@ def format_eval_progress(event: dict[str, Any], say: Callable[..., str] = englis
     speed = event.get("rows_per_second")
     rate = say("{speed} rows/s", speed=f"{speed:,.0f}") if speed else ""
     if event.get("seconds") is not None:
-        return say("evaluated {split}: {total} rows in {seconds} s", split=say(split), total=f"{total:,}",
-                   seconds=f"{event['seconds']:.1f}") + (f" ({rate})" if rate else "")
-    return say("evaluating {split}: {done} / {total} rows", split=say(split), done=f"{done:,}",
-               total=f"{total:,}") + (f" · {rate}" if rate else "")
+        return say(
+            "evaluated {split}: {total} rows in {seconds} s",
+            split=say(split),
+            total=f"{total:,}",
+            seconds=f"{event['seconds']:.1f}",
+        ) + (f" ({rate})" if rate else "")
+    return say("evaluating {split}: {done} / {total} rows", split=say(split), done=f"{done:,}", total=f"{total:,}") + (
+        f" · {rate}" if rate else ""
+    )
 
 
 def format_duration(seconds: float) -> str:

@@ -338,8 +338,12 @@ class Run:
             starter = stored.get("starter_pid")  # absent in a status written by an older version: the grace applies
             starter_gone = bool(stored.get("pid")) or (starter is not None and not pid_alive(starter))
             if state is RunStatus.RUNNING or starter_gone or grace > START_GRACE_SECONDS:
-                return {**stored, "status": RunStatus.FAILED, "message": "the training process ended without a final "
-                        "status (crashed or killed, e.g. out of memory); see process.log"}
+                return {
+                    **stored,
+                    "status": RunStatus.FAILED,
+                    "message": "the training process ended without a final "
+                    "status (crashed or killed, e.g. out of memory); see process.log",
+                }
         return {**stored, "status": state}
 
     @property

@@ -147,24 +147,41 @@ class FoldRelay:
                 print(f"{self.prefix} " + format_event(relayed), flush=True)
 
 
+STD_CONVENTION = "sample (ddof=1)"  # the spread of fold scores, as k-fold reports (and Compare) give it
+
+
+def sample_std(values: Sequence[float]) -> float:
+    """The sample standard deviation (ddof=1) of the folds' scores; 0 for a single fold."""
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+
+
+def _fold_precision(config: RunConfig) -> str:
+    """The precision every fold trains in (each fold resolves it the same way on the same device)."""
+    from finetune.train.arguments import resolve_precision
+
+    _, cuda, bf16_ok = describe_device()
+    return resolve_precision(config.train.precision, cuda=cuda, bf16_supported=bf16_ok)
+
+
 def summarize_folds(
     fold_reports: list[dict[str, Any]], oof_rows: list[dict[str, Any]], label_names: Sequence[str], folds_planned: int
 ) -> dict[str, Any]:
-    """Mean ± std (population std, ddof=0) per metric, per-class P/R/F1 per fold and pooled."""
+    """Mean ± std (sample std, ddof=1: the usual one for k-fold reports) per metric, per-class P/R/F1 per fold
+    and pooled."""
     from finetune.evaluation.metrics import classification_metrics, confusion, per_class_report
 
     names = list(fold_reports[0]["metrics"]) if fold_reports else []
     metrics = {}
     for name in names:
         values = [float(report["metrics"][name]) for report in fold_reports]
-        metrics[name] = {"mean": float(np.mean(values)), "std": float(np.std(values)), "per_fold": values}
+        metrics[name] = {"mean": float(np.mean(values)), "std": sample_std(values), "per_fold": values}
     per_class_folds = [report["per_class"] for report in fold_reports]
     per_class_mean = []
     for i, label in enumerate(label_names):
         row: dict[str, Any] = {"label": label}
         for key in ("precision", "recall", "f1"):
             values = [rows[i][key] for rows in per_class_folds]
-            row[key] = {"mean": float(np.mean(values)), "std": float(np.std(values))} if values else None
+            row[key] = {"mean": float(np.mean(values)), "std": sample_std(values)} if values else None
         per_class_mean.append(row)
     preds = [row["prediction"] for row in oof_rows]
     refs = [row["label"] for row in oof_rows]
@@ -178,7 +195,7 @@ def summarize_folds(
     return {
         "folds_done": len(fold_reports),
         "folds_planned": folds_planned,
-        "std": "population (ddof=0)",
+        "std": STD_CONVENTION,
         "metrics": metrics,
         "per_class": {"per_fold": per_class_folds, "mean": per_class_mean},
         "pooled": pooled,
@@ -193,7 +210,7 @@ def format_summary(summary: dict[str, Any], say: Callable[..., str] = english) -
         say("Cross-validation: {done} of {planned} folds", done=done, planned=planned)
         + ("" if done == planned else say(" (stopped early)")),
         "",
-        say("| metric | mean ± std | per fold |"),
+        say("| metric | mean ± std (sample std) | per fold |"),
         "| --- | --- | --- |",
     ]
     for name, stats in summary["metrics"].items():
@@ -269,7 +286,7 @@ def _cross_validate(
         config=config.to_dict(),
         cv_folds=k,
         device=describe_device()[0],
-        precision="per fold",
+        precision=_fold_precision(config),
         sizes={"train": len(rows)},
         label_names=names,
         is_pair=prepared.is_pair,

@@ -48,7 +48,7 @@ from transformers.trainer_callback import PrinterCallback
 from finetune import compat
 from finetune.config.run_config import RunConfig
 from finetune.data.arrow_columns import column
-from finetune.data.caches import data_cache_report, describe_data_cache
+from finetune.data.caches import data_cache_report, describe_data_cache, folder_bytes, format_bytes
 from finetune.data.preparation import PreparedData
 from finetune.errors import FinetuneError, RunError, expected_found, message_of
 from finetune.evaluation.metrics import full_report, make_compute_metrics, prediction_rows
@@ -450,6 +450,21 @@ def save_final_model(run: Run, trainer: Trainer) -> None:
         ) from exc
 
 
+def drop_checkpoints(run: Run) -> int:
+    """Delete a finished run's checkpoints; return the bytes freed.
+
+    Checkpoints exist to resume a stopped run and to pick the best step: once the run has finished, its
+    model (the best step's, with ``load_best_model_at_end``) is saved in ``model/`` and nothing reads them
+    again, while they weigh several times the model (weights plus optimizer state, ``save_total_limit`` of
+    them). A stopped or failed run keeps its checkpoints: Resume starts from them.
+    """
+    if not run.checkpoints_dir.is_dir():
+        return 0
+    freed = folder_bytes(run.checkpoints_dir)
+    shutil.rmtree(run.checkpoints_dir, ignore_errors=True)
+    return freed
+
+
 def _save_artifacts(
     session: Session,
     trainer: Trainer,
@@ -461,6 +476,12 @@ def _save_artifacts(
     """Model, metrics, predictions, the finished event, and last of all the finished status."""
     run = session.run
     save_final_model(run, trainer)
+    freed = drop_checkpoints(run)
+    if freed:
+        session.events.log(
+            f"checkpoints deleted ({format_bytes(freed)}): model/ holds the finished model (the best one with "
+            "load_best_model_at_end), and a finished run is never resumed"
+        )
     write_json(run.metrics_path, reports)
     save_predictions(run, "validation", validation, val_logits, label_names)
     seconds = round(time.monotonic() - session.started, 2)

@@ -70,6 +70,27 @@ def assert_advances(page, timeout: float = 60) -> None:
     raise AssertionError(f"the page's log stayed at step {before}")
 
 
+def pick_and_compare(page, names) -> None:
+    """Pick the runs once the lists show them all (they follow the runs folder), then press Compare."""
+    page.get_by_role("tab", name="Runs").click()
+    page.wait_for_function(
+        "(names) => names.every(n => document.querySelector('#runs-disk').innerText.includes(n))", arg=list(names)
+    )
+    page.wait_for_timeout(2500)  # the list's refresh has landed
+    box = page.locator("#runs-pick input")
+    for name in names:
+        box.click()
+        box.fill(name)
+        box.press("Enter")
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('#runs-pick .token').length >= n || "
+        "document.querySelector('#runs-pick').innerText.split('\\n').length >= n",
+        arg=len(names),
+    )
+    page.locator("#runs-compare").click()
+
+
 def latest_run(app_server):
     runs = list_runs(app_server["runs"])
     assert runs, "no run was created"

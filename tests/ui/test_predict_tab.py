@@ -22,9 +22,13 @@ def test_a_file_streams_to_the_download_and_the_table_shows_its_first_rows(
         "progress": lambda fraction, desc: calls.append((fraction, desc)),
     }
     out = predict_tab.predict_batch(Settings(runs_dir=tmp_path / "runs"), values)
-    download = pd.read_csv(out["predict.batch_download"], encoding="utf-8-sig")
+    path = out["predict.batch_download"]["value"]
+    download = pd.read_csv(path, encoding="utf-8-sig")
     assert len(download) == 12 and download["review"].iloc[0] == "好 movie 0"
-    assert open(out["predict.batch_download"], "rb").read(3) == b"\xef\xbb\xbf"
+    assert open(path, "rb").read(3) == b"\xef\xbb\xbf"
+    assert path.endswith(f"reviews-predictions-{tiny_checkpoint_with_head.name}.csv")  # what, with which model
+    shown = [cell for row in out["predict.batch_table"].value["data"] for cell in row if isinstance(cell, float)]
+    assert shown and all(cell == round(cell, 4) for cell in shown)  # probabilities shown to 4 places
     assert len(out["predict.batch_table"].value["data"]) == 5 and "first 5 of 12" in out["predict.batch_table"].label
     assert calls[-1][0] == 1.0 and "12 / 12 rows" in calls[-1][1] and "rows/s" in calls[-1][1]
 
@@ -60,3 +64,10 @@ def test_labels_to_check_shows_the_flagged_rows_and_downloads_all_of_them(tmp_pa
     assert list(table["text"]) == ["row 6", "row 5"] and list(table["suggested_label"]) == ["neg", "neg"]
     download = pd.read_csv(out["predict.issues_download"], encoding="utf-8-sig")
     assert list(download["given_label"]) == ["pos", "pos"] and list(download["fold"]) == [0, 2]
+
+
+def test_switching_the_model_clears_the_previous_models_results_and_a_report_names_its_run():
+    cleared = predict_tab.forget_results({})
+    assert set(cleared) == set(predict_tab.RESULTS)
+    assert all(update["value"] is None for update in cleared.values())
+    assert cleared["predict.eval_overall"]["visible"] is False and cleared["predict.label"]["visible"] is True

@@ -541,3 +541,16 @@ def test_public_mode_caps_epochs_steps_runs_per_visitor_and_the_queue(tmp_path):
 
     # gradio keeps 10,000 sessions by default, each with a copy of the page's config: API calls grew memory
     assert launch_options(settings)["state_session_capacity"] == limits.SESSIONS_KEPT < 10_000
+
+
+def test_an_upload_after_a_recipe_puts_the_recipes_settings_back_to_the_defaults():
+    from ui.tabs import data as data_tab
+
+    recipe = data_tab.recipe_values({"data.recipe": "weibo_kfold_chinese", "data.recipe_offline": True})
+    assert recipe["cv_folds"] >= 2 and recipe["data.recipe_card"]
+    upload = {"data.upload": "/tmp/gradio/abc/mine.csv", "data.recipe_card": recipe["data.recipe_card"]}
+    reset = data_tab.recipe_off_on_upload(upload)
+    assert reset["cv_folds"] == 0 and reset["add_unknown_tokens"] == 0 and reset["padding"] == "dynamic"
+    assert reset["data.recipe_card"] == "" and "checkpoint" not in reset and "dataset" not in reset
+    assert data_tab.recipe_off_on_upload({**upload, "data.recipe_card": ""}) == {}  # no recipe: nothing changes
+    assert data_tab.on_upload({"data.upload": "/tmp/gradio/abc/mine.csv"})["data.preset"] is None

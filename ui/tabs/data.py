@@ -176,7 +176,7 @@ def preview(settings: Settings, v: Values) -> Values:
         )
     except FinetuneError as exc:
         message = html.escape(settings.shown(say_error(message_of(exc))))
-        gr.Warning(message)
+        gr.Warning(message, title=say("Warning"))
         return {
             **dropdowns,
             "data.summary": say("**Preview failed:** {error}", error=message),
@@ -222,10 +222,34 @@ def preview_display(settings: Settings, v: Values) -> Values:
 
 
 def on_upload(v: Values) -> Values:
+    """An uploaded file becomes the dataset: its columns are detected again, and no preset names it."""
     file = v["data.upload"]
     if file is None:
         return {}
-    return {"dataset": str(getattr(file, "name", file)), **clear_mapping()}
+    return {"dataset": str(getattr(file, "name", file)), "data.preset": None, **clear_mapping()}
+
+
+KEPT_ON_RESET = ("checkpoint", "dataset", *MAPPING)  # what the person chose, not what a recipe set
+
+
+def default_values(v: Values) -> Values:
+    """Every config widget at its default but the checkpoint, the dataset and its columns; the recipe card
+    goes (its settings no longer apply)."""
+    from finetune.config.run_config import RunConfig
+
+    defaults = config_to_widget_values(RunConfig())
+    return {**{k: value for k, value in defaults.items() if k not in KEPT_ON_RESET}, "data.recipe_card": ""}
+
+
+def recipe_off_on_upload(v: Values) -> Values:
+    """After a recipe, an uploaded file is the person's own data: the recipe's settings (folds, added tokens,
+    fixed padding...) are put back to the defaults, and the message says so. Without a recipe nothing changes."""
+    if v["data.upload"] is None or not (v.get("data.recipe_card") or "").strip():
+        return {}
+    return {
+        **default_values(v),
+        "data.recipe_note": say("Your own file: the recipe's settings were put back to the defaults."),
+    }
 
 
 def recipe_values(v: Values) -> Values:
@@ -258,7 +282,9 @@ def build_recipes(add: Any) -> None:
                 ),
             )
             add("data.recipe_apply", gr.Button(t("Use this recipe"), elem_id="recipe-apply"))
+            add("data.recipe_reset", gr.Button(t("Back to the defaults"), elem_id="recipe-reset"))
         add("data.recipe_card", gr.Markdown(elem_id="recipe-card"))
+        add("data.recipe_note", gr.Markdown(elem_id="recipe-note"))
 
 
 PRINTOUT_INPUTS = (*PREVIEW_INPUTS, "validation_size", "split_seed", "max_length", "padding")
@@ -471,7 +497,16 @@ def build(studio: Studio) -> None:
     preset_fields = ("dataset", "dataset_config", "text_column", "text_pair_column", "label_column", "label_names")
     studio.listen(studio["data.preset"].input, lambda v: apply_preset(v["data.preset"]), ["data.preset"], preset_fields)
     studio.listen(studio["dataset"].input, lambda v: clear_mapping(), [], MAPPING)
-    studio.listen(studio["data.upload"].upload, on_upload, ["data.upload"], ["dataset", *MAPPING])
+    uploaded = studio.listen(
+        studio["data.upload"].upload, on_upload, ["data.upload"], ["dataset", "data.preset", *MAPPING]
+    )
+    studio.listen(  # the preview follows the upload (it named the previous data until Preview was pressed)
+        uploaded.success,
+        lambda v: preview(settings, v),
+        PREVIEW_INPUTS,
+        ["data.rows", "data.summary", "data.dist", *MAPPING],
+        progress=True,
+    )
     studio.listen(
         studio["data.preview_btn"].click,
         lambda v: preview(settings, v),

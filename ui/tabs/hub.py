@@ -6,7 +6,7 @@ selected unless the person picked one.
 
 from __future__ import annotations
 
-import shutil
+import html
 import tempfile
 from pathlib import Path
 from typing import Any, Optional
@@ -17,7 +17,7 @@ from finetune.errors import RunError
 from finetune.runs.run import Run
 
 from ..access import open_run, visible_runs_with_model, visitor_of
-from ..i18n import say, t
+from ..i18n import say, t, translate
 from ..settings import Settings
 from ..studio import Studio, Values
 
@@ -26,10 +26,31 @@ def run_choices(settings: Settings, visitor: Optional[str]) -> list[str]:
     return [r.run_id for r in visible_runs_with_model(settings, visitor)]
 
 
+def default_run(settings: Settings, visitor: Optional[str]) -> Optional[str]:
+    """The run to preselect: the newest that learned something (a run that learned nothing is no model to
+    share), else the newest with a model."""
+    runs = visible_runs_with_model(settings, visitor)
+    useful = [r for r in runs if not r.warnings]
+    return (useful or runs)[0].run_id if runs else None
+
+
 def run_list(settings: Settings, current: Optional[str], picked: bool, visitor: Optional[str]) -> Any:
     choices = run_choices(settings, visitor)
     keep = picked and current in choices
-    return gr.Dropdown(choices=choices, value=current if keep else (choices[0] if choices else None))
+    return gr.Dropdown(choices=choices, value=current if keep else default_run(settings, visitor))
+
+
+def run_warning(settings: Settings, v: Values) -> Values:
+    """A warning under the picked run when it learned nothing useful (its metrics say so)."""
+    run = next((r for r in visible_runs_with_model(settings, visitor_of(v)) if r.run_id == v["hub.run"]), None)
+    if run is None or not run.warnings:
+        return {"hub.warning": ""}
+    return {
+        "hub.warning": "⚠️ **"
+        + say("{run} learned nothing useful:", run=html.escape(run.run_id))
+        + "** "
+        + html.escape(translate(run.warnings[0]))
+    }
 
 
 def chosen_run(settings: Settings, v: Values) -> Run:
@@ -65,10 +86,9 @@ def push(settings: Settings, v: Values) -> Values:
 def download(settings: Settings, v: Values) -> Values:
     from finetune.hub.push import zip_model
 
-    archive = zip_model(chosen_run(settings, v).path)
-    copy = Path(tempfile.mkdtemp(prefix="model-zip-")) / archive.name  # the runs folder itself is never served
-    shutil.copyfile(archive, copy)
-    return {"hub.zip": gr.File(value=str(copy), visible=True)}
+    # zipped straight into a temporary folder: the runs folder is never served, and no archive stays in the run
+    archive = zip_model(chosen_run(settings, v).path, Path(tempfile.mkdtemp(prefix="model-zip-")))
+    return {"hub.zip": gr.File(value=str(archive), visible=True)}
 
 
 def build(studio: Studio) -> None:
@@ -88,7 +108,7 @@ def build(studio: Studio) -> None:
             "hub.run",
             gr.Dropdown(
                 choices=choices,
-                value=choices[0] if choices else None,
+                value=default_run(settings, None),
                 label=t("run"),
                 elem_id="hub-run",
                 info=t(
@@ -98,6 +118,7 @@ def build(studio: Studio) -> None:
             ),
         )
         add("hub.picked", gr.State(False))
+    add("hub.warning", gr.Markdown(elem_id="hub-warning"))
     with gr.Row():
         add(
             "hub.repo",
@@ -107,7 +128,7 @@ def build(studio: Studio) -> None:
         add("hub.message", gr.Textbox(label=t("commit message"), value="Upload fine-tuned text classifier"))
     add("hub.token", gr.Textbox(label=t("write token (optional)"), type="password", elem_id="hub-token"))
     with gr.Row():
-        add("hub.push", gr.Button(t("Push to the Hub"), variant="primary"))
+        add("hub.push", gr.Button(t("Push to the Hub"), variant="primary", elem_id="hub-push"))
         add("hub.card_go", gr.Button(t("Preview model card"), elem_id="hub-card-btn"))
         add("hub.zip_go", gr.Button(t("Download model as zip")))
     add("hub.result", gr.Markdown(elem_id="hub-result"))
@@ -128,6 +149,7 @@ def build(studio: Studio) -> None:
 def wire(studio: Studio) -> None:
     settings = studio.settings
     studio.listen(studio["hub.run"].input, lambda v: {"hub.picked": True}, [], ["hub.picked"])
+    studio.listen(studio["hub.run"].change, lambda v: run_warning(settings, v), ["hub.run"], ["hub.warning"])
     card_inputs = ["hub.run", "hub.repo"]
     studio.listen(
         studio["hub.push"].click,

@@ -20,11 +20,12 @@ from finetune.model.checkpoints import PRESETS
 from ..access import model_source, visible_runs_with_model, visitor_of
 from ..downloads import SCRIPT_STYLES, STYLE_INFO, export_run_script
 from ..heatmap import LEGEND, cjk_font_available, heatmap_image
-from ..i18n import say, t
+from ..i18n import say, t, translate
 from ..settings import Settings
 from ..studio import Studio, Values
 
 SOURCE_HINT = "A finished/cancelled run, bundled-minilm, a preset or Hub id, or a folder saved with save_pretrained."
+BADGE_SPACE = 40  # the image's label is drawn over its top-left corner: the heatmap starts below it
 DEFAULT_LINES = "I've been waiting for a HuggingFace course my whole life.\nI hate this so much!"
 
 
@@ -51,6 +52,24 @@ def _md(text: Any) -> str:
     return html.escape(str(text), quote=False).replace("|", "\\|")
 
 
+# the parts of a BERT-style model the catalogue names; another model's own module names are shown as they are
+PART_WORDS = ("embeddings", "encoder", "pooler", "classification head")
+
+
+def part_label(name: str) -> str:
+    """A parameter part's name in the page's language ("encoder layer 3", "embeddings", "classification head")."""
+    stack, _, number = name.rpartition(" layer ")
+    if number.isdigit():
+        return say("{stack} layer {number}", stack=say(stack) if stack in PART_WORDS else stack, number=number)
+    return say(name) if name in PART_WORDS else name
+
+
+def layer_label(name: str) -> str:
+    """A heatmap row's layer name in the page's language ("embeddings", "layer 3")."""
+    kind, _, number = name.rpartition(" ")
+    return say("layer {number}", number=number) if kind == "layer" and number.isdigit() else say(name)
+
+
 def card_markdown(card: Any) -> str:
     sizes = " | ".join(f"{value if value is not None else '–'}" for value in card.sizes.values())
     labels = ", ".join(_md(card.id2label[i]) for i in sorted(card.id2label))
@@ -61,7 +80,7 @@ def card_markdown(card: Any) -> str:
             model_type=f"`{_md(card.model_type)}`",
         )
         + "\n\n"
-        f"| {' | '.join(card.sizes)} |\n|{'---|' * len(card.sizes)}\n| {sizes} |\n\n"
+        f"| {' | '.join(_md(say(name)) for name in card.sizes)} |\n|{'---|' * len(card.sizes)}\n| {sizes} |\n\n"
         + say(
             "**Parameters:** {total} ({trainable} trainable) · **labels ({count}):** {labels}",
             total=f"{card.total_parameters:,}",
@@ -84,7 +103,7 @@ def show_card(settings: Settings, v: Values) -> Values:
     parts = pd.DataFrame(
         [
             {
-                "part": p.name,
+                "part": part_label(p.name),
                 "parameters": p.parameters,
                 "trainable": p.trainable,
                 "share": f"{p.parameters / max(card.total_parameters, 1):.1%}",
@@ -111,7 +130,8 @@ def show_card(settings: Settings, v: Values) -> Values:
 
 def shapes_markdown(report: Any) -> str:
     rows = "\n".join(
-        f"| `{s.name}` | [{', '.join(map(str, s.shape))}] | {' × '.join(s.axes)} | {_md(s.note)} |"
+        f"| `{s.name}` | [{', '.join(map(str, s.shape))}] | {' × '.join(say(axis) for axis in s.axes)} | "
+        f"{_md(translate(s.note))} |"
         for s in report.shapes
     )
     head = (
@@ -135,7 +155,12 @@ def norms_image(report: Any) -> Any:
     caption = say("line {line}: norm of the hidden state, per layer (rows) and token", line=report.row + 1)
     return gr.Image(
         heatmap_image(
-            report.hidden_norms, report.layer_names, report.tokens[report.row], masked_cols=mask, legend=legend()
+            report.hidden_norms,
+            [layer_label(name) for name in report.layer_names],
+            report.tokens[report.row],
+            masked_cols=mask,
+            legend=legend(),
+            badge_space=BADGE_SPACE,
         ),
         label=caption,
         visible=True,
@@ -165,7 +190,9 @@ def attention_image(report: Any, layer: float, head: float) -> Any:
         which=which,
     )
     return gr.Image(
-        heatmap_image(weights, tokens, tokens, masked_rows=mask, masked_cols=mask, legend=legend()),
+        heatmap_image(
+            weights, tokens, tokens, masked_rows=mask, masked_cols=mask, legend=legend(), badge_space=BADGE_SPACE
+        ),
         label=caption,
         visible=True,
     )

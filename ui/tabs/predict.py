@@ -9,6 +9,7 @@ unless the person picked a model themselves. A model whose classification head w
 from __future__ import annotations
 
 import html
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Optional
@@ -130,8 +131,8 @@ def predict_batch(settings: Settings, v: Values) -> Values:
 
     predictor = get_predictor(model_source(settings, v["predict.model"], visitor_of(v)))
     progress = v["progress"]
-    path = Path(tempfile.mkdtemp(prefix="predictions-")) / "predictions.csv"
     file = v["predict.batch_file"]
+    path = Path(tempfile.mkdtemp(prefix="predictions-")) / download_name(v["predict.model"], file)
     if file is not None:
         result = predict_to_csv(
             predictor,
@@ -167,10 +168,18 @@ def predict_batch(settings: Settings, v: Values) -> Values:
         table.to_csv(path, index=False, encoding="utf-8-sig")  # with a BOM: Excel opens Chinese text correctly
         label = say("predictions (sortable)")
     return {
-        "predict.batch_table": gr.Dataframe(value=table, label=label),
-        "predict.batch_download": str(path),
+        "predict.batch_table": gr.Dataframe(value=table.round(4), label=label, visible=True),
+        "predict.batch_download": gr.update(value=str(path), visible=True),
         "predict.warning": untrained_note(predictor),
     }
+
+
+def download_name(model: Optional[str], file: Any) -> str:
+    """The predictions file's name: what was predicted with which model, e.g. ``reviews-predictions-run-3.csv``."""
+    stem = Path(str(getattr(file, "name", file))).stem if file is not None else "lines"
+    model_name = Path(str(model or "model")).name
+    safe = re.sub(r"[^\w.-]+", "-", f"{stem}-predictions-{model_name}", flags=re.UNICODE).strip("-.")
+    return f"{safe[:120] or 'predictions'}.csv"
 
 
 def confusion_html(matrix: list[list[int]], names: list[str]) -> str:
@@ -187,7 +196,7 @@ def confusion_html(matrix: list[list[int]], names: list[str]) -> str:
     return f"<table id='confusion-matrix'><tr><th>{corner}</th>{head}</tr>{body}</table>"
 
 
-def report_view(report: dict[str, Any]) -> Values:
+def report_view(report: dict[str, Any], title: str = "") -> Values:
     import pandas as pd
 
     metrics = pd.DataFrame([{say("metric"): k, say("value"): round(v, 4)} for k, v in report["metrics"].items()])
@@ -207,10 +216,11 @@ def report_view(report: dict[str, Any]) -> Values:
         columns=columns,
     )
     return {
-        "predict.eval_overall": metrics,
-        "predict.eval_per_class": per_class,
+        "predict.eval_title": title,
+        "predict.eval_overall": gr.Dataframe(value=metrics, visible=True),
+        "predict.eval_per_class": gr.Dataframe(value=per_class, visible=True),
         "predict.eval_matrix": confusion_html(report["confusion_matrix"], report["label_names"]),
-        "predict.eval_mistakes": mistakes,
+        "predict.eval_mistakes": gr.Dataframe(value=mistakes, visible=True),
     }
 
 
@@ -230,7 +240,15 @@ def run_report(settings: Settings, v: Values) -> Values:
         report = evaluate_run(run_dir, split=split)
     else:
         report = saved_report(run_dir)
-    return report_view(report)
+    data = Path(dataset).name if dataset else say(split or "validation")
+    title = say("### Report of **{run}** on {data}", run=html.escape(str(choice)), data=html.escape(data))
+    return report_view(report, title)
+
+
+def forget_results(v: Values) -> Values:
+    """Another model: what the previous one predicted and its report are cleared (they named its labels); the
+    tables and the download hide until filled again (an empty table shows placeholder headers)."""
+    return {name: gr.update(value=None, visible=name not in HIDDEN_UNTIL_FILLED) for name in RESULTS}
 
 
 def labels_to_check(settings: Settings, v: Values) -> Values:
@@ -280,6 +298,21 @@ def use_example(v: Values) -> Values:
     return {"predict.text": text, "predict.pair": pair}
 
 
+REPORT = (
+    "predict.eval_title",
+    "predict.eval_overall",
+    "predict.eval_per_class",
+    "predict.eval_matrix",
+    "predict.eval_mistakes",
+)
+HIDDEN_UNTIL_FILLED = (
+    "predict.batch_table",
+    "predict.batch_download",
+    "predict.eval_overall",
+    "predict.eval_per_class",
+    "predict.eval_mistakes",
+)
+RESULTS = ("predict.label", "predict.behind", "predict.batch_table", "predict.batch_download", *REPORT)
 EXAMPLE_INPUTS = ("predict.model", "predict.text")
 EXAMPLE_OUTPUTS = ("predict.examples", "predict.warning", "predict.text", "predict.pair")
 
@@ -327,17 +360,27 @@ def build(studio: Studio) -> None:
             add("predict.batch_pair_col", gr.Textbox(label=t("second text column (pairs)")))
         add("predict.batch_go", gr.Button(t("Predict all")))
         add(
-            "predict.batch_table", gr.Dataframe(label=t("predictions (sortable)"), elem_id="pred-batch", max_height=320)
+            "predict.batch_table",
+            gr.Dataframe(label=t("predictions (sortable)"), elem_id="pred-batch", max_height=320, visible=False),
         )
-        add("predict.batch_download", gr.File(label=t("download as CSV (UTF-8 with BOM, opens in Excel)")))
+        add(
+            "predict.batch_download",
+            gr.File(
+                label=t("download as CSV (UTF-8 with BOM, opens in Excel)"),
+                elem_id="pred-batch-download",
+                height=60,
+                visible=False,
+            ),
+        )
     with gr.Accordion(t("Evaluation report"), open=False):
         with gr.Row():
             add("predict.eval_data", gr.Textbox(label=t("labelled file or dataset (empty: the run's own data)")))
             add("predict.eval_split", gr.Textbox(label=t("split (empty: validation)")))
             add("predict.eval_go", gr.Button(t("Show report"), elem_id="eval-btn"))
+        add("predict.eval_title", gr.Markdown(elem_id="eval-title"))
         with gr.Row():
-            add("predict.eval_overall", gr.Dataframe(label=t("overall"), elem_id="eval-overall"))
-            add("predict.eval_per_class", gr.Dataframe(label=t("per class"), elem_id="eval-per-class"))
+            add("predict.eval_overall", gr.Dataframe(label=t("overall"), elem_id="eval-overall", visible=False))
+            add("predict.eval_per_class", gr.Dataframe(label=t("per class"), elem_id="eval-per-class", visible=False))
         add("predict.eval_matrix", gr.HTML(elem_id="eval-confusion"))
         add(
             "predict.eval_mistakes",
@@ -346,6 +389,7 @@ def build(studio: Studio) -> None:
                 elem_id="eval-mistakes",
                 max_height=360,
                 wrap=True,
+                visible=False,
             ),
         )
     with gr.Accordion(t("Labels to check"), open=False):
@@ -363,6 +407,7 @@ def wire(studio: Studio) -> None:
     settings = studio.settings
     studio.listen(studio["predict.model"].input, lambda v: {"predict.picked": True}, [], ["predict.picked"])
     studio.listen(studio["predict.model"].change, lambda v: examples(settings, v), EXAMPLE_INPUTS, EXAMPLE_OUTPUTS)
+    studio.listen(studio["predict.model"].change, forget_results, [], list(RESULTS))
     studio.listen(studio["predict.examples"].input, use_example, ["predict.examples"], ["predict.text", "predict.pair"])
     single = ["predict.model", "predict.text", "predict.pair"]
     one_out = ["predict.label", "predict.behind", "predict.warning"]
@@ -386,7 +431,7 @@ def wire(studio: Studio) -> None:
         studio["predict.eval_go"].click,
         lambda v: run_report(settings, v),
         ["predict.model", "predict.eval_data", "predict.eval_split"],
-        ["predict.eval_overall", "predict.eval_per_class", "predict.eval_matrix", "predict.eval_mistakes"],
+        list(REPORT),
     )
     studio.listen(
         studio["predict.issues_go"].click,

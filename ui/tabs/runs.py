@@ -27,6 +27,7 @@ from finetune.train import jobs, search
 from finetune.train.jobs import cancel, resume
 
 from ..access import new_run_owner, open_run, visible_runs, visitor_of
+from ..charts import X_FORMAT, Y_FORMAT, CurvePlot, colour_map, legend_html
 from ..config_form import CONFIG_WIDGETS, config_from_widgets, config_to_widget_values
 from ..i18n import say, t
 from ..settings import Settings
@@ -38,6 +39,7 @@ CHARTS = (
     ("runs.metric", None, "Validation metric"),
 )
 METRICS = ("accuracy", "f1", "matthews_correlation", "precision", "recall")
+METRIC_NAMES = {"f1": "F1", "matthews_correlation": "MCC"}  # shown names; the others are words of the catalogue
 SEARCH_FIELDS = (
     "runs.search_trials",
     "runs.lr_min",
@@ -53,7 +55,7 @@ SEARCH_FIELDS = (
 SEARCH_STARTED = ("runs.search_state", "runs.message")
 SEARCH_VIEW = ("runs.trials", "runs.best")
 LIST_OUTPUTS = ("runs.pick", "runs.target", "runs.disk")
-COMPARE_OUTPUTS = ("runs.loss", "runs.val_loss", "runs.metric", "runs.diff", "runs.metrics")
+COMPARE_OUTPUTS = ("runs.legend", "runs.loss", "runs.val_loss", "runs.metric", "runs.diff", "runs.metrics")
 DISK_COLUMNS = ["run", "status", "total", "checkpoints", "model"]
 
 
@@ -118,16 +120,18 @@ def compare_runs(settings: Settings, v: Values) -> Values:
     compare.check_selection(runs)
     points = compare.compare_curves(runs)
     axis, metric = v.get("runs.axis") or "step", v.get("runs.metric_name") or "accuracy"
-    out: Values = {}
+    colours = colour_map(compare.run_labels(runs))  # every run, drawn or not, in the legend above the charts
+    out: Values = {"runs.legend": gr.HTML(value=legend_html([(say("run"), colours)], "runs-legend"), visible=True)}
     for name, series, title in CHARTS:
         frame = curve_frame(points, series or f"eval_{metric}", axis)
         out[name] = gr.LinePlot(
             value=frame if len(frame) else None,
             x_title=say(axis),
             y_title=say("value"),
-            color_title=say("run"),
+            color_map=colours,
+            colors_in_legend=[],
             visible=True,
-            title=say(title) if series else say("Validation {metric}", metric=metric),
+            title=say(title) if series else say("Validation {metric}", metric=say(METRIC_NAMES.get(metric, metric))),
         )
     diff = pd.DataFrame(compare.config_diff(runs) or {"field": [say("(the configs are identical)")]})
     metrics = pd.DataFrame(compare.metrics_table(runs))
@@ -329,18 +333,21 @@ def build(studio: Studio) -> None:
             gr.Dropdown(list(METRICS), value="accuracy", label=t("metric"), elem_id="runs-metric-name"),
         )
         add("runs.compare", gr.Button(t("Compare"), variant="primary", elem_id="runs-compare"))
+    add("runs.legend", gr.HTML(elem_id="runs-legend-box", visible=False))
     with gr.Row(equal_height=True):
         for name, _, title in CHARTS:
             add(
                 name,
-                gr.LinePlot(
+                CurvePlot(
                     x="x",
                     y="value",
                     color="run",
+                    colors_in_legend=[],
                     title=t(title),
                     x_title="step",
                     y_title="value",
-                    color_title="run",
+                    x_axis_format=X_FORMAT,
+                    y_axis_format=Y_FORMAT,
                     show_label=False,
                     height=300,
                     visible=False,

@@ -16,7 +16,7 @@ import gradio as gr
 
 from finetune.config.run_config import RunConfig
 from finetune.errors import RunError
-from finetune.runs.run import active_runs
+from finetune.runs.run import Run, active_runs
 from finetune.train.jobs import cancel, enqueue, queue_position, start_training
 
 from .. import live_view
@@ -43,6 +43,15 @@ NO_RUN_YET = (
     "**No run yet.** Press **Start training** to fine-tune the checkpoint on the dataset chosen on the "
     "*Model & Data* tab. Progress, the log and the loss and metric curves appear here as it trains."
 )
+# the log follows its last line (a read-only box keeps its scroll position as lines are added below the fold)
+SCROLL_LOG_JS = """() => { requestAnimationFrame(() => {
+  const box = document.querySelector('#run-log textarea');
+  if (box) box.scrollTop = box.scrollHeight;
+}); }"""
+# a code viewer filled while hidden measures nothing: once shown, make it lay out (gutter and lines) again
+REDRAW_SCRIPT_JS = """() => { setTimeout(() => { window.dispatchEvent(new Event('resize'));
+  document.querySelectorAll('#train-script .cm-scroller').forEach(el => { el.scrollTop = 1; el.scrollTop = 0; });
+}, 100); }"""
 HISTORY_COLUMNS = ["run", "status", "checkpoint", "dataset", "accuracy", "f1", "matthews_correlation", "date", "note"]
 
 
@@ -80,7 +89,8 @@ def start(settings: Settings, v: Values) -> Values:
             )
         )
     job = start_training(config, max_concurrent=settings.max_concurrent, owner=owner)
-    return {"train.run_state": job.run_id, "train.message": say("Started **{run}**", run=job.run_id)}
+    # the run's name is in the live view's header just below: the message does not repeat it
+    return {"train.run_state": job.run_id, "train.message": say("Training started: follow it below.")}
 
 
 def stop(settings: Settings, v: Values) -> Values:
@@ -96,12 +106,30 @@ def history(settings: Settings, v: Values) -> Values:
     import pandas as pd
 
     runs = visible_runs(settings, visitor_of(v))
-    rows = [{**r.as_row(), "note": history_note(r)} for r in runs]
+    rows = [{**r.as_row(), **history_cells(r), "note": history_note(r)} for r in runs]
     frame = pd.DataFrame([{**row, "status": say(str(row["status"]))} for row in rows], columns=HISTORY_COLUMNS)
     return {
         "train.history": frame.rename(columns={name: say(name) for name in HISTORY_COLUMNS}),
         "train.pick": gr.Dropdown(choices=[r.run_id for r in runs]),
     }
+
+
+def history_cells(run: Any) -> dict[str, Any]:
+    """What the history shows differently from the run's summary row: an uploaded file by its name (not
+    gradio's temporary path), and a k-fold run's metrics as 'mean ± std' over its folds, the numbers of its
+    cross-validation summary (the pooled out-of-fold F1/MCC differ from the folds' mean)."""
+    cells: dict[str, Any] = {"dataset": shown_dataset(run.dataset)}
+    summary = Run(run.path).metrics().get("cross_validation") or {}
+    for name, stats in (summary.get("metrics") or {}).items():
+        if name in HISTORY_COLUMNS and isinstance(stats, dict) and isinstance(stats.get("mean"), (int, float)):
+            cells[name] = f"{stats['mean']:.4f} ± {float(stats.get('std') or 0.0):.4f}"
+    return cells
+
+
+def shown_dataset(dataset: str) -> str:
+    """A local file as its name (an upload's path is a long temporary folder); a Hub id or folder as it is."""
+    path = Path(dataset)
+    return path.name if path.suffix and (path.is_absolute() or path.exists()) else dataset
 
 
 def history_note(run: Any) -> str:
@@ -171,8 +199,7 @@ def build(studio: Studio) -> None:
     add("studio.runs_version", gr.State(""))
     add("live.header", gr.Markdown(t(NO_RUN_YET), elem_id="run-header"))
     add("live.progress", gr.HTML(elem_id="progress-box"))
-    with gr.Row(equal_height=True):
-        live_view.build_charts(add)
+    live_view.build_charts(add)
     add("live.summary", gr.Markdown(elem_id="run-summary"))
     add(
         "live.log",
@@ -262,6 +289,8 @@ def wire(studio: Studio) -> None:
     studio.listen(
         studio["studio.runs_version"].change, lambda v: history(settings, v), [], ["train.history", "train.pick"]
     )
+    studio["live.log"].change(None, None, None, js=SCROLL_LOG_JS)
+    studio["train.script"].change(None, None, None, js=REDRAW_SCRIPT_JS)
 
 
 def stream_live_view(studio: Studio, event: Any) -> None:

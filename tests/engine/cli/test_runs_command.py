@@ -55,12 +55,25 @@ def test_cli_search_then_compare_and_clean_its_trials(tmp_path, tiny_checkpoint)
         "search/trials/trial-1",
         "--runs_dir",
         tmp_path / "runs",
+        "--json",
         cwd=PROJECT_ROOT,
     )
     assert compared.returncode == 0, compared.stderr
     report = json.loads(compared.stdout)
     assert "learning_rate" in [row["field"] for row in report["config_diff"]]
     assert report["metrics"][0]["metric"] == "accuracy"
+    # the trials' folders as paths, one with a trailing slash, from another folder; a table for a person
+    trials = search.path / "trials"
+    table = cli("runs", "compare", f"{trials / 'trial-0'}/", trials / "trial-1", cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("metric "))
+    assert header.split() == ["metric", "trial-0", "trial-1"]
+    assert any(line.split()[0] == "accuracy" for line in lines) and any(
+        line.startswith("learning_rate ") for line in lines
+    )
+    relative = cli("runs", "compare", "runs/search/trials/trial-0/", "runs/search/trials/trial-1", cwd=tmp_path)
+    assert relative.returncode == 0 and relative.stdout == table.stdout, relative.stderr
 
     cleaned = cli("runs", "clean", "search", "--runs_dir", tmp_path / "runs", cwd=PROJECT_ROOT)
     assert cleaned.returncode == 0, cleaned.stderr

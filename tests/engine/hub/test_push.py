@@ -133,3 +133,13 @@ def test_a_chinese_run_keeps_its_chinese_in_the_card(tmp_path, tiny_checkpoint):
     assert all(f"| {name} |" in text for name in names)
     assert "\\u" not in text and "&#" not in text
     assert any("\u4e00" <= ch <= "\u9fff" for ch in text.split("pipeline(")[1][:400])  # the usage example's text
+
+
+def test_a_zip_made_elsewhere_leaves_nothing_in_the_run(finished_run, tmp_path):
+    import zipfile
+
+    before = sorted(p.relative_to(finished_run) for p in finished_run.rglob("*") if p.name != "README.md")
+    archive = zip_model(finished_run, tmp_path / "download")
+    assert archive.parent == tmp_path / "download" and "config.json" in zipfile.ZipFile(archive).namelist()
+    after = sorted(p.relative_to(finished_run) for p in finished_run.rglob("*") if p.name != "README.md")
+    assert after == before  # no export/ folder, no archive in the run

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import pytest
 
-from finetune.runs.compare import (align, check_selection, child_runs, clean_checkpoints, compare_curves, config_diff,
-                              disk_use, is_group, metrics_table, open_key, run_curves, with_children)
 from finetune.config.run_config import config_from_flat
 from finetune.errors import RunError
+from finetune.jsonfiles import write_json
+from finetune.runs.compare import (
+    align,
+    check_selection,
+    child_runs,
+    clean_checkpoints,
+    compare_curves,
+    config_diff,
+    disk_use,
+    is_group,
+    metrics_table,
+    open_key,
+    run_curves,
+    with_children,
+)
 from finetune.runs.events import EventWriter
 from finetune.runs.run import Run, RunStatus
-from finetune.jsonfiles import write_json
 
 
 def make_run(root, run_id, *, logging_steps, steps_per_epoch, total, accuracy=0.5, **train):
@@ -21,11 +33,23 @@ def make_run(root, run_id, *, logging_steps, steps_per_epoch, total, accuracy=0.
         for step in range(logging_steps, total + 1, logging_steps):
             events.emit("progress", step=step, total_steps=total, epoch=step / steps_per_epoch, loss=1.0 / step)
         for step in range(steps_per_epoch, total + 1, steps_per_epoch):
-            events.emit("evaluation", step=step, epoch=step / steps_per_epoch, split="validation",
-                        metrics={"accuracy": accuracy * step / total, "loss": 0.5})
-    write_json(run.metrics_path, {"validation": {"metrics": {"accuracy": accuracy, "f1": accuracy - 0.1},
-                                                 "per_class": [{"label": "neg", "f1": 0.4}, {"label": "pos", "f1": 0.6}]},
-                                  "train": {"samples_per_second": 50.0, "seconds": 10.0}})
+            events.emit(
+                "evaluation",
+                step=step,
+                epoch=step / steps_per_epoch,
+                split="validation",
+                metrics={"accuracy": accuracy * step / total, "loss": 0.5},
+            )
+    write_json(
+        run.metrics_path,
+        {
+            "validation": {
+                "metrics": {"accuracy": accuracy, "f1": accuracy - 0.1},
+                "per_class": [{"label": "neg", "f1": 0.4}, {"label": "pos", "f1": 0.6}],
+            },
+            "train": {"samples_per_second": 50.0, "seconds": 10.0},
+        },
+    )
     run.set_status(RunStatus.FINISHED)
     return run
 

@@ -37,8 +37,15 @@ def test_event_log_starts_over_when_the_file_is_replaced(tmp_path):
 def test_evaluation_progress_reads_as_rows_done_of_the_split_and_rows_per_second():
     from finetune.runs.events import format_event
 
-    tick = {"type": "eval_progress", "time": 0, "split": "validation", "done": 3200, "total": 10000,
-            "rows_per_second": 850.4, "final": True}
+    tick = {
+        "type": "eval_progress",
+        "time": 0,
+        "split": "validation",
+        "done": 3200,
+        "total": 10000,
+        "rows_per_second": 850.4,
+        "final": True,
+    }
     assert format_event(tick).endswith("evaluating validation: 3,200 / 10,000 rows · 850 rows/s")
     done = {**tick, "done": 10000, "seconds": 11.76}
     assert format_event(done).endswith("evaluated validation: 10,000 rows in 11.8 s (850 rows/s)")

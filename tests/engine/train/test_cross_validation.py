@@ -78,7 +78,8 @@ def test_each_fold_starts_from_the_checkpoint_and_pooled_report_matches_sklearn(
     assert summary["pooled"]["confusion_matrix"] == confusion_matrix(refs, preds).tolist()
     accuracies = summary["metrics"]["accuracy"]["per_fold"]
     assert summary["metrics"]["accuracy"]["mean"] == pytest.approx(np.mean(accuracies))
-    assert summary["metrics"]["accuracy"]["std"] == pytest.approx(np.std(accuracies))
+    assert summary["metrics"]["accuracy"]["std"] == pytest.approx(np.std(accuracies, ddof=1))  # sample std
+    assert summary["std"] == "sample (ddof=1)"
     assert len(summary["per_class"]["per_fold"]) == 3
 
     events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
@@ -221,3 +222,15 @@ def test_a_k_fold_run_without_final_model_says_which_fold_to_use(tiny_checkpoint
         timeout=120,
     )
     assert out.returncode == 2 and str(run.fold(best).path) in out.stdout + out.stderr
+
+
+def test_the_summary_uses_the_sample_std_and_says_so():
+    from finetune.train.cross_validation import format_summary, sample_std, summarize_folds
+
+    reports = [
+        {"metrics": {"accuracy": a}, "per_class": [{"precision": a, "recall": a, "f1": a}]} for a in (0.3, 0.36, 0.42)
+    ]
+    summary = summarize_folds(reports, [], ["only"], 3)
+    assert summary["metrics"]["accuracy"]["std"] == pytest.approx(0.06)  # ddof=1; the population std is 0.049
+    assert sample_std([0.5]) == 0.0
+    assert "0.3600 ± 0.0600" in format_summary(summary) and "sample std" in format_summary(summary)

@@ -376,3 +376,22 @@ def test_a_full_disk_at_the_final_save_names_the_folder_and_the_way_back(tmp_pat
     assert "saving the final model of run 'run': expected free disk space, found the disk full" in message
     assert "runs resume run` continues from checkpoint-" in message and "Traceback" not in message
     assert not (run_dir / "model").exists() and Run(run_dir).latest_checkpoint() is not None
+
+
+def test_a_finished_run_keeps_its_model_but_not_its_checkpoints(tmp_path, tiny_checkpoint):
+    config = tiny_config(
+        tiny_checkpoint,
+        tmp_path,
+        max_steps=4,
+        per_device_train_batch_size=4,
+        save_strategy="steps",
+        save_steps=2,
+        eval_strategy="steps",
+        eval_steps=2,
+        load_best_model_at_end=True,
+    )
+    run = Run.create(tmp_path, config, "done")
+    assert run_training(config, run)["status"] == "finished"
+    assert run.has_model and not run.checkpoints_dir.exists()
+    said = [e.get("message", "") for e in read_events(run.events_path)[0] if e["type"] == "log"]
+    assert any(m.startswith("checkpoints deleted (") for m in said)
