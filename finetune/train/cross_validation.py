@@ -157,10 +157,10 @@ def sample_std(values: Sequence[float]) -> float:
 
 def _fold_precision(config: RunConfig) -> str:
     """The precision every fold trains in (each fold resolves it the same way on the same device)."""
-    from finetune.train.arguments import resolve_precision
+    from finetune.model.precision import detect_precision
 
-    _, cuda, bf16_ok = describe_device()
-    return resolve_precision(config.train.precision, cuda=cuda, bf16_supported=bf16_ok)
+    _, cuda = describe_device()
+    return detect_precision(config.train.precision, "cuda" if cuda else "cpu").name
 
 
 def summarize_folds(
