@@ -154,7 +154,8 @@ def test_the_chinese_inspect_tab_and_toasts_have_no_english_words(browser, app_s
         toast = page.locator("[data-testid='toast-body']").first
         toast.wait_for()
         body = toast.locator("xpath=.").inner_text().split("\n", 1)[-1]  # the title line is gradio's (see below)
-        assert "训练" in body and english_words(body) == [], body
+        # without a run the error names the run (训练); after this module's trainings, the missing token (令牌)
+        assert ("训练" in body or "令牌" in body) and english_words(body) == [], body
         # known gap: gradio shows its own English title "Error" whatever title the server sends
     finally:
         context.close()
