@@ -36,7 +36,7 @@ def test_the_weibo_path_from_a_chinese_named_excel_file_to_a_prediction(page, ap
         "() => document.querySelector('#cfg-dataset textarea, #cfg-dataset input').value.endsWith('总8665.xlsx')"
     )
     page.locator("#preview-btn").click()
-    page.wait_for_function("() => document.querySelector('#data-summary').innerText.includes('Sentence')")
+    page.wait_for_function("() => document.querySelector('#data-summary').innerText.includes('text = Sentence')")
     summary = page.locator("#data-summary").inner_text()
     assert "text = Sentence" in summary and "label = Label" in summary and "Labels (4)" in summary
 

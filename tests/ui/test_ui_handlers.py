@@ -133,9 +133,10 @@ def test_curves_are_numeric_from_the_first_frame_and_keep_loss_apart_from_scores
         {"type": "evaluation", "step": 10, "metrics": {"loss": 0.6, "accuracy": 0.8, "f1": 0.7}},
     ]
     train, val_loss, metrics = live_view.curves(events)
-    assert train.to_dict("records") == [{"step": 5, "loss": 0.7}]
-    assert val_loss.to_dict("records") == [{"step": 10, "loss": 0.6}]
-    assert set(metrics["metric"]) == {"accuracy", "f1"} and "loss" not in set(metrics["metric"])
+    assert train.drop(columns="series").to_dict("records") == [{"step": 5, "loss": 0.7}]
+    assert val_loss.drop(columns="series").to_dict("records") == [{"step": 10, "loss": 0.6}]
+    assert list(train["series"]) == ["training loss"]  # each curve names its series (the legend above the charts)
+    assert set(metrics["metric"]) == {"accuracy", "F1"} and "loss" not in set(metrics["metric"])  # shown names
 
 
 def collect(stream, limit: int) -> list:

@@ -335,7 +335,7 @@ def test_tokenizer_of_a_finished_run_opens_in_engine_and_cli(finished_tiny_run):
     [
         (["--max_length", "1"], "max_length: expected at least 2"),
         (["--max_length", "100000"], "max_length: expected at most 128"),
-        (["--precision", "fp16"], "precision: expected 'auto' or 'fp32' on a machine without a CUDA GPU"),
+        (["--precision", "fp16"], "precision: expected 'auto', 'fp32' or 'bf16' on a machine without a CUDA GPU"),
         (["--cv_folds", "3", "--dataset", "ONE_ROW_CLASS"], "at least 3 in every class"),
     ],
 )
