@@ -246,9 +246,8 @@ def recipe_off_on_upload(v: Values) -> Values:
     fixed padding...) are put back to the defaults, and the message says so. Without a recipe nothing changes."""
     if v["data.upload"] is None or not (v.get("data.recipe_card") or "").strip():
         return {}
-    uploaded = {"dataset", *MAPPING}  # the upload's own listener sets these for the new file
     return {
-        **{name: value for name, value in default_values(v).items() if name not in uploaded},
+        **default_values(v),
         "data.recipe_note": say("Your own file: the recipe's settings were put back to the defaults."),
     }
 
