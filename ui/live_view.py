@@ -374,6 +374,9 @@ async def follow(
             else:
                 quiet += 1
             await asyncio.sleep(IDLE_POLL_SECONDS if ended else POLL_SECONDS)
+        # Superseded: gradio ends a stream by sending its last update again, in full. Leave that update empty,
+        # so this page's newer stream is not overwritten by the run this one showed.
+        yield {}
     finally:
         if _viewers.get(session) is token:
             del _viewers[session]

@@ -80,7 +80,14 @@ def test_the_chinese_example_trains_in_the_browsers_language(browser, app_server
         page.get_by_role("tab", name=words["train"], exact=True).click()
         set_number(page, "cfg-num_train_epochs", 1)
         set_number(page, "cfg-per_device_train_batch_size", 16)
+        shown = page.locator("#run-header").inner_text()  # the page opens on the newest run: a previous test's
         page.locator("#start-btn").click()
+        # from here on, the page shows the new run (not the one it opened on)
+        page.wait_for_function(
+            "(old) => { const h = document.querySelector('#run-header').innerText; "
+            "return h !== old && h.includes('tiny'); }",
+            arg=shown,
+        )
         page.wait_for_function("() => document.querySelector('#run-status') !== null")
         progress = page.locator("#run-progress")
         page.wait_for_function(
