@@ -1,4 +1,5 @@
-"""Files a page offers for download that more than one tab makes: a run exported as a script (three styles)."""
+"""Files a page offers for download that more than one tab makes: a run exported as a script (three styles),
+and the script viewer's redraw."""
 
 from __future__ import annotations
 
@@ -17,6 +18,21 @@ STYLE_INFO = (
     "trainer: TrainingArguments + Trainer. loop: a plain PyTorch loop (DataLoader, AdamW, scheduler, tqdm). "
     "accelerate: the same loop under accelerate.Accelerator."
 )
+
+
+def redraw_code_js(elem_id: str) -> str:
+    """Client code that makes the code viewer ``elem_id`` lay out again (line-number gutter and every line).
+
+    A viewer filled while hidden (a closed accordion, a hidden component) measures nothing: its gutter
+    does not line up and its lower half stays blank until scrolled. Run it when the viewer is filled and
+    when its accordion opens.
+    """
+    return (
+        "() => { setTimeout(() => { window.dispatchEvent(new Event('resize')); "
+        f"document.querySelectorAll('#{elem_id} .cm-scroller')"
+        ".forEach(el => { el.scrollTop = 1; el.scrollTop = 0; }); "
+        "}, 100); }"
+    )
 
 
 def script_file_name(style: str) -> str:

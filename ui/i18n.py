@@ -130,6 +130,25 @@ def i18n() -> gr.I18n:
     return gr.I18n(en=english, **{code: chinese for code in FRONTEND_ZH})
 
 
+# gradio 6 titles a toast with its type ("Error", "Warning"), whatever title gr.Error is given: on a Chinese
+# page the title's text is hidden and the catalogue's word drawn in its place (the language is the page's
+# data-studio-lang attribute, set with the frontend's locale)
+TOAST_TITLES = {"error": "Error", "warning": "Warning"}
+
+
+def toast_titles_css() -> str:
+    """CSS that shows the toast titles of a Chinese page in Chinese (their count badge kept)."""
+    zh = 'html[data-studio-lang="zh"]'
+    rules = [f"{zh} .toast-title.{kind} {{ font-size: 0; }}" for kind in TOAST_TITLES]
+    rules += [
+        f"{zh} .toast-title.{kind}::before {{ content: {json.dumps(catalogue()['text'][word])}; "
+        "font-size: var(--text-lg); }"
+        for kind, word in TOAST_TITLES.items()
+    ]
+    rules.append(f"{zh} .toast-title .toast-count {{ font-size: var(--text-md); }}")
+    return "\n".join(rules)
+
+
 def static_texts() -> dict[str, str]:
     """Every static text registered so far (key -> English); the catalogue test reads it."""
     return dict(_static)
@@ -255,6 +274,7 @@ async (lang) => {
   try {
     const url = performance.getEntriesByType('resource').map(e => e.name)
         .find(n => /\\/assets\\/core-[^/]*\\.js$/.test(n));
+    document.documentElement.dataset.studioLang = lang;
     if (url) { const core = await import(url); core.changeLocale(lang === 'zh' ? 'zh-CN' : 'en'); }
   } catch (e) { console.warn('studio: the page language could not be switched', e); }
   return lang;

@@ -24,7 +24,7 @@ import gradio as gr
 from . import api
 from .access import VISITOR, new_visitor_id
 from .config_form import CONFIG_WIDGETS, MAPPING
-from .i18n import CHOOSE_LANG_JS, LANG_CHOICES, i18n, initial_lang_js, normalize_lang, t
+from .i18n import CHOOSE_LANG_JS, LANG_CHOICES, i18n, initial_lang_js, normalize_lang, t, toast_titles_css
 from .limits import SESSIONS_KEPT, UPLOAD_CLEANUP
 from .settings import Settings
 from .studio import LANG, PAGE, Studio
@@ -243,6 +243,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
     """
     return {
         "theme": gr.themes.Soft(),
+        "css": toast_titles_css(),
         "i18n": i18n(),
         "max_file_size": f"{settings.max_upload_mb}mb" if settings.public else None,
         "blocked_paths": [str(settings.runs_dir)],

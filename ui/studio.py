@@ -103,6 +103,23 @@ class Studio:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.parts: dict[str, Any] = {}
+        self._resolvers: dict[str, tuple[str, Callable[[Any, Any], Any]]] = {}
+
+    def resolve(self, name: str, source: str, fn: Callable[[Any, Any], Any]) -> None:
+        """From now on, every listener that reads ``name`` gets ``fn(value of name, value of source)`` instead.
+
+        For a widget that shows a value one way and means it another: the dataset box shows an uploaded
+        file by its name, and handlers get the upload's path. Register it before the listeners that read
+        ``name``.
+        """
+        self._resolvers[name] = (source, fn)
+
+    def _resolved(self, named: Values) -> Values:
+        """``named`` with each value that has a resolver replaced by what it means."""
+        for name, (source, fn) in self._resolvers.items():
+            if name in named:
+                named[name] = fn(named[name], named.get(source))
+        return named
 
     def add(self, name: str, component: Any) -> Any:
         """Register ``component`` under ``name`` (unique) and return it."""
@@ -121,10 +138,11 @@ class Studio:
         return [self.parts[name] for name in names]
 
     def _inputs(self, names: Sequence[str]) -> list[str]:
-        """The listener's inputs, plus the browser's visitor id (ui.access) and the page's language wherever
-        the page has them."""
+        """The listener's inputs, plus the browser's visitor id (ui.access), the page's language wherever the
+        page has them, and the sources of the inputs' resolvers (:meth:`resolve`)."""
         names = list(names)
-        for implicit in (VISITOR, LANG, PAGE):
+        sources = [source for name, (source, _) in self._resolvers.items() if name in names]
+        for implicit in (VISITOR, LANG, PAGE, *sources):
             if implicit in self.parts and implicit not in names:
                 names.append(implicit)
         return names
@@ -158,7 +176,7 @@ class Studio:
         guarded = engine_call(call, self.settings)
 
         def handler(*args: Any) -> Any:
-            named = {**dict(zip(specials, args)), **dict(zip(in_names, args[len(specials) :]))}
+            named = self._resolved({**dict(zip(specials, args)), **dict(zip(in_names, args[len(specials) :]))})
             with use_lang(named.get(LANG)):
                 if not entry:
                     self.check_page(named)
@@ -181,7 +199,7 @@ class Studio:
         in_names, out_names = self._inputs(inputs), list(outputs)
 
         async def handler(request: gr.Request, *values: Any) -> AsyncIterator[Any]:
-            named = dict(zip(in_names, values), request=request)
+            named = self._resolved(dict(zip(in_names, values), request=request))
             with use_lang(named.get(LANG)):
                 self.check_page(named)
             updates = fn(named)

@@ -3,6 +3,8 @@ and labels 0-3 -> 5-fold cross-validation with a final model -> Predict uses tha
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from finetune.runs.run import Run
 from tests.browser.helpers import latest_run, log_text, set_dropdown, set_number, wait_status
 
@@ -32,8 +34,9 @@ def test_the_weibo_path_from_a_chinese_named_excel_file_to_a_prediction(page, ap
     page.get_by_role("tab", name="Model & Data").click()
     set_dropdown(page, "cfg-checkpoint", str(tiny_checkpoint))
     page.locator("#data-upload input[type=file]").set_input_files(str(data))
+    # the dataset box shows the upload by its name, not gradio's temporary folder; the run reads the file
     page.wait_for_function(
-        "() => document.querySelector('#cfg-dataset textarea, #cfg-dataset input').value.endsWith('总8665.xlsx')"
+        "() => document.querySelector('#cfg-dataset textarea, #cfg-dataset input').value === '总8665.xlsx'"
     )
     page.locator("#preview-btn").click()
     page.wait_for_function("() => document.querySelector('#data-summary').innerText.includes('text = Sentence')")
@@ -52,6 +55,7 @@ def test_the_weibo_path_from_a_chinese_named_excel_file_to_a_prediction(page, ap
     wait_status(page, "finished", timeout=240)
     run = Run(latest_run(app_server).path)
     assert run.id.endswith("-总8665") and run.has_model
+    assert Path(run.config().data.dataset).is_file()  # the config names the uploaded file's path
     page.wait_for_function("() => document.querySelector('#run-summary').innerText.includes('final model')")
     summary = page.locator("#run-summary").inner_text()
     rows = 4 * ROWS_PER_CLASS

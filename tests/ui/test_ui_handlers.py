@@ -558,3 +558,29 @@ def test_an_upload_after_a_recipe_puts_the_recipes_settings_back_to_the_defaults
     assert reset["data.recipe_card"] == "" and "checkpoint" not in reset and "dataset" not in reset
     assert data_tab.recipe_off_on_upload({**upload, "data.recipe_card": ""}) == {}  # no recipe: nothing changes
     assert data_tab.on_upload({"data.upload": "/tmp/gradio/abc/mine.csv"})["data.preset"] is None
+
+
+def test_an_upload_is_shown_by_its_name_and_read_from_its_path():
+    from ui.tabs import data as data_tab
+
+    upload = "/tmp/gradio/0123abcd/评论.csv"
+    assert data_tab.on_upload({"data.upload": upload})["dataset"] == "评论.csv"
+    assert data_tab.uploaded_dataset("评论.csv", upload) == upload
+    assert data_tab.uploaded_dataset("stanfordnlp/imdb", upload) == "stanfordnlp/imdb"  # typed over: the box
+    assert data_tab.uploaded_dataset("评论.csv", None) == "评论.csv"  # the upload removed: the box
+
+
+def test_a_resolver_gives_every_listener_the_meant_value():
+    seen = []
+    with gr.Blocks() as demo:
+        studio = Studio(Settings())
+        studio.add("shown", gr.Textbox())
+        studio.add("source", gr.Textbox())
+        studio.add("out", gr.Textbox())
+        studio.resolve("shown", "source", lambda shown, source: f"{source}/{shown}")
+        studio.listen(studio["out"].change, lambda v: seen.append(v["shown"]) or {}, ["shown"], [])
+    listener = next(iter(demo.fns.values()))
+    # the source became an input of the listener, although it did not ask for it
+    assert listener.inputs == [studio["shown"], studio["source"]]
+    listener.fn(None, "mine.csv", "/tmp/upload")  # (request, shown, source), as gradio calls it
+    assert seen == ["/tmp/upload/mine.csv"]

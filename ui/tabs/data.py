@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from typing import Any
+from pathlib import Path
+from typing import Any, Optional
 
 import gradio as gr
 
@@ -221,12 +222,28 @@ def preview_display(settings: Settings, v: Values) -> Values:
     return {k: out[k] for k in ("data.rows", "data.summary", "data.dist") if k in out}
 
 
+def upload_path(upload: Any) -> Optional[str]:
+    """The server path of the upload widget's file (None when it holds none)."""
+    if upload is None:
+        return None
+    return str(getattr(upload, "name", upload))
+
+
 def on_upload(v: Values) -> Values:
-    """An uploaded file becomes the dataset: its columns are detected again, and no preset names it."""
-    file = v["data.upload"]
-    if file is None:
+    """An uploaded file becomes the dataset, shown by its name (its path is a long temporary folder; handlers
+    get the path, see :func:`uploaded_dataset`): its columns are detected again, and no preset names it."""
+    path = upload_path(v["data.upload"])
+    if path is None:
         return {}
-    return {"dataset": str(getattr(file, "name", file)), "data.preset": None, **clear_mapping()}
+    return {"dataset": Path(path).name, "data.preset": None, **clear_mapping()}
+
+
+def uploaded_dataset(shown: Any, upload: Any) -> Any:
+    """What the dataset box means: the upload's path while the box shows the upload's name, else the box."""
+    path = upload_path(upload)
+    if path and shown and str(shown).strip() == Path(path).name:
+        return path
+    return shown
 
 
 KEPT_ON_RESET = ("checkpoint", "dataset", *MAPPING)  # what the person chose, not what a recipe set
@@ -434,6 +451,7 @@ def build(studio: Studio) -> None:
             height=110,
         ),
     )
+    studio.resolve("dataset", "data.upload", uploaded_dataset)
     with gr.Row():
         add(
             "text_column",

@@ -18,7 +18,7 @@ from finetune.errors import DataError
 from finetune.model.checkpoints import PRESETS
 
 from ..access import model_source, visible_runs_with_model, visitor_of
-from ..downloads import SCRIPT_STYLES, STYLE_INFO, export_run_script
+from ..downloads import SCRIPT_STYLES, STYLE_INFO, export_run_script, redraw_code_js
 from ..heatmap import LEGEND, cjk_font_available, heatmap_image
 from ..i18n import say, t, translate
 from ..settings import Settings
@@ -356,7 +356,9 @@ def build(studio: Studio) -> None:
         t("Behind the pipeline: the padded batch, stage by stage"), open=True, elem_id="model-pipeline-box"
     ):
         add("model.stages", gr.HTML(elem_id="model-pipeline"))
-    with gr.Accordion(t("This run as a Python script"), open=False, elem_id="model-script-box"):
+    with add(
+        "model.script_box", gr.Accordion(t("This run as a Python script"), open=False, elem_id="model-script-box")
+    ):
         with gr.Row():
             add(
                 "model.script_style",
@@ -407,6 +409,8 @@ def wire(studio: Studio) -> None:
     outputs = ["model.script", "model.script_file"]
     studio.listen(studio["model.export"].click, export, script_inputs, outputs)
     studio.listen(studio["model.script_style"].change, restyle, script_inputs, outputs)
+    for redraw in (studio["model.script"].change, studio["model.script_box"].expand):
+        redraw(None, None, None, js=redraw_code_js("model-script"))
 
 
 def refresh_sources(settings: Settings, v: Values) -> Values:

@@ -29,7 +29,7 @@ from ..config_form import (
     config_to_widget_values,
     widget_for,
 )
-from ..downloads import SCRIPT_STYLES, export_run_script
+from ..downloads import SCRIPT_STYLES, export_run_script, redraw_code_js
 from ..i18n import say, t, translate
 from ..limits import check_start
 from ..settings import Settings
@@ -48,10 +48,6 @@ SCROLL_LOG_JS = """() => { requestAnimationFrame(() => {
   const box = document.querySelector('#run-log textarea');
   if (box) box.scrollTop = box.scrollHeight;
 }); }"""
-# a code viewer filled while hidden measures nothing: once shown, make it lay out (gutter and lines) again
-REDRAW_SCRIPT_JS = """() => { setTimeout(() => { window.dispatchEvent(new Event('resize'));
-  document.querySelectorAll('#train-script .cm-scroller').forEach(el => { el.scrollTop = 1; el.scrollTop = 0; });
-}, 100); }"""
 HISTORY_COLUMNS = ["run", "status", "checkpoint", "dataset", "accuracy", "f1", "matthews_correlation", "date", "note"]
 
 
@@ -205,7 +201,7 @@ def build(studio: Studio) -> None:
         "live.log",
         gr.Textbox(label=t("log"), lines=12, max_lines=12, autoscroll=True, elem_id="run-log", interactive=False),
     )
-    with gr.Accordion(t("Configuration file and command line"), open=False):
+    with add("train.config_box", gr.Accordion(t("Configuration file and command line"), open=False)):
         with gr.Row():
             add("train.save_config", gr.DownloadButton(t("Save config as JSON"), elem_id="save-config"))
             add(
@@ -290,7 +286,8 @@ def wire(studio: Studio) -> None:
         studio["studio.runs_version"].change, lambda v: history(settings, v), [], ["train.history", "train.pick"]
     )
     studio["live.log"].change(None, None, None, js=SCROLL_LOG_JS)
-    studio["train.script"].change(None, None, None, js=REDRAW_SCRIPT_JS)
+    for redraw in (studio["train.script"].change, studio["train.config_box"].expand):
+        redraw(None, None, None, js=redraw_code_js("train-script"))
 
 
 def stream_live_view(studio: Studio, event: Any) -> None:
