@@ -305,6 +305,23 @@ def test_labels_with_leading_zeros_keep_them(tmp_path):
     assert plain.label_names == ["0", "1", "2"]
 
 
+@pytest.mark.parametrize("short_row", [False, True])
+def test_leading_zeros_first_written_late_in_a_large_file_keep_them(tmp_path, monkeypatch, short_row):
+    """A large file is parsed without reading it whole as text first; its first MB did not decide alone, so a
+    label '01' first written past it was read as 1 and merged with '1'. A row with a missing field (read by
+    pandas, refused by the fast scan) falls back to a slower scan of the whole file."""
+    from finetune.data import file_checks
+
+    monkeypatch.setattr(file_checks, "FULL_CHECK_BYTES", 10)  # every file is "large"
+    monkeypatch.setattr(file_checks, "HEAD_BYTES", 64)  # and its head holds only the first rows
+    rows = [(f"text {i}", 1 + i % 2) for i in range(20)] + [(f"late {i}", f"0{1 + i % 2}") for i in range(6)]
+    path = _write_csv(tmp_path, rows)
+    if short_row:
+        path.write_text(path.read_text() + "no label here\n")
+    prepared = prepare_data(cfg(str(path)))
+    assert prepared.label_names == ["01", "02", "1", "2"]
+
+
 def test_case_variants_and_numbers_mixed_with_words_are_noted(tmp_path):
     rows = [(f"text {i}", label) for i in range(3) for label in ("positive", "Positive", "NEGATIVE", "negative")]
     notes = prepare_data(cfg(str(_write_csv(tmp_path, rows)))).report.notes
