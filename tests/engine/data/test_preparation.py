@@ -297,6 +297,24 @@ def test_minus_one_is_a_class_unless_the_dataset_says_it_marks_unlabelled_rows(t
     assert prepared.label_names == ["3", "5"] and "test" not in prepared.splits
 
 
+def test_one_class_left_after_dropping_unlabelled_rows_says_what_was_dropped(tmp_path):
+    """Labels -1/1 in a ClassLabel column (-1: unlabelled), or a class written NA: 'only yes' alone did not say
+    that the other rows were there and dropped, nor why."""
+    import datasets
+
+    features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=["no", "yes"])})
+    minus_one = datasets.Dataset.from_dict({"text": [f"t {i}" for i in range(8)], "label": [-1, 1] * 4}, features)
+    with pytest.raises(DataError) as info:
+        prepare_data(cfg(), raw=minus_one)
+    assert "found only yes (4 rows without a label were dropped: -1 marks an unlabelled row" in str(info.value)
+    rows = [(f"text {i}", label) for i in range(4) for label in ("pos", "NA")]
+    with pytest.raises(DataError) as info:
+        prepare_data(cfg(str(_write_csv(tmp_path, rows))))
+    assert "found only pos (4 rows without a label were dropped: a label cell that is empty, or reads NA" in str(
+        info.value
+    )
+
+
 def test_labels_with_leading_zeros_keep_them(tmp_path):
     rows = [(f"text {i}", label) for i in range(3) for label in ("01", "02", "10", "007", "07", "7")]
     prepared = prepare_data(cfg(str(_write_csv(tmp_path, rows))))
