@@ -199,7 +199,7 @@ def label_names_of(
     if not values:
         raise DataError(
             expected_found(
-                f"label column '{label_column}'",
+                f"label column '{label_column}' ({where})",
                 "at least one label value",
                 "only missing values (the column is empty on every row)",
                 "Fill in the labels, or choose the column that holds them (label_column).",
@@ -225,7 +225,7 @@ def label_names_of(
     if any(isinstance(v, float) for v in ordered):
         raise DataError(
             expected_found(
-                f"label column '{label_column}'",
+                f"label column '{label_column}' ({where})",
                 "class labels (whole numbers or text)",
                 f"fractional values such as {next(v for v in ordered if isinstance(v, float))}",
                 "This is a regression target; map it to classes first.",

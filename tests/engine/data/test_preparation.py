@@ -380,5 +380,6 @@ def test_na_and_none_labels_are_said_to_be_read_as_missing(tmp_path):
 def test_an_all_empty_label_column_says_it_is_empty_and_what_to_do(tmp_path):
     path = tmp_path / "unlabelled.csv"
     path.write_text("text,label\n" + "".join(f"film {i},\n" for i in range(6)))
-    with pytest.raises(DataError, match=r"the column is empty on every row\)\. Fill in the labels, or choose"):
+    with pytest.raises(DataError, match=r"the column is empty on every row\)\. Fill in the labels, or choose") as info:
         prepare_data(cfg(str(path)))
+    assert "label column 'label' (train of unlabelled.csv)" in str(info.value)
