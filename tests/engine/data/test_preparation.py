@@ -147,6 +147,18 @@ def test_non_text_column():
         prepare_data(cfg(text_column="n"), raw={"n": [1, 2, 3, 4], "label": [0, 1, 0, 1]})
 
 
+def test_an_all_empty_text_column_says_it_is_empty_not_of_type_float(tmp_path):
+    path = tmp_path / "no_text.csv"
+    path.write_text("label,text\n" + "".join(f"{i % 2},\n" for i in range(6)))
+    with pytest.raises(ColumnMappingError) as info:
+        prepare_data(cfg(str(path)))
+    message = str(info.value)
+    assert "text column 'text': expected text (strings), found only empty cells (the column is empty on every row)" in (
+        message
+    )
+    assert "float" not in message
+
+
 def test_empty_after_cleaning():
     with pytest.raises(DataError, match="rows left after cleaning"):
         prepare_data(cfg(), raw={"text": ["", " ", ""], "label": [0, 1, 0]})
