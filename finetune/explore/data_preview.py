@@ -29,7 +29,7 @@ from finetune.config.run_config import DataConfig
 from finetune.data import file_checks
 from finetune.data.arrow_columns import text_ok
 from finetune.data.column_detection import ColumnMapping, check_text_column
-from finetune.data.loading import _strip_column_names, load_raw
+from finetune.data.loading import LEADING_ZERO, _strip_column_names, load_raw
 from finetune.data.names import FILE_TYPES
 from finetune.data.preparation import DataReport, _canonical, _find_split, _map_columns, infer_label_names, prepare_data
 from finetune.safety import guard, resolve_local
@@ -110,7 +110,13 @@ def _preview_streamed(
     for name in (mapping.text, mapping.text_pair):
         if name:
             check_text_column(head, name)
-    thin = _thin_table(path, config, dict(zip(head.column_names, raw_names)), mapping, progress)
+    names = dict(zip(head.column_names, raw_names))
+    label_type = head.data.column(mapping.label).type
+    numeric = pa.types.is_integer(label_type) or pa.types.is_floating(label_type)
+    numeric = numeric and FILE_TYPES.get(path.suffix.lower()) in ("csv", "tsv")  # text a number was written as
+    thin = _thin_table(path, config, names, mapping, progress, label_type if numeric else None)
+    if numeric and not thin.data.column(mapping.label).type.equals(label_type):  # kept as text: leading zeros
+        head, _ = _head(path, config, text_columns=[names[mapping.label]])
     explicit = dataclasses.replace(
         config, text_column=mapping.text, text_pair_column=mapping.text_pair, label_column=mapping.label
     )
@@ -133,27 +139,35 @@ def _preview_streamed(
     return out
 
 
-def _head(path: Path, config: DataConfig) -> tuple[Any, list[str]]:
+def _head(path: Path, config: DataConfig, text_columns: tuple = ()) -> tuple[Any, list[str]]:
     """The file's first block as a Dataset (column names stripped as the loader strips them), and the
-    file's own column names."""
+    file's own column names; ``text_columns`` (the file's names) are read as text."""
     import datasets
 
-    first = next(_batches(path, config, columns=None), None)
+    first = next(_batches(path, config, columns=None, text_columns=text_columns), None)
     table = pa.Table.from_batches([first[0]]) if first is not None else pa.table({})
     return _strip_column_names(datasets.Dataset(datasets.table.InMemoryTable(table))), list(table.column_names)
 
 
 def _thin_table(
-    path: Path, config: DataConfig, raw_names: dict[str, str], mapping: ColumnMapping, progress: Progress
+    path: Path,
+    config: DataConfig,
+    raw_names: dict[str, str],
+    mapping: ColumnMapping,
+    progress: Progress,
+    label_type: Optional[pa.DataType] = None,
 ) -> Any:
     """Every row's label as read and "x"/"" for each text (kept or empty), from one streamed pass;
-    ``raw_names``: the file's column name of each (stripped) name."""
+    ``raw_names``: the file's column name of each (stripped) name. ``label_type``: the numeric type the first
+    block gave the label column of a CSV/TSV: the labels are read as text, and kept as text when one has a
+    leading zero ('01', as the loader keeps them: loading.leading_zero_columns), else cast to that type."""
     import datasets
 
     texts = [c for c in (mapping.text, mapping.text_pair) if c]
     wanted = [raw_names[c] for c in (*texts, mapping.label)]
+    as_text = [raw_names[c] for c in texts] + ([raw_names[mapping.label]] if label_type is not None else [])
     parts: list[pa.Table] = []
-    for batch, fraction in _batches(path, config, columns=wanted, text_columns=[raw_names[c] for c in texts]):
+    for batch, fraction in _batches(path, config, columns=wanted, text_columns=as_text):
         columns = {
             c: pc.if_else(pa.array(text_ok(pa.chunked_array([batch.column(raw_names[c])]))), "x", "") for c in texts
         }
@@ -162,6 +176,9 @@ def _thin_table(
         if progress:
             progress(fraction, f"Reading {path.name}: {sum(p.num_rows for p in parts):,} rows")
     table = pa.concat_tables(parts) if parts else pa.table({c: pa.array([], pa.string()) for c in wanted})
+    labels = table.column(mapping.label)
+    if label_type is not None and not pc.any(pc.match_substring_regex(labels, LEADING_ZERO.pattern)).as_py():
+        table = table.set_column(table.column_names.index(mapping.label), mapping.label, labels.cast(label_type))
     return datasets.Dataset(datasets.table.InMemoryTable(table))
 
 

@@ -58,13 +58,16 @@ def make_folds(labels: Sequence[int], label_names: Sequence[str], k: int, seed: 
     labels = np.asarray(labels, dtype=np.int64)
     counts = np.bincount(labels, minlength=len(label_names))
     short = [f"{label_names[i]} ({int(c)})" for i, c in enumerate(counts) if 0 < c < k]
+    single = [label_names[i] for i, c in enumerate(counts) if c == 1]  # no number of folds fits a class of one row
     if short:
         raise DataError(
             expected_found(
                 f"rows per class for {k}-fold cross-validation",
                 f"at least {k} in every class",
                 "fewer in " + ", ".join(short),
-                f"Lower cv_folds to {max(2, int(min(c for c in counts if c)))} or add rows.",
+                f"Add rows to {', '.join(single)} (cross-validation needs at least 2 per class), or set cv_folds to 0."
+                if single
+                else f"Lower cv_folds to {int(min(c for c in counts if c))} or add rows.",
             )
         )
     if len(labels) < 2 * k:

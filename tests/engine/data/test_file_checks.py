@@ -254,3 +254,37 @@ def test_formula_cells_without_saved_values_are_named(tmp_path):
     book.save(path)  # openpyxl writes formulas and no computed values
     message = refused(path)
     assert "column(s) text of Excel file 'formulas.xlsx'" in message and "formulas without saved values" in message
+
+
+def test_formula_cells_with_saved_values_read_those_values(tmp_path):
+    """A workbook saved by Excel holds each formula's computed value beside it: that value is read."""
+    import re
+    import zipfile
+
+    import openpyxl
+
+    plain = tmp_path / "plain.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["text", "label"])
+    for i in range(6):
+        book.active.append([f"film {i}", f"=MOD({i},2)"])
+    book.save(plain)
+    path = tmp_path / "computed.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":  # store the values Excel would have computed
+                data = re.sub(
+                    rb"<f>MOD\((\d),2\)</f><v ?/>", lambda m: b"<f>MOD(%s,2)</f><v>%d</v>" % (m[1], int(m[1]) % 2), data
+                )
+            target.writestr(item, data)
+    prepared = load(path)
+    assert prepared.label_names == ["0", "1"] and sum(prepared.report.split_sizes.values()) == 6
+
+
+def test_a_header_only_workbook_says_it_has_no_rows(tmp_path):
+    path = tmp_path / "header.xlsx"
+    pd.DataFrame({"text": [], "label": []}).to_excel(path, index=False)
+    message = refused(path)
+    assert "sheet 'Sheet1' of Excel file 'header.xlsx': expected data rows under the header" in message
+    assert "no rows (only the header: text, label)" in message

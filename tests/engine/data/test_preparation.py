@@ -147,6 +147,18 @@ def test_non_text_column():
         prepare_data(cfg(text_column="n"), raw={"n": [1, 2, 3, 4], "label": [0, 1, 0, 1]})
 
 
+def test_an_all_empty_text_column_says_it_is_empty_not_of_type_float(tmp_path):
+    path = tmp_path / "no_text.csv"
+    path.write_text("label,text\n" + "".join(f"{i % 2},\n" for i in range(6)))
+    with pytest.raises(ColumnMappingError) as info:
+        prepare_data(cfg(str(path)))
+    message = str(info.value)
+    assert "text column 'text': expected text (strings), found only empty cells (the column is empty on every row)" in (
+        message
+    )
+    assert "float" not in message
+
+
 def test_empty_after_cleaning():
     with pytest.raises(DataError, match="rows left after cleaning"):
         prepare_data(cfg(), raw={"text": ["", " ", ""], "label": [0, 1, 0]})
@@ -297,12 +309,47 @@ def test_minus_one_is_a_class_unless_the_dataset_says_it_marks_unlabelled_rows(t
     assert prepared.label_names == ["3", "5"] and "test" not in prepared.splits
 
 
+def test_one_class_left_after_dropping_unlabelled_rows_says_what_was_dropped(tmp_path):
+    """Labels -1/1 in a ClassLabel column (-1: unlabelled), or a class written NA: 'only yes' alone did not say
+    that the other rows were there and dropped, nor why."""
+    import datasets
+
+    features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=["no", "yes"])})
+    minus_one = datasets.Dataset.from_dict({"text": [f"t {i}" for i in range(8)], "label": [-1, 1] * 4}, features)
+    with pytest.raises(DataError) as info:
+        prepare_data(cfg(), raw=minus_one)
+    assert "found only yes (4 rows without a label were dropped: -1 marks an unlabelled row" in str(info.value)
+    rows = [(f"text {i}", label) for i in range(4) for label in ("pos", "NA")]
+    with pytest.raises(DataError) as info:
+        prepare_data(cfg(str(_write_csv(tmp_path, rows))))
+    assert "found only pos (4 rows without a label were dropped: a label cell that is empty, or reads NA" in str(
+        info.value
+    )
+
+
 def test_labels_with_leading_zeros_keep_them(tmp_path):
     rows = [(f"text {i}", label) for i in range(3) for label in ("01", "02", "10", "007", "07", "7")]
     prepared = prepare_data(cfg(str(_write_csv(tmp_path, rows))))
     assert prepared.label_names == ["007", "01", "02", "07", "10", "7"]
     plain = prepare_data(cfg(str(_write_csv(tmp_path, [(f"t {i}", i % 3) for i in range(9)], "plain.csv"))))
     assert plain.label_names == ["0", "1", "2"]
+
+
+@pytest.mark.parametrize("short_row", [False, True])
+def test_leading_zeros_first_written_late_in_a_large_file_keep_them(tmp_path, monkeypatch, short_row):
+    """A large file is parsed without reading it whole as text first; its first MB did not decide alone, so a
+    label '01' first written past it was read as 1 and merged with '1'. A row with a missing field (read by
+    pandas, refused by the fast scan) falls back to a slower scan of the whole file."""
+    from finetune.data import file_checks
+
+    monkeypatch.setattr(file_checks, "FULL_CHECK_BYTES", 10)  # every file is "large"
+    monkeypatch.setattr(file_checks, "HEAD_BYTES", 64)  # and its head holds only the first rows
+    rows = [(f"text {i}", 1 + i % 2) for i in range(20)] + [(f"late {i}", f"0{1 + i % 2}") for i in range(6)]
+    path = _write_csv(tmp_path, rows)
+    if short_row:
+        path.write_text(path.read_text() + "no label here\n")
+    prepared = prepare_data(cfg(str(path)))
+    assert prepared.label_names == ["01", "02", "1", "2"]
 
 
 def test_case_variants_and_numbers_mixed_with_words_are_noted(tmp_path):
@@ -345,5 +392,6 @@ def test_na_and_none_labels_are_said_to_be_read_as_missing(tmp_path):
 def test_an_all_empty_label_column_says_it_is_empty_and_what_to_do(tmp_path):
     path = tmp_path / "unlabelled.csv"
     path.write_text("text,label\n" + "".join(f"film {i},\n" for i in range(6)))
-    with pytest.raises(DataError, match=r"the column is empty on every row\)\. Fill in the labels, or choose"):
+    with pytest.raises(DataError, match=r"the column is empty on every row\)\. Fill in the labels, or choose") as info:
         prepare_data(cfg(str(path)))
+    assert "label column 'label' (train of unlabelled.csv)" in str(info.value)

@@ -89,3 +89,22 @@ def test_streamed_preview_checks_the_text_column_and_vocabulary(tmp_path, large)
         preview(DataConfig(dataset=str(path), text_column="id", label_column="stars"))
     out = preview(DataConfig(dataset=str(path), label_column="stars"), checkpoint="bundled-minilm")
     assert out["vocabulary"]["rows"] > 0 and json.dumps(out["vocabulary"])
+
+
+def test_streamed_preview_keeps_leading_zeros_written_late_as_training_does(tmp_path, large):
+    """The streamed reader took a numeric label column's type from its first block, so '01' later in the file
+    was read as 1 (merged with '1'), while training keeps it."""
+    path = tmp_path / "zeros.csv"
+    rows = [f"review {i},{1 + i % 2}\n" for i in range(400)] + [f"late {i},0{1 + i % 2}\n" for i in range(20)]
+    path.write_text("text,label\n" + "".join(rows))
+    config = DataConfig(dataset=str(path))
+    out = preview(config, rows=2)
+    assert out["report"]["label_names"] == ["01", "02", "1", "2"]
+    assert out["report"] == prepare_data(config).report.to_dict()
+    plain = tmp_path / "plain.csv"
+    plain.write_text("text,label\n" + "".join(rows[:400]))
+    out = preview(DataConfig(dataset=str(plain)), rows=2)
+    assert (
+        out["report"]["label_names"] == ["1", "2"]
+        and out["report"] == prepare_data(DataConfig(dataset=str(plain))).report.to_dict()
+    )

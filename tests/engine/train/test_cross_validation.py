@@ -30,6 +30,12 @@ def test_folds_are_disjoint_complete_and_stratified():
 def test_a_class_with_fewer_rows_than_folds_is_a_clear_error():
     with pytest.raises(DataError, match=r"fewer in rare \(3\).*Lower cv_folds to 3"):
         make_folds([0] * 20 + [1] * 3, ["common", "rare"], 5, seed=1)
+    # a class of one row: no number of folds fits, so lowering cv_folds (to the 2 it already is) is no advice
+    with pytest.raises(DataError) as info:
+        make_folds([0] * 20 + [1], ["common", "single"], 2, seed=1)
+    message = str(info.value)
+    assert "fewer in single (1)" in message and "Lower cv_folds" not in message
+    assert "Add rows to single (cross-validation needs at least 2 per class), or set cv_folds to 0" in message
 
 
 def _layer_hash(model) -> str:
