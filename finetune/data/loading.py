@@ -192,8 +192,8 @@ def leading_zero_columns(text: Union[str, TextIO], delimiter: str, features: Any
 
 def file_leading_zero_columns(path: Path, delimiter: str, features: Any, header_row: Optional[int]) -> set[str]:
     """:func:`leading_zero_columns` of a file too large to hold as text: its numeric columns read as text by
-    pyarrow's CSV reader, block by block (about 0.4 s for 200 MB); a file that reader refuses (a row with
-    a missing field, which pandas reads) is read with the csv module instead, as a stream."""
+    pyarrow's CSV reader, block by block; a file that reader refuses (a row with a missing field, which
+    pandas reads) is read with the csv module instead, as a stream."""
     import pyarrow as pa
     import pyarrow.compute as pc
     from pyarrow import csv as arrow_csv
