@@ -289,7 +289,10 @@ def render(
     status = run.status()
     ended = not status["status"].is_active and status["status"] is not RunStatus.QUEUED
     key = (run_id, size, status["status"])
-    if seen.get("key") == key:
+    # gradio's plots draw an update's previous value when a newer one arrives in a stream: the charts are
+    # sent once more at the next poll after they change, so their last points are drawn too
+    resend = bool(seen.get("charts_sent"))
+    if seen.get("key") == key and not resend:
         return {}, seen, ended
     if status["status"] is RunStatus.QUEUED:
         from finetune.train.jobs import queue_position
@@ -312,7 +315,8 @@ def render(
         parts["live.header"] = say("**Run:** {run}", run=html.escape(run_id))
     if changed or new["lines"] != seen.get("lines"):
         parts["live.log"] = "\n".join(lines[-400:])
-    if changed or new["points"] != seen.get("points"):
+    new["charts_sent"] = changed or new["points"] != seen.get("points")
+    if new["charts_sent"] or resend:
         _, total = fold_steps(events)
         colours = series_colours(events)
         parts.update(

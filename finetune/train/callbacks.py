@@ -79,6 +79,10 @@ class EventCallback(TrainerCallback):
             control.should_training_stop = True
             control.should_save = True  # a checkpoint to resume from
             return
+        if state.global_step >= state.max_steps and args.logging_strategy == "steps":
+            # the loss since the last report is reported at the last step too: the loss curve reaches the end of
+            # training, and a run (or a k-fold fold) shorter than logging_steps still gets its point
+            control.should_log = True
         if time.monotonic() - self.last_progress >= self.progress_interval:
             self._progress(state)
 

@@ -6,6 +6,7 @@ lists that follow a run that just finished. Its app starts on an empty runs fold
 
 from __future__ import annotations
 
+import json
 import time
 
 from tests.browser.helpers import chart, inside, latest_run, numeric, set_dropdown, start_run, wait_status
@@ -72,6 +73,15 @@ def test_first_training_draws_right_and_every_tab_follows_it(page, app_server, t
     # -- when it ends: history, Predict and Hub follow it, in this same page
     wait_status(page, "finished", timeout=300)
     run = latest_run(app_server)
+    # every evaluation is drawn, the last one too (gradio's plot drew an update's previous value in a stream)
+    evaluations = [e for e in map(json.loads, open(run.path / "events.jsonl")) if e["type"] == "evaluation"]
+    assert len(evaluations) >= 2
+    page.wait_for_function(
+        "(n) => { const count = (id) => document.querySelectorAll('#' + id + ' svg g.mark-symbol path').length; "
+        "return count('val-loss-plot') === n && count('metric-plot') === 3 * n; }",
+        arg=len(evaluations),
+        timeout=15_000,
+    )
     page.wait_for_function(
         "(id) => document.querySelector('#run-history').innerText.includes('finished')", arg=run.run_id, timeout=30_000
     )

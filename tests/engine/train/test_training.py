@@ -395,3 +395,13 @@ def test_a_finished_run_keeps_its_model_but_not_its_checkpoints(tmp_path, tiny_c
     assert run.has_model and not run.checkpoints_dir.exists()
     said = [e.get("message", "") for e in read_events(run.events_path)[0] if e["type"] == "log"]
     assert any(m.startswith("checkpoints deleted (") for m in said)
+
+
+def test_the_training_loss_is_reported_at_the_last_step_of_a_run_shorter_than_logging_steps(tmp_path, tiny_checkpoint):
+    """192 rows at batch 16 is 12 steps: with logging_steps 50 the loss would never be reported (an empty chart)."""
+    config = tiny_config(tiny_checkpoint, tmp_path / "runs", logging_steps=50, save_strategy="no")
+    run_dir, status = _train(config, tmp_path)
+    assert status["status"] == "finished"
+    events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+    losses = [e for e in events if e["type"] == "progress" and e.get("loss") is not None]
+    assert [e["step"] for e in losses] == [12] and losses[0]["total_steps"] == 12
