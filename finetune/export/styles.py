@@ -3,9 +3,16 @@
 - ``trainer``: ``TrainingArguments`` + ``Trainer`` (tutorials 000, 001, 003);
 - ``loop``: the plain PyTorch loop (000, 002, 004): ``DataLoader`` with the collator, ``AdamW``,
   ``get_scheduler`` with the run's schedule and warmup, a ``tqdm`` bar, predictions gathered batch
-  by batch into the metric, an evaluation per epoch and the best epoch's weights saved;
+  by batch into the metric, an evaluation per epoch (or every ``eval_steps``) and the best weights saved;
 - ``accelerate``: the same loop under ``accelerate.Accelerator`` (``prepare``, ``backward``,
   ``gather_for_metrics``), as 000 shows it.
+
+The two loops consume randomness and order data as the run's ``Trainer`` did, so they reach the run's
+accuracy (tests/engine/export/test_script.py): the seed is set again once the model exists (Trainer seeds
+in ``__init__``, after the new head is drawn), the batches come from the run's sampler (a generator seeded
+with seed + epoch, or transformers' ``LengthGroupedSampler`` with ``group_by_length``), AdamW is fused
+with Trainer's no-decay groups, warmup is ``ceil(ratio * steps)``, accumulated losses are scaled as
+Trainer scales them, and evaluation happens when the run's did (each epoch or every ``eval_steps``).
 
 Every style trains through one function, ``train_and_evaluate(data, output_dir)``, so a k-fold run's
 script calls it once per ``StratifiedKFold`` fold (and once more for the final model on all rows).
@@ -68,6 +75,8 @@ def header_code(config: RunConfig, run_dir: Any, excel: bool, style: str, only: 
     data_imports = "ClassLabel, " + ("Dataset, " if excel else "") + "DatasetDict, load_dataset"
     bundled = config.model.checkpoint == BUNDLED_CHECKPOINT
     kfold = bool(config.train.cv_folds)
+    loop, grouped = style != "trainer", config.train.group_by_length
+    loaders = "DataLoader" if grouped else "DataLoader, RandomSampler"
     names = ["AutoModelForSequenceClassification", "AutoTokenizer", "DataCollatorWithPadding"]
     if style == "trainer":
         names += ["EarlyStoppingCallback"] if config.train.early_stopping_patience else []
@@ -87,15 +96,18 @@ def header_code(config: RunConfig, run_dir: Any, excel: bool, style: str, only: 
         *(["", f"{scope[0].upper() + scope[1:]}."] if scope else []),
         "",
         "Written by the fine-tuning studio (python -m finetune export-script). It uses only public libraries and",
-        "reproduces the run: the same data, splits, seeds and hyperparameters.",
+        "reproduces the run: the same data, splits, seeds and hyperparameters"
+        + (", and the loop draws batches and random numbers in the order the run's Trainer did." if loop else "."),
         "",
         "    " + ("accelerate launch" if style == "accelerate" else "python") + " train.py [OUTPUT_DIR]",
         '"""',
         "",
+        *(["import contextlib"] if style == "accelerate" else []),
         *(["import copy"] if config.model.add_unknown_tokens else []),
         *(["import importlib.util"] if bundled else []),
+        *(["import inspect"] if loop else []),
         "import json",
-        *(["import math"] if style != "trainer" else []),
+        *(["import math", "import re"] if loop else []),
         "import sys",
         *(["from collections import Counter"] if config.model.add_unknown_tokens else []),
         "from pathlib import Path",
@@ -107,11 +119,12 @@ def header_code(config: RunConfig, run_dir: Any, excel: bool, style: str, only: 
         f"from datasets import {data_imports}",
         f"from sklearn.metrics import {sklearn}matthews_corrcoef, precision_recall_fscore_support",
         *(["from sklearn.model_selection import StratifiedKFold"] if kfold else []),
-        *(["from torch.optim import AdamW", "from torch.utils.data import DataLoader"] if style != "trainer" else []),
-        *(["from tqdm.auto import tqdm"] if style != "trainer" else []),
+        *(["from torch.optim import AdamW", f"from torch.utils.data import {loaders}"] if loop else []),
+        *(["from tqdm.auto import tqdm"] if loop else []),
         "from transformers import (",
         *[f"    {name}," for name in names],
         ")",
+        *(["from transformers.trainer_pt_utils import LengthGroupedSampler"] if loop and grouped else []),
     ]
     return "\n".join(lines)
 
@@ -304,9 +317,11 @@ def trainer_train_code(config: RunConfig) -> str:
 
 def loop_constants_code(config: RunConfig) -> str:
     """The loop styles' hyperparameters: the run's values, named as the loop uses them."""
+    from finetune.train.arguments import to_training_arguments
+
     t = config.train
     metric = t.metric_for_best_model
-    steps = f"  # the run evaluated every {t.eval_steps} steps; this loop evaluates once per epoch"
+    eval_steps = to_training_arguments(config, "out", precision="fp32").eval_steps  # None: Trainer's logging_steps
     lines = [
         f"LEARNING_RATE = {t.learning_rate!r}",
         f"EPOCHS = {t.num_train_epochs!r}",
@@ -314,29 +329,48 @@ def loop_constants_code(config: RunConfig) -> str:
         f"BATCH_SIZE = {t.per_device_train_batch_size}",
         f"EVAL_BATCH_SIZE = {t.per_device_eval_batch_size}",
         f"GRADIENT_ACCUMULATION = {t.gradient_accumulation_steps}",
-        f"WEIGHT_DECAY = {t.weight_decay!r}  # not on biases and LayerNorm weights, as Trainer does",
+        f"WEIGHT_DECAY = {t.weight_decay!r}  # not on biases and normalization layers, as Trainer does",
         f"SCHEDULE = {lit(t.lr_scheduler_type)}",
-        f"WARMUP_RATIO = {t.warmup_ratio!r}",
-        "MAX_GRAD_NORM = 1.0",
+        f"WARMUP_RATIO = {t.warmup_ratio!r}  # warmup steps: ceil(WARMUP_RATIO * total steps), as Trainer counts them",
+        "MAX_GRAD_NORM = 1.0  # Trainer's gradient clipping",
         f"PRECISION = {lit(t.precision)}  # auto: bf16 where the GPU supports it, else fp16 on CUDA, fp32 on CPU",
-        f"BEST_METRIC = {lit(metric)}  # the best epoch's weights are saved to OUTPUT_DIR/best",
-        f"KEEP_BEST = {t.keeps_best_model!r}  # True: the final model is the best epoch's, as the run kept it",
-        f"PATIENCE = {t.early_stopping_patience!r}  # stop after this many epochs without a better {metric}",
-        f"EVALUATE = {t.eval_strategy != 'no'!r}" + (steps if t.eval_strategy == "steps" else ""),
+        f"BEST_METRIC = {lit(metric)}  # the best evaluation's weights are saved to OUTPUT_DIR/best",
+        f"KEEP_BEST = {t.keeps_best_model!r}  # True: the final model is the best evaluation's, as the run kept it",
+        f"PATIENCE = {t.early_stopping_patience!r}  # stop after this many evaluations without a better {metric}",
+        f"EVAL_STRATEGY = {lit(t.eval_strategy)}  # validation after each epoch, every EVAL_STEPS steps, or never",
+        f"EVAL_STEPS = {eval_steps if t.eval_strategy == 'steps' else None!r}",
     ]
-    if t.group_by_length:
-        lines.append("# the run's Trainer batched rows of similar length together; this loop shuffles them plainly")
     return "\n".join(lines)
 
 
 LOOP_COMMON_CODE = '''def parameter_groups(model):
-    """AdamW's weight decay on the weights, not on biases and LayerNorm weights (what Trainer does)."""
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
-    named = list(model.named_parameters())
+    """AdamW's weight decay on the weights, not on biases and normalization layers: Trainer's rule (parameters
+    of a LayerNorm, or named like a bias or a norm)."""
+    no_decay = re.compile(r"bias|layernorm|rmsnorm|(?:^|\\.)norm(?:$|\\.)|_norm(?:$|\\.)")
+    norms = {f"{name}.{p}" for name, module in model.named_modules() if isinstance(module, torch.nn.LayerNorm)
+             for p, _ in module.named_parameters()}
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    decays = [n not in norms and not no_decay.search(n.lower()) for n, _ in named]
     return [
-        {"params": [p for n, p in named if not any(k in n for k in no_decay)], "weight_decay": WEIGHT_DECAY},
-        {"params": [p for n, p in named if any(k in n for k in no_decay)], "weight_decay": 0.0},
+        {"params": [p for (_, p), d in zip(named, decays) if d], "weight_decay": WEIGHT_DECAY},
+        {"params": [p for (_, p), d in zip(named, decays) if not d], "weight_decay": 0.0},
     ]
+
+
+def trainer_averages_accumulated_batches(model):
+    """Whether Trainer divides each batch's loss by the number of batches one optimizer step accumulates.
+    Not when the model's forward takes **kwargs, as most do in transformers 5: Trainer then leaves the averaging
+    to the model, which a classification model does batch by batch, so the accumulated losses add up."""
+    takes_kwargs = getattr(model, "accepts_loss_kwargs", None)
+    if takes_kwargs is None:
+        takes_kwargs = any(p.kind == p.VAR_KEYWORD for p in inspect.signature(model.forward).parameters.values())
+    return not takes_kwargs
+
+
+def batches_in_step(i, batches):
+    """How many batches the optimizer step of batch i accumulates: GRADIENT_ACCUMULATION, fewer in an epoch's last."""
+    last_step_start = (batches - 1) // GRADIENT_ACCUMULATION * GRADIENT_ACCUMULATION
+    return batches - last_step_start if i >= last_step_start else GRADIENT_ACCUMULATION
 
 
 def loop_tensors(tokenizer, data):
@@ -349,11 +383,29 @@ def loop_tensors(tokenizer, data):
 
 
 def is_better(metrics, best):
+    """Strictly better on BEST_METRIC (a lower loss, else a higher score), as Trainer compares."""
     if best is None:
         return True
     if BEST_METRIC == "loss":
         return metrics["loss"] < best["loss"]
     return metrics[BEST_METRIC] > best[BEST_METRIC]
+
+
+class BestModel:
+    """The best validation metrics so far, their weights saved in `folder`, and the evaluations since: what
+    the run's Trainer tracked for load_best_model_at_end and EarlyStoppingCallback."""
+
+    def __init__(self, folder):
+        self.folder, self.metrics, self.waited = folder, None, 0
+
+    def update(self, metrics, model, tokenizer):
+        """Save the weights when `metrics` are the best so far. True: stop, PATIENCE evaluations without better."""
+        if is_better(metrics, self.metrics):
+            self.metrics, self.waited = metrics, 0
+            save(model, tokenizer, self.folder)
+            return False
+        self.waited += 1
+        return bool(PATIENCE) and self.waited >= PATIENCE
 
 
 def save_results(output_dir, prefix, metrics):
@@ -362,6 +414,35 @@ def save_results(output_dir, prefix, metrics):
     results = {f"{prefix}_{name}": value for name, value in metrics.items()}
     Path(output_dir, f"{prefix}_results.json").write_text(json.dumps(results, indent=4), encoding="utf-8")
     print(results)'''
+
+# The run's Trainer shuffled through accelerate's SeedableRandomSampler (data_seed = seed).
+SEEDED_SAMPLER_CODE = '''class RunOrderSampler(RandomSampler):
+    """The training rows in the run's order: Trainer shuffles them with accelerate's SeedableRandomSampler,
+    a new permutation each epoch from a generator seeded with SEED + epoch."""
+
+    def __init__(self, rows):
+        super().__init__(rows, generator=torch.Generator())
+        self.epoch = 0
+
+    def set_epoch(self, epoch):
+        self.epoch = epoch
+
+    def __iter__(self):
+        self.generator.manual_seed(SEED + self.epoch)
+        return super().__iter__()'''
+
+# group_by_length: the run's Trainer used transformers' LengthGroupedSampler (finetune/compat.py).
+GROUPED_SAMPLER_CODE = '''class RunOrderSampler(LengthGroupedSampler):
+    """The training rows in the run's order: with group_by_length, Trainer's LengthGroupedSampler shuffles them
+    from torch's global random state at each epoch, then sorts chunks of the permutation by length, so that a
+    batch holds rows of similar length (little padding)."""
+
+    def __init__(self, rows):
+        lengths = [len(ids) for ids in rows.with_format(None)["input_ids"]]
+        super().__init__(BATCH_SIZE * GRADIENT_ACCUMULATION, lengths=lengths)
+
+    def set_epoch(self, epoch):
+        """Nothing to set: each epoch's shuffle draws from the global random state where training left it."""'''
 
 LOOP_CODE = '''device = torch.device("cuda" if cuda else "cpu")
 use_amp = cuda and PRECISION != "fp32"
@@ -388,68 +469,83 @@ def evaluate_model(model, loader):
     return {"loss": sum(losses) / len(references), **scores(predictions, references)}, predictions, references
 
 
+def save(model, tokenizer, folder):
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+
+
+def validate(model, tokenizer, loader, best, when):
+    """An evaluation during training: score the validation rows, keep the weights if they are the best so far.
+    True: stop early."""
+    metrics = evaluate_model(model, loader)[0]
+    print(f"{when}: {metrics}")
+    model.train()
+    return best.update(metrics, model, tokenizer)
+
+
 def train_and_evaluate(data, output_dir, final=False):
     """Train a fresh model on data["train"], score it on data["validation"] (and "test"), save it."""
     tokenizer = make_tokenizer(data["train"])
     tokenized = loop_tensors(tokenizer, data)
     collator = make_collator(tokenizer)
     model = new_model(tokenizer).to(device)
-    train_loader = DataLoader(tokenized["train"], shuffle=True, batch_size=BATCH_SIZE, collate_fn=collator,
-                              generator=torch.Generator().manual_seed(SEED))
+    set_seed(SEED)  # Trainer seeds again once it has the model: batch order and dropout draw from here, as in the run
+    sampler = RunOrderSampler(tokenized["train"])
+    train_loader = DataLoader(tokenized["train"], sampler=sampler, batch_size=BATCH_SIZE, collate_fn=collator)
     eval_loader = DataLoader(tokenized["validation"], batch_size=EVAL_BATCH_SIZE, collate_fn=collator)
-    optimizer = AdamW(parameter_groups(model), lr=LEARNING_RATE)
+    optimizer = AdamW(parameter_groups(model), lr=LEARNING_RATE, fused=True)  # fused: Trainer's default AdamW
     steps_per_epoch = math.ceil(len(train_loader) / GRADIENT_ACCUMULATION)
     total_steps = MAX_STEPS if MAX_STEPS > 0 else math.ceil(EPOCHS * steps_per_epoch)
     lr_scheduler = get_scheduler(SCHEDULE, optimizer, num_warmup_steps=math.ceil(WARMUP_RATIO * total_steps),
                                  num_training_steps=total_steps)
     scaler = torch.amp.GradScaler(device.type, enabled=use_amp and amp_dtype == torch.float16)
-    best_dir, best, waited, step = Path(output_dir, "best"), None, 0, 0
+    average = trainer_averages_accumulated_batches(model)
+    best, step, stop = BestModel(Path(output_dir, "best")), 0, False
     progress = tqdm(range(total_steps))
+    model.train()
     for epoch in range(math.ceil(total_steps / steps_per_epoch)):
-        model.train()
+        sampler.set_epoch(epoch)
         for i, batch in enumerate(train_loader):
             batch = {k: v.to(device) for k, v in batch.items()}
             with autocast():
-                loss = model(**batch).loss / GRADIENT_ACCUMULATION
+                loss = model(**batch).loss
+            if average:
+                loss = loss / batches_in_step(i, len(train_loader))
             scaler.scale(loss).backward()
             if (i + 1) % GRADIENT_ACCUMULATION and i + 1 < len(train_loader):
                 continue
             scaler.unscale_(optimizer)
             torch.nn.utils.clip_grad_norm_(model.parameters(), MAX_GRAD_NORM)
+            scale = scaler.get_scale()
             scaler.step(optimizer)
             scaler.update()
-            lr_scheduler.step()
+            if scaler.get_scale() >= scale:  # fp16: a step skipped for overflow leaves the schedule where it is
+                lr_scheduler.step()
             optimizer.zero_grad()
             progress.update(1)
             step += 1
-            if step >= total_steps:
+            stop = step >= total_steps
+            if EVAL_STRATEGY == "steps" and not final and (step % EVAL_STEPS == 0 or stop):
+                stop = validate(model, tokenizer, eval_loader, best, f"step {step}") or stop
+            if stop:
                 break
-        if final or not EVALUATE:
-            continue
-        metrics, _, _ = evaluate_model(model, eval_loader)
-        print(f"epoch {epoch + 1}: {metrics}")
-        if is_better(metrics, best):
-            best, waited = metrics, 0
-            model.save_pretrained(best_dir)
-            tokenizer.save_pretrained(best_dir)
-        else:
-            waited += 1
-            if PATIENCE and waited >= PATIENCE:
-                break
-    if KEEP_BEST and best is not None and not final:
-        model = AutoModelForSequenceClassification.from_pretrained(best_dir).to(device)
+        if EVAL_STRATEGY == "epoch" and not final:
+            stop = validate(model, tokenizer, eval_loader, best, f"epoch {epoch + 1}") or stop
+        if stop:
+            break
+    if KEEP_BEST and best.metrics is not None and not final:
+        model = AutoModelForSequenceClassification.from_pretrained(best.folder).to(device)
     metrics, predictions, references = evaluate_model(model, eval_loader)
     save_results(output_dir, "eval", metrics)
     if "test" in tokenized:
         test_loader = DataLoader(tokenized["test"], batch_size=EVAL_BATCH_SIZE, collate_fn=collator)
         save_results(output_dir, "test", evaluate_model(model, test_loader)[0])
-    model.save_pretrained(output_dir)  # model + tokenizer, ready for pipeline()
-    tokenizer.save_pretrained(output_dir)
+    save(model, tokenizer, output_dir)  # model + tokenizer, ready for pipeline()
     return metrics, predictions, references'''
 
 ACCELERATE_CODE = '''bf16 = PRECISION == "bf16" or (PRECISION == "auto" and cuda and torch.cuda.is_bf16_supported())
 MIXED_PRECISION = "bf16" if bf16 else "fp16" if cuda and PRECISION != "fp32" else "no"
-accelerator = Accelerator(mixed_precision=MIXED_PRECISION, gradient_accumulation_steps=GRADIENT_ACCUMULATION)
+accelerator = Accelerator(mixed_precision=MIXED_PRECISION)  # the loop accumulates gradients itself, as Trainer does
 
 
 def evaluate_model(model, loader):
@@ -475,54 +571,66 @@ def save(model, tokenizer, folder):
         tokenizer.save_pretrained(folder)
 
 
+def validate(model, tokenizer, loader, best, when):
+    """An evaluation during training: score the validation rows, keep the weights if they are the best so far.
+    True: stop early."""
+    metrics = evaluate_model(model, loader)[0]
+    accelerator.print(f"{when}: {metrics}")
+    model.train()
+    return best.update(metrics, model, tokenizer)
+
+
 def train_and_evaluate(data, output_dir, final=False):
     """Train a fresh model on data["train"], score it on data["validation"] (and "test"), save it."""
     tokenizer = make_tokenizer(data["train"])
     tokenized = loop_tensors(tokenizer, data)
     collator = make_collator(tokenizer)
-    model = new_model(tokenizer)
-    train_loader = DataLoader(tokenized["train"], shuffle=True, batch_size=BATCH_SIZE, collate_fn=collator,
-                              generator=torch.Generator().manual_seed(SEED))
+    model = new_model(tokenizer).to(accelerator.device)
+    set_seed(SEED)  # Trainer seeds again once it has the model: batch order and dropout draw from here, as in the run
+    sampler = RunOrderSampler(tokenized["train"])
+    train_loader = DataLoader(tokenized["train"], sampler=sampler, batch_size=BATCH_SIZE, collate_fn=collator)
     eval_loader = DataLoader(tokenized["validation"], batch_size=EVAL_BATCH_SIZE, collate_fn=collator)
-    optimizer = AdamW(parameter_groups(model), lr=LEARNING_RATE)
+    optimizer = AdamW(parameter_groups(model), lr=LEARNING_RATE, fused=True)  # fused: Trainer's default AdamW
+    average = trainer_averages_accumulated_batches(model)
     train_loader, eval_loader, model, optimizer = accelerator.prepare(train_loader, eval_loader, model, optimizer)
     steps_per_epoch = math.ceil(len(train_loader) / GRADIENT_ACCUMULATION)
     total_steps = MAX_STEPS if MAX_STEPS > 0 else math.ceil(EPOCHS * steps_per_epoch)
     lr_scheduler = get_scheduler(SCHEDULE, optimizer, num_warmup_steps=math.ceil(WARMUP_RATIO * total_steps),
                                  num_training_steps=total_steps)
-    best_dir, best, waited, step = Path(output_dir, "best"), None, 0, 0
+    best, step, stop = BestModel(Path(output_dir, "best")), 0, False
     progress = tqdm(range(total_steps), disable=not accelerator.is_local_main_process)
+    model.train()
     for epoch in range(math.ceil(total_steps / steps_per_epoch)):
-        model.train()
-        for batch in train_loader:
-            with accelerator.accumulate(model):
+        sampler.set_epoch(epoch)
+        for i, batch in enumerate(train_loader):
+            step_ends = (i + 1) % GRADIENT_ACCUMULATION == 0 or i + 1 == len(train_loader)
+            with contextlib.nullcontext() if step_ends else accelerator.no_sync(model):  # gradients sync once a step
                 loss = model(**batch).loss
+                if average:
+                    loss = loss / batches_in_step(i, len(train_loader))
                 accelerator.backward(loss)
-                if accelerator.sync_gradients:
-                    accelerator.clip_grad_norm_(model.parameters(), MAX_GRAD_NORM)
-                optimizer.step()
-                optimizer.zero_grad()
-            if accelerator.sync_gradients:
+            if not step_ends:
+                continue
+            accelerator.clip_grad_norm_(model.parameters(), MAX_GRAD_NORM)
+            optimizer.step()
+            if not accelerator.optimizer_step_was_skipped:  # fp16: a step skipped for overflow keeps the schedule
                 lr_scheduler.step()
-                progress.update(1)
-                step += 1
-                if step >= total_steps:
-                    break
-        if final or not EVALUATE:
-            continue
-        metrics, _, _ = evaluate_model(model, eval_loader)
-        accelerator.print(f"epoch {epoch + 1}: {metrics}")
-        if is_better(metrics, best):
-            best, waited = metrics, 0
-            save(model, tokenizer, best_dir)
-        else:
-            waited += 1
-            if PATIENCE and waited >= PATIENCE:
+            optimizer.zero_grad()
+            progress.update(1)
+            step += 1
+            stop = step >= total_steps
+            if EVAL_STRATEGY == "steps" and not final and (step % EVAL_STEPS == 0 or stop):
+                stop = validate(model, tokenizer, eval_loader, best, f"step {step}") or stop
+            if stop:
                 break
-    if KEEP_BEST and best is not None and not final:
+        if EVAL_STRATEGY == "epoch" and not final:
+            stop = validate(model, tokenizer, eval_loader, best, f"epoch {epoch + 1}") or stop
+        if stop:
+            break
+    if KEEP_BEST and best.metrics is not None and not final:
         accelerator.wait_for_everyone()
         accelerator.unwrap_model(model).load_state_dict(
-            AutoModelForSequenceClassification.from_pretrained(best_dir).state_dict())
+            AutoModelForSequenceClassification.from_pretrained(best.folder).state_dict())
     metrics, predictions, references = evaluate_model(model, eval_loader)
     if accelerator.is_main_process:
         save_results(output_dir, "eval", metrics)
@@ -591,9 +699,11 @@ def training_code(config: RunConfig, report: dict[str, Any], style: str, only: O
             "# 6. Train, evaluate, save\n" + trainer_arguments_code(config) + "\n\n\n" + trainer_train_code(config),
             f"# 7. Run: {kfold}\n" + run_code(config, only),
         ]
+    sampler = GROUPED_SAMPLER_CODE if config.train.group_by_length else SEEDED_SAMPLER_CODE
     loop = LOOP_CODE if style == "loop" else ACCELERATE_CODE
+    parts = [loop_constants_code(config), LOOP_COMMON_CODE, sampler, loop]
     return [
         "# 5. Metrics\n" + METRICS_CODE,
-        "# 6. Train, evaluate, save\n" + loop_constants_code(config) + "\n\n\n" + LOOP_COMMON_CODE + "\n\n\n" + loop,
+        "# 6. Train, evaluate, save\n" + "\n\n\n".join(parts),
         f"# 7. Run: {kfold}\n" + run_code(config, only),
     ]

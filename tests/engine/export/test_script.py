@@ -156,14 +156,8 @@ def finished_minilm_run(tmp_path_factory):
     return run_dir, json.loads((run_dir / "metrics.json").read_text())["validation"]["metrics"]["accuracy"]
 
 
-# Only the Trainer script is held to 1.5 points for now: the loop and accelerate scripts order their batches
-# and draw dropout differently from the run's Trainer, and on this short run that moved the loop's accuracy
-# by 3.7 points (benchmarks/README.md, export styles). Matching Trainer's sampler and seeding is the open work.
-REPRODUCING_STYLES = ("trainer",)
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("style", REPRODUCING_STYLES)
+@pytest.mark.parametrize("style", STYLES)
 def test_each_style_reproduces_the_runs_accuracy(tmp_path, finished_minilm_run, style):
     """The run, then its script in a fresh process: validation accuracy within 1.5 points."""
     run_dir, run_accuracy = finished_minilm_run
