@@ -77,7 +77,9 @@ def long_reviews(source: Path, rows: int, tokenizer: Any, seed: int) -> Any:
         target, total, parts = int(rng.integers(low, high + 1)), 2, []  # [CLS] and [SEP]
         while total < target:
             j = int(rng.integers(len(texts)))
-            if total + lengths[j] > high:  # too long to fit: pick another sentence
+            if total + lengths[j] > high:  # too long to fit: long enough already, else pick another sentence
+                if total >= low:
+                    break
                 continue
             parts.append(texts[j])
             total += lengths[j]

@@ -19,7 +19,7 @@ from typing import Any, Optional, Union
 
 from finetune.config.run_config import BUNDLED_CHECKPOINT, RunConfig
 from finetune.errors import ConfigError, DataError, RunError, expected_found
-from finetune.export.styles import STYLES, header_code, model_code, training_code
+from finetune.export.styles import STYLES, header_code, model_code, precision_code, training_code
 from finetune.export.styles import lit as _lit
 from finetune.runs.run import Run
 
@@ -276,6 +276,8 @@ def export_script(run_dir: Union[str, Path], style: str = "trainer") -> str:
         "# 3. Validation split and subsets\n" + split_code_for(config, report),
         "# 4. Tokenizer, dynamic padding and the model\ncuda = torch.cuda.is_available()\n"
         + ("if cuda:\n    torch.backends.cuda.matmul.allow_tf32 = True\n" if tf32 else "")
+        + precision_code(config)
+        + "\n"
         + model_code(config, bool(report["columns"].get("text_pair"))),
         *training_code(config, report, style, only),
     ]

@@ -248,18 +248,35 @@ def _argument_values(config: RunConfig) -> dict[str, Any]:
     return values
 
 
+def precision_code(config: RunConfig) -> str:
+    """``BF16`` / ``FP16``: the run's precision as the script's device computes it. ``auto`` is the studio's rule
+    (finetune.model.precision): bf16 on a GPU that supports it, else fp16 on CUDA; bf16 autocast on a CPU with
+    bf16 instructions, else fp32."""
+    from finetune.model.precision import CPU_BF16_FLAGS
+
+    precision = config.train.precision
+    if precision != "auto":
+        return f"BF16, FP16 = {precision == 'bf16'}, {precision == 'fp16'}  # the run's precision: {precision}"
+    return "\n".join(
+        [
+            "# the run's precision, auto: bf16 where the device computes it (a GPU that supports it, a CPU with bf16",
+            "# instructions), else fp16 on a GPU and fp32 on a CPU",
+            f"CPU_BF16_FLAGS = {CPU_BF16_FLAGS!r}",
+            'cpu_bf16 = any(getattr(torch.cpu, "get_capabilities", dict)().get(flag) for flag in CPU_BF16_FLAGS)',
+            "BF16 = torch.cuda.is_bf16_supported() if cuda else cpu_bf16",
+            "FP16 = cuda and not BF16",
+        ]
+    )
+
+
 def trainer_arguments_code(config: RunConfig) -> str:
     """``ARGS`` (and ``FINAL_ARGS`` for a k-fold run's final model): the run's ``TrainingArguments`` values."""
     from transformers import TrainingArguments
 
     values = _argument_values(config)
     lines = ["ARGS = dict("] + [f"    {name}={lit(value)}," for name, value in values.items()]
-    if config.train.precision == "auto":
-        lines.append("    bf16=cuda and torch.cuda.is_bf16_supported(),")
-        lines.append("    fp16=cuda and not torch.cuda.is_bf16_supported(),")
-    elif config.train.precision in ("fp16", "bf16"):
-        lines.append(f"    {config.train.precision}=True,")
-    lines += ['    report_to="none",', ")"]
+    # use_cpu: transformers refuses bf16 without a GPU unless told it runs on the CPU (accelerate then autocasts)
+    lines += ["    bf16=BF16,", "    fp16=FP16,", "    use_cpu=not cuda,", '    report_to="none",', ")"]
     if config.train.cv_folds and config.train.cv_final_model:
         final = _argument_values(_final_config(config))
         defaults = TrainingArguments(output_dir="out")
@@ -333,7 +350,6 @@ def loop_constants_code(config: RunConfig) -> str:
         f"SCHEDULE = {lit(t.lr_scheduler_type)}",
         f"WARMUP_RATIO = {t.warmup_ratio!r}  # warmup steps: ceil(WARMUP_RATIO * total steps), as Trainer counts them",
         "MAX_GRAD_NORM = 1.0  # Trainer's gradient clipping",
-        f"PRECISION = {lit(t.precision)}  # auto: bf16 where the GPU supports it, else fp16 on CUDA, fp32 on CPU",
         f"BEST_METRIC = {lit(metric)}  # the best evaluation's weights are saved to OUTPUT_DIR/best",
         f"KEEP_BEST = {t.keeps_best_model!r}  # True: the final model is the best evaluation's, as the run kept it",
         f"PATIENCE = {t.early_stopping_patience!r}  # stop after this many evaluations without a better {metric}",
@@ -445,9 +461,8 @@ GROUPED_SAMPLER_CODE = '''class RunOrderSampler(LengthGroupedSampler):
         """Nothing to set: each epoch's shuffle draws from the global random state where training left it."""'''
 
 LOOP_CODE = '''device = torch.device("cuda" if cuda else "cpu")
-use_amp = cuda and PRECISION != "fp32"
-bf16 = PRECISION == "bf16" or (PRECISION == "auto" and cuda and torch.cuda.is_bf16_supported())
-amp_dtype = torch.bfloat16 if bf16 else torch.float16
+use_amp = BF16 or FP16
+amp_dtype = torch.bfloat16 if BF16 else torch.float16
 
 
 def autocast():
@@ -543,8 +558,7 @@ def train_and_evaluate(data, output_dir, final=False):
     save(model, tokenizer, output_dir)  # model + tokenizer, ready for pipeline()
     return metrics, predictions, references'''
 
-ACCELERATE_CODE = '''bf16 = PRECISION == "bf16" or (PRECISION == "auto" and cuda and torch.cuda.is_bf16_supported())
-MIXED_PRECISION = "bf16" if bf16 else "fp16" if cuda and PRECISION != "fp32" else "no"
+ACCELERATE_CODE = '''MIXED_PRECISION = "bf16" if BF16 else "fp16" if FP16 else "no"
 accelerator = Accelerator(mixed_precision=MIXED_PRECISION)  # the loop accumulates gradients itself, as Trainer does
 
 

@@ -1,13 +1,11 @@
 """Numeric precision: which one a run or a prediction uses, why, and the autocast that applies it.
 
 ``auto`` picks the fastest precision the hardware computes natively: bf16 on GPUs that support it,
-else fp16 on CUDA. On a CPU with bf16 instructions (``avx512_bf16`` or ``amx_bf16`` on x86, ``bf16``
-on Arm, read at run time from ``torch.cpu.get_capabilities()``) bf16 autocast is what ``auto`` is
-meant to pick, but only once its accuracy check has passed (bf16 against fp32 within 0.5 points on
-rotten_tomatoes and the long-review set, ``benchmarks/train_throughput.py``): until then
-:data:`CPU_AUTO_BF16` is off, ``auto`` stays fp32 and says why, and ``bf16`` can be chosen. A CPU
-without those instructions emulates bf16, which is slower than fp32. Weights and optimizer state
-stay fp32 either way: autocast only runs matrix multiplies in bf16.
+else fp16 on CUDA; on a CPU with bf16 instructions (``avx512_bf16`` or ``amx_bf16`` on x86, ``bf16`` on
+Arm, read at run time from ``torch.cpu.get_capabilities()``) bf16 autocast, else fp32. A CPU without
+those instructions would only emulate bf16, slower than fp32. bf16 and fp32 trained side by side agree
+on accuracy (the guard in ``benchmarks/train_throughput.py``; its results in benchmarks/README.md).
+Weights and optimizer state stay fp32 either way: autocast only runs matrix multiplies in bf16.
 
 Training applies the choice through ``TrainingArguments(bf16=...)`` (accelerate wraps the model's
 forward in ``torch.autocast``, evaluation included); prediction through :func:`autocast`.
@@ -26,17 +24,12 @@ PrecisionName = Literal["fp32", "fp16", "bf16"]
 # CPU capability flags (torch.cpu.get_capabilities) that compute bf16 natively
 CPU_BF16_FLAGS = ("amx_bf16", "avx512_bf16", "bf16", "sve_bf16")
 
-# auto picks bf16 autocast on a CPU with bf16 instructions only once bf16's accuracy check has passed
-# (see the module docstring and docs/runs.md); the check is still to be run on a quiet machine
-CPU_AUTO_BF16 = False
-
 # why a precision was picked: fixed sentences, so the page can show each in its language
 REASON_CHOSEN = "chosen in the run settings"
 REASON_GPU_BF16 = "auto: this GPU computes bf16"
 REASON_GPU_FP16 = "auto: this GPU has no bf16, so fp16"
 REASON_CPU_BF16 = "auto: this CPU has bf16 instructions, so bf16 autocast"
 REASON_CPU_FP32 = "auto: this CPU has no bf16 instructions, so fp32"
-REASON_CPU_UNVERIFIED = "auto: bf16 on this CPU awaits its accuracy check, so fp32 (choose bf16 to use it)"
 
 
 @dataclass(frozen=True)
@@ -75,11 +68,7 @@ def resolve_precision(requested: str, *, cuda: bool, bf16_supported: bool, cpu_b
             return PrecisionChoice("fp16", REASON_GPU_FP16)
         if not cpu_bf16:
             return PrecisionChoice("fp32", REASON_CPU_FP32)
-        return (
-            PrecisionChoice("bf16", REASON_CPU_BF16)
-            if CPU_AUTO_BF16
-            else PrecisionChoice("fp32", REASON_CPU_UNVERIFIED)
-        )
+        return PrecisionChoice("bf16", REASON_CPU_BF16)
     if requested == "fp16" and not cuda:
         raise ConfigError(
             expected_found(

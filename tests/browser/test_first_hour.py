@@ -26,6 +26,13 @@ def test_every_tab_shows_a_useful_state_on_open(page):
     # Train: says what to do, nothing half-drawn
     open_tab(page, "Train")
     assert "No run yet" in page.locator("#run-header").inner_text()
+    # the command-line box is hidden until asked for (empty, it was a large blank area), then shows the command
+    page.get_by_text("Configuration file and command line").click()
+    assert page.locator("#cli-command").count() == 0 or not page.locator("#cli-command").is_visible()
+    page.get_by_role("button", name="Show CLI command").click()
+    page.wait_for_function(
+        "() => (document.querySelector('#cli-command') || {innerText: ''}).innerText.includes('python -m finetune')"
+    )
     # Tokenizer: the prefilled text is already tokenized
     open_tab(page, "Tokenizer")
     page.wait_for_function(

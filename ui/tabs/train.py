@@ -213,7 +213,10 @@ def build(studio: Studio) -> None:
                 "train.script_style",
                 gr.Radio(list(SCRIPT_STYLES), value="trainer", label=t("script style"), elem_id="train-script-style"),
             )
-        add("train.cli", gr.Code(language="shell", label=t("equivalent command"), elem_id="cli-command"))
+        add(  # hidden until asked for: an empty code box is a large blank area
+            "train.cli",
+            gr.Code(language="shell", label=t("equivalent command"), elem_id="cli-command", visible=False),
+        )
         add("train.script_file", gr.File(label="train.py", elem_id="train-script-file", visible=False))
         add(
             "train.script",
@@ -252,7 +255,7 @@ def wire(studio: Studio) -> None:
     studio.listen(studio["train.load_config"].upload, load_config, ["train.load_config"], CONFIG_WIDGETS)
     studio.listen(
         studio["train.cli_btn"].click,
-        lambda v: {"train.cli": cli_command(config_of(settings, v))},
+        lambda v: {"train.cli": gr.Code(value=cli_command(config_of(settings, v)), visible=True)},
         CONFIG_WIDGETS,
         ["train.cli"],
     )

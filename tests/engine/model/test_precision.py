@@ -7,12 +7,10 @@ import pytest
 import torch
 
 from finetune.errors import ConfigError
-from finetune.model import precision as precision_module
 from finetune.model.precision import (
     REASON_CHOSEN,
     REASON_CPU_BF16,
     REASON_CPU_FP32,
-    REASON_CPU_UNVERIFIED,
     autocast,
     cpu_bf16_supported,
     detect_precision,
@@ -28,16 +26,7 @@ def test_auto_on_a_gpu_picks_bf16_or_fp16():
         resolve_precision("bf16", cuda=True, bf16_supported=False)
 
 
-def test_auto_on_a_cpu_stays_fp32_until_bf16_is_verified():
-    """The accuracy check has not passed yet: auto says so and keeps fp32; bf16 stays a choice."""
-    assert precision_module.CPU_AUTO_BF16 is False
-    choice = resolve_precision("auto", cuda=False, bf16_supported=False, cpu_bf16=True)
-    assert (choice.name, choice.reason) == ("fp32", REASON_CPU_UNVERIFIED)
-    assert resolve_precision("bf16", cuda=False, bf16_supported=False, cpu_bf16=True).name == "bf16"
-
-
-def test_auto_on_a_cpu_follows_its_bf16_instructions(monkeypatch):
-    monkeypatch.setattr(precision_module, "CPU_AUTO_BF16", True)
+def test_auto_on_a_cpu_follows_its_bf16_instructions():
     with_bf16 = resolve_precision("auto", cuda=False, bf16_supported=False, cpu_bf16=True)
     without = resolve_precision("auto", cuda=False, bf16_supported=False, cpu_bf16=False)
     assert (with_bf16.name, with_bf16.reason) == ("bf16", REASON_CPU_BF16)
@@ -63,7 +52,6 @@ def test_auto_on_a_cpu_follows_its_bf16_instructions(monkeypatch):
 )
 def test_cpu_bf16_is_read_from_the_cpu_capabilities(monkeypatch, flags, expected):
     fake_cpu_flags(monkeypatch, **flags)
-    monkeypatch.setattr(precision_module, "CPU_AUTO_BF16", True)  # auto as it will be once bf16 is verified
     assert cpu_bf16_supported() is expected
     assert detect_precision("auto", "cpu").name == ("bf16" if expected else "fp32")
 

@@ -18,7 +18,6 @@ def test_prediction_computes_in_the_precision_auto_picked(monkeypatch, tiny_chec
     """auto: bf16 autocast around the forward on a CPU with bf16 instructions, fp32 on one without; the
     logits come back as float32 and close to fp32's either way."""
     fake_cpu_flags(monkeypatch, avx512_bf16=has_bf16)
-    monkeypatch.setattr("finetune.model.precision.CPU_AUTO_BF16", True)  # auto as it will be once bf16 is verified
     texts = ["a short text", "another, longer text to classify"]
     auto = Predictor(str(tiny_checkpoint_with_head), device="cpu")
     assert auto.precision.name == ("bf16" if has_bf16 else "fp32")

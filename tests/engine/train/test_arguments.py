@@ -29,7 +29,6 @@ def test_a_run_reports_and_computes_in_the_precision_auto_picked(
     """The started event, its log line and the train summary say the precision and why; training and the
     final evaluation really run their matrix multiplies in it (bf16 autocast, or fp32)."""
     fake_cpu_flags(monkeypatch, avx512_bf16=has_bf16)
-    monkeypatch.setattr("finetune.model.precision.CPU_AUTO_BF16", True)  # auto as it will be once bf16 is verified
     seen: list = []
     load_model = training.load_model
 
