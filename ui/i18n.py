@@ -141,7 +141,7 @@ def toast_titles_css() -> str:
     zh = 'html[data-studio-lang="zh"]'
     rules = [f"{zh} .toast-title.{kind} {{ font-size: 0; }}" for kind in TOAST_TITLES]
     rules += [
-        f"{zh} .toast-title.{kind}::before {{ content: {json.dumps(catalogue()['text'][word])}; "
+        f"{zh} .toast-title.{kind}::before {{ content: {json.dumps(catalogue()['text'][word], ensure_ascii=False)}; "
         "font-size: var(--text-lg); }"
         for kind, word in TOAST_TITLES.items()
     ]

@@ -167,17 +167,21 @@ def test_render_sends_each_part_once_and_says_when_the_run_has_ended(finished_ti
     assert ended and "finished" in parts["live.progress"] and "### Finished" in parts["live.summary"]
     assert len(parts["live.loss"].value["data"]) > 0 and "eval" in parts["live.log"]
     assert parts["live.loss"].x_lim[0] == 0 and parts["live.loss"].x_lim[1] > 0  # one step axis for all charts
+    # the charts go once more at the next poll (gradio's plot drew an update's previous value), then nothing
+    parts, seen, ended = live_view.render(settings, finished_tiny_run.name, seen)
+    assert ended and {"live.loss", "live.val_loss", "live.metrics"} <= set(parts) and "live.log" not in parts
     parts, again, ended = live_view.render(settings, finished_tiny_run.name, seen)
-    assert ended and again is seen and parts == {}  # nothing is sent twice
+    assert ended and again is seen and parts == {}  # nothing else is sent twice
     parts, _, ended = live_view.render(settings, None, {})
     assert ended and parts == {}
 
 
 def test_stream_of_a_finished_run_draws_it_once_then_only_keeps_alive(finished_tiny_run, fast_polls):
     settings = Settings(runs_dir=finished_tiny_run.parent)
-    updates = collect(live_view.follow(settings, finished_tiny_run.name, "page-1"), limit=3)
+    updates = collect(live_view.follow(settings, finished_tiny_run.name, "page-1"), limit=4)
     assert "### Finished" in updates[0]["live.summary"] and updates[0]["studio.runs_version"]
-    assert updates[1:] == [{}, {}]  # nothing new: empty keep-alives, so a closed page's stream ends
+    assert "live.metrics" in updates[1] and "live.summary" not in updates[1]  # the charts, once more
+    assert updates[2:] == [{}, {}]  # nothing new: empty keep-alives, so a closed page's stream ends
     assert "page-1" not in live_view._viewers
 
 
