@@ -15,8 +15,8 @@ Two data sets, the same checkpoint (bundled MiniLM) and hyperparameters (batch 1
 Variants on each set:
 
 1. plain:        the tutorial script: Trainer + DataCollatorWithPadding, fp32, as the tutorials write it
-2. engine:       finetune.train.training.run_training in bf16 autocast on a CPU with bf16 instructions
-                 (what ``auto`` picks there once this guard passes, see finetune.model.precision), else ``auto``
+2. engine:       finetune.train.training.run_training, precision ``auto`` (bf16 autocast on a CPU with bf16
+                 instructions, see finetune.model.precision)
 3. engine_fp32:  the same with precision fp32 (the accuracy guard: bf16 must agree within 0.5 points)
 4. --compile:    engine with ``torch_compile`` (short set; compile time counts: the run's training seconds)
 5. --max-length-script: the tutorial script padding every row to max_length (short set)
@@ -256,15 +256,6 @@ def engine(folder: Path, rows: int, max_length: int, runs_dir: str, name: str, *
     }
 
 
-def engine_precision() -> str:
-    """bf16 where this CPU has bf16 instructions (what ``auto`` is to pick once this guard passes), else auto."""
-    import torch
-
-    from finetune.model.precision import cpu_bf16_supported
-
-    return "bf16" if not torch.cuda.is_available() and cpu_bf16_supported() else "auto"
-
-
 def run_set(name: str, folder: Path, rows: int, args: argparse.Namespace, tmp: str, shape: dict) -> dict:
     """Every variant on one data set, with the useful FLOP/s of each."""
     from transformers import AutoTokenizer
@@ -274,7 +265,7 @@ def run_set(name: str, folder: Path, rows: int, args: argparse.Namespace, tmp: s
     results["plain"] = tutorial_script(folder, rows, max_length, False, f"{tmp}/{name}-plain")
     if args.max_length_script and name == "short":
         results["max_length"] = tutorial_script(folder, rows, max_length, True, f"{tmp}/{name}-maxlen")
-    results["engine"] = engine(folder, rows, max_length, tmp, f"{name}-engine", precision=engine_precision())
+    results["engine"] = engine(folder, rows, max_length, tmp, f"{name}-engine")
     results["engine_fp32"] = engine(folder, rows, max_length, tmp, f"{name}-fp32", precision="fp32")
     if args.compile and name == "short":
         results["engine_compile"] = engine(folder, rows, max_length, tmp, f"{name}-compile", torch_compile=True)
