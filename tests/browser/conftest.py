@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.helpers import open_page
 from tests.helpers import PROJECT_ROOT, cli_env
 
 
@@ -128,10 +129,6 @@ def browser():
 
 @pytest.fixture
 def page(browser, app_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    pg.set_default_timeout(60_000)
-    pg.goto(app_server["url"])
-    pg.wait_for_selector("#preview-btn")
+    context, pg = open_page(browser, app_server["url"])
     yield pg
     context.close()

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
+from typing import Any, Optional
 
 from finetune.runs.run import list_runs
+
+
+def open_page(browser, url: str, *, width: int = 1400, locale: Optional[str] = None) -> tuple[Any, Any]:
+    """(context, page): a fresh browser context on the app at ``url``, its page loaded (Preview is there)."""
+    options: dict[str, Any] = {"viewport": {"width": width, "height": 1000}}
+    if locale:
+        options["locale"] = locale
+    context = browser.new_context(**options)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    page.wait_for_selector("#preview-btn")
+    return context, page
 
 
 def set_dropdown(page, elem_id: str, value: str) -> None:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.helpers import set_dropdown, set_number, wait_status
+from tests.browser.helpers import open_page, set_dropdown, set_number, wait_status
 
 # what each language shows: tab names, the progress line's words, the status word, the error for a bad path
 WORDS = {
@@ -39,15 +39,6 @@ WORDS = {
 CHINESE_EXAMPLE = "examples/data/weibo_variety_zh/comments.jsonl"
 
 
-def open_page(browser, app_server, locale: str):
-    context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(app_server["url"])
-    page.wait_for_selector("#preview-btn")
-    return context, page
-
-
 def set_dataset(page, path: str) -> None:
     box = page.locator("#cfg-dataset textarea, #cfg-dataset input").first
     box.fill(path)
@@ -57,7 +48,7 @@ def set_dataset(page, path: str) -> None:
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 def test_the_chinese_example_trains_in_the_browsers_language(browser, app_server, tiny_checkpoint, locale):
     words = WORDS[locale]
-    context, page = open_page(browser, app_server, locale)
+    context, page = open_page(browser, app_server["url"], locale=locale)
     try:
         page.get_by_role("tab", name=words["data"], exact=True).wait_for()
         # a bad dataset path: the error names what was expected and found, in the page's language
@@ -118,7 +109,7 @@ def test_the_chinese_example_trains_in_the_browsers_language(browser, app_server
 
 
 def test_the_switch_changes_the_page_language_in_place(browser, app_server):
-    context, page = open_page(browser, app_server, "en-US")
+    context, page = open_page(browser, app_server["url"], locale="en-US")
     try:
         page.get_by_role("tab", name="Model & Data", exact=True).wait_for()
         page.wait_for_function("() => document.querySelector('#data-summary').innerText.includes('Labels (')")
@@ -145,7 +136,7 @@ def english_words(text: str) -> list[str]:
 
 
 def test_the_chinese_inspect_tab_and_toasts_have_no_english_words(browser, app_server):
-    context, page = open_page(browser, app_server, "zh-CN")
+    context, page = open_page(browser, app_server["url"], locale="zh-CN")
     try:
         page.get_by_role("tab", name="模型内部", exact=True).click()
         page.locator("#model-load").click()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.browser.helpers import app_config, fn_index_of, raw_call
+from tests.browser.helpers import app_config, fn_index_of, open_page, raw_call
 
 
 def test_a_raw_call_of_start_without_the_page_is_refused(public_app_server):
@@ -18,11 +18,7 @@ def test_a_raw_call_of_start_without_the_page_is_refused(public_app_server):
 
 
 def test_the_page_itself_works_in_public_mode(browser, public_app_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(public_app_server["url"])
-    page.wait_for_selector("#preview-btn")
+    context, page = open_page(browser, public_app_server["url"])
     page.wait_for_function("() => document.querySelector('#data-summary').innerText.includes('Labels (2)')")  # on load
     assert "only available from the app" not in page.content()
     context.close()

@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 
-from tests.browser.helpers import chart, numeric, pick_and_compare
+from tests.browser.helpers import chart, numeric, open_page, pick_and_compare
 
 
 def copy_run(finished_tiny_run, runs, name: str, learning_rate: float):
@@ -55,12 +55,8 @@ def test_a_one_point_run_is_drawn_and_every_run_is_in_the_legend_at_800_px(brows
     for name, lr in zip(names, (0.001, 0.0005, 0.002)):
         copy_run(finished_tiny_run, app_server["runs"], name, lr)
     keep_one_point(app_server["runs"] / "short")
-    context = browser.new_context(viewport={"width": 800, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
+    context, page = open_page(browser, app_server["url"], width=800)
     try:
-        page.goto(app_server["url"])
-        page.wait_for_selector("#preview-btn")
         pick_and_compare(page, names)
         page.wait_for_function("() => document.querySelectorAll('#runs-loss-plot g.mark-symbol path').length > 0")
         for elem_id in ("runs-loss-plot", "runs-val-loss-plot", "runs-metric-plot"):
