@@ -1216,6 +1216,556 @@ def write_twins() -> str:
     )
 
 
+# =========================================================================== Regression and multi-label sets
+# A sentence-pair regression set shaped like STS-B and two multi-label sets (a JSON list of tags; a string of
+# tags joined by "|"). Every phrase below was written for this project; each set has its own seed.
+
+# --------------------------------------------------------------------------- STS-B-shaped scored pairs
+# A domain is (subjects, actions). A subject is (wording, paraphrase); an action is (wording, paraphrase, twist),
+# where the twist keeps the wording but changes one important detail. A sentence is subject + action + setting.
+STS_DOMAINS = [
+    (
+        [
+            ("the old fisherman", "the elderly fisherman"),
+            ("the harbour master", "the man in charge of the harbour"),
+            ("the ferry crew", "the crew of the ferry"),
+        ],
+        [
+            ("repaired the torn nets", "mended the ripped nets", "threw away the torn nets"),
+            ("unloaded twenty crates of fish", "took twenty boxes of fish off the boat", "unloaded two crates of fish"),
+            (
+                "painted the hull of the boat blue",
+                "gave the boat's hull a coat of blue paint",
+                "painted the hull of the boat red",
+            ),
+            (
+                "warned the tourists about the storm",
+                "told the visitors that a storm was coming",
+                "warned the tourists about the jellyfish",
+            ),
+        ],
+    ),
+    (
+        [
+            ("the science teacher", "the teacher who runs the science class"),
+            ("the head of the school", "the school's principal"),
+            ("the school secretary", "the secretary at the school"),
+        ],
+        [
+            (
+                "cancelled the class trip to the museum",
+                "called off the class's museum trip",
+                "cancelled the class trip to the zoo",
+            ),
+            ("handed out the exam results", "gave the students their exam marks", "handed out the exam questions"),
+            (
+                "planted a vegetable garden behind the gym",
+                "set up a vegetable patch behind the gym",
+                "planted a flower garden behind the gym",
+            ),
+            (
+                "asked for longer lunch breaks",
+                "requested that lunch breaks be extended",
+                "asked for shorter lunch breaks",
+            ),
+        ],
+    ),
+    (
+        [
+            ("the head chef", "the chef in charge of the kitchen"),
+            ("the owner of the café", "the café's owner"),
+            ("the restaurant manager", "the manager of the restaurant"),
+        ],
+        [
+            ("burned a whole tray of bread", "let an entire tray of bread burn", "burned a single slice of bread"),
+            (
+                "added a vegetarian dish to the menu",
+                "put a meat-free dish on the menu",
+                "removed the vegetarian dish from the menu",
+            ),
+            ("dropped a stack of plates", "let a pile of plates fall to the floor", "washed a stack of plates"),
+            ("raised the price of coffee", "made coffee more expensive", "lowered the price of coffee"),
+        ],
+    ),
+    (
+        [
+            ("the mayor", "the city's mayor"),
+            ("the town council", "the members of the town council"),
+            ("the transport minister", "the minister for transport"),
+        ],
+        [
+            ("approved a new bus line", "gave the go-ahead for a new bus route", "rejected a new bus line"),
+            (
+                "opened the renovated library",
+                "cut the ribbon at the refurbished library",
+                "closed the renovated library",
+            ),
+            (
+                "promised to fix the potholes",
+                "pledged to repair the holes in the roads",
+                "promised to fix the street lights",
+            ),
+            (
+                "announced a ban on cars in the old town",
+                "said cars would be banned from the old town",
+                "announced a ban on bicycles in the old town",
+            ),
+        ],
+    ),
+    (
+        [
+            ("the goalkeeper", "the team's keeper"),
+            ("the young striker", "the teenage forward"),
+            ("the team captain", "the captain of the team"),
+        ],
+        [
+            (
+                "scored a goal from the halfway line",
+                "found the net from the middle of the pitch",
+                "missed a shot from the halfway line",
+            ),
+            ("was injured during training", "got hurt in a practice session", "was praised during training"),
+            ("signed a new three-year contract", "agreed to a fresh three-year deal", "signed a new one-year contract"),
+            ("criticised the referee", "spoke out against the referee", "thanked the referee"),
+        ],
+    ),
+    (
+        [
+            ("the farmer", "the woman who runs the farm"),
+            ("the park ranger", "the ranger at the park"),
+            ("a team of volunteers", "a group of volunteers"),
+        ],
+        [
+            ("rescued a lamb from the river", "pulled a young sheep out of the river", "rescued a dog from the river"),
+            ("planted a row of apple trees", "put in a line of apple trees", "cut down a row of apple trees"),
+            (
+                "spotted a rare owl in the woods",
+                "saw an unusual owl among the trees",
+                "spotted a rare fox in the woods",
+            ),
+            (
+                "cleared the rubbish from the riverbank",
+                "picked up the litter along the river's edge",
+                "cleared the snow from the riverbank",
+            ),
+        ],
+    ),
+    (
+        [
+            ("the software team", "the group of developers"),
+            ("the company's founder", "the founder of the company"),
+            ("the IT manager", "the person in charge of IT"),
+        ],
+        [
+            (
+                "released an update for the mobile app",
+                "shipped a new version of the phone app",
+                "withdrew an update for the mobile app",
+            ),
+            (
+                "fixed the bug that crashed the website",
+                "repaired the fault that brought the site down",
+                "found the bug that crashed the website",
+            ),
+            ("hired five new engineers", "took on five more engineers", "hired fifteen new engineers"),
+            (
+                "moved the servers to a new data centre",
+                "relocated the servers to another data centre",
+                "moved the printers to a new office",
+            ),
+        ],
+    ),
+    (
+        [
+            ("the orchestra", "the city's orchestra"),
+            ("the young pianist", "the teenage piano player"),
+            ("the singer", "the vocalist"),
+        ],
+        [
+            (
+                "performed a new piece by a local composer",
+                "played a new work written by a composer from the area",
+                "performed an old piece by a local composer",
+            ),
+            (
+                "won first prize at the competition",
+                "took the top award at the contest",
+                "won third prize at the competition",
+            ),
+            (
+                "cancelled the concert at the cathedral",
+                "called off the cathedral concert",
+                "moved the concert to the cathedral",
+            ),
+            ("recorded an album in a barn", "made a record inside a barn", "recorded an album in a church"),
+        ],
+    ),
+    (
+        [
+            ("the pilot", "the captain of the plane"),
+            ("the tour guide", "the guide leading the tour"),
+            ("the train driver", "the driver of the train"),
+        ],
+        [
+            (
+                "announced a delay of two hours",
+                "said there would be a two-hour delay",
+                "announced a delay of ten minutes",
+            ),
+            (
+                "welcomed the passengers in three languages",
+                "greeted the travellers in three different languages",
+                "welcomed the passengers in one language",
+            ),
+            (
+                "took a shorter route because of the snow",
+                "chose a quicker way due to the snow",
+                "took a longer route because of the snow",
+            ),
+            (
+                "apologised for the broken heating",
+                "said sorry that the heating did not work",
+                "complained about the broken heating",
+            ),
+        ],
+    ),
+]
+STS_SETTINGS = [  # (wording, paraphrase); any of them fits any sentence
+    ("on Monday morning", "early on Monday"),
+    ("before sunrise", "before dawn"),
+    ("last weekend", "over the past weekend"),
+    ("in the pouring rain", "while it was raining heavily"),
+    ("after a long meeting", "following a lengthy meeting"),
+    ("during the holidays", "over the holiday break"),
+    ("in front of a large crowd", "with a big crowd watching"),
+    ("on the first day of spring", "on spring's first day"),
+    ("late on Friday night", "on Friday, late at night"),
+    ("without telling anyone", "without informing anybody"),
+    ("for the second time this year", "for the second time in twelve months"),
+    ("despite the cold weather", "in spite of the cold"),
+    ("at the end of the month", "when the month came to a close"),
+    ("in a hurry", "hastily"),
+    ("to everyone's surprise", "surprising everyone"),
+    ("earlier than planned", "ahead of schedule"),
+]
+# The levels, from the STS-B annotation scale: 5 the same meaning in other words; 4 a minor detail (the setting)
+# differs; 3 one important detail of the action differs; 2 the same subject doing something else; 1 only the
+# setting is shared (another domain); 0 unrelated.
+STS_LEVELS = (5, 4, 3, 2, 1, 0)
+
+
+def _sts_sentence(rng: random.Random, subject: str, action: str, setting: str) -> str:
+    """Subject, action, setting; now and then the setting comes first ("Before dawn, the pilot ...")."""
+    if rng.random() < 0.25:
+        return f"{_sentence(setting)}, {subject} {action}."
+    return _sentence(f"{subject} {action} {setting}.")
+
+
+def sts_pair(rng: random.Random, level: int) -> tuple[str, str]:
+    domain = rng.randrange(len(STS_DOMAINS))
+    subjects, actions = STS_DOMAINS[domain]
+    subject, action, setting = rng.choice(subjects), rng.choice(actions), rng.choice(STS_SETTINGS)
+    first = _sts_sentence(rng, rng.choice(subject), action[0], rng.choice(setting))
+
+    def either(pair: tuple[str, ...]) -> str:  # the wording or its paraphrase
+        return pair[rng.randrange(2)]
+
+    other_setting = rng.choice([s for s in STS_SETTINGS if s != setting])
+    if level == 5:
+        second = _sts_sentence(rng, either(subject), action[1], either(setting))
+    elif level == 4:
+        second = _sts_sentence(rng, either(subject), either(action), either(other_setting))
+    elif level == 3:
+        second = _sts_sentence(rng, either(subject), action[2], either(setting))
+    elif level == 2:
+        other_action = rng.choice([a for a in actions if a != action])
+        second = _sts_sentence(rng, either(subject), either(other_action), either(other_setting))
+    else:
+        other_subjects, other_actions = STS_DOMAINS[rng.choice([d for d in range(len(STS_DOMAINS)) if d != domain])]
+        chosen = setting if level == 1 else other_setting
+        second = _sts_sentence(
+            rng, either(rng.choice(other_subjects)), either(rng.choice(other_actions)), either(chosen)
+        )
+    return first, second
+
+
+def sts_splits(rng: random.Random, sizes: tuple[int, ...]) -> list[list[list]]:
+    """Splits of distinct pairs (no pair in two splits), each with the levels 5..0 in equal shares and shuffled;
+    a score is its level jittered by up to 0.2, kept in 0..5."""
+    splits, seen = [], set()
+    for size in sizes:
+        rows = []
+        while len(rows) < size:
+            level = STS_LEVELS[len(rows) % len(STS_LEVELS)]
+            first, second = sts_pair(rng, level)
+            if rng.random() < 0.5:
+                first, second = second, first
+            if first == second or (first, second) in seen or (second, first) in seen:
+                continue
+            seen.add((first, second))
+            score = min(5.0, max(0.0, level + rng.randint(-2, 2) / 10))
+            rows.append([first, second, f"{score:.1f}"])
+        rng.shuffle(rows)
+        splits.append(rows)
+    return splits
+
+
+# --------------------------------------------------------------------------- English support tickets, multi-label
+# A ticket is an opener, one clause per tag (in random order, joined by linking words) and a closer.
+TICKET_TAGS = ("billing", "login", "bug", "shipping", "refund", "feature_request")
+TICKET_CLAUSES = {
+    "billing": [
+        "I was charged twice for my March invoice",
+        "my card was billed for the premium plan even though I am on the basic one",
+        "the invoice shows a tax amount I do not understand",
+        "I need to update the credit card you bill every month",
+        "there is a charge of 14.99 on my statement that I do not recognise",
+        "my annual subscription renewed at a higher price than last year",
+        "could you send me a copy of last month's receipt for my accountant",
+        "I would like to switch from monthly to yearly billing",
+        "the company name on our invoices is spelled wrong",
+        "I was billed after my free trial should have ended",
+        "the discount code was not applied to my bill",
+        "when will the next payment be taken from my account",
+    ],
+    "login": [
+        "I cannot log in to my account since yesterday",
+        "the password reset email never arrives",
+        "the codes from my authenticator app are always rejected",
+        "my account got locked after a few wrong password attempts",
+        "I changed my email address and now I do not know which one to sign in with",
+        "the app keeps logging me out every few minutes",
+        "signing in with my work account just sends me back to the start page",
+        "the reset link says it has expired the moment I click it",
+        "I do not get the verification text message on my new phone",
+        "it says my username does not exist, but I have had this account for years",
+        "I am stuck on the security question screen when I try to sign in",
+        "an old laptop of mine is still signed in to my account and I cannot remove it",
+    ],
+    "bug": [
+        "the export button does nothing when I click it",
+        "the dashboard shows yesterday's numbers even after refreshing",
+        "the app crashes every time I open the settings page",
+        "images in my uploaded reports come out upside down",
+        "the search results repeat the same item three times",
+        "dates in the calendar view are off by one day",
+        "the page freezes when I paste a long list into the notes field",
+        "emojis in comments turn into question marks",
+        "in dark mode the buttons are unreadable",
+        "saving a draft deletes its attachments",
+        "every notification arrives twice on my tablet",
+        "the totals in the monthly chart do not add up",
+    ],
+    "shipping": [
+        "my order still has not arrived after two weeks",
+        "the tracking number you sent does not work on the courier's site",
+        "the parcel was delivered to my old address",
+        "the box arrived crushed and one item was missing",
+        "I need to change the delivery address on an order I placed this morning",
+        "the tracking page has said out for delivery for four days",
+        "the courier left the package outside in the rain",
+        "I paid for express delivery but it came by standard post",
+        "only half of my order showed up",
+        "do you ship to Norway, and how long does it take",
+        "the delivery date keeps moving back",
+        "the package I received was addressed to someone else",
+    ],
+    "refund": [
+        "I would like a refund for the headphones I sent back last week",
+        "I was promised my money back ten days ago and still have nothing",
+        "please refund the unused months of my subscription",
+        "the refund went to a card I no longer have",
+        "I only received a partial refund for the broken lamp",
+        "the returns page says refund approved but my bank shows nothing",
+        "I want my money back for the course I never started",
+        "how long does a refund usually take to show up",
+        "I returned the shoes within thirty days and would like the full amount back",
+        "can the refund be paid as store credit instead",
+        "I cancelled within the trial period, so please give back the first payment",
+        "the refund I got was for the wrong amount",
+    ],
+    "feature_request": [
+        "it would be great to export reports as spreadsheets",
+        "please add a dark theme to the mobile app",
+        "could you let us share projects with people outside our team",
+        "I would love a way to schedule messages for later",
+        "a keyboard shortcut for search would save me a lot of time",
+        "please consider adding a calendar view to the tasks page",
+        "it would help to have more than one admin on a team account",
+        "could the app remember my filter settings between visits",
+        "it would be nice to pin important notes to the top of the list",
+        "I wish I could undo deleting a comment",
+        "please let one document hold text in two languages",
+        "a weekly summary email would be really useful",
+    ],
+}
+TICKET_OPENERS = [
+    "",
+    "",
+    "Hi.",
+    "Hello!",
+    "Hi there!",
+    "Hello support.",
+    "Good morning.",
+    "Hey team!",
+    "Dear support team.",
+]
+TICKET_LINKS = [
+    "Also, ",
+    "On top of that, ",
+    "Separately, ",
+    "One more thing: ",
+    "While I am here, ",
+    "In addition, ",
+    "And ",
+]
+TICKET_CLOSERS = [
+    "",
+    "",
+    "Thanks.",
+    "Thank you!",
+    "Please help.",
+    "Any help is appreciated.",
+    "Cheers, Sam",
+    "Thanks in advance.",
+    "This is getting urgent.",
+]
+TICKET_QUESTION_WORDS = ("can", "could", "do", "how", "when")
+
+
+def _ticket_clause(clause: str, link: str) -> str:
+    """A clause as a sentence after ``link``, ending in "?" when it asks something."""
+    end = "?" if clause.split()[0] in TICKET_QUESTION_WORDS else "."
+    if link:
+        first = clause.split()[0]
+        clause = clause if first == "I" else clause[0].lower() + clause[1:]
+        return f"{link}{clause}{end}"
+    return f"{_sentence(clause)}{end}"
+
+
+def ticket_rows(rng: random.Random, count: int) -> list[dict]:
+    """``count`` distinct tickets; about 45% with one tag, 40% with two, 15% with three."""
+    rows, seen = [], set()
+    while len(rows) < count:
+        draw = rng.random()
+        tags = rng.sample(TICKET_TAGS, 1 if draw < 0.45 else 2 if draw < 0.85 else 3)
+        links = rng.sample(TICKET_LINKS, len(tags) - 1)
+        parts = [rng.choice(TICKET_OPENERS)]
+        for index, tag in enumerate(tags):
+            parts.append(_ticket_clause(rng.choice(TICKET_CLAUSES[tag]), links[index - 1] if index else ""))
+        parts.append(rng.choice(TICKET_CLOSERS))
+        text = " ".join(part for part in parts if part)
+        if text in seen:
+            continue
+        seen.add(text)
+        rows.append({"text": text, "labels": [tag for tag in TICKET_TAGS if tag in tags]})
+    return rows
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+# --------------------------------------------------------------------------- Chinese comments, "|"-joined tags
+# A comment is an opener, one short clause per tag (one or two tags, in random order) and an ending.
+ZH_TAG_NAMES = ("综艺", "文化", "音乐", "美食")
+ZH_TAG_CLAUSES = {
+    "综艺": [
+        "这期的游戏环节笑死我了",
+        "常驻嘉宾之间的默契越来越好",
+        "导演组的剪辑节奏有点拖",
+        "新来的飞行嘉宾还有点放不开",
+        "主持人接梗接得太快了",
+        "这档真人秀的任务设计很有新意",
+        "下期预告已经把我钩住了",
+        "花絮比正片还好看",
+        "嘉宾被整蛊时的表情我能看一百遍",
+        "这一季的户外录制真辛苦",
+        "听说这季收视率又涨了",
+        "弹幕比节目本身还热闹",
+    ],
+    "文化": [
+        "原来端午挂艾草还有这么多讲究",
+        "讲古代书院的那一段很长知识",
+        "老街的木雕手艺快没人会了",
+        "非遗传承人的手真巧",
+        "诗词里的二十四节气写得太美了",
+        "一座石拱桥背后有这么多故事",
+        "博物馆里的青铜器看得我入迷",
+        "剪纸师傅一刀下去就是一幅画",
+        "方言里藏着好多老辈人的智慧",
+        "第一次听说茶马古道的来历",
+        "汉服的形制讲得清清楚楚",
+        "书法老师说写字先要静心",
+    ],
+    "音乐": [
+        "片尾曲我循环了一整天",
+        "那段古筝独奏太惊艳了",
+        "歌手的高音稳得不像现场",
+        "乐队改编的老歌比原版还有味道",
+        "和声一起来我就起鸡皮疙瘩",
+        "求这首插曲的歌名",
+        "鼓手全程表情管理满分",
+        "民谣前奏一响眼泪就下来了",
+        "二胡和电吉他居然这么搭",
+        "童声合唱团的声音好干净",
+        "这首歌的歌词写得太走心了",
+        "现场伴奏的乐手太专业了",
+    ],
+    "美食": [
+        "看得我半夜爬起来煮了碗面",
+        "那锅红烧肉隔着屏幕都香",
+        "糖油粑粑是我小时候的最爱",
+        "想知道那家米粉店在哪条街",
+        "番茄炒蛋到底放不放糖又吵起来了",
+        "螺蛳粉的汤底看着就很正宗",
+        "饺子皮擀得又薄又圆",
+        "麻辣烫里的宽粉我也爱吃",
+        "那碗腊八粥让我想起了外婆",
+        "烤鸭片得整整齐齐",
+        "刚出笼的包子还冒着热气",
+        "酸汤鱼看得我口水直流",
+    ],
+}
+ZH_TAG_OPENERS = ["", "", "", "刚看完，", "说真的，", "家人们，", "哈哈哈", "今天才发现", "emmm，", "不得不说，"]
+ZH_TAG_ENDS = ["", "。", "！", "～", "……", "，有人同感吗？", "[赞]", "[哭]", " #周末追综#", "，已转发"]
+
+
+def weibo_tag_rows(rng: random.Random, count: int) -> list[list]:
+    """``count`` distinct comments, rows ``[comment, tags]``; about 55% with one tag, 45% with two."""
+    rows, seen = [], set()
+    while len(rows) < count:
+        tags = rng.sample(ZH_TAG_NAMES, 1 if rng.random() < 0.55 else 2)
+        body = "，".join(rng.choice(ZH_TAG_CLAUSES[tag]) for tag in tags)
+        text = f"{rng.choice(ZH_TAG_OPENERS)}{body}{rng.choice(ZH_TAG_ENDS)}"
+        if text in seen:
+            continue
+        seen.add(text)
+        rows.append([text, "|".join(tag for tag in ZH_TAG_NAMES if tag in tags)])
+    return rows
+
+
+def write_scored_and_tagged() -> str:
+    """The STS-B-shaped pairs and the two multi-label sets (each with its own seed)."""
+    splits = sts_splits(random.Random(20261208), (700, 150, 150))
+    header = ["sentence1", "sentence2", "score"]
+    for name, rows in zip(("train", "validation", "test"), splits):
+        write_csv(HERE / "sts_pairs_en" / f"{name}.csv", header, rows)
+    pairs = [row for rows in splits for row in rows]
+    tickets = ticket_rows(random.Random(20261209), 750)
+    write_jsonl(HERE / "support_tickets_en" / "train.jsonl", tickets[:600])
+    write_jsonl(HERE / "support_tickets_en" / "validation.jsonl", tickets[600:])
+    comments = weibo_tag_rows(random.Random(20261210), 400)
+    write_csv(HERE / "weibo_tags_zh" / "comments.csv", ["评论", "标签"], comments)
+    return (
+        f"sts_pairs_en: {len(pairs)} pairs, support_tickets_en: {len(tickets)} tickets, "
+        f"weibo_tags_zh: {len(comments)} comments"
+    )
+
+
 def main() -> None:
     rng = random.Random(20261121)
     sentiment = sentiment_rows(rng)
@@ -1233,6 +1783,7 @@ def main() -> None:
         f"weibo_variety_zh: {len(chinese)} rows, weibo_topics_zh: {topics} rows"
     )
     print(write_twins())
+    print(write_scored_and_tagged())
 
 
 if __name__ == "__main__":
