@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
 
 from finetune.config.field_checks import check_choice, check_non_negative_int, check_positive_int, check_positive_number
+from finetune.config.tasks import ALL_METRICS, AUTO, DEFAULT_THRESHOLD, TASK_CHOICES, check_threshold, metric_for_task
 from finetune.errors import ConfigError, expected_found
 
 BUNDLED_CHECKPOINT = "bundled-minilm"
@@ -39,7 +40,7 @@ SCHEDULER_CHOICES = (
     "inverse_sqrt",
 )
 EVAL_CAP_ROWS = 10_000  # validation/test rows scored when max_eval_samples is unset (finetune.data.eval_cap)
-METRIC_CHOICES = ("accuracy", "f1", "precision", "recall", "matthews_correlation", "loss")
+METRIC_CHOICES = ALL_METRICS  # every task's metrics (finetune.config.tasks): a run checks its task's own
 
 
 def _f(default: Any, help: str, **extra: Any) -> Any:
@@ -113,7 +114,21 @@ class DataConfig:
     text_pair_column: Optional[str] = _f(
         None, "Second text column for sentence pairs (e.g. sentence2). Default: detected for known pairs."
     )
-    label_column: Optional[str] = _f(None, "Label column. Default: detected (label, labels, class, ...).")
+    label_column: Optional[str] = _f(
+        None, "Label column (the target). Default: detected (label, labels, class, score, ...)."
+    )
+    task: str = _f(
+        AUTO,
+        "What the label column holds: 'single_label' (one class per text), 'multi_label' (several classes per "
+        "text: a list, or text joined by label_delimiter), 'regression' (a number, e.g. a 0-5 score). 'auto': "
+        "lists or a delimiter mean multi-label, fractional numbers regression, anything else single-label.",
+        choices=TASK_CHOICES,
+    )
+    label_delimiter: Optional[str] = _f(
+        None,
+        "Multi-label data written as text: the character between a row's labels, e.g. '|' for '体育|旅游' "
+        "(spaces around labels are ignored). Setting it makes the task multi-label.",
+    )
     label_names: Optional[tuple[str, ...]] = _f(
         None,
         "Names for the label ids, in id order (comma separated on the command line). Default: the "
@@ -140,6 +155,18 @@ class DataConfig:
         if not isinstance(self.dataset, str) or not self.dataset.strip():
             raise ConfigError(expected_found("dataset", "a Hub id, a file or a folder", repr(self.dataset)))
         object.__setattr__(self, "padding", normalize_padding(self.padding, PADDING_CHOICES))
+        check_choice("task", self.task, TASK_CHOICES)
+        if self.label_delimiter is not None and (
+            self.label_delimiter == "" or self.task in ("single_label", "regression")
+        ):
+            raise ConfigError(
+                expected_found(
+                    "label_delimiter",
+                    "a character between labels, with task 'multi_label' or 'auto'",
+                    f"{self.label_delimiter!r} with task '{self.task}'",
+                    "Clear label_delimiter, or set task to multi_label.",
+                )
+            )
         check_positive_int("max_length", self.max_length)
         if self.header_row is not None:
             check_positive_int("header_row", self.header_row)
@@ -184,10 +211,24 @@ class TrainConfig:
     logging_steps: int = _f(10, "Report the training loss every N steps.")
     load_best_model_at_end: bool = _f(False, "Keep the checkpoint with the best validation metric, not the last one.")
     metric_for_best_model: str = _f(
-        "accuracy", "Metric that decides the best model and early stopping.", choices=METRIC_CHOICES
+        "accuracy",
+        "Metric that decides the best model, early stopping and a search. Single-label: accuracy, f1, ...; "
+        "multi-label: f1_micro, f1_macro, subset_accuracy, hamming_loss, ...; regression: pearson, spearman, "
+        "mse, rmse, mae. 'accuracy' on a multi-label or regression run means its main metric (f1_micro, "
+        "pearson).",
+        choices=METRIC_CHOICES,
     )
     early_stopping_patience: Optional[int] = _f(
         None, "Stop after this many evaluations without improvement (implies load_best_model_at_end)."
+    )
+    threshold: float = _f(
+        DEFAULT_THRESHOLD,
+        "Multi-label: a label is predicted when its probability reaches this (0 to 1). Ignored by other tasks.",
+    )
+    tune_threshold: bool = _f(
+        False,
+        "Multi-label: after training, pick the threshold that gives the best micro F1 on validation "
+        "(used for test, Predict and the Hub card; the log and the card say which).",
     )
     seed: int = _f(42, "Random seed for model initialisation and data order.")
     precision: str = _f(
@@ -202,8 +243,9 @@ class TrainConfig:
     tensorboard: bool = _f(False, "Also write TensorBoard logs into the run directory.")
     cv_folds: int = _f(
         0,
-        "k-fold cross-validation: K >= 2 trains K fresh models from the checkpoint on stratified folds of "
-        "the training data (StratifiedKFold, shuffled with split_seed) and reports mean ± std. 0 = off.",
+        "k-fold cross-validation: K >= 2 trains K fresh models from the checkpoint on folds of the training "
+        "data, shuffled with split_seed (stratified by class; multi-label: iterative stratification by label; "
+        "regression: plain KFold) and reports mean ± std. 0 = off.",
     )
     cv_final_model: bool = _f(
         True,
@@ -234,6 +276,7 @@ class TrainConfig:
         check_choice("save_strategy", self.save_strategy, STRATEGY_CHOICES)
         check_choice("precision", self.precision, PRECISION_CHOICES)
         check_choice("metric_for_best_model", self.metric_for_best_model, METRIC_CHOICES)
+        check_threshold(self.threshold)
         for strategy, steps in (("eval", self.eval_steps), ("save", self.save_steps)):
             if getattr(self, f"{strategy}_strategy") == "steps":
                 if steps is None:
@@ -295,6 +338,11 @@ class RunConfig:
     run: RunOptions = field(default_factory=RunOptions)
 
     SECTIONS = ("model", "data", "train", "run")
+
+    def __post_init__(self) -> None:
+        task = "multi_label" if self.data.label_delimiter and self.data.task == AUTO else self.data.task
+        if task != AUTO:  # with auto the data decides; training checks the metric against the task it finds
+            metric_for_task(self.train.metric_for_best_model, task)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Plain JSON-ready dict, one key per section."""

@@ -67,6 +67,8 @@ LABEL_CANDIDATES = (
     "stars",
     "rating",
     "score",
+    "similarity",
+    "tags",
     "gold_label",
     # Chinese, after every English name: 标签 (label), 类别 (category) and variants
     "标签",

@@ -22,11 +22,13 @@ every row): they set ``max_eval_samples`` to the fold's size.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from finetune.config.run_config import EVAL_CAP_ROWS
+from finetune.data.arrow_columns import column
+from finetune.data.preparation import prepared_counts
+from finetune.data.regression import target_stats
 
 CAPPED_SPLITS = ("validation", "test")
 
@@ -88,8 +90,10 @@ def apply_eval_cap(prepared: Any, config: Any) -> tuple[Any, Optional[EvalCap]]:
         splits[name] = splits[name].shuffle(seed=config.split_seed).select(range(found.cap))
     sizes = {name: len(split) for name, split in splits.items()}
     counts = dict(report.label_counts)
+    stats = dict(report.target_stats)
     for name in found.full_sizes:
-        tally = Counter(splits[name]["label"])
-        counts[name] = {label: tally.get(i, 0) for i, label in enumerate(prepared.label_names)}
-    new_report = replace(report, split_sizes=sizes, label_counts=counts, notes=list(report.notes))
+        counts[name] = prepared_counts(splits[name], prepared.label_names, report.task)
+        if name in stats:
+            stats[name] = target_stats(column(splits[name], "label"))
+    new_report = replace(report, split_sizes=sizes, label_counts=counts, target_stats=stats, notes=list(report.notes))
     return replace(prepared, splits=datasets.DatasetDict(splits), report=new_report), found

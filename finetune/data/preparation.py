@@ -25,6 +25,7 @@ from typing import Any, Optional
 import numpy as np
 
 from finetune.config.run_config import DataConfig
+from finetune.config.tasks import AUTO, MULTI_LABEL, REGRESSION, SINGLE_LABEL
 from finetune.data.arrow_columns import (
     all_minus_one,
     column,
@@ -37,6 +38,18 @@ from finetune.data.arrow_columns import (
 from finetune.data.column_detection import ColumnMapping, check_text_column, detect_columns
 from finetune.data.file_checks import workbook_sheets
 from finetune.data.loading import SPLIT_ALIASES, legacy_id_note, load_raw
+from finetune.data.multi_label import (
+    cardinality_note,
+    holds_lists,
+    iterative_stratification,
+    label_names_of_sets,
+    label_sets,
+    multi_hot,
+    multi_hot_column,
+    multi_hot_counts,
+    unknown_labels_error,
+)
+from finetune.data.regression import check_target_varies, is_fractional, missing_note, target_stats, target_values
 from finetune.errors import ColumnMappingError, DataError, expected_found
 
 
@@ -52,9 +65,12 @@ class DataReport:
     dropped: dict[str, dict[str, int]] = field(default_factory=dict)
     validation_source: str = ""
     notes: list[str] = field(default_factory=list)
+    task: str = SINGLE_LABEL
+    target_stats: dict[str, dict[str, float]] = field(default_factory=dict)  # regression: per split
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "task": self.task,
             "source": self.source,
             "columns": {"text": self.columns.text, "text_pair": self.columns.text_pair, "label": self.columns.label},
             "label_names": self.label_names,
@@ -63,6 +79,7 @@ class DataReport:
             "dropped": self.dropped,
             "validation_source": self.validation_source,
             "notes": self.notes,
+            "target_stats": self.target_stats,
         }
 
 
@@ -75,6 +92,10 @@ class PreparedData:
     @property
     def is_pair(self) -> bool:
         return self.report.columns.is_pair
+
+    @property
+    def task(self) -> str:
+        return self.report.task
 
 
 # --------------------------------------------------------------------------- labels
@@ -141,10 +162,8 @@ def check_label_type(split: Any, label_column: str, name: str, where: str = "tra
             expected_found(
                 f"label column '{label_column}' ({name} split)",
                 "one class per row (a number or a word)",
-                f"lists or records such as {_first_value(split, label_column)} (multi-label data, which is "
-                "not supported)",
-                "Give each row a single label, e.g. one row per (text, label) pair, or join the labels into one "
-                "class name such as 'a+b'.",
+                f"lists or records such as {_first_value(split, label_column)} (multi-label data)",
+                "Set task to multi_label (or auto), which trains one yes/no output per label.",
             )
         )
 
@@ -228,7 +247,7 @@ def label_names_of(
                 f"label column '{label_column}' ({where})",
                 "class labels (whole numbers or text)",
                 f"fractional values such as {next(v for v in ordered if isinstance(v, float))}",
-                "This is a regression target; map it to classes first.",
+                "These are numbers to predict: set task to regression (or auto), or map them to classes first.",
             )
         )
     return [str(v) for v in ordered], {v: i for i, v in enumerate(ordered)}
@@ -263,30 +282,23 @@ def prepare_data(
         check_text_column(train, mapping.text_pair)
     chosen, validation_name = _choose_splits(splits, train, mapping, config)
 
-    label_names, value_to_id = infer_label_names(chosen, mapping.label, source)
-    if config.label_names is not None:
-        if len(config.label_names) != len(label_names):
-            raise DataError(
-                expected_found(
-                    "label_names",
-                    f"{len(label_names)} names (the data has {len(label_names)} classes: {', '.join(label_names)})",
-                    f"{len(config.label_names)}: {', '.join(config.label_names)}",
-                )
-            )
-        label_names = list(config.label_names)
+    task = resolve_task(config, chosen["train"], mapping.label)
+    label_names, targets, label_note_names = _encode_targets(task, chosen, mapping.label, config, source)
 
-    report = DataReport(source=source, columns=mapping, label_names=label_names)
+    report = DataReport(source=source, columns=mapping, label_names=label_names, task=task)
     if raw is None and legacy_id_note(config):
         report.notes.append(legacy_id_note(config))
-    report.notes.extend(label_notes([str(v) for v in (value_to_id or {})] or label_names, mapping.label))
-    cleaned = {
-        name: _canonical(split, mapping, label_names, value_to_id, report, name) for name, split in chosen.items()
-    }
+    report.notes.extend(label_notes(label_note_names, mapping.label))
+    cleaned = {name: _canonical(split, mapping, targets[name], report, name) for name, split in chosen.items()}
     if "test" in cleaned and len(cleaned["test"]) == 0:
         report.notes.append("The test split has no labelled rows; it is not evaluated.")
         del cleaned["test"]
 
-    _check_training_classes(cleaned, label_names, mapping, report, minus_one_missing(train, mapping.label, "train"))
+    if task == SINGLE_LABEL:
+        minus_one = minus_one_missing(train, mapping.label, "train")
+        _check_training_classes(cleaned, label_names, mapping, report, minus_one)
+    elif task == REGRESSION:
+        check_target_varies(np.asarray(column(cleaned["train"], "label")), mapping.label)
     if "validation" not in cleaned and hold_out:
         cleaned["train"], cleaned["validation"] = _hold_out(cleaned["train"], config, report)
     elif "validation" not in cleaned:
@@ -295,10 +307,15 @@ def prepare_data(
         report.validation_source = f"split '{validation_name}'"
 
     cleaned = _subsample(cleaned, config)
-    _check_classes_seen(cleaned, label_names, report)
+    if task == SINGLE_LABEL:
+        _check_classes_seen(cleaned, label_names, report)
     result = datasets.DatasetDict(cleaned)
     report.split_sizes = {name: len(split) for name, split in result.items()}
-    report.label_counts = {name: _counts(split, label_names) for name, split in result.items()}
+    report.label_counts = {name: prepared_counts(split, label_names, task) for name, split in result.items()}
+    if task == MULTI_LABEL:
+        report.notes.extend(cardinality_note(multi_hot_column(split), name) for name, split in result.items())
+    if task == REGRESSION:
+        report.target_stats = {name: target_stats(column(split, "label")) for name, split in result.items()}
     return PreparedData(splits=result, label_names=label_names, report=report)
 
 
@@ -447,21 +464,106 @@ def _find_split(
     return None
 
 
-def _canonical(
-    split: Any,
-    mapping: ColumnMapping,
-    label_names: list[str],
-    value_to_id: Optional[dict[Any, int]],
-    report: DataReport,
-    name: str,
-) -> Any:
-    """Keep the mapped columns, rename them, drop empty text and missing labels, encode labels as a ClassLabel.
+@dataclass
+class EncodedTargets:
+    """One split's label column as training reads it: the values, their ``datasets`` feature, the rows
+    without a label, and the note that says why those were dropped."""
+
+    values: Any
+    feature: Any
+    missing: np.ndarray
+    missing_note: str = MISSING_WORDS_NOTE
+
+
+def resolve_task(config: DataConfig, train: Any, label_column: str) -> str:
+    """The run's task: the configured one, or with ``auto`` what the label column holds (finetune.config.tasks)."""
+    if config.task != AUTO:
+        return config.task
+    if config.label_delimiter or holds_lists(train, label_column):
+        return MULTI_LABEL
+    return REGRESSION if is_fractional(column(train, label_column)) else SINGLE_LABEL
+
+
+def _encode_targets(
+    task: str, chosen: dict[str, Any], label_column: str, config: DataConfig, source: str
+) -> tuple[list[str], dict[str, EncodedTargets], list[str]]:
+    """(label names, each split's encoded targets, the label values to check for look-alike names)."""
+    import datasets
+
+    def where(name: str) -> str:
+        return f"{name} split of {Path(source).name}" if source else f"{name} split"
+
+    if task == REGRESSION:
+        names = list(config.label_names or (label_column,))
+        if len(names) != 1:
+            raise DataError(expected_found("label_names", "one name for the regression output", ", ".join(names)))
+        targets = {}
+        for name, split in chosen.items():
+            values, missing = target_values(column(split, label_column), label_column, where(name))
+            targets[name] = EncodedTargets(
+                values, datasets.Value("float32"), missing, " " + missing_note(missing, name, label_column)
+            )
+        return names, targets, []
+    if task == MULTI_LABEL:
+        sets = {
+            name: label_sets(column(split, label_column), config.label_delimiter, label_column, where(name))
+            for name, split in chosen.items()
+        }
+        names = _multi_label_names(sets["train"], label_column, where("train"), config.label_names)
+        feature = datasets.Sequence(datasets.Value("float32"), length=len(names))
+        targets = {}
+        for name, split in chosen.items():
+            matrix, unknown = multi_hot(sets[name], names, len(split))
+            if unknown:
+                raise unknown_labels_error(unknown, name, label_column, names)
+            targets[name] = EncodedTargets(matrix, feature, sets[name].missing)
+        return names, targets, names
+    label_names, value_to_id = infer_label_names(chosen, label_column, source)
+    if config.label_names is not None:
+        if len(config.label_names) != len(label_names):
+            raise DataError(
+                expected_found(
+                    "label_names",
+                    f"{len(label_names)} names (the data has {len(label_names)} classes: {', '.join(label_names)})",
+                    f"{len(config.label_names)}: {', '.join(config.label_names)}",
+                )
+            )
+        label_names = list(config.label_names)
+    feature = datasets.ClassLabel(names=label_names)
+    targets = {}
+    for name, split in chosen.items():
+        ids, missing = encode_labels(
+            column(split, label_column), value_to_id, minus_one_missing(split, label_column, name)
+        )
+        targets[name] = EncodedTargets(ids, feature, missing)
+    return label_names, targets, [str(v) for v in (value_to_id or {})] or label_names
+
+
+def _multi_label_names(sets: Any, label_column: str, where: str, configured: Optional[tuple[str, ...]]) -> list[str]:
+    """The training split's labels, or ``label_names`` (the same labels, in the order wanted)."""
+    found = label_names_of_sets(sets, label_column, where)
+    if configured is None:
+        return found
+    if sorted(configured) != sorted(found):
+        raise DataError(
+            expected_found(
+                "label_names",
+                f"the {len(found)} labels of the training data in any order: {', '.join(found)}",
+                ", ".join(configured),
+            )
+        )
+    return list(configured)
+
+
+def _canonical(split: Any, mapping: ColumnMapping, targets: EncodedTargets, report: DataReport, name: str) -> Any:
+    """Keep the mapped columns, rename them, drop empty text and missing labels, add the encoded label column
+    (a ``ClassLabel``, multi-hot rows, or numbers: see :class:`EncodedTargets`).
 
     Columnar (see columnar.py): the masks and label ids are computed on Arrow columns, the new
     label column is added in memory and rows are dropped with an indices mapping, so nothing is
     written to the datasets cache and no text is copied.
     """
-    import datasets
+    import pyarrow as pa
 
     keep = [c for c in (mapping.text, mapping.text_pair, mapping.label) if c]
     split = split.select_columns(keep)
@@ -469,9 +571,7 @@ def _canonical(
     ok = dataset_text_ok(split, mapping.text)
     if mapping.text_pair:
         ok &= dataset_text_ok(split, mapping.text_pair)
-    ids, missing = encode_labels(
-        column(split, mapping.label), value_to_id, minus_one_missing(split, mapping.label, name)
-    )
+    missing = targets.missing
     empty_text, missing_labels = int((~ok).sum()), int((ok & missing).sum())
     renames = {mapping.text: "text", mapping.label: "label"}
     if mapping.text_pair:
@@ -479,7 +579,10 @@ def _canonical(
     split = split.remove_columns(mapping.label).rename_columns(
         {k: v for k, v in renames.items() if k != v and k != mapping.label}
     )
-    split = split.add_column("label", ids, feature=datasets.ClassLabel(names=label_names))
+    values = targets.values
+    if isinstance(values, np.ndarray) and values.ndim == 2:  # multi-hot rows: one fixed-size list per row
+        values = pa.FixedSizeListArray.from_arrays(pa.array(values.ravel()), values.shape[1])
+    split = split.add_column("label", values, feature=targets.feature)
     split = split.select_columns([c for c in ("text", "text_pair", "label") if c in split.column_names])
     kept = ok & ~missing
     if not kept.all():
@@ -488,7 +591,7 @@ def _canonical(
     if empty_text or missing_labels:
         report.notes.append(
             f"{name}: dropped {empty_text} rows with empty text and {missing_labels} rows with "
-            f"missing labels ({len(split)} of {before} kept)." + (MISSING_WORDS_NOTE if missing_labels else "")
+            f"missing labels ({len(split)} of {before} kept)." + (targets.missing_note if missing_labels else "")
         )
     if len(split) == 0 and name != "test":
         raise DataError(
@@ -503,7 +606,18 @@ def _canonical(
 
 
 def _hold_out(train: Any, config: DataConfig, report: DataReport) -> tuple[Any, Any]:
-    """Split validation off train, stratified by label when every class has >= 2 rows."""
+    """Split validation off train: stratified by label when every class has >= 2 rows; multi-label data
+    iteratively stratified by label; regression targets at random."""
+    held = f"{config.validation_size:.0%} of train held out"
+    if report.task == REGRESSION:
+        parts = split_indices(train, config.validation_size, config.split_seed, stratify=False)
+        report.validation_source = f"{held} (at random, seed {config.split_seed})"
+        return train.select(parts[0]), train.select(parts[1])
+    if report.task == MULTI_LABEL:
+        shares = [1.0 - config.validation_size, config.validation_size]
+        part = iterative_stratification(multi_hot_column(train), shares, config.split_seed)
+        report.validation_source = f"{held} (iteratively stratified by label, seed {config.split_seed})"
+        return train.select(np.flatnonzero(part == 0)), train.select(np.flatnonzero(part == 1))
     counts = _counts(train, report.label_names)
     n_val = max(1, int(round(len(train) * config.validation_size)))
     stratify = all(c >= 2 for c in counts.values() if c > 0) and n_val >= sum(1 for c in counts.values() if c)
@@ -552,3 +666,13 @@ def _subsample(splits: dict[str, Any], config: DataConfig) -> dict[str, Any]:
 
 def _counts(split: Any, label_names: list[str]) -> dict[str, int]:
     return split_counts(split, label_names)
+
+
+def prepared_counts(split: Any, label_names: list[str], task: str) -> dict[str, int]:
+    """Rows per label of a prepared split: per class, or per label for multi-label rows (a row counts for
+    each of its labels); empty for regression (see ``DataReport.target_stats``)."""
+    if task == MULTI_LABEL:
+        return multi_hot_counts(multi_hot_column(split), label_names)
+    if task == REGRESSION:
+        return {}
+    return _counts(split, label_names)

@@ -1,4 +1,6 @@
-"""Classification metrics built on ``evaluate`` modules that load offline.
+"""Metrics of a run, by task: single-label classification here, on ``evaluate`` modules that load offline;
+multi-label in multi_label.py and regression in regression.py. :func:`full_report`,
+:func:`prediction_rows` and :func:`make_compute_metrics` are what training calls, for every task.
 
 ``evaluate.load("accuracy")`` downloads its script from the Hub, so this package carries local
 copies in ``evaluate_modules/`` (accuracy, precision, recall, f1, matthews_correlation,
@@ -16,6 +18,10 @@ from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
+
+from finetune.config.tasks import DEFAULT_THRESHOLD, MULTI_LABEL, REGRESSION, SINGLE_LABEL
+from finetune.evaluation.multi_label import decide, multi_label_metrics, multi_label_report, multi_label_rows, sigmoid
+from finetune.evaluation.regression import regression_metrics, regression_report, regression_rows
 
 MODULES_DIR = Path(__file__).resolve().parent / "modules"
 NO_SKILL_MCC = 0.05  # |Matthews correlation| below this is no better than chance
@@ -96,10 +102,22 @@ def confusion(predictions: Sequence[int], references: Sequence[int], num_labels:
 
 
 def full_report(
-    logits: np.ndarray, references: Sequence[int], label_names: Sequence[str], split: str = "validation"
+    logits: np.ndarray,
+    references: Sequence[Any],
+    label_names: Sequence[str],
+    split: str = "validation",
+    *,
+    task: str = SINGLE_LABEL,
+    threshold: float = DEFAULT_THRESHOLD,
 ) -> dict[str, Any]:
-    """Metrics + per-class table + confusion matrix from logits (what metrics.json stores per split),
-    with the majority-class baseline and plain warnings when the model learned nothing useful."""
+    """What metrics.json stores per split, for the run's ``task`` (multi-label decided at ``threshold``).
+
+    Single-label: metrics + per-class table + confusion matrix from logits, with the majority-class
+    baseline and plain warnings when the model learned nothing useful."""
+    if task == MULTI_LABEL:
+        return multi_label_report(logits, references, label_names, threshold, split)
+    if task == REGRESSION:
+        return regression_report(logits, references, label_names, split)
     preds = np.asarray(logits).argmax(axis=-1).tolist()
     metrics = classification_metrics(preds, references, len(label_names))
     base = baseline(references, label_names)
@@ -158,11 +176,19 @@ def learning_warnings(
 def prediction_rows(
     texts: Sequence[str],
     pairs: Optional[Sequence[str]],
-    labels: Sequence[int],
+    labels: Sequence[Any],
     logits: np.ndarray,
     label_names: Sequence[str],
+    *,
+    task: str = SINGLE_LABEL,
+    threshold: float = DEFAULT_THRESHOLD,
 ) -> list[dict[str, Any]]:
-    """One dict per row: text(s), true and predicted label (id and name), confidence, every probability."""
+    """One dict per row of predictions.jsonl. Single-label: text(s), true and predicted label (id and name),
+    confidence, every probability; other tasks: see multi_label_rows and regression_rows."""
+    if task == MULTI_LABEL:
+        return multi_label_rows(texts, pairs, labels, logits, label_names, threshold)
+    if task == REGRESSION:
+        return regression_rows(texts, pairs, labels, logits)
     probs = softmax(logits)
     preds = probs.argmax(axis=-1)
     rows = []
@@ -183,9 +209,15 @@ def prediction_rows(
     return rows
 
 
-def make_compute_metrics(num_labels: int, sink: Optional[Callable[[np.ndarray, np.ndarray], None]] = None):
-    """A ``compute_metrics`` for Trainer. ``sink`` receives each evaluation's logits and labels,
-    so the final predictions can reuse the last evaluation instead of running another pass."""
+def make_compute_metrics(
+    num_labels: int,
+    sink: Optional[Callable[[np.ndarray, np.ndarray], None]] = None,
+    *,
+    task: str = SINGLE_LABEL,
+    threshold: float = DEFAULT_THRESHOLD,
+):
+    """A ``compute_metrics`` for Trainer, for the run's ``task``. ``sink`` receives each evaluation's logits
+    and labels, so the final predictions can reuse the last evaluation instead of running another pass."""
 
     def compute_metrics(eval_pred: Any) -> dict[str, float]:
         logits, labels = eval_pred.predictions, eval_pred.label_ids
@@ -193,6 +225,23 @@ def make_compute_metrics(num_labels: int, sink: Optional[Callable[[np.ndarray, n
             logits = logits[0]
         if sink is not None:
             sink(np.asarray(logits), np.asarray(labels))
-        return classification_metrics(np.asarray(logits).argmax(axis=-1), labels, num_labels)
+        return task_metrics(np.asarray(logits), np.asarray(labels), num_labels, task=task, threshold=threshold)
 
     return compute_metrics
+
+
+def task_metrics(
+    logits: np.ndarray,
+    labels: np.ndarray,
+    num_labels: int,
+    *,
+    task: str = SINGLE_LABEL,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> dict[str, float]:
+    """The metrics of one evaluation from its logits: argmax classes, sigmoid decisions at ``threshold``
+    (multi-label), or the single output as the number (regression)."""
+    if task == MULTI_LABEL:
+        return multi_label_metrics(decide(sigmoid(logits), threshold), labels)
+    if task == REGRESSION:
+        return regression_metrics(logits.reshape(-1), labels.reshape(-1))
+    return classification_metrics(logits.argmax(axis=-1), labels, num_labels)

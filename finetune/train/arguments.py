@@ -14,6 +14,7 @@ import torch
 from transformers import TrainingArguments
 
 from finetune.config.run_config import RunConfig
+from finetune.config.tasks import SINGLE_LABEL, greater_is_better, metric_for_task
 
 
 def to_training_arguments(
@@ -22,13 +23,15 @@ def to_training_arguments(
     *,
     precision: str,
     logging_dir: Optional[Union[str, Path]] = None,
+    task: str = SINGLE_LABEL,
 ) -> Any:
     """The one place that builds ``TrainingArguments`` from a RunConfig.
 
     ``precision`` is the resolved one (see :func:`finetune.model.precision.resolve_precision`); bf16 on a
     CPU is autocast, which transformers only accepts with ``use_cpu``. When the best model is kept
     (``load_best_model_at_end`` or early stopping), checkpoints are saved exactly when evaluation
-    happens, which Trainer requires.
+    happens, which Trainer requires. ``task``: the run's task, which decides what ``metric_for_best_model``
+    means (finetune.config.tasks.metric_for_task).
     """
     t = config.train
     save_strategy, save_steps = t.save_strategy, t.save_steps
@@ -71,12 +74,12 @@ def to_training_arguments(
         save_only_model=False,
         remove_unused_columns=True,
     )
-    kwargs.update(_optional_arguments(config, save_strategy, save_steps, precision))
+    kwargs.update(_optional_arguments(config, save_strategy, save_steps, precision, task))
     return TrainingArguments(**kwargs)
 
 
 def _optional_arguments(
-    config: RunConfig, save_strategy: str, save_steps: Optional[int], precision: str
+    config: RunConfig, save_strategy: str, save_steps: Optional[int], precision: str, task: str = SINGLE_LABEL
 ) -> dict[str, Any]:
     """The arguments that only apply to some configs (step strategies, best model, sampling, TF32 on a GPU)."""
     t, kwargs = config.train, {}
@@ -85,9 +88,9 @@ def _optional_arguments(
     if save_strategy == "steps":
         kwargs["save_steps"] = save_steps
     if t.keeps_best_model:
-        metric = t.metric_for_best_model
+        metric = metric_for_task(t.metric_for_best_model, task)
         kwargs["metric_for_best_model"] = "eval_loss" if metric == "loss" else metric
-        kwargs["greater_is_better"] = metric != "loss"
+        kwargs["greater_is_better"] = greater_is_better(metric)
     if t.group_by_length:
         kwargs["train_sampling_strategy"] = "group_by_length"
     if precision in {"bf16", "fp16"} and t.tf32 and _cuda_available():  # TF32 is a GPU mode: an error on a CPU

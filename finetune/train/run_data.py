@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
 from finetune.config.run_config import RunConfig
+from finetune.config.tasks import SINGLE_LABEL
 from finetune.data.arrow_columns import gather
 from finetune.data.caches import tokenized_dir
 from finetune.data.eval_cap import EVAL_CAP_ROWS, EvalCap, apply_eval_cap
@@ -43,7 +44,7 @@ from finetune.model.vocab import coverage_report
 
 # Bump when preparation gives another result for the same input (cleaning, label or split rules, the
 # stored fields): old entries are then never opened again.
-PREPARATION_VERSION = "1"
+PREPARATION_VERSION = "2"
 GATHER_MAX_ROWS = 50_000  # tens of MB of Yelp-sized text: more stays memory-mapped
 
 
@@ -80,6 +81,11 @@ class RunData:
     @property
     def validation_source(self) -> str:
         return self.report.get("validation_source", "")
+
+    @property
+    def task(self) -> str:
+        """single_label, multi_label or regression: what preparation found (finetune.config.tasks)."""
+        return self.report.get("task", SINGLE_LABEL)
 
 
 def run_tokenizer(config: RunConfig) -> Any:

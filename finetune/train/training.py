@@ -47,11 +47,13 @@ from transformers.trainer_callback import PrinterCallback
 
 from finetune import compat
 from finetune.config.run_config import RunConfig
+from finetune.config.tasks import MULTI_LABEL, PROBLEM_TYPES, REGRESSION, SINGLE_LABEL, main_metric, metric_for_task
 from finetune.data.arrow_columns import column
 from finetune.data.caches import data_cache_report, describe_data_cache, folder_bytes, format_bytes
 from finetune.data.preparation import PreparedData
 from finetune.errors import FinetuneError, RunError, expected_found, message_of
 from finetune.evaluation.metrics import full_report, make_compute_metrics, prediction_rows
+from finetune.evaluation.multi_label import sigmoid, tune_threshold
 from finetune.jsonfiles import write_json
 from finetune.model.checkpoints import LOAD_ERRORS, describe_load_error, resolve_checkpoint
 from finetune.model.heads import apply_head_plan, plan_head
@@ -104,8 +106,12 @@ def load_model_config(checkpoint: str, resolved: str, config: RunConfig) -> Pret
         raise describe_load_error(checkpoint, exc) from exc
 
 
-def load_model(session: Session, resolved: str, base: PretrainedConfig, label_names: list[str]) -> Any:
-    """AutoModelForSequenceClassification with num_labels/id2label/label2id from the data.
+def load_model(
+    session: Session, resolved: str, base: PretrainedConfig, label_names: list[str], task: str = SINGLE_LABEL
+) -> Any:
+    """AutoModelForSequenceClassification with num_labels/id2label/label2id from the data, and the
+    ``problem_type`` of the run's task (which loss transformers computes: cross-entropy, binary
+    cross-entropy per label, mean squared error). A regression model has one output, named after the target.
 
     A checkpoint that already has a classification head (a finished run, a Hub classifier) keeps it when
     its labels are the data's, reordered when they are in another order, and gets a fresh head when they
@@ -126,7 +132,7 @@ def load_model(session: Session, resolved: str, base: PretrainedConfig, label_na
             id2label=id2label,
             label2id={n: i for i, n in id2label.items()},
             ignore_mismatched_sizes=True,
-            problem_type="single_label_classification",
+            problem_type=PROBLEM_TYPES[task],
         )
     except LOAD_ERRORS as exc:
         raise describe_load_error(checkpoint, exc) from exc
@@ -134,10 +140,20 @@ def load_model(session: Session, resolved: str, base: PretrainedConfig, label_na
     return model
 
 
-def save_predictions(run: Run, split_name: str, split: Any, logits: np.ndarray, label_names: list[str]) -> None:
-    """Write one JSON line per row: text(s), true label, predicted label and every probability."""
+def save_predictions(
+    run: Run,
+    split_name: str,
+    split: Any,
+    logits: np.ndarray,
+    label_names: list[str],
+    *,
+    task: str = SINGLE_LABEL,
+    threshold: float = 0.5,
+) -> None:
+    """Write one JSON line per row: text(s), true label(s) or number, the prediction and every probability."""
     pairs = split["text_pair"] if "text_pair" in split.column_names else None
-    run.write_predictions(split_name, prediction_rows(split["text"], pairs, split["label"], logits, label_names))
+    rows = prediction_rows(split["text"], pairs, split["label"], logits, label_names, task=task, threshold=threshold)
+    run.write_predictions(split_name, rows)
 
 
 def run_training(
@@ -219,12 +235,12 @@ def _train(session: Session, raw: Any, prepared: Optional[Union[PreparedData, Da
 
     # -- model and Trainer
     set_seed(config.train.seed)  # the new classification head is initialised here, before Trainer seeds anything
-    model = load_model(session, resolved, model_cfg, data.label_names)
+    model = load_model(session, resolved, model_cfg, data.label_names, data.task)
     resize_embeddings(model, tokenizer, data.added_tokens)
     last_eval = LastEvaluation()
     callback = EventCallback(session)
     data_cache = data_cache_report(data.source_splits, encoded, config.run.runs_dir)
-    trainer = _build_trainer(session, model, tokenizer, encoded, callback, last_eval, precision, cuda)
+    trainer = _build_trainer(session, model, tokenizer, encoded, callback, last_eval, precision, cuda, task=data.task)
     session.events.emit(
         "started",
         config=config.to_dict(),
@@ -234,6 +250,9 @@ def _train(session: Session, raw: Any, prepared: Optional[Union[PreparedData, Da
         world_size=dist.world_size,
         sizes=data.split_sizes,
         label_names=data.label_names,
+        task=data.task,
+        threshold=config.train.threshold if data.task == MULTI_LABEL else None,
+        metric=metric_for_task(config.train.metric_for_best_model, data.task),
         is_pair=data.is_pair,
         tokenized_from_cache=data.from_cache,
         data_cache=data_cache,
@@ -241,7 +260,7 @@ def _train(session: Session, raw: Any, prepared: Optional[Union[PreparedData, Da
         parameters=int(sum(p.numel() for p in model.parameters())),
         resume=session.resume,
     )
-    for message, level in run_notes(session, data):
+    for message, level in run_notes(session, data) + task_notes(config, data.task):
         session.events.log(message, level=level)
     session.events.log(describe_data_cache(data_cache, data.from_cache))
 
@@ -253,11 +272,13 @@ def _train(session: Session, raw: Any, prepared: Optional[Union[PreparedData, Da
         return _finish_cancelled(session, trainer, callback.cancelled_at)
 
     # -- final reports and artifacts
-    reports, val_logits = _final_reports(session, trainer, encoded, last_eval, data.label_names, callback.evaluation)
+    reports, val_logits = _final_reports(
+        session, trainer, encoded, last_eval, data.label_names, callback.evaluation, data.task
+    )
     if not dist.is_main:
         return {"status": RunStatus.FINISHED}
     reports["train"] = _train_summary(session, trainer, train_output, encoded["train"], train_seconds, device, chosen)
-    return _save_artifacts(session, trainer, reports, encoded["validation"], val_logits, data.label_names)
+    return _save_artifacts(session, trainer, reports, encoded["validation"], val_logits, data.label_names, data.task)
 
 
 def _data_start(prepared: Optional[Union[PreparedData, DataStart]]) -> Optional[DataStart]:
@@ -266,6 +287,23 @@ def _data_start(prepared: Optional[Union[PreparedData, DataStart]]) -> Optional[
     if prepared is None or isinstance(prepared, DataStart):
         return prepared
     return DataStart(key=None, source_splits=None, prepared=prepared)
+
+
+def task_notes(config: RunConfig, task: str) -> list[tuple[str, str]]:
+    """The log lines that say what kind of task the run is and how it is judged."""
+    metric = metric_for_task(config.train.metric_for_best_model, task)
+    if task == MULTI_LABEL:
+        how = f"a label is predicted when its probability reaches {config.train.threshold:g}" + (
+            " (tuned on validation after training)" if config.train.tune_threshold else ""
+        )
+        line = f"multi-label: one sigmoid output per label, binary cross-entropy; {how}; judged by {metric}"
+    elif task == REGRESSION:
+        line = f"regression: one output, the number itself, mean squared error; judged by {metric}"
+    else:
+        return []
+    if config.train.metric_for_best_model == "accuracy" and metric != "accuracy":
+        line += f" (metric_for_best_model 'accuracy' stands for the task's main metric, {main_metric(task)})"
+    return [(line, "info")]
 
 
 def run_notes(session: Session, data: RunData) -> list[tuple[str, str]]:
@@ -291,11 +329,12 @@ def _build_trainer(
     model_init: Any = None,
     num_labels: Optional[int] = None,
     output_dir: Optional[Path] = None,
+    task: str = SINGLE_LABEL,
 ) -> StudioTrainer:
     """The Trainer of a run; a search (finetune.train.trials) passes ``model_init`` instead of a model."""
     config, run = session.config, session.run
     args = to_training_arguments(
-        config, output_dir or run.checkpoints_dir, precision=precision, logging_dir=run.tensorboard_dir
+        config, output_dir or run.checkpoints_dir, precision=precision, logging_dir=run.tensorboard_dir, task=task
     )
     callbacks: list[Any] = [callback]
     if config.train.early_stopping_patience:
@@ -309,7 +348,9 @@ def _build_trainer(
         eval_dataset=encoded["validation"] if config.train.eval_strategy != "no" else None,
         processing_class=tokenizer,
         data_collator=DataCollatorWithPadding(tokenizer, pad_to_multiple_of=pad_multiple),
-        compute_metrics=make_compute_metrics(num_labels or model.config.num_labels, sink=last_eval),
+        compute_metrics=make_compute_metrics(
+            num_labels or model.config.num_labels, sink=last_eval, task=task, threshold=config.train.threshold
+        ),
         callbacks=callbacks,
     )
     trainer.remove_callback(PrinterCallback)  # our EventCallback reports the same, once
@@ -347,8 +388,10 @@ def _final_reports(
     last_eval: LastEvaluation,
     label_names: list[str],
     progress: EvalProgress,
+    task: str = SINGLE_LABEL,
 ) -> tuple[dict[str, Any], np.ndarray]:
     """Validation (and test) reports; reuses the last evaluation when it scored exactly the final weights.
+    A multi-label run with ``tune_threshold`` picks its threshold on validation here; test is decided at it.
 
     Each pass sends ``eval_progress`` events (``progress``); ``reports["final_evaluation"]`` holds the
     seconds these passes took and the rows they scored (the finished event repeats them).
@@ -375,16 +418,34 @@ def _final_reports(
                 split="validation",
                 metrics=metrics_from_logs(output.metrics),
             )
-    reports = {"validation": full_report(val_logits, val_labels.tolist(), label_names)}
+    threshold = _decision_threshold(session, task, val_logits, val_labels)
+    reports = {"validation": full_report(val_logits, val_labels.tolist(), label_names, task=task, threshold=threshold)}
     if "test" in encoded:
         output = _final_pass(trainer, encoded, "test", progress, scored)
-        reports["test"] = full_report(output.predictions, output.label_ids.tolist(), label_names, "test")
+        reports["test"] = full_report(
+            output.predictions, output.label_ids.tolist(), label_names, "test", task=task, threshold=threshold
+        )
         if session.dist.is_main:
             session.events.emit(
                 "evaluation", step=final_step, epoch=epoch, split="test", metrics=reports["test"]["metrics"]
             )
     reports["final_evaluation"] = {"seconds": round(time.monotonic() - started, 3), "rows": scored}
     return reports, val_logits
+
+
+def _decision_threshold(session: Session, task: str, logits: np.ndarray, labels: np.ndarray) -> float:
+    """The multi-label decision threshold of the final model: the configured one, or with ``tune_threshold``
+    the one with the best validation micro F1 (said in the log)."""
+    configured = session.config.train.threshold
+    if task != MULTI_LABEL or not session.config.train.tune_threshold:
+        return configured
+    threshold, score = tune_threshold(sigmoid(logits), labels)
+    if session.dist.is_main:
+        session.events.log(
+            f"decision threshold tuned on validation: {threshold:g} (micro F1 {score:.4f}; configured "
+            f"{configured:g}); test, Predict and the model card use {threshold:g}"
+        )
+    return threshold
 
 
 def _final_pass(trainer: Trainer, encoded: Any, split: str, progress: EvalProgress, scored: dict[str, int]) -> Any:
@@ -472,9 +533,14 @@ def _save_artifacts(
     validation: Any,
     val_logits: np.ndarray,
     label_names: list[str],
+    task: str = SINGLE_LABEL,
 ) -> dict[str, Any]:
-    """Model, metrics, predictions, the finished event, and last of all the finished status."""
+    """Model, metrics, predictions, the finished event, and last of all the finished status. A multi-label
+    model's config.json records its decision threshold (``decision_threshold``), which Predict reads."""
     run = session.run
+    threshold = reports["validation"].get("threshold", session.config.train.threshold)
+    if task == MULTI_LABEL:
+        trainer.model.config.decision_threshold = float(threshold)
     save_final_model(run, trainer)
     freed = drop_checkpoints(run)
     if freed:
@@ -483,7 +549,7 @@ def _save_artifacts(
             "load_best_model_at_end), and a finished run is never resumed"
         )
     write_json(run.metrics_path, reports)
-    save_predictions(run, "validation", validation, val_logits, label_names)
+    save_predictions(run, "validation", validation, val_logits, label_names, task=task, threshold=threshold)
     seconds = round(time.monotonic() - session.started, 2)
     warnings = [w for split in ("validation", "test") for w in (reports.get(split) or {}).get("warnings", [])]
     for warning in warnings:
@@ -499,6 +565,8 @@ def _save_artifacts(
         test_metrics=(reports.get("test") or {}).get("metrics"),
         train=reports["train"],
         baseline=reports["validation"]["baseline"],
+        task=task,
+        threshold=threshold if task == MULTI_LABEL else None,
         warnings=warnings,
     )
     return run.set_status(RunStatus.FINISHED, seconds=seconds, model_dir=str(run.model_dir), warnings=warnings)
