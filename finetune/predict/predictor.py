@@ -1,4 +1,9 @@
-"""Prediction: cached models, softmax probabilities per label, batches, sentence pairs.
+"""Prediction: cached models, probabilities per label, batches, sentence pairs.
+
+The model's ``problem_type`` decides how its outputs are read (finetune.config.tasks): softmax over the
+classes (single-label), a sigmoid per label with the labels at or above the decision threshold
+(multi-label; the threshold the run saved in config.json as ``decision_threshold``, else 0.5), or the one
+output as the number (regression).
 
 A :class:`Predictor` wraps a tokenizer + ``AutoModelForSequenceClassification`` in eval mode.
 :func:`get_predictor` keeps a few of them in a least-recently-used cache, so a warm prediction
@@ -18,9 +23,11 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
+from finetune.config.tasks import DEFAULT_THRESHOLD, MULTI_LABEL, REGRESSION, SINGLE_LABEL, task_of_problem_type
 from finetune.data.column_detection import detect_text_column
 from finetune.errors import CheckpointError, ColumnMappingError, DataError, expected_found
 from finetune.evaluation.metrics import softmax
+from finetune.evaluation.multi_label import sigmoid
 from finetune.model.checkpoints import LOAD_ERRORS, describe_load_error, is_run_folder, resolve_checkpoint
 from finetune.model.precision import autocast, detect_precision
 from finetune.runs.run import Run
@@ -64,15 +71,24 @@ def check_batch_size(batch_size: int) -> None:
 
 @dataclass
 class Prediction:
+    """One text's prediction. Single-label: ``label`` and its probability ``score``. Multi-label: ``labels``
+    (those at or above ``threshold``; ``label`` joins them with ', ', ``score`` is the highest probability).
+    Regression: ``value`` (also ``score``; ``label`` is the output's name)."""
+
     label: str
     score: float
-    probabilities: dict[str, float]  # in id2label order
+    probabilities: dict[str, float]  # in id2label order (regression: empty)
     logits: list[float]
     text: str
     text_pair: Optional[str] = None
+    task: str = SINGLE_LABEL
+    labels: Optional[list[str]] = None
+    threshold: Optional[float] = None
+    value: Optional[float] = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
+            "task": self.task,
             "label": self.label,
             "score": self.score,
             "probabilities": self.probabilities,
@@ -80,11 +96,16 @@ class Prediction:
             "text": self.text,
             **({"text_pair": self.text_pair} if self.text_pair is not None else {}),
         }
+        if self.task == MULTI_LABEL:
+            out.update(labels=self.labels, threshold=self.threshold)
+        if self.task == REGRESSION:
+            out["value"] = self.value
+        return out
 
 
 @dataclass
 class Explanation:
-    """ "Behind the pipeline": tokens -> logits -> softmax -> label."""
+    """ "Behind the pipeline": tokens -> logits -> softmax (sigmoid: multi-label; none: regression) -> label."""
 
     tokens: list[str]
     input_ids: list[int]
@@ -94,6 +115,8 @@ class Explanation:
     probabilities: list[float]
     id2label: dict[int, str]
     prediction: str
+    task: str = SINGLE_LABEL
+    threshold: Optional[float] = None
 
 
 def resolve_model_source(source: str) -> tuple[str, str]:
@@ -130,6 +153,8 @@ class Predictor:
         self.precision = detect_precision(precision, self.device.type)  # the forward's autocast, and why
         self.id2label = {int(k): str(v) for k, v in self.model.config.id2label.items()}
         self.labels = [self.id2label[i] for i in range(len(self.id2label))]
+        self.task = task_of_problem_type(getattr(self.model.config, "problem_type", None), len(self.labels))
+        self.threshold = float(getattr(self.model.config, "decision_threshold", None) or DEFAULT_THRESHOLD)
         self.max_length = min(getattr(self.tokenizer, "model_max_length", 512) or 512, 512)
         # weights the checkpoint did not hold (or held in another shape) were initialised at random
         self.untrained_weights = sorted(
@@ -233,8 +258,10 @@ class Predictor:
         *,
         batch_size: int = 32,
         progress: Optional[Callable[[int, int], None]] = None,
+        threshold: Optional[float] = None,
     ) -> list[Prediction]:
-        """Label and probability of every label for each text (or pair)."""
+        """The prediction for each text (or pair), as the model's task reads its outputs; ``threshold``
+        (multi-label) replaces the model's saved decision threshold."""
         if isinstance(texts, str):
             texts = [texts]
         if isinstance(pairs, str):
@@ -242,6 +269,10 @@ class Predictor:
         if not texts:
             raise DataError(expected_found("texts", "at least one text", "none"))
         logits = self.logits(texts, pairs, batch_size=batch_size, progress=progress)
+        if self.task == MULTI_LABEL:
+            return self._multi_label(texts, pairs, logits, self.threshold if threshold is None else threshold)
+        if self.task == REGRESSION:
+            return self._regression(texts, pairs, logits)
         probs = softmax(logits)
         results = []
         for i, text in enumerate(texts):
@@ -258,12 +289,55 @@ class Predictor:
             )
         return results
 
+    def _multi_label(
+        self, texts: Sequence[str], pairs: Optional[Sequence[Optional[str]]], logits: np.ndarray, threshold: float
+    ) -> list[Prediction]:
+        """A sigmoid per label; the labels at or above ``threshold``."""
+        probs = sigmoid(logits)
+        results = []
+        for i, text in enumerate(texts):
+            chosen = [self.labels[j] for j in np.flatnonzero(probs[i] >= threshold)]
+            results.append(
+                Prediction(
+                    label=", ".join(chosen),
+                    score=float(probs[i].max()),
+                    probabilities={self.labels[j]: float(p) for j, p in enumerate(probs[i])},
+                    logits=[float(x) for x in logits[i]],
+                    text=text,
+                    text_pair=None if pairs is None else pairs[i],
+                    task=MULTI_LABEL,
+                    labels=chosen,
+                    threshold=float(threshold),
+                )
+            )
+        return results
+
+    def _regression(
+        self, texts: Sequence[str], pairs: Optional[Sequence[Optional[str]]], logits: np.ndarray
+    ) -> list[Prediction]:
+        """The one output is the number."""
+        return [
+            Prediction(
+                label=self.labels[0],
+                score=float(logits[i, 0]),
+                probabilities={},
+                logits=[float(logits[i, 0])],
+                text=text,
+                text_pair=None if pairs is None else pairs[i],
+                task=REGRESSION,
+                value=float(logits[i, 0]),
+            )
+            for i, text in enumerate(texts)
+        ]
+
     def explain(self, text: str, text_pair: Optional[str] = None) -> Explanation:
         """Every step of ``pipeline("text-classification")`` for one input, spelled out."""
         encoded = self._encode([text], [text_pair] if text_pair else None)
         logits = self.logits([text], [text_pair] if text_pair else None)[0]
-        probs = softmax(logits[None, :])[0]
         ids = list(encoded["input_ids"][0])
+        if self.task != SINGLE_LABEL:
+            return self._explain_other(encoded, ids, logits)
+        probs = softmax(logits[None, :])[0]
         best = int(probs.argmax())
         return Explanation(
             tokens=self.tokenizer.convert_ids_to_tokens(ids),
@@ -274,6 +348,26 @@ class Predictor:
             probabilities=[float(p) for p in probs],
             id2label=self.id2label,
             prediction=self.id2label[best],
+        )
+
+    def _explain_other(self, encoded: dict[str, list], ids: list[int], logits: np.ndarray) -> Explanation:
+        """The explanation of a multi-label (sigmoid, threshold) or regression (the number) model."""
+        if self.task == MULTI_LABEL:
+            probs = sigmoid(logits)
+            prediction = ", ".join(self.labels[j] for j in np.flatnonzero(probs >= self.threshold))
+        else:
+            probs, prediction = np.zeros(0), f"{float(logits[0]):.4f}"
+        return Explanation(
+            tokens=self.tokenizer.convert_ids_to_tokens(ids),
+            input_ids=ids,
+            token_type_ids=list(encoded["token_type_ids"][0]) if "token_type_ids" in encoded else None,
+            attention_mask=list(encoded["attention_mask"][0]),
+            logits=[float(x) for x in logits],
+            probabilities=[float(p) for p in probs],
+            id2label=self.id2label,
+            prediction=prediction,
+            task=self.task,
+            threshold=self.threshold if self.task == MULTI_LABEL else None,
         )
 
 
@@ -332,14 +426,26 @@ def label_rows(
     *,
     batch_size: int = 32,
     progress: Optional[Callable[[int, int], None]] = None,
+    threshold: Optional[float] = None,
 ) -> Any:
-    """The output table of batch prediction: the text(s), ``predicted_label``, ``confidence``, ``p(<label>)``."""
+    """The output table of batch prediction: the text(s), then ``predicted_label``, ``confidence``,
+    ``p(<label>)`` (single-label); ``predicted_labels`` (joined with '|'), ``threshold``, ``p(<label>)``
+    (multi-label); ``predicted_<name>`` (regression)."""
     import pandas as pd
 
-    results = predictor.predict(texts, pairs, batch_size=batch_size, progress=progress)
+    results = predictor.predict(texts, pairs, batch_size=batch_size, progress=progress, threshold=threshold)
     out = pd.DataFrame({text_column: texts})
     if pairs is not None:
         out[text_pair_column] = pairs
+    if predictor.task == REGRESSION:
+        out[f"predicted_{predictor.labels[0]}"] = [r.value for r in results]
+        return out
+    if predictor.task == MULTI_LABEL:
+        out["predicted_labels"] = ["|".join(r.labels or []) for r in results]
+        out["threshold"] = [r.threshold for r in results]
+        for label in predictor.labels:
+            out[f"p({label})"] = [r.probabilities[label] for r in results]
+        return out
     out["predicted_label"] = [r.label for r in results]
     out["confidence"] = [r.score for r in results]
     for label in predictor.labels:
