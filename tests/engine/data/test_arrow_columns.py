@@ -111,9 +111,18 @@ def old_hold_out(train, config, report):
 
 def prepared_both_ways(monkeypatch, config, raw):
     new = data.prepare_data(config, raw)
+    found = {}
+
+    def infer(*args):  # the old rules, and their value->id map for the old row-by-row encoding
+        names, found["value_to_id"] = old_infer_label_names(*args)
+        return names, found["value_to_id"]
+
+    def canonical(split, mapping, targets, report, name):  # today's signature, the old row-by-row body
+        return old_canonical(split, mapping, list(targets.feature.names), found["value_to_id"], report, name)
+
     with monkeypatch.context() as patch:
-        patch.setattr(data, "_canonical", old_canonical)
-        patch.setattr(data, "infer_label_names", old_infer_label_names)
+        patch.setattr(data, "_canonical", canonical)
+        patch.setattr(data, "infer_label_names", infer)
         patch.setattr(data, "_counts", old_counts)
         patch.setattr(data, "_hold_out", old_hold_out)
         old = data.prepare_data(config, raw)

@@ -364,15 +364,18 @@ def test_case_variants_and_numbers_mixed_with_words_are_noted(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
-def test_list_valued_labels_are_named_not_a_traceback(tmp_path, suffix):
+def test_list_valued_labels_are_multi_label_and_named_when_single_label_is_asked(tmp_path, suffix):
     frame = pd.DataFrame({"text": [f"text {i}" for i in range(6)], "label": [[0, 1], [1], [0]] * 2})
     path = tmp_path / f"multi{suffix}"
     if suffix == ".jsonl":
         frame.to_json(path, orient="records", lines=True)
     else:
         frame.to_parquet(path)
+    found = prepare_data(cfg(str(path)))
+    assert found.task == "multi_label" and found.label_names == ["0", "1"]
+    single = DataConfig(dataset=str(path), task="single_label")
     with pytest.raises(DataError, match=r"one class per row .* found lists or records such as \[0, 1\] \(multi-label"):
-        prepare_data(cfg(str(path)))
+        prepare_data(single)
 
 
 def test_a_mix_of_numbers_and_text_labels_names_the_split_and_file(tmp_path):
