@@ -209,7 +209,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(config.to_json())
             return 0
         prepared = find_or_prepare(config)  # a data error is bad input (exit 2), found before a run exists
-        check_before_run(config, _tokenizer_or_none(config), task=data_task(prepared))
+        task = data_task(prepared)
+        check_before_run(config, _tokenizer_or_none(config), task=task)
+        if flags is not None:
+            flags.for_task(task)  # a metric of another task is bad input too
         run_id = config.run.run_name or make_run_id(config.model.checkpoint, config.data.dataset)
         run = Run(Path(_on_main_then_share(lambda: str(Run.create(config.run.runs_dir, config, run_id).path), dist)))
     spec = search_spec(flags, run) if dist.is_main and not args.resume else None
