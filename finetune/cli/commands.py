@@ -29,6 +29,7 @@ from finetune.config.run_config import (
     field_index,
     section_classes,
 )
+from finetune.config.tasks import MULTI_LABEL, REGRESSION, SINGLE_LABEL, check_threshold
 from finetune.errors import FinetuneError
 from finetune.hub.push import push_run, resolve_token
 from finetune.model.tokenization import get_tokenizer, inspect_text
@@ -104,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", help="CSV file for --file results, UTF-8 with BOM, written as rows are predicted (default: print)"
     )
     predict.add_argument("--batch-size", type=int, default=32)
+    predict.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="multi-label models: predict the labels whose probability reaches this (0 to 1); default: the "
+        "decision threshold the run saved (tuned or configured), else 0.5. Ignored by other models.",
+    )
     predict.add_argument(
         "--chunk-rows",
         type=int,
@@ -201,7 +209,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(config.to_json())
             return 0
         prepared = find_or_prepare(config)  # a data error is bad input (exit 2), found before a run exists
-        check_before_run(config, _tokenizer_or_none(config))
+        task = data_task(prepared)
+        check_before_run(config, _tokenizer_or_none(config), task=task)
+        if flags is not None:
+            flags.for_task(task)  # a metric of another task is bad input too
         run_id = config.run.run_name or make_run_id(config.model.checkpoint, config.data.dataset)
         run = Run(Path(_on_main_then_share(lambda: str(Run.create(config.run.runs_dir, config, run_id).path), dist)))
     spec = search_spec(flags, run) if dist.is_main and not args.resume else None
@@ -224,6 +235,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         for warning in status.get("warnings") or []:
             print(f"WARNING: {warning}", file=sys.stderr)
     return {RunStatus.FINISHED: 0, RunStatus.CANCELLED: 3}.get(status.get("status"), 1)
+
+
+def data_task(start: Any) -> Optional[str]:
+    """The task the data resolved to (run_data.DataStart: prepared now, or read from the cache entry's report)."""
+    if start.prepared is not None:
+        return start.prepared.task
+    stored = start.cached[1] if start.cached is not None else {}
+    return (stored.get("report") or {}).get("task", SINGLE_LABEL)
 
 
 def _tokenizer_or_none(config: RunConfig) -> Any:
@@ -263,15 +282,37 @@ def cmd_predict(args: argparse.Namespace) -> int:
         print(f"WARNING: {predictor.pair_warning(bool(pairs))}", file=sys.stderr)
     if pairs and len(pairs) != len(args.text):
         raise FinetuneError(f"predict: expected one --text-pair per --text, found {len(pairs)} for {len(args.text)}.")
-    results = predictor.predict(args.text, pairs or None, batch_size=args.batch_size)
+    threshold = prediction_threshold(predictor, args.threshold)
+    results = predictor.predict(args.text, pairs or None, batch_size=args.batch_size, threshold=threshold)
     for result in results:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
     return 0
 
 
+def prediction_threshold(predictor: Any, threshold: Optional[float]) -> Optional[float]:
+    """``--threshold`` checked (a probability), for a multi-label model; with another model it does nothing,
+    and a note on stderr says so."""
+    if threshold is None:
+        return None
+    check_threshold(threshold)
+    if predictor.task != MULTI_LABEL:
+        print(
+            f"NOTE: --threshold applies to multi-label models; '{predictor.name}' is "
+            f"{predictor.task.replace('_', '-')}, so it is ignored",
+            file=sys.stderr,
+        )
+        return None
+    return threshold
+
+
 def predict_file_command(predictor: Any, args: argparse.Namespace) -> int:
     """``predict --file``: stream the file in chunks, write the CSV as it goes (--output, else stdout),
     progress with rows/s on stderr."""
+    if prediction_threshold(predictor, getattr(args, "threshold", None)) is not None:
+        raise FinetuneError(
+            f"predict --file: expected no --threshold (a file is predicted at the model's saved decision threshold, "
+            f"{predictor.threshold:g}), found --threshold {args.threshold:g}. Try thresholds with --text."
+        )
     console = ConsoleProgress(sys.stderr)
     if predictor.pair_warning(bool(args.text_pair_column)):
         print(f"WARNING: {predictor.pair_warning(bool(args.text_pair_column))}", file=sys.stderr)
@@ -365,12 +406,14 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 
 def _card_lines(card: Any) -> list[str]:
+    names = [card.id2label[i] for i in sorted(card.id2label)]
     sizes = " · ".join(f"{name} {value}" for name, value in card.sizes.items() if value is not None)
     lines = [
         f"{card.source}  ({card.path})",
         f"{card.model_class}, model type {card.model_type}",
         sizes,
-        f"labels: {', '.join(card.id2label[i] for i in sorted(card.id2label))}",
+        f"task: {describe_task(card.task, card.threshold)}",
+        f"{'output' if card.task == REGRESSION else 'labels'}: {', '.join(names)}",
         f"classification head: {card.head_origin}",
         "parameters by part:",
     ]
@@ -401,8 +444,18 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         print("\n".join(f"  {shape.describe()}" for shape in report.shapes))
         for i, text in enumerate(report.texts):
             probs = ", ".join(f"{report.id2label[j]} {p:.4f}" for j, p in enumerate(report.probabilities[i]))
-            print(f"  [{i}] {report.predictions[i]}  ({probs})  {text[:60]!r}")
+            shown = report.predictions[i] or "(no label)"
+            print(f"  [{i}] {shown}" + (f"  ({probs})" if probs else "") + f"  {text[:60]!r}")
     return 0
+
+
+def describe_task(task: str, threshold: Optional[float] = None) -> str:
+    """A model's task in words, as the CLI prints it: how its outputs are read."""
+    if task == MULTI_LABEL:
+        return f"multi-label (a sigmoid per label; labels at or above {threshold or 0.5:g})"
+    if task == REGRESSION:
+        return "regression (one output, the number itself)"
+    return "single-label (softmax over the classes)"
 
 
 def cmd_export_script(args: argparse.Namespace) -> int:

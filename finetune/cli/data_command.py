@@ -1,8 +1,9 @@
 """``python -m finetune data``: the data preview on the command line, with a progress bar.
 
-Prints what the Model & Data tab shows (sizes, label names and counts, validation source, notes
-and the first rows) as JSON, computed as training prepares the data (see preview.py); a large
-file is read in one streamed pass while a bar shows how much of it was read.
+Prints what the Model & Data tab shows (the task, sizes, label names and counts or the targets'
+statistics, validation source, notes and the first rows) as JSON, computed as training prepares the
+data (see data_preview.py); a large file is read in one streamed pass while a bar shows how much of it
+was read.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from finetune.config.tasks import MULTI_LABEL, REGRESSION
 from finetune.explore.data_preview import preview
 
 
@@ -43,10 +45,17 @@ def cmd_data(args: argparse.Namespace, config: Any) -> int:
             progress=progress,
         )
     rows = out.pop("rows")
-    names = out["report"]["label_names"]
-    out["rows"] = [
-        {**row, "label": names[int(row["label"])], "label_id": int(row["label"])}
-        for row in rows.to_dict(orient="records")
-    ]
+    out["rows"] = [shown_row(row, out["report"]) for row in rows.to_dict(orient="records")]
     print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
     return 0
+
+
+def shown_row(row: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
+    """A prepared row as a person reads it, by the data's task: the class name and its id (single-label), the
+    label names of a multi-hot row (multi-label), the number (regression)."""
+    names, label = report["label_names"], row["label"]
+    if report.get("task") == REGRESSION:
+        return {**row, "label": float(f"{label:.6g}")}  # the number as written, not its float32 digits
+    if report.get("task") == MULTI_LABEL:
+        return {**row, "label": [names[i] for i, value in enumerate(label) if value >= 0.5]}
+    return {**row, "label": names[int(label)], "label_id": int(label)}

@@ -71,7 +71,11 @@ def add_search_flags(parser: argparse.ArgumentParser) -> None:
         "[low, high], weight_decay [low, high] (defaults for any left out)",
     )
     group.add_argument(
-        "--search_metric", default=None, help="validation metric to maximise (loss: minimise); default accuracy"
+        "--search_metric",
+        default=None,
+        help="validation metric of the run's task to optimise: maximised, or minimised where lower is better "
+        "(loss, hamming_loss, mse, rmse, mae); default accuracy, which means the task's main metric "
+        "(multi-label f1_micro, regression pearson)",
     )
 
 

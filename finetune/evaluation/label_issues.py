@@ -17,6 +17,10 @@ Uncertainty in Dataset Labels", 2021), written here in our own words; cleanlab i
    with the largest margin ``p[j] - p[i]`` are flagged, with ``j`` as the suggested label.
 
 Flagged rows are ranked by how unlikely their given label is (its probability, lowest first).
+
+It applies to single-label runs: one given class per row and a softmax distribution over the classes. A
+multi-label run (independent yes/no per label) or a regression run (a number, no classes) is refused with
+a message saying what to look at instead (:func:`check_single_label`).
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ from typing import Any, Optional
 
 import numpy as np
 
+from finetune.config.tasks import MULTI_LABEL, REGRESSION, SINGLE_LABEL
 from finetune.errors import RunError, expected_found
+from finetune.runs.compare import run_task
 from finetune.runs.run import Run
 
 
@@ -117,6 +123,7 @@ def run_label_issues(run: Run, *, top: Optional[int] = None) -> list[dict[str, A
     and ``rank`` (1 is the least likely given label).
     """
     rows = run.predictions("validation")
+    check_single_label(run, rows)
     if not rows:
         raise RunError(
             expected_found(
@@ -131,6 +138,32 @@ def run_label_issues(run: Run, *, top: Optional[int] = None) -> list[dict[str, A
     labels = [names.index(row["label_name"]) if "label_name" in row else int(row["label"]) for row in rows]
     issues = find_label_issues(probabilities, labels)[:top]
     return [_issue_row(rank, issue, rows[issue.row], names) for rank, issue in enumerate(issues, start=1)]
+
+
+def check_single_label(run: Run, rows: list[dict[str, Any]]) -> None:
+    """RunError for a multi-label or a regression run (its task, or the shape of its predictions, says so): label
+    issues need one given class per row and a probability per class that sum to 1."""
+    task = run_task(run)
+    if rows and "labels" in rows[0] and "predicted" in rows[0]:
+        task = MULTI_LABEL
+    elif rows and "error" in rows[0] and not rows[0].get("probabilities"):
+        task = REGRESSION
+    if task == SINGLE_LABEL:
+        return
+    instead = (
+        "For a multi-label run, read its predictions (predictions/validation.jsonl) where the labels and the "
+        "predicted set differ, most confident first."
+        if task == MULTI_LABEL
+        else "For a regression run, read its predictions (predictions/validation.jsonl) with the largest error."
+    )
+    raise RunError(
+        expected_found(
+            f"label issues of run '{run.id}'",
+            "a single-label run (one class per row, probabilities over the classes)",
+            f"a {task.replace('_', '-')} run",
+            instead,
+        )
+    )
 
 
 def _issue_row(rank: int, issue: LabelIssue, row: dict[str, Any], names: list[str]) -> dict[str, Any]:

@@ -26,12 +26,25 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from finetune.config.run_config import DataConfig
+from finetune.config.tasks import MULTI_LABEL, REGRESSION
 from finetune.data import file_checks
-from finetune.data.arrow_columns import text_ok
+from finetune.data.arrow_columns import column, encode_labels, text_ok
 from finetune.data.column_detection import ColumnMapping, check_text_column
 from finetune.data.loading import LEADING_ZERO, _strip_column_names, load_raw
+from finetune.data.multi_label import label_sets, multi_hot
 from finetune.data.names import FILE_TYPES
-from finetune.data.preparation import DataReport, _canonical, _find_split, _map_columns, infer_label_names, prepare_data
+from finetune.data.preparation import (
+    DataReport,
+    EncodedTargets,
+    PreparedData,
+    _canonical,
+    _find_split,
+    _map_columns,
+    infer_label_names,
+    minus_one_missing,
+    prepare_data,
+)
+from finetune.data.regression import target_values
 from finetune.safety import guard, resolve_local
 
 Progress = Optional[Callable[[float, str], None]]
@@ -122,13 +135,11 @@ def _preview_streamed(
     )
     prepared = prepare_data(explicit, raw=thin)
     prepared.report.source = str(path)
-    _, value_to_id = infer_label_names({"train": thin}, mapping.label)
     shown = _canonical(
         head,
         mapping,
-        prepared.label_names,
-        value_to_id,
-        DataReport(source=str(path), columns=mapping, label_names=prepared.label_names),
+        _first_rows_targets(head, thin, mapping, explicit, prepared),
+        DataReport(source=str(path), columns=mapping, label_names=prepared.label_names, task=prepared.task),
         "test",
     )
     out = {"rows": shown.select(range(min(rows, len(shown)))).to_pandas(), "report": prepared.report.to_dict()}
@@ -137,6 +148,28 @@ def _preview_streamed(
 
         out["vocabulary"] = coverage_for_checkpoint(checkpoint, {"train": shown}).to_dict()
     return out
+
+
+def _first_rows_targets(
+    head: Any, thin: Any, mapping: ColumnMapping, config: DataConfig, prepared: PreparedData
+) -> EncodedTargets:
+    """The labels of the file's first block encoded as training encodes the whole file's, for the rows shown:
+    class ids numbered over every row (single-label), multi-hot rows over the training labels (multi-label),
+    the numbers (regression)."""
+    import datasets
+
+    values, where = column(head, mapping.label), "the file's first rows"
+    if prepared.task == REGRESSION:
+        numbers, missing = target_values(values, mapping.label, where)
+        return EncodedTargets(numbers, datasets.Value("float32"), missing)
+    if prepared.task == MULTI_LABEL:
+        sets = label_sets(values, config.label_delimiter, mapping.label, where)
+        matrix, _ = multi_hot(sets, prepared.label_names, len(head))
+        feature = datasets.Sequence(datasets.Value("float32"), length=len(prepared.label_names))
+        return EncodedTargets(matrix, feature, sets.missing)
+    _, value_to_id = infer_label_names({"train": thin}, mapping.label)
+    ids, missing = encode_labels(values, value_to_id, minus_one_missing(head, mapping.label, "test"))
+    return EncodedTargets(ids, datasets.ClassLabel(names=prepared.label_names), missing)
 
 
 def _head(path: Path, config: DataConfig, text_columns: tuple = ()) -> tuple[Any, list[str]]:

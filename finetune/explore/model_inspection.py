@@ -8,8 +8,10 @@ What the tutorials print, computed for any checkpoint, preset, run or folder:
   classification head comes from (trained, or freshly initialised on a base checkpoint).
 - :func:`look_inside`: one forward pass over a padded batch with ``output_hidden_states`` and
   ``output_attentions``: every output's shape with its axes named, the per-layer, per-token norm
-  of the hidden states and the attention weights of one row, and logits -> softmax -> label per
-  row (:func:`pipeline_stages` lays those out in the tutorial's order).
+  of the hidden states and the attention weights of one row, and logits -> probabilities -> label per
+  row as the model's task reads them (softmax and the top class; a sigmoid per label and the labels at the
+  decision threshold; no activation for regression, the output is the number). :func:`pipeline_stages`
+  lays those out in the tutorial's order.
 
 Models are loaded with eager attention (the fused kernels do not return attention weights) and
 kept in a small cache of their own, apart from the predictors used for fast prediction.
@@ -27,6 +29,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from finetune.config.tasks import DEFAULT_THRESHOLD, MULTI_LABEL, REGRESSION, SINGLE_LABEL, task_of_problem_type
 from finetune.errors import DataError, expected_found
 from finetune.predict.predictor import ModelCache, resolve_model_source
 from finetune.runs.run import Run
@@ -74,6 +77,8 @@ class ArchitectureCard:
     head_origin: str
     module_tree: str
     config_json: str
+    task: str = SINGLE_LABEL  # how its outputs are read (finetune.config.tasks)
+    threshold: Optional[float] = None  # multi-label: the decision threshold it saved (else the default)
 
     def to_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)
@@ -115,6 +120,8 @@ class ForwardReport:
     head_trained: bool = True
     token_type_ids: Optional[list[list[int]]] = None
     layer_names: list[str] = field(default_factory=list)
+    task: str = SINGLE_LABEL  # softmax (single-label), sigmoid (multi-label) or none (regression: [] per row)
+    threshold: Optional[float] = None  # multi-label: a label is predicted at or above it
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k not in ("hidden_norms", "attentions", "shapes")}
@@ -144,6 +151,10 @@ class InspectableModel:
             raise describe_load_error(source, exc) from exc
         self.model.eval()
         self.id2label = {int(k): str(v) for k, v in self.model.config.id2label.items()}
+        config = self.model.config
+        self.task = task_of_problem_type(getattr(config, "problem_type", None), len(self.id2label))
+        saved = getattr(config, "decision_threshold", None)
+        self.threshold = float(saved or DEFAULT_THRESHOLD) if self.task == MULTI_LABEL else None
         self.max_length = min(getattr(self.tokenizer, "model_max_length", 512) or 512, 512)
         self.lock = threading.Lock()  # the pooled-output hook belongs to one call at a time
 
@@ -231,6 +242,8 @@ def architecture_card(source: str) -> ArchitectureCard:
         head_origin=loaded.head_origin,
         module_tree=str(model),
         config_json=config_json,
+        task=loaded.task,
+        threshold=loaded.threshold,
     )
 
 
@@ -294,7 +307,8 @@ def _shapes(batch: Any, out: Any, pooled: Any, n_layers: int) -> list[TensorShap
                 "the first token's state through a dense layer and tanh",
             )
         )
-    shapes.append(TensorShape("logits", list(out.logits.shape), ["batch", "label"], "one score per label"))
+    note = "the number itself (regression: one output)" if out.logits.shape[-1] == 1 else "one score per label"
+    shapes.append(TensorShape("logits", list(out.logits.shape), ["batch", "label"], note))
     return shapes
 
 
@@ -326,8 +340,6 @@ def look_inside(
     max_length: Optional[int] = None,
 ) -> ForwardReport:
     """Tokenize ``texts`` (and ``pairs``) as one padded batch, run the model, and keep every stage."""
-    from finetune.evaluation.metrics import softmax
-
     loaded = get_inspectable(source)
     texts, pairs = _clean_inputs(texts, pairs)
     if not 0 <= row < len(texts):
@@ -340,7 +352,7 @@ def look_inside(
     norms = np.stack([h[row].float().norm(dim=-1).numpy() for h in out.hidden_states])
     attentions = np.stack([a[row].float().numpy() for a in out.attentions])
     logits = out.logits.float().numpy()
-    probs = softmax(logits)
+    probs, predictions = read_outputs(logits, loaded.id2label, loaded.task, loaded.threshold)
     ids = batch["input_ids"].tolist()
     n_layers = len(out.attentions)
     return ForwardReport(
@@ -351,8 +363,8 @@ def look_inside(
         attention_mask=mask.tolist(),
         shapes=_shapes(batch, out, pooled, n_layers),
         logits=logits.tolist(),
-        probabilities=probs.tolist(),
-        predictions=[loaded.id2label[int(i)] for i in probs.argmax(axis=-1)],
+        probabilities=probs,
+        predictions=predictions,
         id2label=loaded.id2label,
         row=row,
         hidden_norms=norms,
@@ -360,7 +372,28 @@ def look_inside(
         head_trained=loaded.head_trained,
         token_type_ids=batch["token_type_ids"].tolist() if "token_type_ids" in batch else None,
         layer_names=["embeddings"] + [f"layer {i + 1}" for i in range(n_layers)],
+        task=loaded.task,
+        threshold=loaded.threshold,
     )
+
+
+def read_outputs(
+    logits: np.ndarray, id2label: dict[int, str], task: str, threshold: Optional[float] = None
+) -> tuple[list[list[float]], list[str]]:
+    """(probabilities per row, the prediction per row) as the task reads logits: softmax and the most probable
+    class; a sigmoid per label and the labels at or above ``threshold`` (joined with ', '; '' for none); no
+    activation for regression (no probabilities, the prediction is the number, 4 decimals)."""
+    from finetune.evaluation.metrics import softmax
+    from finetune.evaluation.multi_label import sigmoid
+
+    if task == REGRESSION:
+        return [[] for _ in logits], [f"{float(row[0]):.4f}" for row in logits]
+    if task == MULTI_LABEL:
+        probs = sigmoid(logits)
+        cut = DEFAULT_THRESHOLD if threshold is None else threshold
+        return probs.tolist(), [", ".join(id2label[int(j)] for j in np.flatnonzero(row >= cut)) for row in probs]
+    probs = softmax(logits)
+    return probs.tolist(), [id2label[int(i)] for i in probs.argmax(axis=-1)]
 
 
 @dataclass
@@ -375,7 +408,8 @@ class Stage:
 
 
 def pipeline_stages(report: ForwardReport) -> list[Stage]:
-    """The tutorial's order: raw inputs -> tokenizer (padded ids, mask) -> logits -> softmax -> labels."""
+    """The tutorial's order: raw inputs -> tokenizer (padded ids, mask) -> logits -> probabilities -> labels,
+    the last two as the model's task reads its outputs (softmax; sigmoid and threshold; none for regression)."""
     batch, width = len(report.texts), len(report.input_ids[0])
     labels = len(report.id2label)
     call = 'tokenizer(raw_inputs, padding=True, truncation=True, return_tensors="pt")'
@@ -411,12 +445,49 @@ def pipeline_stages(report: ForwardReport) -> list[Stage]:
             ["batch", "label"],
             [[round(v, 4) for v in r] for r in report.logits],
         ),
+    ]
+    return stages + _reading_stages(report, batch, labels)
+
+
+def _reading_stages(report: ForwardReport, batch: int, labels: int) -> list[Stage]:
+    """The stages after the logits, per task."""
+    probabilities = [[round(v, 4) for v in r] for r in report.probabilities]
+    if report.task == REGRESSION:
+        return [
+            Stage(
+                "the number (regression: no softmax, the one output is the prediction)",
+                "predictions = outputs.logits.squeeze(-1)",
+                [batch],
+                ["batch"],
+                report.predictions,
+            )
+        ]
+    if report.task == MULTI_LABEL:
+        threshold = DEFAULT_THRESHOLD if report.threshold is None else report.threshold
+        return [
+            Stage(
+                "probabilities (a sigmoid per label: each one on its own, they need not sum to 1)",
+                "probabilities = torch.sigmoid(outputs.logits)",
+                [batch, labels],
+                ["batch", "label"],
+                probabilities,
+            ),
+            Stage(
+                f"labels (every label at or above the threshold {threshold:g})",
+                f"[[model.config.id2label[j] for j, p in enumerate(row) if p >= {threshold:g}] "
+                "for row in probabilities.tolist()]",
+                [batch],
+                ["batch"],
+                report.predictions,
+            ),
+        ]
+    return [
         Stage(
             "probabilities",
             "predictions = torch.nn.functional.softmax(outputs.logits, dim=-1)",
             [batch, labels],
             ["batch", "label"],
-            [[round(v, 4) for v in r] for r in report.probabilities],
+            probabilities,
         ),
         Stage(
             "labels",
@@ -426,4 +497,3 @@ def pipeline_stages(report: ForwardReport) -> list[Stage]:
             report.predictions,
         ),
     ]
-    return stages

@@ -9,6 +9,11 @@ Curves are rows ``{run, step, epoch, series, value}``: ``series`` is ``loss`` fo
 (progress events) and ``eval_<metric>`` for validation metrics (evaluation events). Every point
 carries both its optimizer step and its epoch, so runs that logged at different steps (or used
 different batch sizes) line up on either axis.
+
+Metrics follow each run's task (finetune.config.tasks): a run shows the metrics it reported (accuracy,
+f1_micro, pearson, ...) and per-class (per-label) F1 where it has classes; a regression run has none. Runs
+of different tasks compare side by side, each with its own metrics (the others' cells empty), under a
+``task`` row that says which is which.
 """
 
 from __future__ import annotations
@@ -20,13 +25,29 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
+from finetune.config.tasks import SINGLE_LABEL, TASKS
 from finetune.data.caches import folder_bytes, format_bytes  # noqa: F401  (format_bytes: part of this module's API)
 from finetune.errors import RunError, expected_found
 from finetune.runs.events import read_events
 from finetune.runs.run import Run
 
 MIN_COMPARED, MAX_COMPARED = 2, 6
-HEADLINE_METRICS = ("accuracy", "f1", "matthews_correlation", "loss")
+# the metrics listed first, in this order: each task's main ones (single-label, multi-label, regression), then loss
+HEADLINE_METRICS = (
+    "accuracy",
+    "f1",
+    "matthews_correlation",
+    "f1_micro",
+    "f1_macro",
+    "subset_accuracy",
+    "hamming_loss",
+    "pearson",
+    "spearman",
+    "rmse",
+    "mae",
+    "mse",
+    "loss",
+)
 
 
 def child_runs(run: Run) -> list[Run]:
@@ -211,10 +232,36 @@ def group_metrics(run: Run) -> dict[str, str]:
 
 
 def metrics_table(runs: Sequence[Run]) -> list[dict[str, Any]]:
-    """One row per metric, one column per run (numbers rounded to 4 places; groups as mean ± std)."""
-    columns = {label: (group_metrics(r) if is_group(r) else run_metrics(r)) for label, r in zip(run_labels(runs), runs)}
+    """One row per metric, one column per run (numbers rounded to 4 places; groups as mean ± std; None where a
+    run has no such metric). Runs of different tasks get a first row ``task`` naming each run's."""
+    labels = run_labels(runs)
+    columns = {label: (group_metrics(r) if is_group(r) else run_metrics(r)) for label, r in zip(labels, runs)}
     names = sorted({n for m in columns.values() for n in m}, key=_metric_order)
-    return [{"metric": name, **{label: _rounded(m.get(name)) for label, m in columns.items()}} for name in names]
+    rows = [{"metric": name, **{label: _rounded(m.get(name)) for label, m in columns.items()}} for name in names]
+    tasks = [run_task(r) for r in runs]
+    if len(set(tasks)) > 1:
+        rows.insert(0, {"metric": "task", **dict(zip(labels, tasks))})
+    return rows
+
+
+def run_task(run: Run) -> str:
+    """The task a run trained for: what its reports say (metrics.json, data_report.json), else its config's
+    task when set, else single-label (runs from before there were tasks)."""
+    report = run.metrics()
+    found = (
+        (report.get("validation") or {}).get("task"),
+        (report.get("cross_validation") or {}).get("task"),
+        run.data_report().get("task"),
+        (run.config_dict().get("data") or {}).get("task"),
+    )
+    return next((task for task in found if task in TASKS), SINGLE_LABEL)
+
+
+def compared_metrics(runs: Sequence[Run]) -> list[str]:
+    """The validation metrics the runs' curves have (``eval_<name>`` series), headline ones first: what a chart
+    of validation metrics can offer for these runs, whatever their tasks."""
+    names = {p["series"][len("eval_") :] for p in compare_curves(runs) if p["series"].startswith("eval_")}
+    return sorted(names, key=_metric_order)
 
 
 def _metric_order(name: str) -> tuple[int, str]:

@@ -1,11 +1,18 @@
 """k-fold cross-validation: one parent run holding one child run per fold.
 
 :func:`run_cross_validation` is what ``python -m finetune train --cv_folds K`` runs (and the app's
-job runner, since it starts the same command). The folds come from
-``StratifiedKFold(K, shuffle=True, random_state=split_seed)`` over the training rows (after
-``max_train_samples``; no validation is held out, each fold validates on its own held-out part).
+job runner, since it starts the same command). The folds split the training rows (after
+``max_train_samples``; no validation is held out, each fold validates on its own held-out part), shuffled
+with ``split_seed``, as the task allows (:func:`make_folds`):
+
+- single-label: ``StratifiedKFold(K, shuffle=True, random_state=split_seed)``, each class's share kept;
+- multi-label: iterative stratification by label with K equal shares
+  (:func:`finetune.data.multi_label.iterative_stratification`), each label's share kept;
+- regression: ``KFold(K, shuffle=True, random_state=split_seed)`` (a number has no class to stratify by).
+
 Each fold is a plain :func:`finetune.train.training.run_training` in ``<parent>/folds/fold-<i>``: a fresh
-model loaded from the checkpoint, so no weights pass from one fold to the next.
+model loaded from the checkpoint, so no weights pass from one fold to the next. It is handed its rows
+already prepared (the parent's labels and task; nothing is prepared twice).
 
 The parent directory holds what a normal run holds, so the UI reads it the same way:
 
@@ -13,7 +20,9 @@ The parent directory holds what a normal run holds, so the UI reads it the same 
   own progress / evaluation events relayed with ``fold`` and ``folds`` fields, and one terminal event
   whose ``cross_validation`` field is the summary;
 - ``metrics.json``: ``validation`` = the report of the pooled out-of-fold predictions (so run lists
-  show it), ``cross_validation`` = mean ± std per metric, per-class P/R/F1 per fold and pooled;
+  show it) with the task's metrics (per-class table and confusion matrix; per-label table; regression
+  metrics and the predicted-vs-true scatter), ``cross_validation`` = mean ± std per metric, per-class
+  (per-label) P/R/F1 per fold and pooled;
 - ``predictions/validation.jsonl``: every out-of-fold prediction, with its ``fold`` (the Predict
   tab's mistakes browser reads it as it reads any run's);
 - ``model/``: only with ``cv_final_model`` (one more model trained on all the rows).
@@ -38,7 +47,12 @@ import datasets
 import numpy as np
 
 from finetune.config.run_config import RunConfig
-from finetune.data.preparation import prepare_data
+from finetune.config.tasks import MULTI_LABEL, REGRESSION, SINGLE_LABEL, TASK_METRICS, metric_for_task
+from finetune.data.arrow_columns import column
+from finetune.data.column_detection import ColumnMapping
+from finetune.data.multi_label import iterative_stratification, multi_hot_column
+from finetune.data.preparation import DataReport, PreparedData, prepare_data, prepared_counts
+from finetune.data.regression import target_stats
 from finetune.errors import ConfigError, DataError, FinetuneError, english, expected_found
 from finetune.jsonfiles import write_json
 from finetune.runs.events import TERMINAL_TYPES, EventWriter, format_event, read_events
@@ -51,8 +65,31 @@ FINAL_DIR = "final"
 RELAYED_TYPES = ("progress", "evaluation", "eval_progress", "checkpoint", "log")
 
 
-def make_folds(labels: Sequence[int], label_names: Sequence[str], k: int, seed: int) -> list[tuple[Any, Any]]:
-    """(train indices, validation indices) per fold; a clear error when a class has fewer than K rows."""
+def make_folds(
+    labels: Any, label_names: Sequence[str], k: int, seed: int, task: str = SINGLE_LABEL
+) -> list[tuple[Any, Any]]:
+    """(train indices, validation indices) per fold, as the task allows (see the module docstring).
+
+    ``labels``: class ids (single-label), a rows x labels 0/1 matrix (multi-label) or the targets (regression).
+    A clear error when there are fewer than 2 rows per fold, or a class has fewer than K rows."""
+    if task == MULTI_LABEL:
+        return _multi_label_folds(np.asarray(labels, dtype=np.float32), k, seed)
+    if task == REGRESSION:
+        from sklearn.model_selection import KFold
+
+        check_fold_rows(len(labels), k)
+        return list(KFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(labels))))
+    return _stratified_folds(labels, label_names, k, seed)
+
+
+def check_fold_rows(rows: int, k: int) -> None:
+    """DataError unless there are at least 2 rows per fold (a fold trains on some and validates on others)."""
+    if rows < 2 * k:
+        raise DataError(expected_found("training rows", f"at least {2 * k} for {k} folds", str(rows)))
+
+
+def _stratified_folds(labels: Sequence[int], label_names: Sequence[str], k: int, seed: int) -> list[tuple[Any, Any]]:
+    """StratifiedKFold over the classes; a clear error when a class has fewer than K rows."""
     from sklearn.model_selection import StratifiedKFold
 
     labels = np.asarray(labels, dtype=np.int64)
@@ -70,10 +107,45 @@ def make_folds(labels: Sequence[int], label_names: Sequence[str], k: int, seed: 
                 else f"Lower cv_folds to {int(min(c for c in counts if c))} or add rows.",
             )
         )
-    if len(labels) < 2 * k:
-        raise DataError(expected_found("training rows", f"at least {2 * k} for {k} folds", str(len(labels))))
+    check_fold_rows(len(labels), k)
     splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     return list(splitter.split(np.zeros(len(labels)), labels))
+
+
+def _multi_label_folds(matrix: np.ndarray, k: int, seed: int) -> list[tuple[Any, Any]]:
+    """Iterative stratification by label into K equal shares; fold ``i`` validates on share ``i``."""
+    check_fold_rows(len(matrix), k)
+    part = iterative_stratification(matrix.reshape(len(matrix), -1), [1.0 / k] * k, seed)
+    return [(np.flatnonzero(part != i), np.flatnonzero(part == i)) for i in range(k)]
+
+
+def sparse_labels_note(matrix: Any, label_names: Sequence[str], k: int) -> Optional[str]:
+    """Multi-label: the labels with fewer rows than folds (some fold then trains or validates without them), or
+    None. Not an error: the model keeps an output for every label, it only sees no example of one in that fold."""
+    counts = np.asarray(matrix, dtype=np.float32).reshape(-1, len(label_names)).sum(axis=0)
+    rare = [f"{name} ({int(c)})" for name, c in zip(label_names, counts) if c < k]
+    if not rare:
+        return None
+    return (
+        f"labels with fewer rows than the {k} folds: {', '.join(rare)}; some folds train or validate without them, "
+        "so their per-label scores vary a lot. Add rows with those labels, or lower cv_folds."
+    )
+
+
+def fold_labels(rows: Any, task: str) -> Any:
+    """What :func:`make_folds` splits by, read from a prepared split's ``label`` column in one Arrow pass."""
+    if task == MULTI_LABEL:
+        return multi_hot_column(rows)
+    return np.asarray(column(rows, "label").to_numpy(zero_copy_only=False))
+
+
+def fold_method(task: str, k: int, seed: int) -> str:
+    """How the rows were split into folds, in words (the run's validation source and its summary)."""
+    if task == MULTI_LABEL:
+        return f"{k}-fold cross-validation, iteratively stratified by label with equal shares (seed {seed})"
+    if task == REGRESSION:
+        return f"{k}-fold cross-validation, plain KFold shuffled (seed {seed})"
+    return f"{k}-fold stratified cross-validation (seed {seed})"
 
 
 def fold_config(
@@ -84,11 +156,15 @@ def fold_config(
     label_names: Sequence[str],
     final: bool = False,
     eval_rows: Optional[int] = None,
+    task: Optional[str] = None,
+    train: Optional[dict[str, Any]] = None,
 ) -> RunConfig:
     """The child run's config: canonical columns of the in-memory fold data, no nested folds.
 
     ``eval_rows``: a fold's validation size, so every held-out row is scored (its out-of-fold
     predictions must cover every row; without it a large fold would be capped, see eval_cap.py).
+    ``task``: the task the parent's data resolved to (the fold's rows are canonical, no longer delimited
+    text). ``train``: further train fields (the final model's threshold).
     """
     data = {
         "text_column": "text",
@@ -99,12 +175,33 @@ def fold_config(
         "max_train_samples": None,
         "max_eval_samples": eval_rows,
     }
+    if task is not None:
+        data.update(task=task, label_delimiter=None)
     if not final:
         data["test_split"] = "none"
-    train: dict[str, Any] = {"cv_folds": 0, "cv_final_model": False}
+    fields: dict[str, Any] = {"cv_folds": 0, "cv_final_model": False, **(train or {})}
     if final:  # its validation rows are its training rows: nothing to choose a best model with
-        train.update(eval_strategy="no", load_best_model_at_end=False, early_stopping_patience=None)
-    return config.replace(data=data, train=train, run={"run_name": name})
+        fields.update(eval_strategy="no", load_best_model_at_end=False, early_stopping_patience=None)
+    return config.replace(data=data, train=fields, run={"run_name": name})
+
+
+def fold_data(prepared: PreparedData, splits: dict[str, Any], source: str) -> PreparedData:
+    """Already prepared rows of one fold (or of the final model) with a report of their own: the fold trains on
+    them as they are, with the parent's labels and task (a multi-label fold whose part lacks a label keeps the
+    parent's label list, so every fold's per-label table lines up)."""
+    task, names = prepared.task, prepared.label_names
+    report = DataReport(
+        source=f"{prepared.report.source}: {source}",
+        columns=ColumnMapping(text="text", label="label", text_pair="text_pair" if prepared.is_pair else None),
+        label_names=list(names),
+        split_sizes={name: len(split) for name, split in splits.items()},
+        label_counts={name: prepared_counts(split, names, task) for name, split in splits.items()},
+        validation_source=source,
+        task=task,
+    )
+    if task == REGRESSION:
+        report.target_stats = {name: target_stats(column(split, "label")) for name, split in splits.items()}
+    return PreparedData(splits=datasets.DatasetDict(splits), label_names=list(names), report=report)
 
 
 class FoldRelay:
@@ -167,64 +264,123 @@ def _fold_precision(config: RunConfig) -> str:
 
 
 def summarize_folds(
-    fold_reports: list[dict[str, Any]], oof_rows: list[dict[str, Any]], label_names: Sequence[str], folds_planned: int
+    fold_reports: list[dict[str, Any]],
+    oof_rows: list[dict[str, Any]],
+    label_names: Sequence[str],
+    folds_planned: int,
+    *,
+    task: str = SINGLE_LABEL,
+    method: str = "",
 ) -> dict[str, Any]:
-    """Mean ± std (sample std, ddof=1: the usual one for k-fold reports) per metric, per-class P/R/F1 per fold
-    and pooled."""
-    from finetune.evaluation.metrics import classification_metrics, confusion, per_class_report
-
+    """Mean ± std (sample std, ddof=1: the usual one for k-fold reports) per metric, per-class (per-label)
+    P/R/F1 per fold, and the pooled report of the out-of-fold predictions in the task's metrics."""
     names = list(fold_reports[0]["metrics"]) if fold_reports else []
     metrics = {}
     for name in names:
         values = [float(report["metrics"][name]) for report in fold_reports]
         metrics[name] = {"mean": float(np.mean(values)), "std": sample_std(values), "per_fold": values}
-    per_class_folds = [report["per_class"] for report in fold_reports]
+    per_class_folds = [report.get("per_class") or [] for report in fold_reports]
     per_class_mean = []
-    for i, label in enumerate(label_names):
+    for i, label in enumerate(label_names if task != REGRESSION else []):
         row: dict[str, Any] = {"label": label}
         for key in ("precision", "recall", "f1"):
-            values = [rows[i][key] for rows in per_class_folds]
+            values = [rows[i][key] for rows in per_class_folds if len(rows) > i]
             row[key] = {"mean": float(np.mean(values)), "std": sample_std(values)} if values else None
         per_class_mean.append(row)
-    preds = [row["prediction"] for row in oof_rows]
-    refs = [row["label"] for row in oof_rows]
-    pooled = {
-        "metrics": classification_metrics(preds, refs, len(label_names)) if oof_rows else {},
-        "per_class": per_class_report(preds, refs, label_names) if oof_rows else [],
-        "confusion_matrix": confusion(preds, refs, len(label_names)) if oof_rows else [],
-        "label_names": list(label_names),
-        "num_examples": len(oof_rows),
-    }
-    return {
+    summary = {
+        "task": task,
         "folds_done": len(fold_reports),
         "folds_planned": folds_planned,
         "std": STD_CONVENTION,
         "metrics": metrics,
         "per_class": {"per_fold": per_class_folds, "mean": per_class_mean},
-        "pooled": pooled,
+        "pooled": pooled_report(oof_rows, label_names, task),
+    }
+    if method:
+        summary["method"] = method
+    thresholds = [report["threshold"] for report in fold_reports if isinstance(report.get("threshold"), (int, float))]
+    if task == MULTI_LABEL and thresholds:
+        summary["thresholds"] = thresholds  # each fold's decision threshold (tuned per fold with tune_threshold)
+    return summary
+
+
+def pooled_report(
+    oof_rows: list[dict[str, Any]], label_names: Sequence[str], task: str = SINGLE_LABEL
+) -> dict[str, Any]:
+    """The report of every out-of-fold prediction pooled, as each fold decided it: classes (metrics, per-class
+    table, confusion matrix), label sets at each fold's threshold (metrics, per-label table, baseline), or
+    numbers (regression metrics, baseline, the predicted-vs-true scatter)."""
+    from finetune.evaluation.metrics import classification_metrics, confusion, per_class_report
+    from finetune.evaluation.multi_label import (
+        multi_label_baseline,
+        multi_label_metrics,
+        multi_label_warnings,
+        per_label_report,
+    )
+    from finetune.evaluation.regression import regression_report
+
+    names = list(label_names)
+    if task == REGRESSION:
+        predicted = [row["prediction"] for row in oof_rows]
+        return regression_report(np.asarray(predicted), [row["label"] for row in oof_rows], names, "out-of-fold")
+    if task == MULTI_LABEL:
+        index = {name: i for i, name in enumerate(names)}
+        true, pred = (
+            np.zeros((len(oof_rows), len(names)), dtype=bool),
+            np.zeros((len(oof_rows), len(names)), dtype=bool),
+        )
+        for i, row in enumerate(oof_rows):
+            true[i, [index[n] for n in row["labels"]]] = True
+            pred[i, [index[n] for n in row["predicted"]]] = True
+        scores = multi_label_metrics(pred, true) if oof_rows else {}
+        base = multi_label_baseline(true)
+        return {
+            "task": MULTI_LABEL,
+            "metrics": scores,
+            "baseline": base,
+            "warnings": multi_label_warnings(scores, pred, base, "out-of-fold") if oof_rows else [],
+            "per_class": per_label_report(pred, true, names) if oof_rows else [],
+            "label_names": names,
+            "num_examples": len(oof_rows),
+        }
+    preds = [row["prediction"] for row in oof_rows]
+    refs = [row["label"] for row in oof_rows]
+    return {
+        "metrics": classification_metrics(preds, refs, len(names)) if oof_rows else {},
+        "per_class": per_class_report(preds, refs, names) if oof_rows else [],
+        "confusion_matrix": confusion(preds, refs, len(names)) if oof_rows else [],
+        "label_names": names,
+        "num_examples": len(oof_rows),
     }
 
 
 def format_summary(summary: dict[str, Any], say: Callable[..., str] = english) -> str:
-    """Markdown tables: mean ± std per metric, per class per fold and pooled (CLI output, UI panel).
+    """Markdown tables: mean ± std per metric, the pooled out-of-fold metrics, per class (per label) per fold
+    and pooled (CLI output, UI panel); regression has no class table.
     ``say(template, **params)`` gives the words (English for the CLI; the page passes its language's)."""
     done, planned = summary["folds_done"], summary["folds_planned"]
     lines = [
         say("Cross-validation: {done} of {planned} folds", done=done, planned=planned)
         + ("" if done == planned else say(" (stopped early)")),
         "",
-        say("| metric | mean ± std (sample std) | per fold |"),
-        "| --- | --- | --- |",
     ]
+    if summary.get("method"):
+        lines += [say(summary["method"]), ""]
+    lines += [say("| metric | mean ± std (sample std) | per fold |"), "| --- | --- | --- |"]
     for name, stats in summary["metrics"].items():
         per_fold = ", ".join(f"{v:.4f}" for v in stats["per_fold"])
         lines.append(f"| {name} | {stats['mean']:.4f} ± {stats['std']:.4f} | {per_fold} |")
-    lines += [
-        "",
-        say("| class | precision | recall | F1 | pooled P / R / F1 (support) |"),
-        "| --- | --- | --- | --- | --- |",
-    ]
-    pooled = {row["label"]: row for row in summary["pooled"]["per_class"]}
+    pooled_metrics = (summary.get("pooled") or {}).get("metrics") or {}
+    if pooled_metrics and summary.get("task", SINGLE_LABEL) != SINGLE_LABEL:
+        shown = ", ".join(f"{name} {value:.4f}" for name, value in pooled_metrics.items())
+        lines += ["", say("Pooled out-of-fold predictions: {metrics}", metrics=shown)]
+    if summary["per_class"]["mean"]:
+        lines += [
+            "",
+            say("| class | precision | recall | F1 | pooled P / R / F1 (support) |"),
+            "| --- | --- | --- | --- | --- |",
+        ]
+    pooled = {row["label"]: row for row in (summary.get("pooled") or {}).get("per_class") or []}
     for row in summary["per_class"]["mean"]:
         cells = [
             f"{row[k]['mean']:.3f} ± {row[k]['std']:.3f}" if row[k] else "-" for k in ("precision", "recall", "f1")
@@ -282,8 +438,11 @@ def _cross_validate(
     write_json(run.data_report_path, prepared.report.to_dict())
     for note in prepared.report.notes:
         events.log(note, level="warning")
-    rows, names = prepared.splits["train"], prepared.label_names
-    folds = make_folds(rows["label"], names, k, config.data.split_seed)
+    rows, names, task = prepared.splits["train"], prepared.label_names, prepared.task
+    metric = metric_for_task(config.train.metric_for_best_model, task)
+    labels = fold_labels(rows, task)
+    folds = make_folds(labels, names, k, config.data.split_seed, task)
+    method = fold_method(task, k, config.data.split_seed)
     events.emit(
         "started",
         config=config.to_dict(),
@@ -292,10 +451,16 @@ def _cross_validate(
         precision=_fold_precision(config),
         sizes={"train": len(rows)},
         label_names=names,
+        task=task,
+        threshold=config.train.threshold if task == MULTI_LABEL else None,
+        metric=metric,
         is_pair=prepared.is_pair,
         fold_sizes=[[len(t), len(v)] for t, v in folds],
-        validation_source=f"{k}-fold stratified cross-validation (seed {config.data.split_seed})",
+        validation_source=method,
     )
+    note = sparse_labels_note(labels, names, k) if task == MULTI_LABEL else None
+    if note:
+        events.log(note, level="warning")
     if config.train.tensorboard:
         events.log(f"TensorBoard (every fold): tensorboard --logdir {run.folds_dir.resolve()}")
     cancellation = Cancellation(run)
@@ -316,18 +481,16 @@ def _cross_validate(
             events.emit("log", message=f"fold {i}/{k}: finished before, kept", level="info", fold=i, folds=k)
             status = {"status": "finished"}
         else:
-            status = _run_fold(config, run, rows, train_idx, val_idx, i, k, prepared.is_pair, names, events, echo)
+            status = _run_fold(config, run, prepared, train_idx, val_idx, (i, k), events, echo)
         if status["status"] != "finished":
             outcome = status
             break
         reports.append(_fold_outputs(run.fold(i), i, oof))
-        shown = ", ".join(
-            f"{m} {v:.4f}" for m, v in reports[-1]["metrics"].items() if m in ("accuracy", "f1", "matthews_correlation")
-        )
+        shown = ", ".join(f"{m} {v:.4f}" for m, v in reports[-1]["metrics"].items() if m in FOLD_LOG_METRICS[task])
         events.emit("log", message=f"fold {i}/{k} finished: {shown}", level="info", fold=i, folds=k)
-    summary = summarize_folds(reports, oof, names, k)
+    summary = summarize_folds(reports, oof, names, k, task=task, method=method)
     if outcome["status"] == "finished" and config.train.cv_final_model:
-        summary["final_model"] = _final_model(config, run, prepared, events, echo)
+        summary["final_model"] = _final_model(config, run, prepared, events, echo, summary.get("thresholds"))
     _write_parent_outputs(run, summary, oof)
     seconds = round(time.monotonic() - started, 2)
     if echo and reports:
@@ -335,29 +498,44 @@ def _cross_validate(
     return _finish(run, events, outcome, summary, seconds)
 
 
+# the metrics a fold's "finished" log line shows, per task
+FOLD_LOG_METRICS = {
+    SINGLE_LABEL: ("accuracy", "f1", "matthews_correlation"),
+    MULTI_LABEL: ("f1_micro", "f1_macro", "subset_accuracy"),
+    REGRESSION: ("pearson", "spearman", "rmse"),
+}
+assert all(set(names) <= set(TASK_METRICS[task]) for task, names in FOLD_LOG_METRICS.items())
+
+
 def _run_fold(
     config: RunConfig,
     run: Run,
-    rows: Any,
+    prepared: PreparedData,
     train_idx: Any,
     val_idx: Any,
-    i: int,
-    k: int,
-    is_pair: bool,
-    names: list[str],
+    place: tuple[int, int],
     events: EventWriter,
     echo: bool,
 ) -> dict[str, Any]:
-    """Train fold ``i`` as a child run in ``<run>/folds/fold-<i>``; return its status."""
+    """Train fold ``i`` of ``k`` (``place``) as a child run in ``<run>/folds/fold-<i>``; return its status."""
+    i, k = place
     child_config = fold_config(
-        config, f"{run.id}-fold{i}", is_pair=is_pair, label_names=names, eval_rows=max(1, len(val_idx))
+        config,
+        f"{run.id}-fold{i}",
+        is_pair=prepared.is_pair,
+        label_names=prepared.label_names,
+        eval_rows=max(1, len(val_idx)),
+        task=prepared.task,
     )
     if run.fold(i).path.exists():  # a fold a cancelled run left unfinished starts again from the checkpoint
         run.fold(i).delete()
     child = Run.create(run.folds_dir, child_config, run.fold(i).id)
-    data = datasets.DatasetDict({"train": rows.select(train_idx), "validation": rows.select(val_idx)})
+    rows = prepared.splits["train"]
+    data = fold_data(
+        prepared, {"train": rows.select(train_idx), "validation": rows.select(val_idx)}, f"fold {i} of {k}"
+    )
     with FoldRelay(run, child, events, i, k, echo):
-        return training.run_training(child_config, child, raw=data)
+        return training.run_training(child_config, child, prepared=data)
 
 
 def _fold_outputs(child: Run, fold: int, oof: list[dict[str, Any]]) -> dict[str, Any]:
@@ -367,11 +545,31 @@ def _fold_outputs(child: Run, fold: int, oof: list[dict[str, Any]]) -> dict[str,
     return child.metrics()["validation"]
 
 
-def _final_model(config: RunConfig, run: Run, prepared: Any, events: EventWriter, echo: bool) -> str:
-    """Train one more model on every training row; its model/ becomes the parent's model/."""
+def _final_model(
+    config: RunConfig,
+    run: Run,
+    prepared: PreparedData,
+    events: EventWriter,
+    echo: bool,
+    fold_thresholds: Optional[list[float]] = None,
+) -> str:
+    """Train one more model on every training row; its model/ becomes the parent's model/.
+
+    A multi-label run with ``tune_threshold`` and no validation split of its own would tune the final model's
+    threshold on its training rows (which it fits too well): it takes the folds' tuned thresholds' mean instead."""
     rows = prepared.splits["train"]
+    own_validation = "validation" in prepared.splits
+    train: dict[str, Any] = {}
+    if prepared.task == MULTI_LABEL and config.train.tune_threshold and not own_validation and fold_thresholds:
+        train = {"threshold": round(float(np.mean(fold_thresholds)), 2), "tune_threshold": False}
     child_config = fold_config(
-        config, f"{run.id}-final", is_pair=prepared.is_pair, label_names=prepared.label_names, final=True
+        config,
+        f"{run.id}-final",
+        is_pair=prepared.is_pair,
+        label_names=prepared.label_names,
+        final=True,
+        task=prepared.task,
+        train=train,
     )
     child = Run.create(run.path, child_config, FINAL_DIR)
     data = {"train": rows, "validation": prepared.splits.get("validation", rows)}
@@ -379,19 +577,22 @@ def _final_model(config: RunConfig, run: Run, prepared: Any, events: EventWriter
         data["test"] = prepared.splits["test"]
     events.emit("log", message=f"final model: training on all {len(rows)} rows", level="info", fold="final")
     with FoldRelay(run, child, events, "final", 0, echo):
-        status = training.run_training(child_config, child, raw=datasets.DatasetDict(data))
+        status = training.run_training(child_config, child, prepared=fold_data(prepared, data, "the final model"))
     if status["status"] != "finished":
         return f"The final model on all rows did not finish ({status['status']}: {status.get('message', '')})."
     shutil.move(str(child.model_dir), str(run.model_dir))
     scored_on = (
         "the validation split"
-        if "validation" in prepared.splits
+        if own_validation
         else "its own training rows, so judge it by the cross-validation means above"
     )
-    return (
+    said = (
         f"A final model was trained on all {len(rows)} rows and saved as this run's model "
         f"(folder final/ has its metrics, scored on {scored_on})."
     )
+    if train:
+        said += f" Its decision threshold, {train['threshold']:g}, is the mean of the folds' tuned thresholds."
+    return said
 
 
 def _write_parent_outputs(run: Run, summary: dict[str, Any], oof: list[dict[str, Any]]) -> None:

@@ -7,27 +7,37 @@ here (a checkpoint that does not load) is left to the run, which reports it with
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from finetune.config.run_config import RunConfig
+from finetune.config.tasks import MULTI_LABEL, metric_for_task
 from finetune.data.preparation import prepare_data
 from finetune.model.checkpoints import resolve_checkpoint
 from finetune.model.tokenization import check_max_length, model_max_length
 
 
-def check_before_run(config: RunConfig, tokenizer: Any, raw: Any = None) -> None:
+def check_before_run(config: RunConfig, tokenizer: Any, raw: Any = None, task: Optional[str] = None) -> None:
     """ConfigError/DataError for a max_length outside the model's range, a precision this machine cannot
-    run, or cross-validation folds more than a class has rows."""
+    run, a metric_for_best_model the data's task does not have (``task``: what preparation found, when the
+    caller prepared the data), or cross-validation folds the data cannot fill (fewer rows than folds
+    need; a class with fewer rows than folds)."""
     from finetune.model.precision import detect_precision
 
     detect_precision(config.train.precision)
     check_max_length(config.data.max_length, _model_limit(config, tokenizer), config.model.checkpoint)
+    if task is not None:
+        metric_for_task(config.train.metric_for_best_model, task)
     if config.train.cv_folds:
-        from finetune.train.cross_validation import make_folds
+        from finetune.train.cross_validation import check_fold_rows, fold_labels, make_folds
 
         prepared = prepare_data(config.data, raw, hold_out=False)
-        labels = prepared.splits["train"]["label"]
-        make_folds(labels, prepared.label_names, config.train.cv_folds, config.data.split_seed)
+        metric_for_task(config.train.metric_for_best_model, prepared.task)
+        rows = prepared.splits["train"]
+        k, seed = config.train.cv_folds, config.data.split_seed
+        if prepared.task == MULTI_LABEL:  # iterative stratification places every row: the row count is all to check
+            check_fold_rows(len(rows), k)
+        else:
+            make_folds(fold_labels(rows, prepared.task), prepared.label_names, k, seed, prepared.task)
 
 
 def _model_limit(config: RunConfig, tokenizer: Any) -> int:

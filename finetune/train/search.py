@@ -8,6 +8,11 @@ proposes each trial's learning rate, batch size, epochs, warmup and weight decay
 :class:`SearchSpace` (``hp_space``), and the objective is the chosen validation metric
 (``compute_objective``). No hand-written search loop.
 
+The metric is one of the run's task (``finetune.config.tasks.metric_for_task``: the default 'accuracy'
+stands for the task's main metric, f1_micro or pearson; another task's metric is refused), and the search
+maximises it or, for a loss or an error (loss, hamming_loss, mse, rmse, mae), minimises it. Once the data
+says which task the run is, the spec is saved again with the metric resolved (:meth:`SearchSpec.for_task`).
+
 Each trial is a normal run directory at ``<search run>/trials/trial-<i>/`` (config.json with the
 trial's values, status.json, events.jsonl, metrics.json, model/, checkpoints/), written by
 :class:`TrialCallback` as the trial trains, so :mod:`finetune.runs.compare` works on trials and a
@@ -22,11 +27,12 @@ trials are kept and the best of them is named.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional, Union
 
 from finetune.config.run_config import RunConfig
+from finetune.config.tasks import ALL_METRICS, AUTO, greater_is_better, metric_for_task
 from finetune.errors import ConfigError, expected_found
 from finetune.jsonfiles import read_json, write_json
 from finetune.runs.compare import child_runs
@@ -99,10 +105,18 @@ class SearchSpec:
     def __post_init__(self) -> None:
         if not isinstance(self.trials, int) or self.trials < 1:
             raise ConfigError(expected_found("search trials", "a whole number >= 1", repr(self.trials)))
+        if self.metric not in ALL_METRICS:
+            raise ConfigError(expected_found("search metric", "one of " + ", ".join(ALL_METRICS), repr(self.metric)))
 
     @property
     def direction(self) -> str:
-        return "minimize" if self.metric == "loss" else "maximize"
+        """'maximize', or 'minimize' for a metric where lower is better (a loss, an error)."""
+        return "maximize" if greater_is_better(self.metric) else "minimize"
+
+    def for_task(self, task: str) -> SearchSpec:
+        """The spec with its metric resolved for ``task`` ('accuracy' is the task's main metric); ConfigError
+        for another task's metric."""
+        return replace(self, metric=metric_for_task(self.metric, task))
 
     def to_dict(self) -> dict[str, Any]:
         return {"trials": self.trials, "metric": self.metric, "space": asdict(self.space)}
@@ -150,8 +164,11 @@ def read_spec(run: Run) -> Optional[SearchSpec]:
     return SearchSpec.from_dict(raw) if raw else None
 
 
-def check_search_config(config: RunConfig) -> None:
-    """A search judges trials by their validation metric, so the config must evaluate."""
+def check_search_config(config: RunConfig, spec: Optional[SearchSpec] = None) -> None:
+    """A search judges trials by their validation metric, so the config must evaluate; a task set in the config
+    must have the spec's metric."""
+    if spec is not None and config.data.task != AUTO:
+        spec.for_task(config.data.task)
     if config.train.eval_strategy == "no":
         raise ConfigError(
             expected_found(

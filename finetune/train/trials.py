@@ -16,6 +16,7 @@ import optuna
 from transformers import TrainerCallback, set_seed
 
 from finetune.config.run_config import RunConfig
+from finetune.config.tasks import MULTI_LABEL, SINGLE_LABEL
 from finetune.evaluation.metrics import full_report
 from finetune.jsonfiles import write_json
 from finetune.model.checkpoints import resolve_checkpoint
@@ -27,7 +28,7 @@ from finetune.train.callbacks import EventCallback
 from finetune.train.cancellation import Cancellation
 from finetune.train.distributed import DistInfo, describe_device
 from finetune.train.run_data import load_run_data
-from finetune.train.search import SearchSpec, best_trial, check_search_config, relay, trial_table
+from finetune.train.search import SearchSpec, best_trial, check_search_config, relay, save_spec, trial_table
 from finetune.train.session import Session
 
 
@@ -39,8 +40,11 @@ class TrialCallback(TrainerCallback):
     writes its metrics and model, marks it finished or cancelled, and relays a summary to the search.
     """
 
-    def __init__(self, search: Session, spec: SearchSpec, label_names: list[str], last_eval: Any) -> None:
+    def __init__(
+        self, search: Session, spec: SearchSpec, label_names: list[str], last_eval: Any, task: str = SINGLE_LABEL
+    ) -> None:
         self.search, self.spec, self.label_names, self.last_eval = search, spec, label_names, last_eval
+        self.task = task
         self.trainer: Any = None
         self.trial: Any = None
         self.session: Optional[Session] = None
@@ -77,7 +81,7 @@ class TrialCallback(TrainerCallback):
         run = Run.create(trial_run.path.parent, config, trial_run.id)
         run.set_status(RunStatus.RUNNING, pid=os.getpid(), search=self.search.run.id, trial=trial.number)
         events = EventWriter(run.events_path)
-        events.emit("started", config=config.to_dict(), trial=trial.number, search=self.search.run.id)
+        events.emit("started", config=config.to_dict(), trial=trial.number, search=self.search.run.id, task=self.task)
         self.trial, self.started = trial, time.monotonic()
         self.session = Session(config, run, self.search.dist, events, self.search.cancellation)
         self.inner = EventCallback(self.session)
@@ -118,8 +122,15 @@ class TrialCallback(TrainerCallback):
         session, run = self.session, self.session.run
         seconds = time.monotonic() - self.started
         reports: dict[str, Any] = {"train": self._train_summary(state, seconds)}
+        threshold = session.config.train.threshold
         if self.last_eval.logits is not None:
-            reports["validation"] = full_report(self.last_eval.logits, self.last_eval.labels.tolist(), self.label_names)
+            logits, labels = self.last_eval.logits, self.last_eval.labels
+            threshold = training._decision_threshold(session, self.task, logits, labels)
+            reports["validation"] = full_report(
+                logits, labels.tolist(), self.label_names, task=self.task, threshold=threshold
+            )
+        if self.task == MULTI_LABEL:  # Predict reads it, as from a plain run's model
+            self.trainer.model.config.decision_threshold = float(threshold)
         self.trainer.save_model(str(run.model_dir))
         write_json(run.metrics_path, reports)
         if self.inner.cancelled_at is not None:
@@ -168,7 +179,7 @@ def run_search(config: RunConfig, run: Run, spec: SearchSpec, *, echo: bool = Fa
     session.cancellation.install_signal_handlers()
     run.set_status(RunStatus.RUNNING, pid=os.getpid(), search=True)
     try:
-        check_search_config(config)
+        check_search_config(config, spec)
         return _search(session, spec)
     except Exception as exc:  # recorded, not raised
         return training._record_failure(session, exc)
@@ -185,11 +196,13 @@ def _search(session: Session, spec: SearchSpec) -> dict[str, Any]:
     model_cfg = training.load_model_config(config.model.checkpoint, resolved, config)
     data = load_run_data(session, model_cfg)
     tokenizer, encoded = data.tokenizer, data.encoded
+    spec = spec.for_task(data.task)  # 'accuracy' means the task's main metric; minimised when lower is better
+    save_spec(session.run, spec)  # the trial table reads the resolved metric
     last_eval = training.LastEvaluation()
-    recorder = TrialCallback(session, spec, data.label_names, last_eval)
+    recorder = TrialCallback(session, spec, data.label_names, last_eval, data.task)
 
     def model_init(trial: Any = None) -> Any:
-        model = training.load_model(session, resolved, model_cfg, data.label_names)
+        model = training.load_model(session, resolved, model_cfg, data.label_names, data.task)
         training.resize_embeddings(model, tokenizer, data.added_tokens)  # every trial starts like a plain run
         return model
 
@@ -206,6 +219,7 @@ def _search(session: Session, spec: SearchSpec) -> dict[str, Any]:
         model_init=model_init,
         num_labels=len(data.label_names),
         output_dir=session.run.path,
+        task=data.task,
     )
     recorder.trainer = trainer
     session.events.emit(
@@ -217,6 +231,9 @@ def _search(session: Session, spec: SearchSpec) -> dict[str, Any]:
         world_size=1,
         sizes=data.split_sizes,
         label_names=data.label_names,
+        task=data.task,
+        metric=spec.metric,
+        direction=spec.direction,
         is_pair=data.is_pair,
         tokenized_from_cache=data.from_cache,
         search=spec.to_dict(),

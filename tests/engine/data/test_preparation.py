@@ -398,3 +398,126 @@ def test_an_all_empty_label_column_says_it_is_empty_and_what_to_do(tmp_path):
     with pytest.raises(DataError, match=r"the column is empty on every row\)\. Fill in the labels, or choose") as info:
         prepare_data(cfg(str(path)))
     assert "label column 'label' (train of unlabelled.csv)" in str(info.value)
+
+
+# -- task types -----------------------------------------------------------------------------------------
+TEXTS = [f"ticket number {i}" for i in range(12)]
+
+
+def _multi_hot(prepared, split="train"):
+    from finetune.data.multi_label import multi_hot_column
+
+    return multi_hot_column(prepared.splits[split]).tolist()
+
+
+def test_a_list_column_is_multi_label_with_the_training_labels_sorted():
+    raw = {"text": TEXTS, "labels": [["sports", "travel"], ["food"], []] * 4}
+    prepared = prepare_data(cfg(validation_size=0.25, split_seed=1), raw=raw)
+    assert prepared.task == prepared.report.task == "multi_label"
+    assert prepared.label_names == ["food", "sports", "travel"]
+    rows = _multi_hot(prepared) + _multi_hot(prepared, "validation")
+    assert sorted(map(tuple, rows)) == sorted([(0.0, 1.0, 1.0), (1.0, 0.0, 0.0), (0.0, 0.0, 0.0)] * 4)
+    counts = prepared.report.label_counts
+    assert sum(counts[s]["sports"] for s in counts) == 4 and sum(counts[s]["food"] for s in counts) == 4
+    assert any(
+        "labels per row on average" in note and "rows have none of the labels" in note for note in prepared.report.notes
+    )
+    assert "iteratively stratified by label" in prepared.report.validation_source
+
+
+def test_delimited_text_is_multi_label_spaces_stripped_empty_pieces_ignored():
+    raw = {"text": TEXTS, "tags": ["体育| 旅游", "美食", "体育||美食 "] * 4}
+    prepared = prepare_data(cfg(label_delimiter="|", validation_size=0.25), raw=raw)
+    assert prepared.task == "multi_label" and prepared.label_names == sorted(["体育", "旅游", "美食"])
+    assert all(sum(row) in (1.0, 2.0) for row in _multi_hot(prepared))
+
+
+def test_json_list_strings_in_a_text_column_are_read_as_lists(tmp_path):
+    path = tmp_path / "tickets.csv"
+    rows = ['"[""billing"", ""refund""]"', '"[""login""]"', '"[]"'] * 4
+    path.write_text("text,labels\n" + "".join(f"{text},{label}\n" for text, label in zip(TEXTS, rows)))
+    prepared = prepare_data(cfg(str(path), validation_size=0.25, task="multi_label"))
+    assert prepared.task == "multi_label" and prepared.label_names == ["billing", "login", "refund"]
+    assert sorted(map(sum, _multi_hot(prepared) + _multi_hot(prepared, "validation"))) == [0] * 4 + [1] * 4 + [2] * 4
+
+
+def test_a_validation_label_that_training_lacks_is_an_error_naming_it(tmp_path):
+    import datasets
+
+    train = datasets.Dataset.from_dict({"text": TEXTS[:6], "labels": [["a"], ["b"], ["a", "b"]] * 2})
+    validation = datasets.Dataset.from_dict({"text": TEXTS[6:9], "labels": [["a"], ["c"], ["c", "b"]]})
+    with pytest.raises(DataError) as info:
+        prepare_data(cfg(), raw=datasets.DatasetDict({"train": train, "validation": validation}))
+    message = str(info.value)
+    assert (
+        "labels of the validation split" in message and "'c' (2 rows)" in message and "training never sees" in message
+    )
+
+
+def test_auto_detection_rules():
+    """Lists or a delimiter: multi-label; fractional numbers: regression; whole numbers and words: single-label."""
+    assert prepare_data(cfg(), raw={"text": TEXTS, "label": [[1], [2, 3]] * 6}).task == "multi_label"
+    scores = {"text": TEXTS, "score": [0.5, 1.0, 2.5, 4.0] * 3}
+    assert prepare_data(cfg(), raw=scores).task == "regression"
+    assert prepare_data(cfg(), raw={"text": TEXTS, "label": [1.0, 2.0, 3.0] * 4}).task == "single_label"
+    assert prepare_data(cfg(), raw={"text": TEXTS, "label": ["a", "b"] * 6}).task == "single_label"
+    assert prepare_data(cfg(label_delimiter=","), raw={"text": TEXTS, "label": ["a,b", "b"] * 6}).task == "multi_label"
+    whole = prepare_data(cfg(task="regression"), raw={"text": TEXTS, "label": [1, 2, 3, 5] * 3})
+    assert whole.task == "regression" and whole.label_names == ["label"]  # the output named after the column
+
+
+def test_regression_targets_are_float32_with_their_statistics():
+    import datasets
+
+    prepared = prepare_data(cfg(validation_size=0.25), raw={"text": TEXTS, "score": [0.5, 1.0, 2.5, 4.0] * 3})
+    assert prepared.splits["train"].features["label"] == datasets.Value("float32")
+    assert prepared.report.label_counts == {"train": {}, "validation": {}}
+    stats = prepared.report.target_stats
+    assert stats["train"]["rows"] + stats["validation"]["rows"] == 12
+    assert stats["train"]["min"] >= 0.5 and stats["train"]["max"] <= 4.0
+    assert "at random" in prepared.report.validation_source
+
+
+def test_a_regression_target_that_is_no_number_names_the_value_and_rows(tmp_path):
+    path = tmp_path / "scores.csv"
+    scores = ["1.5", "2.0", "high", "3.5"] * 3
+    path.write_text("text,score\n" + "".join(f"{t},{s}\n" for t, s in zip(TEXTS, scores)))
+    with pytest.raises(DataError) as info:
+        prepare_data(cfg(str(path), task="regression"))
+    message = str(info.value)
+    assert "3 cells that are not numbers, such as 'high'" in message and "data rows 3, 7, 11" in message
+
+
+def test_empty_and_nan_targets_are_dropped_with_their_rows_named():
+    raw = {"text": TEXTS, "score": [1.5, None, 2.5, float("nan"), 4.0, 0.5] * 2}
+    prepared = prepare_data(cfg(task="regression", validation_size=0.25), raw=raw)
+    assert sum(prepared.report.split_sizes.values()) == 8
+    note = next(n for n in prepared.report.notes if "no number in 'score'" in n)
+    assert "4 rows have no number" in note and "data rows 2, 4, 8, 10" in note
+
+
+def test_infinite_and_constant_targets_are_refused():
+    with pytest.raises(DataError, match=r"finite numbers, found infinity on data rows 2"):
+        prepare_data(cfg(task="regression"), raw={"text": TEXTS, "score": [1.5, float("inf")] + [2.0] * 10})
+    with pytest.raises(DataError, match=r"numbers that differ between rows, found 3 on all"):
+        prepare_data(cfg(task="regression"), raw={"text": TEXTS, "score": [3.0] * 12})
+
+
+def test_iterative_stratification_keeps_each_labels_share_within_a_row():
+    """A hand case: 10 rows, three labels of 6, 4 and 2 rows, split 50/30/20: every part gets its share of each
+    label within one row, and its share of rows within one."""
+    import numpy as np
+
+    from finetune.data.multi_label import iterative_stratification
+
+    matrix = np.array(
+        [[1, 0, 0], [1, 1, 0], [1, 0, 1], [1, 1, 0], [1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 1], [0, 0, 0], [0, 0, 0]]
+    )
+    shares = [0.5, 0.3, 0.2]
+    for seed in range(5):
+        part = iterative_stratification(matrix, shares, seed)
+        assert set(part.tolist()) <= {0, 1, 2} and len(part) == 10
+        for p, share in enumerate(shares):
+            assert abs((part == p).sum() - share * 10) <= 1
+            assert np.all(np.abs(matrix[part == p].sum(axis=0) - share * matrix.sum(axis=0)) <= 1)
+    assert (iterative_stratification(matrix, shares, 3) == iterative_stratification(matrix, shares, 3)).all()

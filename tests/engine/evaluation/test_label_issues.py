@@ -136,3 +136,28 @@ def test_cli_lists_the_issues_and_writes_every_one_to_csv(tmp_path):
     assert "1 rows whose label is probably wrong" in out.stdout and "neg -> pos" in out.stdout
     with open(tmp_path / "issues.csv", encoding="utf-8-sig") as handle:
         assert [row["text"] for row in csv.DictReader(handle)] == ["row 2"]
+
+
+@pytest.mark.parametrize("fixture", ["multi_label_run", "regression_run"])
+def test_label_issues_of_a_multi_label_or_regression_run_say_they_apply_to_single_label_runs(fixture, request):
+    from finetune.cli.commands import main
+
+    run = Run(request.getfixturevalue(fixture))
+    task = "multi-label" if fixture == "multi_label_run" else "regression"
+    with pytest.raises(RunError) as info:
+        run_label_issues(run)
+    message = str(info.value)
+    assert "expected a single-label run" in message and f"found a {task} run" in message
+    assert "predictions/validation.jsonl" in message
+    assert main(["runs", "label-issues", str(run.path)]) == 2
+
+
+def test_label_issues_refuse_predictions_shaped_like_another_task_even_without_reports(tmp_path):
+    run = Run(tmp_path / "old")
+    run.path.mkdir()
+    run.write_predictions("validation", [{"text": "x", "label": 1.5, "prediction": 1.0, "error": -0.5}])
+    with pytest.raises(RunError, match="found a regression run"):
+        run_label_issues(run)
+    run.write_predictions("validation", [{"text": "x", "labels": ["a"], "predicted": [], "probabilities": {"a": 0.2}}])
+    with pytest.raises(RunError, match="found a multi-label run"):
+        run_label_issues(run)

@@ -108,3 +108,37 @@ def test_streamed_preview_keeps_leading_zeros_written_late_as_training_does(tmp_
         out["report"]["label_names"] == ["1", "2"]
         and out["report"] == prepare_data(DataConfig(dataset=str(plain))).report.to_dict()
     )
+
+
+# -- task types -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("dataset", "extra", "task"),
+    [
+        ("examples/data/support_tickets_en/train.jsonl", {}, "multi_label"),
+        ("examples/data/weibo_tags_zh/comments.csv", {"label_delimiter": "|"}, "multi_label"),
+        ("examples/data/sts_pairs_en/train.csv", {}, "regression"),
+    ],
+)
+def test_streamed_preview_of_multi_label_and_regression_files_is_what_training_prepares(large, dataset, extra, task):
+    """The report carries the task, per-label counts (multi-label) or the targets' statistics (regression); the
+    rows shown are the file's first rows encoded as training encodes them."""
+    config = DataConfig(dataset=dataset, **extra)
+    assert streamable_file(config) is not None
+    out = preview(config, rows=3)
+    prepared = prepare_data(config)
+    report = out["report"]
+    assert report == prepared.report.to_dict() and report["task"] == task
+    first = out["rows"]["label"].tolist()
+    if task == "multi_label":
+        assert set(report["label_counts"]["train"]) == set(report["label_names"]) and report["target_stats"] == {}
+        raw = pd.read_json(dataset, lines=True)["labels"] if dataset.endswith(".jsonl") else None
+        names = report["label_names"]
+        if raw is not None:
+            assert [[names[j] for j, v in enumerate(row) if v] for row in first] == [sorted(x) for x in raw[:3]]
+        else:
+            tags = pd.read_csv(dataset)["标签"][:3]
+            assert [[names[j] for j, v in enumerate(row) if v] for row in first] == [sorted(t.split("|")) for t in tags]
+    else:
+        assert report["label_counts"] == {"train": {}, "validation": {}}
+        assert set(report["target_stats"]["train"]) == {"rows", "mean", "std", "min", "max"}
+        assert first == pytest.approx(pd.read_csv(dataset)["score"][:3].tolist())

@@ -131,3 +131,41 @@ def test_cli_inspect_prints_the_card_and_shapes(tiny_checkpoint, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["card"]["total_parameters"] == sum(p["parameters"] for p in data["card"]["parts"])
     assert len(data["forward"]["hidden_norms"]) == 3
+
+
+# -- task types -----------------------------------------------------------------------------------------
+def test_a_multi_label_model_is_read_through_a_sigmoid_and_its_threshold(multi_label_run):
+    from finetune.evaluation.multi_label import sigmoid
+    from finetune.runs.run import Run
+
+    threshold = Run(multi_label_run).metrics()["validation"]["threshold"]
+    card = architecture_card(str(multi_label_run))
+    assert card.task == "multi_label" and card.threshold == pytest.approx(threshold)
+    report = look_inside(str(multi_label_run), ["refund my order", "login fails"])
+    probabilities = sigmoid(np.asarray(report.logits))
+    assert report.task == "multi_label"
+    np.testing.assert_allclose(report.probabilities, probabilities)
+    for row, shown in zip(probabilities, report.predictions):
+        assert shown == ", ".join(report.id2label[j] for j in np.flatnonzero(row >= threshold))
+    stages = pipeline_stages(report)
+    assert "torch.sigmoid(outputs.logits)" in stages[-2].code and f">= {threshold:g}" in stages[-1].code
+    assert "softmax" not in " ".join(stage.code for stage in stages)
+
+
+def test_a_regression_model_has_no_activation_the_output_is_the_number(regression_run):
+    report = look_inside(str(regression_run), ["A man plays."], ["A man is playing."])
+    assert report.task == "regression" and report.probabilities == [[]]
+    assert report.predictions == [f"{report.logits[0][0]:.4f}"]
+    stages = pipeline_stages(report)
+    assert stages[-1].code == "predictions = outputs.logits.squeeze(-1)" and "no softmax" in stages[-1].title
+    assert next(s for s in report.shapes if s.name == "logits").shape == [1, 1]
+    assert architecture_card(str(regression_run)).task == "regression"
+
+
+def test_cli_inspect_prints_the_task_and_its_reading(multi_label_run, regression_run, capsys):
+    assert cli_main(["inspect", "--checkpoint", str(regression_run), "--text", "A man plays."]) == 0
+    out = capsys.readouterr().out
+    assert "task: regression (one output, the number itself)" in out and "output: score" in out
+    assert cli_main(["inspect", "--checkpoint", str(multi_label_run), "--text", "refund please"]) == 0
+    out = capsys.readouterr().out
+    assert "task: multi-label (a sigmoid per label; labels at or above" in out and "billing 0." in out

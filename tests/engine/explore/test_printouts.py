@@ -74,3 +74,73 @@ def test_a_metric_on_typed_values():
         metric_on_values("accuracy", "0, 1", "0")
     with pytest.raises(DataError, match="found 'x'"):
         metric_on_values("accuracy", "0, x", "0, 1")
+
+
+# -- task types -----------------------------------------------------------------------------------------
+def test_printouts_of_multi_label_and_regression_data(tiny_checkpoint):
+    tickets = data_printouts(
+        config_from_flat({"dataset": "examples/data/support_tickets_en", "checkpoint": str(tiny_checkpoint)})
+    )
+    assert "'label': List(Value('float32'), length=6)" in tickets.dataset_dict
+    assert (
+        ">>> id2label  # the label of each position of a multi-hot row\n{0: 'billing', 1: 'bug',"
+        in tickets.dataset_dict
+    )
+    assert "'labels': torch.Size([8, 6])" in tickets.batch_shapes  # one float per label
+    scores = data_printouts(
+        config_from_flat({"dataset": "examples/data/sts_pairs_en", "checkpoint": str(tiny_checkpoint)})
+    )
+    assert '>>> dataset["train"]["label"][:5]  # the numbers to predict\n[' in scores.dataset_dict
+    assert "'labels': torch.Size([8])" in scores.batch_shapes
+
+
+def test_prediction_shapes_per_task(tiny_checkpoint):
+    shown = prediction_shapes(
+        config_from_flat({"dataset": "examples/data/sts_pairs_en", "checkpoint": str(tiny_checkpoint)}), rows=4
+    )
+    assert shown.splitlines()[-1] == "(4, 1) (4,)"
+    shown = prediction_shapes(
+        config_from_flat({"dataset": "examples/data/support_tickets_en", "checkpoint": str(tiny_checkpoint)}), rows=4
+    )
+    assert shown.splitlines()[-1] == "(4, 6) (4, 6)"
+
+
+def _computed(shown: str) -> dict:
+    """The dict a metric printout ends with."""
+    import ast
+
+    return ast.literal_eval(shown.splitlines()[-1])
+
+
+def test_multi_label_and_regression_metrics_on_typed_values():
+    import numpy as np
+    from scipy.stats import pearsonr, spearmanr
+    from sklearn.metrics import f1_score, hamming_loss
+
+    preds, refs = "1 0 1; 0 1 0; 1 1 0", "1 0 0; 0 1 1; 1 1 0"
+    y_pred = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0]])
+    y_true = np.array([[1, 0, 0], [0, 1, 1], [1, 1, 0]])
+    shown = metric_on_values("f1_micro", preds, refs)
+    assert shown.startswith(">>> predictions, references = [[1, 0, 1], [0, 1, 0], [1, 1, 0]], [[1, 0, 0],")
+    assert 'f1_score(references, predictions, average="micro", zero_division=0)' in shown
+    # by hand: 4 true positives, 1 false positive, 1 false negative: 8 / 10
+    assert (
+        _computed(shown) == {"f1_micro": pytest.approx(0.8)} == {"f1_micro": f1_score(y_true, y_pred, average="micro")}
+    )
+    assert _computed(metric_on_values("hamming_loss", preds, refs))["hamming_loss"] == pytest.approx(2 / 9)
+    assert hamming_loss(y_true, y_pred) == pytest.approx(2 / 9)
+    assert _computed(metric_on_values("subset_accuracy", preds, refs))["subset_accuracy"] == pytest.approx(1 / 3)
+    numbers = ([0.5, 2.0, 3.5, 4.0], [1.0, 2.0, 3.0, 5.0])
+    typed = [", ".join(str(v) for v in values) for values in numbers]
+    assert _computed(metric_on_values("pearson", *typed))["pearson"] == pytest.approx(pearsonr(*numbers)[0])
+    assert _computed(metric_on_values("spearman", *typed))["spearman"] == pytest.approx(spearmanr(*numbers)[0])
+    rmse = float(np.sqrt(np.mean((np.array(numbers[0]) - numbers[1]) ** 2)))
+    assert _computed(metric_on_values("rmse", *typed))["rmse"] == pytest.approx(rmse)
+    with pytest.raises(DataError, match="every row as long"):
+        metric_on_values("f1_micro", "1 0; 1", "1 0; 0 1")
+    with pytest.raises(DataError, match="found '2.5x'"):
+        metric_on_values("mae", "1, 2.5x", "1, 2")
+    with pytest.raises(DataError, match="needs them to vary"):
+        metric_on_values("pearson", "1, 1, 1", "1, 2, 3")
+    with pytest.raises(DataError, match="f1_micro"):
+        metric_on_values("auc", "1", "1")

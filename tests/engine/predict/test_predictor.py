@@ -4,6 +4,7 @@ import torch
 
 from finetune.errors import CheckpointError, ColumnMappingError, DataError
 from finetune.predict.predictor import CACHE_SIZE, Predictor, _predictors, get_predictor, predict_frame
+from finetune.runs.run import Run
 from tests.helpers import fake_cpu_flags, first_linear_dtypes
 
 
@@ -144,3 +145,48 @@ def test_a_pair_given_to_a_single_text_model_and_the_reverse_are_warned(finished
         command + ["--text-pair", "bad"], capture_output=True, text=True, env=cli_env(), cwd=PROJECT_ROOT, timeout=120
     )
     assert done.returncode == 0 and "WARNING:" in done.stderr and "trained on single texts" in done.stderr
+
+
+# -- task types -----------------------------------------------------------------------------------------
+def test_a_multi_label_model_predicts_the_labels_at_its_saved_threshold_or_one_given(multi_label_run):
+    from finetune.evaluation.multi_label import sigmoid
+
+    run_predictor = Predictor(str(multi_label_run), precision="fp32")
+    saved = Run(multi_label_run).metrics()["validation"]["threshold"]
+    assert run_predictor.task == "multi_label" and run_predictor.threshold == pytest.approx(saved)
+    texts = ["I was charged twice and want my money back", "the app crashes on login"]
+    logits = run_predictor.logits(texts)
+    for threshold in (None, 0.0001, 0.9999, 0.5):
+        results = run_predictor.predict(texts, threshold=threshold)
+        cut = saved if threshold is None else threshold
+        for result, row in zip(results, sigmoid(logits)):
+            expected = [run_predictor.labels[j] for j in np.flatnonzero(row >= cut)]
+            assert result.labels == expected and result.threshold == pytest.approx(cut)
+            assert list(result.probabilities.values()) == pytest.approx(row.tolist())
+            assert result.to_dict()["labels"] == expected and result.to_dict()["task"] == "multi_label"
+    assert run_predictor.predict(texts, threshold=0.0001)[0].labels == run_predictor.labels
+    assert run_predictor.predict(texts, threshold=0.9999)[0].labels == []
+
+
+def test_a_regression_model_predicts_its_number(regression_run):
+    run_predictor = Predictor(str(regression_run), precision="fp32")
+    assert run_predictor.task == "regression" and run_predictor.labels == ["score"]
+    first, second = ["A man is playing a guitar.", "A cat sleeps."], ["A man plays the guitar.", "A dog runs."]
+    results = run_predictor.predict(first, second)
+    logits = run_predictor.logits(first, second)
+    assert [r.value for r in results] == pytest.approx(logits[:, 0].tolist())
+    assert all(r.task == "regression" and r.probabilities == {} and r.labels is None for r in results)
+    assert results[0].to_dict()["value"] == results[0].value
+
+
+def test_label_rows_columns_follow_the_task(multi_label_run, regression_run):
+    from finetune.predict.predictor import label_rows
+
+    tickets = Predictor(str(multi_label_run), precision="fp32")
+    table = label_rows(tickets, ["refund please", "cannot log in"], None, "text", None, threshold=0.0001)
+    assert list(table.columns) == ["text", "predicted_labels", "threshold"] + [f"p({n})" for n in tickets.labels]
+    assert table["predicted_labels"][0] == "|".join(tickets.labels) and table["threshold"][0] == 0.0001
+    sts = Predictor(str(regression_run), precision="fp32")
+    table = label_rows(sts, ["a man sings"], ["a man is singing"], "sentence1", "sentence2")
+    assert list(table.columns) == ["sentence1", "sentence2", "predicted_score"]
+    assert table["predicted_score"][0] == pytest.approx(sts.predict(["a man sings"], ["a man is singing"])[0].value)

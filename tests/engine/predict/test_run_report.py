@@ -1,6 +1,7 @@
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
+from finetune.errors import DataError
 from finetune.predict.run_report import evaluate_run, misclassified, run_report
 from finetune.runs.run import Run
 
@@ -65,3 +66,52 @@ def test_partial_event_lines_wait_for_their_newline(tmp_path):
         handle.write('age": "two"}\n')
     more, _ = read_events(path, offset)
     assert [e["message"] for e in more] == ["two"]
+
+
+# -- task types -----------------------------------------------------------------------------------------
+def test_mistakes_per_task():
+    from finetune.predict.run_report import mistakes
+
+    sets = [
+        {"labels": ["a"], "predicted": ["a"], "probabilities": {"a": 0.9, "b": 0.1}},
+        {"labels": ["a"], "predicted": ["a", "b"], "probabilities": {"a": 0.9, "b": 0.6}},  # b: 0.1 past 0.5
+        {"labels": ["a", "b"], "predicted": ["a"], "probabilities": {"a": 0.9, "b": 0.05}},  # b: 0.45 short
+    ]
+    assert [row["probabilities"]["b"] for row in mistakes(sets, "multi_label", 0.5)] == [0.05, 0.6]
+    numbers = [{"label": 1.0, "prediction": p, "error": p - 1.0} for p in (1.5, 0.0, 1.1)]
+    assert [row["error"] for row in mistakes(numbers, "regression")] == pytest.approx([-1.0, 0.5, 0.1])
+
+
+def test_evaluating_a_multi_label_run_on_a_labelled_file(multi_label_run, tmp_path):
+    """A file with some of the model's labels (as a JSON list, as the run's data): the true sets are read in the
+    model's label order and decided at the run's threshold, or at one given."""
+    import json
+
+    rows = [
+        {"text": "I was charged twice for one order", "labels": ["billing"]},
+        {"text": "the parcel never arrived and I want a refund", "labels": ["shipping", "refund"]},
+        {"text": "the app crashes when I log in", "labels": ["bug", "login"]},
+    ]
+    path = tmp_path / "more.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    report = evaluate_run(multi_label_run, dataset=str(path), split="train")
+    names = Run(multi_label_run).metrics()["validation"]["label_names"]
+    assert report["task"] == "multi_label" and report["label_names"] == names and report["num_examples"] == 3
+    assert report["threshold"] == pytest.approx(Run(multi_label_run).metrics()["validation"]["threshold"])
+    supports = {row["label"]: row["support"] for row in report["per_class"]}
+    assert supports == {name: sum(name in row["labels"] for row in rows) for name in names}
+    everything = evaluate_run(multi_label_run, dataset=str(path), split="train", threshold=0.0001)
+    assert everything["metrics"]["recall_micro"] == 1.0 and everything["threshold"] == 0.0001
+    path.write_text(json.dumps({"text": "x y", "labels": ["billing", "warranty"]}) + "\n" + path.read_text())
+    with pytest.raises(DataError, match="warranty"):
+        evaluate_run(multi_label_run, dataset=str(path), split="train")
+
+
+def test_evaluating_a_regression_run_on_its_test_split(regression_run):
+    report = evaluate_run(regression_run, split="test")
+    assert report["task"] == "regression" and report["num_examples"] == 30 == len(report["mistakes"])
+    errors = [abs(row["error"]) for row in report["mistakes"]]
+    assert errors == sorted(errors, reverse=True)  # the largest errors first
+    assert report["metrics"]["mae"] == pytest.approx(sum(errors) / len(errors))
+    assert len(report["scatter"]["true"]) == 30
+    assert set(run_report(regression_run, "test")["metrics"]) == set(report["metrics"])

@@ -145,3 +145,36 @@ def test_clean_deletes_checkpoints_and_keeps_the_model(tmp_path):
     run.set_status(RunStatus.STARTING, pid=None)
     with pytest.raises(RunError, match="Stop it first"):
         clean_checkpoints(run)
+
+
+# -- task types -----------------------------------------------------------------------------------------
+def test_a_regression_run_and_a_single_label_run_compare_with_their_own_metrics(regression_run, finished_tiny_run):
+    from finetune.runs.compare import compared_metrics, run_task
+
+    regression, single = Run(regression_run), Run(finished_tiny_run)
+    assert (run_task(regression), run_task(single)) == ("regression", "single_label")
+    rows = metrics_table([single, regression])
+    table = {row["metric"]: row for row in rows}
+    assert rows[0] == {"metric": "task", single.id: "single_label", regression.id: "regression"}
+    assert isinstance(table["accuracy"][single.id], float) and table["accuracy"][regression.id] is None
+    assert isinstance(table["pearson"][regression.id], float) and table["pearson"][single.id] is None
+    assert not any(name.startswith("f1[") and row[regression.id] is not None for name, row in table.items())
+    assert any(name.startswith("f1[") for name in table)  # the single-label run's per-class F1
+    order = [row["metric"] for row in rows]
+    assert order.index("accuracy") < order.index("pearson") < order.index("rmse") < order.index("train_seconds")
+    names = compared_metrics([single, regression])
+    assert {"accuracy", "pearson", "rmse"} <= set(names) and names.index("accuracy") < names.index("pearson")
+    series = {p["series"] for p in compare_curves([single, regression]) if p["run"] == regression.id}
+    assert "eval_rmse" in series and "eval_accuracy" not in series
+
+
+def test_a_multi_label_run_compares_by_its_metrics_and_per_label_f1(multi_label_run, tmp_path):
+    run = Run(multi_label_run)
+    other = make_run(tmp_path, "plain", logging_steps=2, steps_per_epoch=4, total=4)
+    table = {row["metric"]: row for row in metrics_table([run, other])}
+    labels = run.metrics()["validation"]["label_names"]
+    assert all(f"f1[{label}]" in table for label in labels)
+    assert isinstance(table["f1_micro"][run.id], float) and table["hamming_loss"]["plain"] is None
+    assert table["task"] == {"metric": "task", run.id: "multi_label", "plain": "single_label"}
+    second = make_run(tmp_path, "b", logging_steps=2, steps_per_epoch=4, total=4)
+    assert "task" not in {row["metric"] for row in metrics_table([other, second])}  # one task: no task row

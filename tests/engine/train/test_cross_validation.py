@@ -241,3 +241,156 @@ def test_the_summary_uses_the_sample_std_and_says_so():
     assert summary["metrics"]["accuracy"]["std"] == pytest.approx(0.06)  # ddof=1; the population std is 0.049
     assert sample_std([0.5]) == 0.0
     assert "0.3600 ± 0.0600" in format_summary(summary) and "sample std" in format_summary(summary)
+
+
+# -- task types -----------------------------------------------------------------------------------------
+def test_multi_label_folds_are_iteratively_stratified_with_equal_shares():
+    """Each label's rows spread over the folds within one row of an equal share; every row validated once."""
+    rng = np.random.default_rng(3)
+    matrix = (rng.random((60, 4)) < [0.5, 0.3, 0.1, 0.05]).astype(np.float32)
+    folds = make_folds(matrix, ["a", "b", "c", "d"], 3, seed=5, task="multi_label")
+    seen = np.concatenate([val for _, val in folds])
+    assert sorted(seen.tolist()) == list(range(60))
+    for train, val in folds:
+        assert not set(train) & set(val) and len(train) + len(val) == 60
+        share = matrix.sum(axis=0) / 3
+        assert np.all(np.abs(matrix[val].sum(axis=0) - share) <= 1)
+    assert [len(v) for _, v in folds] == [20, 20, 20]
+
+
+def test_regression_folds_are_a_shuffled_kfold_and_too_few_rows_are_refused():
+    from sklearn.model_selection import KFold
+
+    targets = np.linspace(0, 5, 20)
+    folds = make_folds(targets, ["score"], 4, seed=9, task="regression")
+    expected = list(KFold(n_splits=4, shuffle=True, random_state=9).split(np.zeros(20)))
+    assert all((a == c).all() and (b == d).all() for (a, b), (c, d) in zip(folds, expected))
+    with pytest.raises(DataError, match="at least 10 for 5 folds"):
+        make_folds(targets[:9], ["score"], 5, seed=1, task="regression")
+    with pytest.raises(DataError, match="at least 6 for 3 folds"):
+        make_folds(np.eye(3)[[0, 1, 2, 0, 1]], ["a", "b", "c"], 3, seed=1, task="multi_label")
+
+
+def test_summaries_of_multi_label_and_regression_folds():
+    from finetune.train.cross_validation import pooled_report, summarize_folds
+
+    reports = [
+        {
+            "metrics": {"f1_micro": f, "hamming_loss": h},
+            "threshold": t,
+            "per_class": [{"precision": f, "recall": f, "f1": f}] * 2,
+        }
+        for f, h, t in ((0.5, 0.3, 0.4), (0.7, 0.1, 0.6))
+    ]
+    rows = [
+        {"labels": ["a"], "predicted": ["a"], "fold": 1},
+        {"labels": ["a", "b"], "predicted": ["a"], "fold": 1},
+        {"labels": [], "predicted": ["b"], "fold": 2},
+        {"labels": ["b"], "predicted": ["b"], "fold": 2},
+    ]
+    summary = summarize_folds(reports, rows, ["a", "b"], 2, task="multi_label", method="2-fold, by label")
+    assert summary["metrics"]["f1_micro"]["mean"] == pytest.approx(0.6)
+    assert summary["metrics"]["f1_micro"]["std"] == pytest.approx(np.std([0.5, 0.7], ddof=1))
+    assert summary["thresholds"] == [0.4, 0.6]
+    pooled = summary["pooled"]
+    # by hand: true positives a, a, b (3), false positive b on row 3 (1), false negative b on row 2 (1)
+    assert pooled["metrics"]["f1_micro"] == pytest.approx(2 * 3 / (2 * 3 + 1 + 1))
+    assert pooled["metrics"]["subset_accuracy"] == pytest.approx(0.5)
+    assert pooled["metrics"]["hamming_loss"] == pytest.approx(2 / 8)
+    assert [r["support"] for r in pooled["per_class"]] == [2, 2]
+    text = format_summary(summary)
+    assert (
+        "2-fold, by label" in text
+        and "| a | 0.600 ± 0.141" in text
+        and "Pooled out-of-fold predictions: f1_micro" in text
+    )
+
+    regression_rows = [{"label": v, "prediction": v + e} for v, e in zip([0.0, 1.0, 2.0, 4.0], [0.5, -0.5, 0.0, 1.0])]
+    pooled = pooled_report(regression_rows, ["score"], "regression")
+    assert pooled["metrics"]["mae"] == pytest.approx(0.5) and pooled["metrics"]["mse"] == pytest.approx(1.5 / 4)
+    assert pooled["scatter"] == {"true": [0.0, 1.0, 2.0, 4.0], "predicted": [0.5, 0.5, 2.0, 5.0]}
+    summary = summarize_folds([{"metrics": {"pearson": 0.5}}], regression_rows, ["score"], 1, task="regression")
+    text = format_summary(summary)
+    assert (
+        summary["per_class"]["mean"] == []
+        and "| class |" not in text
+        and "Pooled out-of-fold predictions: pearson" in text
+    )
+
+
+def test_a_multi_label_k_fold_run_with_tuned_thresholds_and_a_final_model(tiny_checkpoint, runs_dir):
+    """Delimited Chinese tags, 2 folds of 40 rows: each fold is a multi-label run on the parent's labels, the pooled
+    report is the out-of-fold label sets', and the final model (no validation split of its own) takes the folds'
+    mean tuned threshold rather than tuning on its own training rows."""
+    from finetune.evaluation.multi_label import multi_label_metrics
+    from finetune.predict.predictor import Predictor
+    from finetune.train.cross_validation import run_cross_validation
+
+    config = tiny_config(
+        tiny_checkpoint,
+        runs_dir,
+        dataset="examples/data/weibo_tags_zh/comments.csv",
+        label_delimiter="|",
+        cv_folds=2,
+        max_train_samples=40,
+        max_length=32,
+        tune_threshold=True,
+    )
+    run = Run.create(runs_dir, config, "tags")
+    assert run_cross_validation(config, run)["status"] == "finished"
+    names = run.data_report()["label_names"]
+    for i in (1, 2):
+        fold = run.fold(i)
+        assert fold.config().data.task == "multi_label" and fold.data_report()["label_names"] == names
+        assert fold.metrics()["validation"]["task"] == "multi_label"
+    oof = run.predictions()
+    assert len(oof) == 40 and {row["fold"] for row in oof} == {1, 2}
+    summary = run.metrics()["cross_validation"]
+    assert summary["task"] == "multi_label" and "iteratively stratified by label with equal shares" in summary["method"]
+    true = np.array([[name in row["labels"] for name in names] for row in oof])
+    pred = np.array([[name in row["predicted"] for name in names] for row in oof])
+    assert summary["pooled"]["metrics"] == pytest.approx(multi_label_metrics(pred, true))
+    assert run.metrics()["validation"] == summary["pooled"]
+    assert len(summary["per_class"]["mean"]) == len(names) and len(summary["thresholds"]) == 2
+    mean_threshold = round(float(np.mean(summary["thresholds"])), 2)
+    assert "mean of the folds' tuned thresholds" in summary["final_model"]
+    model_config = json.loads((run.model_dir / "config.json").read_text())
+    assert model_config["decision_threshold"] == pytest.approx(mean_threshold)
+    assert Predictor(str(run.path)).task == "multi_label"
+    started = next(json.loads(line) for line in run.events_path.read_text().splitlines() if '"started"' in line)
+    assert started["task"] == "multi_label" and started["metric"] == "f1_micro"
+    assert "iteratively stratified" in started["validation_source"]
+    text = format_summary(summary)
+    assert all(f"| {name} |" in text for name in names) and "f1_micro" in text
+
+
+def test_a_regression_k_fold_run_pools_its_numbers(tiny_checkpoint, runs_dir):
+    from scipy.stats import pearsonr
+
+    from finetune.train.cross_validation import run_cross_validation
+
+    config = tiny_config(
+        tiny_checkpoint,
+        runs_dir,
+        dataset="examples/data/sts_pairs_en",
+        cv_folds=2,
+        cv_final_model=False,
+        max_train_samples=30,
+        max_length=48,
+        precision="fp32",  # bf16 outputs of an untrained head can round to one value, leaving no correlation
+    )
+    run = Run.create(runs_dir, config, "sts")
+    assert run_cross_validation(config, run)["status"] == "finished"
+    oof = run.predictions()
+    assert len(oof) == 30 and all("text_pair" in row and "error" in row for row in oof)
+    summary = run.metrics()["cross_validation"]
+    assert summary["task"] == "regression" and "KFold" in summary["method"]
+    assert set(summary["metrics"]) >= {"pearson", "spearman", "mse", "rmse", "mae"}
+    pooled = summary["pooled"]
+    truth, predicted = [r["label"] for r in oof], [r["prediction"] for r in oof]
+    assert pooled["metrics"]["pearson"] == pytest.approx(pearsonr(predicted, truth)[0], abs=1e-6)
+    assert len(pooled["scatter"]["true"]) == 30 and summary["per_class"]["mean"] == []
+    assert run.fold(1).config().data.task == "regression"
+    assert not run.has_model
+    assert run.best_fold()[1] == "pearson"
+    assert "| class |" not in format_summary(summary)

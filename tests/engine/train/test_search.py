@@ -143,3 +143,82 @@ def test_a_trial_trains_exactly_like_the_plain_run_of_its_config(tmp_path, tiny_
     losses = [[p["value"] for p in compare_curves([r]) if p["series"] == "loss"] for r in (trial, plain)]
     assert len(losses[0]) == 4 and losses[0] == pytest.approx(losses[1], rel=1e-5)
     assert trial.metrics()["validation"]["metrics"] == pytest.approx(plain.metrics()["validation"]["metrics"])
+
+
+# -- task types -----------------------------------------------------------------------------------------
+def test_the_objective_follows_the_task_and_its_direction():
+    from finetune.config.run_config import config_from_flat
+    from finetune.train.search import check_search_config
+
+    assert SearchSpec(metric="rmse").direction == "minimize"
+    assert SearchSpec(metric="hamming_loss").direction == "minimize"
+    assert SearchSpec(metric="pearson").direction == SearchSpec(metric="f1_micro").direction == "maximize"
+    assert SearchSpec().for_task("regression").metric == "pearson"  # the default 'accuracy': the main metric
+    assert SearchSpec().for_task("multi_label").metric == "f1_micro"
+    assert SearchSpec(metric="mae").for_task("regression") == SearchSpec(metric="mae")
+    with pytest.raises(ConfigError, match="a regression metric: pearson, spearman, mse, rmse, mae"):
+        SearchSpec(metric="f1").for_task("regression")
+    with pytest.raises(ConfigError, match="search metric"):
+        SearchSpec(metric="auc")
+    regression = config_from_flat({"dataset": "examples/data/sts_pairs_en", "task": "regression"})
+    with pytest.raises(ConfigError, match="f1_micro"):
+        check_search_config(regression, SearchSpec(metric="f1_micro"))
+    check_search_config(regression, SearchSpec(metric="rmse"))
+
+
+def test_a_regression_search_minimises_rmse(tmp_path, tiny_checkpoint):
+    """The trials are regression runs; the best trial is the one with the lowest validation RMSE."""
+    from finetune.train.trials import run_search
+
+    config = tiny_config(
+        tiny_checkpoint,
+        tmp_path,
+        dataset="examples/data/sts_pairs_en",
+        max_train_samples=32,
+        max_eval_samples=16,
+        max_length=48,
+        max_steps=2,
+        eval_strategy="steps",
+        eval_steps=2,
+        save_strategy="no",
+        precision="fp32",
+    )
+    run = Run.create(tmp_path, config, "search")
+    spec = SearchSpec(trials=2, metric="rmse", space=SearchSpace(learning_rate=(1e-4, 1e-2), epochs=(1,)))
+    save_spec(run, spec)
+    assert run_search(config, run, spec)["status"] is RunStatus.FINISHED
+    rows = trial_table(run)
+    assert all(isinstance(r["rmse"], float) for r in rows) and len(rows) == 2
+    report = run.metrics()["search"]
+    assert report["direction"] == "minimize"
+    assert report["best_value"] == min(r["rmse"] for r in rows)
+    trial = Run.at(run.path / "trials" / report["best_trial"])
+    assert trial.metrics()["validation"]["task"] == "regression"
+    model_config = json.loads((trial.model_dir / "config.json").read_text())
+    assert model_config["problem_type"] == "regression"
+
+
+def test_a_search_resolves_accuracy_to_the_tasks_main_metric(tmp_path, tiny_checkpoint):
+    """A multi-label search with the default metric optimises f1_micro, and says so in search.json."""
+    from finetune.train.trials import run_search
+
+    config = tiny_config(
+        tiny_checkpoint,
+        tmp_path,
+        dataset="examples/data/support_tickets_en",
+        max_train_samples=32,
+        max_eval_samples=16,
+        max_length=32,
+        max_steps=2,
+        eval_strategy="steps",
+        eval_steps=2,
+        save_strategy="no",
+    )
+    run = Run.create(tmp_path, config, "search")
+    save_spec(run, SearchSpec(trials=1))
+    assert run_search(config, run, SearchSpec(trials=1, space=SearchSpace(epochs=(1,))))["status"] == "finished"
+    assert read_spec(run).metric == "f1_micro" and run.metrics()["search"]["metric"] == "f1_micro"
+    (row,) = trial_table(run)
+    assert isinstance(row["f1_micro"], float)
+    trial = Run.at(run.path / "trials" / "trial-0")
+    assert "decision_threshold" in json.loads((trial.model_dir / "config.json").read_text())

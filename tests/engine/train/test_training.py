@@ -405,3 +405,80 @@ def test_the_training_loss_is_reported_at_the_last_step_of_a_run_shorter_than_lo
     events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
     losses = [e for e in events if e["type"] == "progress" and e.get("loss") is not None]
     assert [e["step"] for e in losses] == [12] and losses[0]["total_steps"] == 12
+
+
+# -- task types -----------------------------------------------------------------------------------------
+def test_a_multi_label_run_saves_its_tuned_threshold_in_the_model_and_its_metrics(multi_label_run):
+    """tune_threshold: the threshold picked on validation is metrics.json's, the model config's (Predict reads
+    it) and the finished event's; the model is a multi-label classifier over the training labels."""
+    run = Run(multi_label_run)
+    validation = run.metrics()["validation"]
+    assert validation["task"] == "multi_label"
+    model_config = json.loads((run.model_dir / "config.json").read_text())
+    assert model_config["problem_type"] == "multi_label_classification"
+    assert model_config["decision_threshold"] == validation["threshold"]
+    assert list(model_config["id2label"].values()) == validation["label_names"] == run.data_report()["label_names"]
+    assert set(validation["metrics"]) == {
+        "f1_micro",
+        "f1_macro",
+        "precision_micro",
+        "recall_micro",
+        "subset_accuracy",
+        "hamming_loss",
+    }
+    events, _ = read_events(run.events_path)
+    started, finished = next(e for e in events if e["type"] == "started"), events[-1]
+    assert started["task"] == "multi_label" and started["metric"] == "f1_micro"  # 'accuracy' = the main metric
+    assert finished["type"] == "finished" and finished["threshold"] == validation["threshold"]
+    assert any("decision threshold tuned on validation" in e.get("message", "") for e in events)
+    row = run.predictions()[0]
+    assert set(row) >= {"text", "labels", "predicted", "probabilities"}
+
+
+def test_a_regression_run_reports_its_numbers_and_the_scatter(regression_run):
+    run = Run(regression_run)
+    report = run.metrics()
+    validation, test = report["validation"], report["test"]
+    assert validation["task"] == test["task"] == "regression" and validation["label_names"] == ["score"]
+    assert set(validation["metrics"]) == {"pearson", "spearman", "mse", "rmse", "mae"}
+    scatter = validation["scatter"]
+    assert len(scatter["true"]) == len(scatter["predicted"]) == validation["num_examples"] == 30
+    rows = run.predictions()
+    assert sorted(round(r["label"], 4) for r in rows) == sorted(scatter["true"])
+    assert all(r["error"] == pytest.approx(r["prediction"] - r["label"]) for r in rows)
+    model_config = json.loads((run.model_dir / "config.json").read_text())
+    assert model_config["problem_type"] == "regression" and model_config["id2label"] == {"0": "score"}
+    assert "decision_threshold" not in model_config
+    assert run.data_report()["target_stats"]["train"]["rows"] == 60
+
+
+def test_metric_for_best_model_rmse_keeps_the_lowest(tmp_path, tiny_checkpoint):
+    """A lower-is-better metric: Trainer keeps the checkpoint with the smallest validation RMSE, so the final
+    report (of the best model) has the lowest RMSE of every evaluation."""
+    from finetune.config.tasks import REGRESSION
+    from finetune.train.arguments import to_training_arguments
+
+    config = tiny_config(
+        tiny_checkpoint,
+        tmp_path / "runs",
+        dataset="examples/data/sts_pairs_en",
+        max_train_samples=48,
+        max_eval_samples=24,
+        max_length=48,
+        learning_rate=3e-3,
+        max_steps=8,
+        eval_strategy="steps",
+        eval_steps=2,
+        save_strategy="steps",
+        save_steps=2,
+        load_best_model_at_end=True,
+        metric_for_best_model="rmse",
+    )
+    arguments = to_training_arguments(config, tmp_path / "out", precision="fp32", task=REGRESSION)
+    assert arguments.metric_for_best_model == "rmse" and arguments.greater_is_better is False
+    run_dir, status = _train(config, tmp_path)
+    assert status["status"] == "finished", status
+    events, _ = read_events(run_dir / "events.jsonl")
+    during = [e["metrics"]["rmse"] for e in events if e["type"] == "evaluation" and e.get("split") == "validation"]
+    assert len(during) >= 4
+    assert Run(run_dir).metrics()["validation"]["metrics"]["rmse"] == pytest.approx(min(during), rel=1e-4)
