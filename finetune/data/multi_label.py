@@ -38,11 +38,14 @@ class LabelSets:
 
 
 def holds_lists(split: Any, label_column: str) -> bool:
-    """Whether a label column holds lists: a list type, or raw JSON values (datasets' type for a JSON column
-    of mixed kinds) of which some are lists."""
+    """Whether a label column holds lists: a list type, raw JSON values (datasets' type for a JSON column
+    of mixed kinds) of which some are lists, or text cells that are all written as JSON lists (a CSV export
+    of a list column)."""
     kind = split.data.column(label_column).type
     if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
         return True
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return _looks_like_json_lists(column(split, label_column))
     if isinstance(kind, pa.BaseExtensionType):
         return any(isinstance(json.loads(v), list) for v in column(split, label_column).to_pylist() if v is not None)
     return False

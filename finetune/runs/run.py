@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from finetune.config.run_config import RunConfig
+from finetune.config.tasks import MULTI_LABEL, REGRESSION, SINGLE_LABEL
 from finetune.data.names import dataset_short_name
 from finetune.errors import Message, RunError, expected_found
 from finetune.jsonfiles import DamagedFile, read_json, read_json_object, write_json
@@ -134,6 +135,19 @@ def check_run_id(run_id: str) -> str:
     return run_id
 
 
+HEADLINE_METRICS = {
+    SINGLE_LABEL: ("accuracy", "f1", "matthews_correlation"),
+    MULTI_LABEL: ("f1_micro", "f1_macro", "subset_accuracy"),
+    REGRESSION: ("pearson", "spearman", "rmse"),
+}
+
+
+def _task_of(report: Any) -> str:
+    """The task a run's validation report was written for (reports from before task types: single-label)."""
+    task = report.get("task") if isinstance(report, dict) else None
+    return task if task in HEADLINE_METRICS else SINGLE_LABEL
+
+
 @dataclass(frozen=True)
 class RunSummary:
     run_id: str
@@ -146,8 +160,12 @@ class RunSummary:
     message: str = ""
     owner: Optional[str] = None  # public mode: the key of the visitor who started it
     warnings: tuple[str, ...] = ()  # metrics.json: why the result may not be one (learned nothing, ...)
+    task: str = SINGLE_LABEL
 
     def as_row(self) -> dict[str, Any]:
+        """The run as one line of ``runs list``: its names, status, task and its task's three headline
+        metrics (single-label: accuracy, f1, matthews_correlation; multi-label: f1_micro, f1_macro,
+        subset_accuracy; regression: pearson, spearman, rmse)."""
         row = {
             "run": self.run_id,
             "status": str(self.status),
@@ -155,7 +173,8 @@ class RunSummary:
             "dataset": self.dataset,
             "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created)),
         }
-        for key in ("accuracy", "f1", "matthews_correlation"):
+        row["task"] = self.task
+        for key in HEADLINE_METRICS[self.task]:
             value = self.metrics.get(key)
             row[key] = round(float(value), 4) if isinstance(value, (int, float)) else None
         return row
@@ -510,6 +529,7 @@ class Run:
             message=str(status.get("message", "")),
             owner=status.get("owner") if isinstance(status.get("owner"), str) else None,
             warnings=tuple(str(w) for w in warnings) if isinstance(warnings, list) else (),
+            task=_task_of(validation),
         )
 
 

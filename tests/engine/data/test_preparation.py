@@ -436,7 +436,7 @@ def test_json_list_strings_in_a_text_column_are_read_as_lists(tmp_path):
     path = tmp_path / "tickets.csv"
     rows = ['"[""billing"", ""refund""]"', '"[""login""]"', '"[]"'] * 4
     path.write_text("text,labels\n" + "".join(f"{text},{label}\n" for text, label in zip(TEXTS, rows)))
-    prepared = prepare_data(cfg(str(path), validation_size=0.25, task="multi_label"))
+    prepared = prepare_data(cfg(str(path), validation_size=0.25))  # auto: every cell a JSON list
     assert prepared.task == "multi_label" and prepared.label_names == ["billing", "login", "refund"]
     assert sorted(map(sum, _multi_hot(prepared) + _multi_hot(prepared, "validation"))) == [0] * 4 + [1] * 4 + [2] * 4
 

@@ -280,3 +280,13 @@ def test_two_processes_on_one_runs_folder_start_one_training(tmp_path):
         worker.join(60)
     assert sorted(results.get(timeout=5) for _ in workers) == ["JobBusyError", "started"]
     assert len(active_runs(tmp_path)) == 1
+
+
+def test_runs_list_rows_carry_the_task_and_its_headline_metrics(multi_label_run, regression_run):
+    from finetune.runs.run import Run
+
+    tickets = Run(multi_label_run).summary().as_row()
+    assert tickets["task"] == "multi_label" and isinstance(tickets["f1_micro"], float)
+    assert "accuracy" not in tickets
+    scores = Run(regression_run).summary().as_row()
+    assert scores["task"] == "regression" and {"pearson", "spearman", "rmse"} <= set(scores)
