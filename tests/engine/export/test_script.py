@@ -59,7 +59,55 @@ def _xlsx_with_numeric_labels(tmp_path):
     return str(path)
 
 
-@pytest.mark.parametrize("case", ["folder_strings", "jsonl_held_out", "pairs", "xlsx_numbers", "subsampled"])
+def _csv(tmp_path, name, header, rows):
+    import csv
+
+    path = tmp_path / name
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    return str(path)
+
+
+def _json_list_labels_csv(tmp_path):
+    """Labels as JSON lists written into CSV cells (a spreadsheet export of a list column), with an empty list
+    (a row with none of the labels: kept), an empty cell (unlabelled: dropped) and an empty text (dropped)."""
+    import json as json_module
+
+    rows = [json_module.loads(line) for line in (EXAMPLES / "support_tickets_en" / "train.jsonl").open()][:120]
+    cells = [[row["text"], json_module.dumps(row["labels"])] for row in rows]
+    cells[5][1], cells[9][1], cells[12][0] = "[]", "", "  "
+    return _csv(tmp_path, "tickets.csv", ["ticket", "tags"], cells)
+
+
+def _scores_with_gaps_csv(tmp_path):
+    """Regression targets as text with spaces, an empty cell and NaN (both dropped, as the run drops them)."""
+    rows = list(_csv_rows(EXAMPLES / "sts_pairs_en" / "train.csv"))[:150]
+    rows[3][2], rows[7][2], rows[11][2] = " 2.5 ", "", "nan"
+    return _csv(tmp_path, "scores.csv", ["a", "b", "similarity"], rows)
+
+
+def _csv_rows(path):
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))[1:]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "folder_strings",
+        "jsonl_held_out",
+        "pairs",
+        "xlsx_numbers",
+        "subsampled",
+        "multi_label_lists",
+        "multi_label_delimited_held_out",
+        "multi_label_json_text",
+        "regression_pairs",
+        "regression_held_out_with_gaps",
+    ],
+)
 def test_script_reads_the_same_rows_into_the_same_splits(tmp_path, case):
     flat = {
         "folder_strings": {"dataset": "examples/data/sentiment_en"},
@@ -72,16 +120,100 @@ def test_script_reads_the_same_rows_into_the_same_splits(tmp_path, case):
         "pairs": {"dataset": "examples/data/paraphrase_en"},
         "xlsx_numbers": {},
         "subsampled": {"max_train_samples": 50, "max_eval_samples": 30},
+        "multi_label_lists": {"dataset": "examples/data/support_tickets_en", "max_train_samples": 200},
+        "multi_label_delimited_held_out": {
+            "dataset": "examples/data/weibo_tags_zh/comments.csv",
+            "label_delimiter": "|",
+            "validation_size": 0.2,
+            "split_seed": 3,
+        },
+        "multi_label_json_text": {"task": "multi_label"},
+        "regression_pairs": {"dataset": "examples/data/sts_pairs_en", "max_eval_samples": 100},
+        "regression_held_out_with_gaps": {"text_column": "a", "text_pair_column": "b", "validation_size": 0.25},
     }[case]
     if case == "xlsx_numbers":
         flat = {"dataset": _xlsx_with_numeric_labels(tmp_path), "label_names": "one,three,five"}
     if case == "subsampled":
         flat["dataset"] = str(shared_data_or_skip("rotten_tomatoes"))
+    if case == "multi_label_json_text":
+        flat["dataset"] = _json_list_labels_csv(tmp_path)
+    if case == "regression_held_out_with_gaps":
+        flat["dataset"] = _scores_with_gaps_csv(tmp_path)
     run_dir, prepared = _run_folder(tmp_path, checkpoint="bundled-minilm", **flat)
     script = export_script(run_dir)
     if case == "jsonl_held_out":
         assert 'stratify_by_column="label"' in script
+    if case == "multi_label_delimited_held_out":
+        assert "iterative_stratification(np.array(raw" in script and 'LABEL_DELIMITER = "|"' in script
+    if case == "regression_held_out_with_gaps":
+        assert prepared.report.dropped["train"]["missing_label"] == 2
+        assert "train_test_split(test_size=0.25, seed=SPLIT_SEED)" in script  # random: no stratification
     _assert_same_splits(script, prepared)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_multi_label_script_decides_at_the_runs_tuned_threshold(tmp_path, style):
+    """The final scores at the threshold the run tuned (read from its metrics.json), evaluations during training
+    at the configured one; multi-hot labels, problem_type, the task's metrics and best-model metric."""
+    run_dir, _ = _run_folder(
+        tmp_path,
+        checkpoint="bundled-minilm",
+        dataset="examples/data/support_tickets_en",
+        tune_threshold=True,
+        threshold=0.6,
+        load_best_model_at_end=True,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+    )
+    write_json(run_dir / "metrics.json", {"validation": {"task": "multi_label", "threshold": 0.35, "metrics": {}}})
+    script = export_script(run_dir, style)
+    compile(script, "train.py", "exec")
+    for piece in (
+        "THRESHOLD = 0.35  # a label is predicted when its probability reaches this: the run tuned it",
+        "TRAINING_THRESHOLD = 0.6",
+        'PROBLEM_TYPE = "multi_label_classification"',
+        "problem_type=PROBLEM_TYPE,",
+        'Sequence(Value("float32"), length=len(LABEL_NAMES))',
+        "hamming_loss(references, predictions)",
+        '"subset_accuracy": float(accuracy_score(references, predictions))',
+    ):
+        assert piece in script, piece
+    if style == "trainer":
+        assert 'metric_for_best_model="f1_micro"' in script
+        assert "compute_metrics(eval_pred, THRESHOLD)" in script
+    else:
+        assert 'BEST_METRIC = "f1_micro"' in script and "GREATER_IS_BETTER = True" in script
+        assert "evaluate_model(model, loader, TRAINING_THRESHOLD)" in script
+    assert "ClassLabel" not in script and "matthews" not in script
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_regression_script_reads_numbers_and_scores_correlations(tmp_path, style):
+    run_dir, _ = _run_folder(
+        tmp_path,
+        checkpoint="bundled-minilm",
+        dataset="examples/data/sts_pairs_en",
+        metric_for_best_model="rmse",
+        load_best_model_at_end=True,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+    )
+    script = export_script(run_dir, style)
+    compile(script, "train.py", "exec")
+    for piece in (
+        'LABEL_NAMES = ["score"]',
+        'PROBLEM_TYPE = "regression"',
+        'raw.cast_column("label", Value("float32"))',
+        "from scipy.stats import pearsonr, spearmanr",
+        '"pearson": correlation(pearsonr, predictions, references)',
+        '"rmse": float(np.sqrt(mse))',
+    ):
+        assert piece in script, piece
+    if style == "trainer":
+        assert 'metric_for_best_model="rmse"' in script and "greater_is_better=False" in script
+    else:
+        assert 'BEST_METRIC = "rmse"' in script and "GREATER_IS_BETTER = False" in script
+    assert "THRESHOLD" not in script and "ClassLabel" not in script
 
 
 def test_script_is_standalone_and_valid_python(tmp_path):
