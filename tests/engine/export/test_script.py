@@ -300,6 +300,62 @@ def test_each_style_reproduces_the_runs_accuracy(tmp_path, finished_minilm_run, 
     assert os.path.isfile(tmp_path / "out" / "model.safetensors")
 
 
+TASK_RUNS = {
+    # the threshold is tuned on validation after training; the script's final scores use the tuned one
+    "multi_label": {"dataset": "examples/data/support_tickets_en", "tune_threshold": True, "num_train_epochs": 2},
+    # regression learns the targets' scale first: a higher rate and more epochs than classification
+    "regression": {"dataset": "examples/data/sts_pairs_en", "learning_rate": 3e-4, "num_train_epochs": 4},
+}
+MAIN_METRICS = {"multi_label": "f1_micro", "regression": "pearson"}
+
+
+@pytest.fixture(scope="module")
+def finished_task_runs(tmp_path_factory):
+    """A real run of the bundled checkpoint per task on 320 of its example rows, scored on 100 others:
+    {task: (run folder, validation main metric)}."""
+    from finetune.train.training import run_training
+
+    tmp_path = tmp_path_factory.mktemp("task-runs")
+    runs = {}
+    for task, flat in TASK_RUNS.items():
+        config = config_from_flat(
+            {
+                "checkpoint": "bundled-minilm",
+                "runs_dir": str(tmp_path / "runs"),
+                "max_train_samples": 320,
+                "max_eval_samples": 100,
+                "learning_rate": 1e-4,
+                "warmup_ratio": 0.1,
+                "max_length": 48,
+                "save_strategy": "no",
+                **flat,
+            }
+        )
+        run_dir = Run.create(tmp_path, config, task).path
+        assert run_training(config, run_dir)["status"] == "finished"
+        validation = json.loads((run_dir / "metrics.json").read_text())["validation"]
+        runs[task] = run_dir, validation["metrics"][MAIN_METRICS[task]]
+    return runs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("task", list(TASK_RUNS))
+def test_each_style_reproduces_the_main_metric_of_each_task(tmp_path, finished_task_runs, task, style):
+    """A multi-label run (micro F1 at its tuned threshold) and a regression run (Pearson), then their scripts
+    in a fresh process: the same main metric within 1.5 points."""
+    run_dir, run_score = finished_task_runs[task]
+    _run_script(export_script(run_dir, style), tmp_path, str(tmp_path / "out"))
+    metric = MAIN_METRICS[task]
+    script_score = json.loads((tmp_path / "out" / "eval_results.json").read_text())[f"eval_{metric}"]
+    print(f"{task} {style}: validation {metric}: run {run_score:.4f}, exported script {script_score:.4f}")
+    assert abs(script_score - run_score) <= 0.015, (task, style, script_score, run_score)
+    if task == "multi_label":
+        saved = json.loads((tmp_path / "out" / "config.json").read_text())
+        tuned = json.loads((run_dir / "metrics.json").read_text())["validation"]["threshold"]
+        assert saved["decision_threshold"] == tuned and saved["problem_type"] == "multi_label_classification"
+
+
 def _kfold_run(tmp_path, checkpoint, **flat):
     """A k-fold parent run as the engine leaves it after data preparation, with one fold's child run."""
     from finetune.train.cross_validation import fold_config, make_folds
@@ -388,6 +444,48 @@ def test_one_folds_run_exports_that_folds_training(tmp_path, tiny_checkpoint, st
     results = json.loads((tmp_path / "out" / "cv_results.json").read_text())
     assert list(results["folds"]) == ["2"]
     assert not (tmp_path / "out" / "fold-1").exists()
+
+
+@pytest.mark.parametrize("task", ["multi_label", "regression"])
+def test_a_kfold_script_of_each_task_folds_as_the_task_wants_and_reports_its_metrics(tmp_path, tiny_checkpoint, task):
+    """Multi-label folds by iterative stratification (equal shares, split_seed), regression by a shuffled KFold;
+    each fold's metrics are the task's, with their mean ± std in cv_results.json."""
+    import numpy as np
+    from sklearn.model_selection import KFold
+
+    from finetune.data.multi_label import iterative_stratification, multi_hot_column
+
+    dataset = {"multi_label": "examples/data/support_tickets_en", "regression": "examples/data/sts_pairs_en"}[task]
+    config = config_from_flat(
+        {
+            "runs_dir": str(tmp_path / "runs"),
+            "checkpoint": str(tiny_checkpoint),
+            "dataset": dataset,
+            "cv_folds": 2,
+            "cv_final_model": False,
+            "max_train_samples": 60,
+            "num_train_epochs": 1,
+            "max_length": 32,
+        }
+    )
+    run = Run.create(tmp_path, config, "cv")
+    prepared = prepare_data(config.data, hold_out=False)
+    write_json(run.data_report_path, prepared.report.to_dict())
+    script = export_script(run.path, "trainer")
+    out = _run_script(script, tmp_path, str(tmp_path / "out"))
+    train = prepared.splits["train"]
+    if task == "multi_label":
+        part = iterative_stratification(multi_hot_column(train), [0.5, 0.5], config.data.split_seed)
+        folds = [(np.flatnonzero(part != i), np.flatnonzero(part == i)) for i in range(2)]
+        assert "micro avg" in out.stdout  # the per-label classification report
+    else:
+        folds = list(KFold(2, shuffle=True, random_state=config.data.split_seed).split(np.zeros(len(train))))
+    for i, (train_rows, validation_rows) in enumerate(folds, start=1):
+        assert f"fold {i}/2: training on {len(train_rows)} rows, validating on {len(validation_rows)}" in out.stdout
+    results = json.loads((tmp_path / "out" / "cv_results.json").read_text())
+    main = {"multi_label": "f1_micro", "regression": "pearson"}[task]
+    assert sorted(results["folds"]) == ["1", "2"] and "accuracy" not in results["summary"]
+    assert results["summary"][main]["per_fold"] == [results["folds"][str(i)][main] for i in (1, 2)]
 
 
 def test_an_unknown_style_is_refused(tmp_path):
