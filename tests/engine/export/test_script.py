@@ -71,10 +71,8 @@ def _csv(tmp_path, name, header, rows):
 def _json_list_labels_csv(tmp_path):
     """Labels as JSON lists written into CSV cells (a spreadsheet export of a list column), with an empty list
     (a row with none of the labels: kept), an empty cell (unlabelled: dropped) and an empty text (dropped)."""
-    import json as json_module
-
-    rows = [json_module.loads(line) for line in (EXAMPLES / "support_tickets_en" / "train.jsonl").open()][:120]
-    cells = [[row["text"], json_module.dumps(row["labels"])] for row in rows]
+    rows = [json.loads(line) for line in (EXAMPLES / "support_tickets_en" / "train.jsonl").open()][:120]
+    cells = [[row["text"], json.dumps(row["labels"])] for row in rows]
     cells[5][1], cells[9][1], cells[12][0] = "[]", "", "  "
     return _csv(tmp_path, "tickets.csv", ["ticket", "tags"], cells)
 
@@ -145,6 +143,9 @@ def test_script_reads_the_same_rows_into_the_same_splits(tmp_path, case):
         assert 'stratify_by_column="label"' in script
     if case == "multi_label_delimited_held_out":
         assert "iterative_stratification(np.array(raw" in script and 'LABEL_DELIMITER = "|"' in script
+    if case == "multi_label_json_text":
+        assert prepared.report.dropped["train"] == {"empty_text": 1, "missing_label": 1}
+        assert "LABEL_DELIMITER = None" in script  # read as JSON lists: no delimiter needed
     if case == "regression_held_out_with_gaps":
         assert prepared.report.dropped["train"]["missing_label"] == 2
         assert "train_test_split(test_size=0.25, seed=SPLIT_SEED)" in script  # random: no stratification
