@@ -33,7 +33,8 @@ class ScriptTask:
     name: str = SINGLE_LABEL
     threshold: float = DEFAULT_THRESHOLD
     training_threshold: float = DEFAULT_THRESHOLD
-    tuned: bool = False
+    tuned: bool = False  # the run tuned its threshold (tune_threshold, and the run got that far)
+    to_tune: bool = False  # tune_threshold is on but the run has no tuned threshold yet
 
     @property
     def two_thresholds(self) -> bool:
@@ -56,8 +57,10 @@ def script_task(run_dir: Path, config: RunConfig, report: dict[str, Any]) -> Scr
     final = (run.metrics().get("validation") or {}).get("threshold")
     if final is None:
         final = read_json(run.model_dir / "config.json", {}).get("decision_threshold")
-    final = configured if final is None else float(final)
-    return ScriptTask(name, final, configured, bool(config.train.tune_threshold))
+    tune = bool(config.train.tune_threshold)
+    if final is None:
+        return ScriptTask(name, configured, configured, to_tune=tune)
+    return ScriptTask(name, float(final), configured, tuned=tune)
 
 
 # --------------------------------------------------------------------------- imports and constants
@@ -114,6 +117,11 @@ def task_constants(task: ScriptTask, config: RunConfig, label_names: list[str]) 
         lines.append(
             f"THRESHOLD = {task.threshold!r}  # a label is predicted when its probability reaches this: the run "
             f"tuned it on validation after training (best micro F1; configured {task.training_threshold!r})"
+        )
+    elif task.to_tune:
+        lines.append(
+            f"THRESHOLD = {task.threshold!r}  # a label is predicted when its probability reaches this: the run "
+            "tunes it on validation after training, and had not yet when this script was written"
         )
     else:
         lines.append(f"THRESHOLD = {task.threshold!r}  # a label is predicted when its probability reaches this")
