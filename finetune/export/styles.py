@@ -15,7 +15,10 @@ with Trainer's no-decay groups, warmup is ``ceil(ratio * steps)``, accumulated l
 Trainer scales them, and evaluation happens when the run's did (each epoch or every ``eval_steps``).
 
 Every style trains through one function, ``train_and_evaluate(data, output_dir)``, so a k-fold run's
-script calls it once per ``StratifiedKFold`` fold (and once more for the final model on all rows).
+script calls it once per fold (and once more for the final model on all rows). What follows the run's task
+comes from task_code.py: every style turns logits into predictions with ``predictions_of`` (argmax, a
+sigmoid at the decision threshold, or the number) and scores them with ``scores``; the folds are drawn
+as the task wants them.
 The tokenizer section carries ``add_unknown_tokens``: the script finds the training text's most
 frequent ``[UNK]`` pieces exactly as the run did (``finetune.model.vocab``) and adds them.
 """
