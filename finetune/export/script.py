@@ -1,14 +1,15 @@
 """Export a run as a short, standalone Python script: the one a tutorial reader would have written.
 
 :func:`export_script` reads a run's ``config.json`` and ``data_report.json`` and writes a script
-that uses only public libraries (datasets, transformers, numpy, scikit-learn; pandas for Excel)
-and never imports this project. It reproduces the run's data pipeline step by step, so the same
-rows end up in the same splits: the same files or Hub splits, rows with empty text or a missing
-label dropped, labels numbered as the run numbered them, the same seeded (stratified) hold-out
-when the data has no validation split, the same seeded subsampling, the seed set before the
-classification head is initialised, and ``TrainingArguments`` with the run's values (the ones
-that differ from transformers' defaults, plus the ones people tune). Then tokenizer, ``map``,
-collator, ``Trainer``, ``compute_metrics``, train, evaluate, save.
+that uses only public libraries (datasets, transformers, numpy, scikit-learn, scipy for regression;
+pandas for Excel) and never imports this project. It reproduces the run's data pipeline step by step,
+so the same rows end up in the same splits: the same files or Hub splits, rows with empty text or a
+missing label dropped, labels numbered (multi-label: read into multi-hot rows, regression: read as
+numbers) as the run did, the same seeded hold-out when the data has no validation split, the same seeded
+subsampling, the seed set before the classification head is initialised, and ``TrainingArguments`` with
+the run's values (the ones that differ from transformers' defaults, plus the ones people tune). Then
+tokenizer, ``map``, collator, ``Trainer``, ``compute_metrics``, train, evaluate, save. What follows the
+run's task (single-label, multi-label, regression) is in task_code.py.
 """
 
 from __future__ import annotations
@@ -18,9 +19,18 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from finetune.config.run_config import BUNDLED_CHECKPOINT, RunConfig
+from finetune.config.tasks import MULTI_LABEL, SINGLE_LABEL
 from finetune.errors import ConfigError, DataError, RunError, expected_found
+from finetune.export.literals import lit as _lit
 from finetune.export.styles import STYLES, header_code, model_code, precision_code, training_code
-from finetune.export.styles import lit as _lit
+from finetune.export.task_code import (
+    ScriptTask,
+    holdout_code,
+    script_task,
+    stratification_code,
+    task_clean_code,
+    task_constants,
+)
 from finetune.runs.run import Run
 
 
@@ -114,6 +124,8 @@ def label_plan(config: RunConfig, report: dict[str, Any]) -> LabelPlan:
 
     label_column = report["columns"]["label"]
     names = list(report["label_names"])
+    if (report.get("task") or SINGLE_LABEL) != SINGLE_LABEL:
+        return LabelPlan(names, None)  # multi-label: the label names; regression: the target's name
     try:
         splits, _ = load_raw(config.data)
     except DataError:  # a Hub dataset offline: Hub classification datasets carry ClassLabel names
@@ -146,9 +158,20 @@ def checkpoint_code(config: RunConfig) -> str:
     return f"CHECKPOINT = {_lit(resolved)}" + (f"  # {name}" if resolved != name else "")
 
 
-def clean_code(report: dict[str, Any], plan: LabelPlan) -> str:
-    """Drop rows without text or label, number the labels, canonical column names, ClassLabel."""
+def _renames(columns: dict[str, Any]) -> dict[str, str]:
+    """The source columns that get the canonical names text / text_pair / label."""
+    renames = {columns["text"]: "text", columns["label"]: "label"}
+    if columns.get("text_pair"):
+        renames[columns["text_pair"]] = "text_pair"
+    return {k: v for k, v in renames.items() if k != v}
+
+
+def clean_code(report: dict[str, Any], plan: LabelPlan, task: ScriptTask) -> str:
+    """Drop rows without text or label, number the labels, canonical column names, ClassLabel (multi-label and
+    regression: see task_code.task_clean_code)."""
     columns = report["columns"]
+    if task.name != SINGLE_LABEL:
+        return task_clean_code(task, _renames(columns))
     lines = [
         "def has_text_and_label(row):",
         '    """The run dropped rows with empty text or a missing label (None, NaN, empty'
@@ -180,21 +203,21 @@ def clean_code(report: dict[str, Any], plan: LabelPlan) -> str:
             "raw = raw.map(lambda batch: {LABEL_COLUMN: [LABEL_IDS[label_key(v)] for v in "
             "batch[LABEL_COLUMN]]}, batched=True)"
         )
-    renames = {columns["text"]: "text", columns["label"]: "label"}
-    if columns.get("text_pair"):
-        renames[columns["text_pair"]] = "text_pair"
-    renames = {k: v for k, v in renames.items() if k != v}
+    renames = _renames(columns)
     if renames:
         lines.append(f"raw = raw.rename_columns({_lit(renames)})")
     lines.append('raw = raw.cast_column("label", ClassLabel(names=LABEL_NAMES))')
     return "\n".join(lines)
 
 
-def split_code(config: RunConfig, report: dict[str, Any]) -> str:
-    """The held-out validation split (when the data has none) and the seeded subsampling."""
+def split_code(config: RunConfig, report: dict[str, Any], task: ScriptTask = ScriptTask()) -> str:
+    """The held-out validation split (when the data has none) and the seeded subsampling; a multi-label
+    script also carries the iterative stratification its hold-out and folds use."""
     lines = []
     source = str(report.get("validation_source", ""))
-    if not source.startswith("split "):
+    if not source.startswith("split ") and task.name != SINGLE_LABEL:
+        lines += holdout_code(task, config, source)
+    elif not source.startswith("split "):
         stratify = ', stratify_by_column="label"' if "not stratified" not in source else ""
         lines += [
             f"# {source}",
@@ -211,18 +234,21 @@ def split_code(config: RunConfig, report: dict[str, Any]) -> str:
                 f"if len(raw[{_lit(name)}]) > {limit}:  # a shuffled subset, as the tutorials do",
                 f"    raw[{_lit(name)}] = raw[{_lit(name)}].shuffle(seed=SPLIT_SEED).select(range({limit}))",
             ]
-    return "\n".join(lines) or "# the data has its own validation split; every row is used"
+    code = "\n".join(lines) or "# the data has its own validation split; every row is used"
+    return stratification_code() + "\n\n\n" + code if task.name == MULTI_LABEL else code
 
 
-def split_code_for(config: RunConfig, report: dict[str, Any]) -> str:
+def split_code_for(config: RunConfig, report: dict[str, Any], task: ScriptTask = ScriptTask()) -> str:
     """:func:`split_code`, less the validation hold-out for a k-fold run (its folds validate)."""
     if config.train.cv_folds:
         report = {**report, "validation_source": "split (cross-validation folds)"}
-    code = split_code(config, report)
+    code = split_code(config, report, task)
     return code.replace("# the data has its own validation split; every row is used", "# every training row is used")
 
 
-def constants_code(config: RunConfig, report: dict[str, Any], plan: LabelPlan, output_name: str) -> str:
+def constants_code(
+    config: RunConfig, report: dict[str, Any], plan: LabelPlan, output_name: str, task: ScriptTask = ScriptTask()
+) -> str:
     """The names the script's sections share: checkpoint, columns, labels, lengths, seeds, output folder."""
     columns = report["columns"]
     lines = [
@@ -230,7 +256,7 @@ def constants_code(config: RunConfig, report: dict[str, Any], plan: LabelPlan, o
         f"TEXT_COLUMN = {_lit(columns['text'])}",
         f"TEXT_PAIR_COLUMN = {_lit(columns.get('text_pair'))}",
         f"LABEL_COLUMN = {_lit(columns['label'])}",
-        f"LABEL_NAMES = {_lit(plan.names)}  # in id order",
+        *(task_constants(task, config, plan.names) or [f"LABEL_NAMES = {_lit(plan.names)}  # in id order"]),
     ]
     if plan.value_to_id is not None:
         identity = all(k == v for k, v in plan.value_to_id.items())
@@ -265,21 +291,23 @@ def export_script(run_dir: Union[str, Path], style: str = "trainer") -> str:
     run_dir = Path(run_dir)
     parent, only = fold_parent(run_dir)
     config, report = read_run(parent or run_dir)
+    task = script_task(parent or run_dir, config, report)
     plan = label_plan(config, report)
     loading, excel = load_code(config, report)
     tf32 = config.train.tf32 and config.train.precision != "fp32"
+    labels = {SINGLE_LABEL: "number the labels", MULTI_LABEL: "read each row's labels"}.get(task.name, "read targets")
     sections = [
-        header_code(config, run_dir, excel, style, only),
-        "# The run's configuration\n" + constants_code(config, report, plan, run_dir.name + "-script"),
+        header_code(config, run_dir, excel, style, only, task),
+        "# The run's configuration\n" + constants_code(config, report, plan, run_dir.name + "-script", task),
         "# 1. Load the data\n" + loading,
-        "# 2. Clean it and number the labels, as the run did\n" + clean_code(report, plan),
-        "# 3. Validation split and subsets\n" + split_code_for(config, report),
+        f"# 2. Clean it and {labels}, as the run did\n" + clean_code(report, plan, task),
+        "# 3. Validation split and subsets\n" + split_code_for(config, report, task),
         "# 4. Tokenizer, dynamic padding and the model\ncuda = torch.cuda.is_available()\n"
         + ("if cuda:\n    torch.backends.cuda.matmul.allow_tf32 = True\n" if tf32 else "")
         + precision_code(config)
         + "\n"
-        + model_code(config, bool(report["columns"].get("text_pair"))),
-        *training_code(config, report, style, only),
+        + model_code(config, bool(report["columns"].get("text_pair")), task),
+        *training_code(config, style, only, task),
     ]
     return "\n\n\n".join(sections) + "\n"
 

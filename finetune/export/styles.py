@@ -15,7 +15,10 @@ with Trainer's no-decay groups, warmup is ``ceil(ratio * steps)``, accumulated l
 Trainer scales them, and evaluation happens when the run's did (each epoch or every ``eval_steps``).
 
 Every style trains through one function, ``train_and_evaluate(data, output_dir)``, so a k-fold run's
-script calls it once per ``StratifiedKFold`` fold (and once more for the final model on all rows).
+script calls it once per fold (and once more for the final model on all rows). What follows the run's task
+comes from task_code.py: every style turns logits into predictions with ``predictions_of`` (argmax, a
+sigmoid at the decision threshold, or the number) and scores them with ``scores``; the folds are drawn
+as the task wants them.
 The tokenizer section carries ``add_unknown_tokens``: the script finds the training text's most
 frequent ``[UNK]`` pieces exactly as the run did (``finetune.model.vocab``) and adds them.
 """
@@ -23,10 +26,23 @@ frequent ``[UNK]`` pieces exactly as the run did (``finetune.model.vocab``) and 
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any, Optional
 
 from finetune.config.run_config import BUNDLED_CHECKPOINT, RunConfig
+from finetune.export.literals import lit
+from finetune.export.task_code import (
+    ScriptTask,
+    after_model_lines,
+    best_metric,
+    datasets_names,
+    fold_report_lines,
+    folds_code,
+    folds_comment,
+    head_lines,
+    metric_imports,
+    metrics_code,
+    what_it_learns,
+)
 from finetune.model.vocab import EXTEND_SAMPLE_ROWS
 
 STYLES = ("trainer", "loop", "accelerate")
@@ -59,20 +75,9 @@ SKIPPED_ARGS = {
 }
 
 
-def lit(value: Any) -> str:
-    """A Python literal as people write it: double-quoted strings, non-ASCII text kept readable."""
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(lit(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{lit(k)}: {lit(v)}" for k, v in value.items()) + "}"
-    return repr(value)
-
-
-def header_code(config: RunConfig, run_dir: Any, excel: bool, style: str, only: Optional[str]) -> str:
+def header_code(config: RunConfig, run_dir: Any, excel: bool, style: str, only: Optional[str], task: ScriptTask) -> str:
     """Docstring and imports (only those the script uses)."""
-    data_imports = "ClassLabel, " + ("Dataset, " if excel else "") + "DatasetDict, load_dataset"
+    data_imports = ", ".join(sorted([*datasets_names(task), *(["Dataset"] if excel else []), "DatasetDict"]))
     bundled = config.model.checkpoint == BUNDLED_CHECKPOINT
     kfold = bool(config.train.cv_folds)
     loop, grouped = style != "trainer", config.train.group_by_length
@@ -90,9 +95,9 @@ def header_code(config: RunConfig, run_dir: Any, excel: bool, style: str, only: 
         scope = f"{config.train.cv_folds}-fold cross-validation" + (
             f", fold {only} only" if only and only != "final" else ", the final model only" if only else ""
         )
-    sklearn = "accuracy_score, " + ("classification_report, " if kfold else "")
     lines = [
-        f'"""Fine-tune {config.model.checkpoint} on {config.data.dataset} {what}: run {run_dir.name} as a script.',
+        f'"""Fine-tune {config.model.checkpoint} for {what_it_learns(task)} on {config.data.dataset} {what}: '
+        f"run {run_dir.name} as a script.",
         *(["", f"{scope[0].upper() + scope[1:]}."] if scope else []),
         "",
         "Written by the fine-tuning studio (python -m finetune export-script). It uses only public libraries and",
@@ -116,9 +121,8 @@ def header_code(config: RunConfig, run_dir: Any, excel: bool, style: str, only: 
         *(["import pandas as pd"] if excel else []),
         "import torch",
         *(["from accelerate import Accelerator"] if style == "accelerate" else []),
-        f"from datasets import {data_imports}",
-        f"from sklearn.metrics import {sklearn}matthews_corrcoef, precision_recall_fscore_support",
-        *(["from sklearn.model_selection import StratifiedKFold"] if kfold else []),
+        f"from datasets import {data_imports}, load_dataset",
+        *metric_imports(task, kfold),
         *(["from torch.optim import AdamW", f"from torch.utils.data import {loaders}"] if loop else []),
         *(["from tqdm.auto import tqdm"] if loop else []),
         "from transformers import (",
@@ -152,7 +156,7 @@ def make_tokenizer(train_rows):
     return tokenizer'''
 
 
-def model_code(config: RunConfig, is_pair: bool) -> str:
+def model_code(config: RunConfig, is_pair: bool, task: ScriptTask) -> str:
     """Tokenizer (with the run's vocabulary extension), tokenizing function, collator and a fresh model."""
     extra = ""
     if config.model.revision:
@@ -202,7 +206,9 @@ def model_code(config: RunConfig, is_pair: bool) -> str:
             "        id2label=id2label,",
             "        label2id={n: i for i, n in id2label.items()},",
             "        ignore_mismatched_sizes=True,",
+            *head_lines(task),
             "    )",
+            *after_model_lines(task),
             "    if len(tokenizer) > model.get_input_embeddings().weight.shape[0]:  # added tokens: new random rows",
             "        model.resize_token_embeddings(len(tokenizer), mean_resizing=False)",
             "    return model",
@@ -210,34 +216,13 @@ def model_code(config: RunConfig, is_pair: bool) -> str:
     )
 
 
-METRICS_CODE = """def scores(predictions, references):
-    \"\"\"The run's metrics, from predicted and true label ids.\"\"\"
-    average = "binary" if len(LABEL_NAMES) == 2 else "macro"
-    precision, recall, f1, _ = precision_recall_fscore_support(
-        references, predictions, average=average, labels=list(range(len(LABEL_NAMES))), zero_division=0
-    )
-    return {
-        "accuracy": float(accuracy_score(references, predictions)),
-        "f1": float(f1),
-        "precision": float(precision),
-        "recall": float(recall),
-        "matthews_correlation": float(matthews_corrcoef(references, predictions)),
-    }"""
-
-TRAINER_METRICS_CODE = """
-
-def compute_metrics(eval_pred):
-    logits, labels = eval_pred
-    return scores(np.argmax(logits, axis=-1), labels)"""
-
-
-def _argument_values(config: RunConfig) -> dict[str, Any]:
+def _argument_values(config: RunConfig, task: ScriptTask) -> dict[str, Any]:
     """The run's ``TrainingArguments`` values that the script writes (see ALWAYS_ARGS / SKIPPED_ARGS)."""
     from transformers import TrainingArguments
 
     from finetune.train.arguments import to_training_arguments
 
-    args = to_training_arguments(config, "out", precision="fp32")
+    args = to_training_arguments(config, "out", precision="fp32", task=task.name)
     defaults = TrainingArguments(output_dir="out")
     values = {}
     for f in dataclasses.fields(args):
@@ -269,16 +254,16 @@ def precision_code(config: RunConfig) -> str:
     )
 
 
-def trainer_arguments_code(config: RunConfig) -> str:
+def trainer_arguments_code(config: RunConfig, task: ScriptTask) -> str:
     """``ARGS`` (and ``FINAL_ARGS`` for a k-fold run's final model): the run's ``TrainingArguments`` values."""
     from transformers import TrainingArguments
 
-    values = _argument_values(config)
+    values = _argument_values(config, task)
     lines = ["ARGS = dict("] + [f"    {name}={lit(value)}," for name, value in values.items()]
     # use_cpu: transformers refuses bf16 without a GPU unless told it runs on the CPU (accelerate then autocasts)
     lines += ["    bf16=BF16,", "    fp16=FP16,", "    use_cpu=not cuda,", '    report_to="none",', ")"]
     if config.train.cv_folds and config.train.cv_final_model:
-        final = _argument_values(_final_config(config))
+        final = _argument_values(_final_config(config), task)
         defaults = TrainingArguments(output_dir="out")
         changed = {
             name: final.get(name, getattr(getattr(defaults, name), "value", getattr(defaults, name)))
@@ -297,11 +282,17 @@ def _final_config(config: RunConfig) -> RunConfig:
     return fold_config(config, "final", is_pair=False, label_names=["a", "b"], final=True)
 
 
-def trainer_train_code(config: RunConfig) -> str:
+def trainer_train_code(config: RunConfig, task: ScriptTask) -> str:
     """``train_and_evaluate`` with ``Trainer``."""
     patience = config.train.early_stopping_patience
     callbacks = f"[EarlyStoppingCallback(early_stopping_patience={patience})]" if patience else "[]"
     final_args = "FINAL_ARGS if final else ARGS" if config.train.cv_final_model and config.train.cv_folds else "ARGS"
+    after_training = ""
+    if task.two_thresholds:
+        after_training = (
+            "\n    trainer.compute_metrics = lambda eval_pred: compute_metrics(eval_pred, THRESHOLD)"
+            "  # the final evaluations decide at the run's tuned threshold"
+        )
     return f'''def train_and_evaluate(data, output_dir, final=False):
     """Train a fresh model on data["train"], score it on data["validation"] (and "test"), save it."""
     tokenizer = make_tokenizer(data["train"])
@@ -317,7 +308,7 @@ def trainer_train_code(config: RunConfig) -> str:
         compute_metrics=compute_metrics,
         callbacks=[] if final else {callbacks},
     )
-    trainer.train()
+    trainer.train(){after_training}
     output = trainer.predict(tokenized["validation"], metric_key_prefix="eval")
     print(output.predictions.shape, output.label_ids.shape)
     trainer.save_metrics("eval", output.metrics)  # output_dir/eval_results.json
@@ -327,18 +318,19 @@ def trainer_train_code(config: RunConfig) -> str:
         trainer.save_metrics("test", test_metrics)
         print(test_metrics)
     trainer.save_model(output_dir)  # model + tokenizer, ready for pipeline()
-    predictions = output.predictions.argmax(-1)
+    predictions = predictions_of(output.predictions)
     metrics = {{"loss": output.metrics["eval_loss"], **scores(predictions, output.label_ids)}}
     return metrics, predictions, output.label_ids'''
 
 
-def loop_constants_code(config: RunConfig) -> str:
+def loop_constants_code(config: RunConfig, task: ScriptTask) -> str:
     """The loop styles' hyperparameters: the run's values, named as the loop uses them."""
     from finetune.train.arguments import to_training_arguments
 
     t = config.train
-    metric = t.metric_for_best_model
-    eval_steps = to_training_arguments(config, "out", precision="fp32").eval_steps  # None: Trainer's logging_steps
+    metric, greater = best_metric(config, task)
+    arguments = to_training_arguments(config, "out", precision="fp32", task=task.name)
+    eval_steps = arguments.eval_steps  # None: Trainer's logging_steps
     lines = [
         f"LEARNING_RATE = {t.learning_rate!r}",
         f"EPOCHS = {t.num_train_epochs!r}",
@@ -351,6 +343,7 @@ def loop_constants_code(config: RunConfig) -> str:
         f"WARMUP_RATIO = {t.warmup_ratio!r}  # warmup steps: ceil(WARMUP_RATIO * total steps), as Trainer counts them",
         "MAX_GRAD_NORM = 1.0  # Trainer's gradient clipping",
         f"BEST_METRIC = {lit(metric)}  # the best evaluation's weights are saved to OUTPUT_DIR/best",
+        f"GREATER_IS_BETTER = {greater!r}  # " + ("a higher score is better" if greater else "a lower loss or error"),
         f"KEEP_BEST = {t.keeps_best_model!r}  # True: the final model is the best evaluation's, as the run kept it",
         f"PATIENCE = {t.early_stopping_patience!r}  # stop after this many evaluations without a better {metric}",
         f"EVAL_STRATEGY = {lit(t.eval_strategy)}  # validation after each epoch, every EVAL_STEPS steps, or never",
@@ -399,12 +392,12 @@ def loop_tensors(tokenizer, data):
 
 
 def is_better(metrics, best):
-    """Strictly better on BEST_METRIC (a lower loss, else a higher score), as Trainer compares."""
+    """Strictly better on BEST_METRIC (higher, or lower for a loss or an error), as Trainer compares."""
     if best is None:
         return True
-    if BEST_METRIC == "loss":
-        return metrics["loss"] < best["loss"]
-    return metrics[BEST_METRIC] > best[BEST_METRIC]
+    if GREATER_IS_BETTER:
+        return metrics[BEST_METRIC] > best[BEST_METRIC]
+    return metrics[BEST_METRIC] < best[BEST_METRIC]
 
 
 class BestModel:
@@ -470,17 +463,17 @@ def autocast():
 
 
 def evaluate_model(model, loader):
-    """Loss and metrics over a loader; the predictions are gathered batch by batch, then scored."""
+    """Loss and metrics over a loader; the logits are gathered batch by batch, then scored."""
     model.eval()
-    predictions, references, losses = [], [], []
+    logits, references, losses = [], [], []
     for batch in loader:
         batch = {k: v.to(device) for k, v in batch.items()}
         with torch.no_grad(), autocast():
             outputs = model(**batch)
-        predictions.append(outputs.logits.argmax(dim=-1).cpu())  # the metric's add_batch
+        logits.append(outputs.logits.float().cpu())  # the metric's add_batch
         references.append(batch["labels"].cpu())
         losses.append(outputs.loss.item() * len(batch["labels"]))
-    predictions, references = torch.cat(predictions).numpy(), torch.cat(references).numpy()
+    predictions, references = predictions_of(torch.cat(logits).numpy()), torch.cat(references).numpy()
     return {"loss": sum(losses) / len(references), **scores(predictions, references)}, predictions, references
 
 
@@ -563,18 +556,17 @@ accelerator = Accelerator(mixed_precision=MIXED_PRECISION)  # the loop accumulat
 
 
 def evaluate_model(model, loader):
-    """Loss and metrics over a loader; every process's predictions gathered batch by batch, then scored."""
+    """Loss and metrics over a loader; every process's logits gathered batch by batch, then scored."""
     model.eval()
-    predictions, references, losses = [], [], []
+    logits, references, losses = [], [], []
     for batch in loader:
         with torch.no_grad():
             outputs = model(**batch)
-        batch_predictions, batch_references = accelerator.gather_for_metrics(
-            (outputs.logits.argmax(dim=-1), batch["labels"]))
-        predictions.append(batch_predictions.cpu())  # the metric's add_batch
+        batch_logits, batch_references = accelerator.gather_for_metrics((outputs.logits, batch["labels"]))
+        logits.append(batch_logits.float().cpu())  # the metric's add_batch
         references.append(batch_references.cpu())
         losses.append(accelerator.gather_for_metrics(outputs.loss.repeat(len(batch["labels"]))).cpu())
-    predictions, references = torch.cat(predictions).numpy(), torch.cat(references).numpy()
+    predictions, references = predictions_of(torch.cat(logits).numpy()), torch.cat(references).numpy()
     return {"loss": float(torch.cat(losses).mean()), **scores(predictions, references)}, predictions, references
 
 
@@ -658,7 +650,7 @@ def train_and_evaluate(data, output_dir, final=False):
     return metrics, predictions, references'''
 
 
-def run_code(config: RunConfig, only: Optional[str]) -> str:
+def run_code(config: RunConfig, only: Optional[str], task: ScriptTask) -> str:
     """What the script does with ``train_and_evaluate``: one run, or the k folds (and the final model)."""
     t = config.train
     if not t.cv_folds:
@@ -666,13 +658,12 @@ def run_code(config: RunConfig, only: Optional[str]) -> str:
     final = t.cv_final_model if only is None else only == "final"
     folds = "[]" if only == "final" else "range(1, FOLDS + 1)" if only is None else f"[{only}]"
     lines = [
-        f"FOLDS = {t.cv_folds}  # StratifiedKFold over the training rows, shuffled with SPLIT_SEED",
+        f"FOLDS = {t.cv_folds}  # {folds_comment(task)}",
         f"RUN_FOLDS = {folds}  # the folds this script trains",
         f"FINAL_MODEL = {final!r}  # then one more model on every training row, the run's model",
         "",
         'rows = raw["train"]',
-        "splitter = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SPLIT_SEED)",
-        'folds = list(splitter.split(np.zeros(len(rows)), rows["label"]))',
+        *folds_code(task),
         "results = {}",
         "for fold in RUN_FOLDS:",
         "    train_index, validation_index = folds[fold - 1]",
@@ -680,8 +671,7 @@ def run_code(config: RunConfig, only: Optional[str]) -> str:
         '    fold_data = DatasetDict({"train": rows.select(train_index), "validation": rows.select(validation_index)})',
         '    metrics, predictions, references = train_and_evaluate(fold_data, f"{OUTPUT_DIR}/fold-{fold}")',
         "    results[fold] = metrics",
-        "    print(classification_report(references, predictions, labels=list(range(len(LABEL_NAMES))),",
-        "                                target_names=LABEL_NAMES, digits=4, zero_division=0))",
+        *fold_report_lines(task),
         "if results:",
         "    summary = {}",
         "    for name in next(iter(results.values())):",
@@ -704,20 +694,41 @@ def run_code(config: RunConfig, only: Optional[str]) -> str:
     return "\n".join(lines)
 
 
-def training_code(config: RunConfig, report: dict[str, Any], style: str, only: Optional[str]) -> list[str]:
-    """Sections 5 and 6 of the script: metrics, then training in ``style``."""
+def training_code(config: RunConfig, style: str, only: Optional[str], task: ScriptTask) -> list[str]:
+    """Sections 5, 6 and 7 of the script: metrics, training in ``style``, then the run (one, or k folds)."""
     kfold = "k-fold cross-validation" if config.train.cv_folds else "train, evaluate, save"
     if style == "trainer":
+        training = trainer_arguments_code(config, task) + "\n\n\n" + trainer_train_code(config, task)
         return [
-            "# 5. Metrics\n" + METRICS_CODE + TRAINER_METRICS_CODE,
-            "# 6. Train, evaluate, save\n" + trainer_arguments_code(config) + "\n\n\n" + trainer_train_code(config),
-            f"# 7. Run: {kfold}\n" + run_code(config, only),
+            "# 5. Metrics\n" + metrics_code(task, trainer=True),
+            "# 6. Train, evaluate, save\n" + training,
+            f"# 7. Run: {kfold}\n" + run_code(config, only, task),
         ]
     sampler = GROUPED_SAMPLER_CODE if config.train.group_by_length else SEEDED_SAMPLER_CODE
-    loop = LOOP_CODE if style == "loop" else ACCELERATE_CODE
-    parts = [loop_constants_code(config), LOOP_COMMON_CODE, sampler, loop]
+    loop = loop_code(LOOP_CODE if style == "loop" else ACCELERATE_CODE, task)
+    parts = [loop_constants_code(config, task), LOOP_COMMON_CODE, sampler, loop]
     return [
-        "# 5. Metrics\n" + METRICS_CODE,
+        "# 5. Metrics\n" + metrics_code(task, trainer=False),
         "# 6. Train, evaluate, save\n" + "\n\n\n".join(parts),
-        f"# 7. Run: {kfold}\n" + run_code(config, only),
+        f"# 7. Run: {kfold}\n" + run_code(config, only, task),
     ]
+
+
+# A multi-label run that tuned its threshold: evaluations during training decided at the configured one.
+TWO_THRESHOLDS = {
+    "def evaluate_model(model, loader):": "def evaluate_model(model, loader, threshold=THRESHOLD):",
+    "predictions_of(torch.cat(logits).numpy())": "predictions_of(torch.cat(logits).numpy(), threshold)",
+    "metrics = evaluate_model(model, loader)[0]": (
+        "metrics = evaluate_model(model, loader, TRAINING_THRESHOLD)[0]  # the configured threshold, as the run"
+    ),
+}
+
+
+def loop_code(code: str, task: ScriptTask) -> str:
+    """The loop as it is, or with two thresholds (:data:`TWO_THRESHOLDS`) when the run tuned its threshold."""
+    if not task.two_thresholds:
+        return code
+    for old, new in TWO_THRESHOLDS.items():
+        assert code.count(old) == 1, old
+        code = code.replace(old, new)
+    return code

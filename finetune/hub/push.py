@@ -6,7 +6,11 @@ nowhere else: not to events, configs, cards, logs or any file of the run directo
 
 The card's YAML metadata is built with ``huggingface_hub.ModelCardData`` + ``EvalResult``, so
 the Hub (and ``ModelCard.load``) parse it, model-index included; the body comes from
-``templates/model_card.md``.
+``templates/model_card.md``. The card follows the run's task (finetune.config.tasks): the labels and a
+per-class table (single-label); the labels, the decision threshold (and whether it was tuned) and a
+per-label table (multi-label); the target's name and range (regression); each with its own metrics in the
+model-index and the ``pipeline`` call that reads its outputs right (``function_to_apply`` sigmoid with
+``top_k=None`` for multi-label, none for regression).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from huggingface_hub import EvalResult, HfApi, ModelCard, ModelCardData, get_tok
 from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, OfflineModeIsEnabled, RepositoryNotFoundError
 
 from finetune.config.run_config import BUNDLED_CHECKPOINT
+from finetune.config.tasks import MULTI_LABEL, REGRESSION, SINGLE_LABEL, TASK_METRICS, main_metric
 from finetune.data.names import dataset_short_name
 from finetune.errors import HubError, RunError, expected_found
 from finetune.jsonfiles import write_json
@@ -42,7 +47,24 @@ HUB_UNREACHABLE = (
     "Hugging Face Hub: expected it to be reachable, found no connection from this machine. "
     "Download the model as a zip instead, or push from a machine with internet access."
 )
-CARD_METRICS = {"accuracy", "f1", "precision", "recall", "matthews_correlation", "f1_macro"}
+# The model-index metrics of each task: its metrics less the loss (single-label also the pooled macro F1 of a
+# k-fold run's report).
+CARD_METRICS = {
+    SINGLE_LABEL: {"accuracy", "f1", "precision", "recall", "matthews_correlation", "f1_macro"},
+    MULTI_LABEL: set(TASK_METRICS[MULTI_LABEL]) - {"loss"},
+    REGRESSION: set(TASK_METRICS[REGRESSION]) - {"loss"},
+}
+TASK_NAMES = {
+    SINGLE_LABEL: "Text Classification",
+    MULTI_LABEL: "Multi-label Text Classification",
+    REGRESSION: "Text Regression",
+}
+TASK_WORDS = {
+    SINGLE_LABEL: "text classification",
+    MULTI_LABEL: "multi-label text classification (any number of labels per text)",
+    REGRESSION: "regression (one number per text)",
+}
+TASK_TAGS = {SINGLE_LABEL: [], MULTI_LABEL: ["multi-label-classification"], REGRESSION: ["regression"]}
 LANGUAGE_HINTS = {"chinese": "zh", "-zh": "zh", "japanese": "ja", "german": "de", "french": "fr"}
 
 
@@ -105,6 +127,113 @@ def _table(metrics: dict[str, float]) -> str:
     return "| metric | value |\n| --- | --- |\n" + rows
 
 
+def card_task(metrics: dict[str, Any], report: dict[str, Any]) -> str:
+    """The run's task, as its metrics (or its data report) say; runs from before task types are single-label."""
+    return metrics.get("validation", {}).get("task") or report.get("task") or SINGLE_LABEL
+
+
+def _threshold_text(validation: dict[str, Any], config: dict[str, Any]) -> tuple[float, str]:
+    """(the decision threshold the model was scored at, a sentence that says it and whether it was tuned)."""
+    train = config.get("train", {})
+    threshold = float(validation.get("threshold", train.get("threshold", 0.5)))
+    if train.get("tune_threshold"):
+        how = (
+            f"tuned on the validation split after training (the value with the best micro F1; configured "
+            f"{float(train.get('threshold', 0.5)):g})"
+        )
+    else:
+        how = "as configured (not tuned)"
+    return threshold, f"A label is predicted when its probability reaches **{threshold:g}**, {how}."
+
+
+def _summary(task: str, validation: dict[str, Any], threshold_sentence: str, target: str) -> str:
+    """The card's opening lines: what the model predicts and its headline validation scores."""
+    values, rows = validation["metrics"], validation["num_examples"]
+    if task == MULTI_LABEL:
+        return (
+            f"Each text gets any number of the {len(validation['label_names'])} labels: one sigmoid per label. "
+            f"{threshold_sentence}\n\nValidation micro F1 **{values.get('f1_micro', 0):.4f}** (macro F1 "
+            f"{values.get('f1_macro', 0):.4f}, subset accuracy {values.get('subset_accuracy', 0):.4f}, Hamming loss "
+            f"{values.get('hamming_loss', 0):.4f}) on {rows} examples."
+        )
+    if task == REGRESSION:
+        return (
+            f"The model predicts one number per text: `{target}`.\n\nValidation Pearson "
+            f"**{values.get('pearson', 0):.4f}** (Spearman {values.get('spearman', 0):.4f}, RMSE "
+            f"{values.get('rmse', 0):.4f}, MAE {values.get('mae', 0):.4f}) on {rows} examples."
+        )
+    return f"Validation {main_metric(task)} **{values.get('accuracy', 0):.4f}** on {rows} examples."
+
+
+def _outputs_section(task: str, label_names: list[str], report: dict[str, Any]) -> str:
+    """The labels (id and name), or for regression the target: its name and the training data's range."""
+    if task == REGRESSION:
+        stats = (report.get("target_stats") or {}).get("train") or {}
+        if "min" in stats:
+            spread = (
+                f"{stats['min']:g} to {stats['max']:g} in the training data (mean {stats['mean']:.3g}, "
+                f"std {stats['std']:.3g}, {stats['rows']} rows)"
+            )
+        else:
+            spread = "not recorded"
+        return (
+            "## Output\n\n| output | name | range |\n| --- | --- | --- |\n"
+            f"| 0 | {label_names[0]} | {spread} |\n\nThe number is not limited to that range: a model can "
+            "predict a little below or above it."
+        )
+    rows = "\n".join(f"| {i} | {n} |" for i, n in enumerate(label_names))
+    return f"## Labels\n\n| id | label |\n| --- | --- |\n{rows}"
+
+
+def _per_class_section(task: str, validation: dict[str, Any], threshold: float) -> str:
+    """Per class (single-label) or per label at the threshold (multi-label): precision, recall, F1, support."""
+    if task == REGRESSION:
+        return ""
+    rows = "\n".join(
+        f"| {r['label']} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} | {r['support']} |"
+        for r in validation.get("per_class", [])
+    )
+    title = (
+        f"### Per label (validation, threshold {threshold:g})" if task == MULTI_LABEL else "### Per class (validation)"
+    )
+    return f"{title}\n\n| label | precision | recall | F1 | support |\n| --- | --- | --- | --- | --- |\n{rows}"
+
+
+def _usage_code(task: str, repo_id: str, usage_input: str, threshold: float, target: str) -> str:
+    """The ``pipeline`` call that reads the model's outputs as its task needs, and what to do with them."""
+    if task == MULTI_LABEL:
+        return "\n".join(
+            [
+                "from transformers import pipeline",
+                "",
+                "# a sigmoid per label (not a softmax over them), every label's score",
+                f'classifier = pipeline("text-classification", model="{repo_id}", top_k=None, '
+                'function_to_apply="sigmoid")',
+                f"THRESHOLD = {threshold:g}  # the model's decision threshold (config.json: decision_threshold)",
+                f"scores = classifier({usage_input})[0]  # for one text, a list of its labels' scores",
+                'print([s["label"] for s in scores if s["score"] >= THRESHOLD])  # the labels at or above it',
+            ]
+        )
+    if task == REGRESSION:
+        return "\n".join(
+            [
+                "from transformers import pipeline",
+                "",
+                "# the one output as it is: no sigmoid or softmax",
+                f'regressor = pipeline("text-classification", model="{repo_id}", function_to_apply="none")',
+                f'print(regressor([{usage_input}])[0]["score"])  # the predicted {target}',
+            ]
+        )
+    return "\n".join(
+        [
+            "from transformers import pipeline",
+            "",
+            f'classifier = pipeline("text-classification", model="{repo_id}")',
+            f"print(classifier({usage_input}, top_k=None))",
+        ]
+    )
+
+
 def render_model_card(run_dir: Union[str, Path], *, repo_id: str) -> str:
     """README.md for the pushed repo: YAML metadata (with model-index) + a body from the template."""
     run = Run(Path(run_dir))
@@ -117,11 +246,15 @@ def render_model_card(run_dir: Union[str, Path], *, repo_id: str) -> str:
     predictions = run.predictions()
     texts = [p["text"] for p in predictions]
     language = _language(checkpoint, dataset, texts)
-    label_names = metrics["validation"]["label_names"]
+    validation = metrics["validation"]
+    label_names = validation["label_names"]
+    task = card_task(metrics, report)
     dataset_id = dataset if is_hub_id(dataset, with_owner=True) else None
     dataset_name = dataset_id or Path(dataset).name
-    eval_results = _eval_results(metrics, dataset_id or dataset_name, dataset_name, data.get("dataset_config"))
-    widget = [{"text": t} for t in texts[:3]] if predictions and "text_pair" not in predictions[0] else None
+    eval_results = _eval_results(metrics, dataset_id or dataset_name, dataset_name, data.get("dataset_config"), task)
+    # the Hub's widget reads one output through a sigmoid: right for labels, wrong for a regression's number
+    single_texts = predictions and "text_pair" not in predictions[0] and task != REGRESSION
+    widget = [{"text": t} for t in texts[:3]] if single_texts else None
     card_data = ModelCardData(
         language=language,
         license="apache-2.0",
@@ -132,7 +265,7 @@ def render_model_card(run_dir: Union[str, Path], *, repo_id: str) -> str:
         metrics=sorted({r.metric_type for r in eval_results}) or None,
         model_name=repo_id.split("/")[-1],
         eval_results=eval_results or None,
-        tags=["text-classification", "fine-tuned"],
+        tags=["text-classification", *TASK_TAGS[task], "fine-tuned"],
         widget=widget,
     )
     train = metrics.get("train", {})
@@ -158,21 +291,20 @@ def render_model_card(run_dir: Union[str, Path], *, repo_id: str) -> str:
             {"text": predictions[0]["text"], "text_pair": predictions[0]["text_pair"]}, ensure_ascii=False
         )
     cols = report.get("columns", {})
+    threshold, threshold_sentence = _threshold_text(validation, config)
+    target = label_names[0] if label_names else "value"
     body = Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
         repo_name=repo_id.split("/")[-1],
         repo_id=repo_id,
         base_model=_base_model_id(checkpoint) or checkpoint,
         dataset=dataset_name,
-        summary=f"Validation accuracy **{metrics['validation']['metrics'].get('accuracy', 0):.4f}** on "
-        f"{metrics['validation']['num_examples']} examples.",
-        label_rows="\n".join(f"| {i} | {n} |" for i, n in enumerate(label_names)),
-        validation_table=_table(metrics["validation"]["metrics"]),
+        task_words=TASK_WORDS[task],
+        summary=_summary(task, validation, threshold_sentence, target),
+        outputs_section=_outputs_section(task, label_names, report),
+        validation_table=_table(validation["metrics"]),
         test_section=test_section,
-        per_class_rows="\n".join(
-            f"| {r['label']} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} | {r['support']} |"
-            for r in metrics["validation"]["per_class"]
-        ),
-        usage_input=usage_input,
+        per_class_section=_per_class_section(task, validation, threshold),
+        usage_code=_usage_code(task, repo_id, usage_input, threshold, target),
         data_summary=", ".join(f"{k}: {v} rows" for k, v in report.get("split_sizes", {}).items()),
         columns=", ".join(f"{k} = `{v}`" for k, v in cols.items() if v) or "text, label",
         validation_source=report.get("validation_source", "validation split"),
@@ -190,13 +322,18 @@ def render_model_card(run_dir: Union[str, Path], *, repo_id: str) -> str:
 
 
 def _eval_results(
-    metrics: dict[str, Any], dataset_type: str, dataset_name: str, dataset_config: Optional[str]
+    metrics: dict[str, Any],
+    dataset_type: str,
+    dataset_name: str,
+    dataset_config: Optional[str],
+    task: str = SINGLE_LABEL,
 ) -> list[EvalResult]:
-    """The model-index entries: each headline metric of the validation and test splits."""
+    """The model-index entries: each of the task's metrics on the validation and test splits (the Hub's task
+    type stays text-classification: it has none for multi-label or regression of text)."""
     return [
         EvalResult(
             task_type="text-classification",
-            task_name="Text Classification",
+            task_name=TASK_NAMES[task],
             dataset_type=dataset_type,
             dataset_name=dataset_name,
             dataset_config=dataset_config,
@@ -208,7 +345,7 @@ def _eval_results(
         for split in ("validation", "test")
         if split in metrics
         for name, value in metrics[split]["metrics"].items()
-        if name in CARD_METRICS
+        if name in CARD_METRICS[task]
     ]
 
 

@@ -13,6 +13,7 @@ SEEDS = {
     "yelp_bert_cased": "002_97a92ef7937e74aa.txt",
     "course_trainer": "003_6045ce985798f742.txt",
     "weibo_kfold_chinese": "004_e671a01ae7122773.txt",
+    "stsb_bert": "run_glue.py",  # no tutorial file: transformers' GLUE example
 }
 TWIN_MAY_DIFFER = {
     "checkpoint",
@@ -79,6 +80,35 @@ def test_recipe_index_and_tutorial_settings():
     assert imdb.train.load_best_model_at_end and imdb.train.tensorboard and imdb.data.dataset == "stanfordnlp/imdb"
     assert (imdb.data.validation_size, imdb.data.max_eval_samples) == (0.3, 150)
     assert (imdb.train.eval_steps, imdb.train.logging_steps, imdb.train.save_steps) == (50, 50, 200)
+    stsb = get_recipe("stsb_bert").config()
+    assert (stsb.model.checkpoint, stsb.data.dataset, stsb.data.dataset_config) == (
+        "bert-base-uncased",
+        "nyu-mll/glue",
+        "stsb",
+    )
+    assert (stsb.data.text_column, stsb.data.text_pair_column, stsb.data.label_column) == (
+        "sentence1",
+        "sentence2",
+        "label",
+    )
+    assert (stsb.data.task, stsb.data.max_length, stsb.data.test_split) == ("regression", 128, "none")
+    assert (stsb.train.learning_rate, stsb.train.per_device_train_batch_size, stsb.train.num_train_epochs) == (
+        2e-5,
+        32,
+        3,
+    )
+    assert stsb.train.load_best_model_at_end and stsb.train.metric_for_best_model == "pearson"
+
+
+def test_the_stsb_twin_is_a_regression_on_scored_pairs():
+    """The twin's data is what the recipe says: pairs with a 0-5 score, read as regression with a test split."""
+    from finetune.data.preparation import prepare_data
+
+    prepared = prepare_data(get_recipe("stsb_bert").config(offline=True).data)
+    assert prepared.task == "regression" and prepared.label_names == ["score"] and prepared.is_pair
+    assert sorted(prepared.splits) == ["test", "train", "validation"]
+    stats = prepared.report.target_stats["train"]
+    assert stats["min"] >= 0 and stats["max"] <= 5 and stats["rows"] == 700
 
 
 @pytest.mark.parametrize("recipe", RECIPES, ids=lambda r: r.name)

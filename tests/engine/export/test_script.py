@@ -59,7 +59,53 @@ def _xlsx_with_numeric_labels(tmp_path):
     return str(path)
 
 
-@pytest.mark.parametrize("case", ["folder_strings", "jsonl_held_out", "pairs", "xlsx_numbers", "subsampled"])
+def _csv(tmp_path, name, header, rows):
+    import csv
+
+    path = tmp_path / name
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    return str(path)
+
+
+def _json_list_labels_csv(tmp_path):
+    """Labels as JSON lists written into CSV cells (a spreadsheet export of a list column), with an empty list
+    (a row with none of the labels: kept), an empty cell (unlabelled: dropped) and an empty text (dropped)."""
+    rows = [json.loads(line) for line in (EXAMPLES / "support_tickets_en" / "train.jsonl").open()][:120]
+    cells = [[row["text"], json.dumps(row["labels"])] for row in rows]
+    cells[5][1], cells[9][1], cells[12][0] = "[]", "", "  "
+    return _csv(tmp_path, "tickets.csv", ["ticket", "tags"], cells)
+
+
+def _scores_with_gaps_csv(tmp_path):
+    """Regression targets as text with spaces, an empty cell and NaN (both dropped, as the run drops them)."""
+    rows = list(_csv_rows(EXAMPLES / "sts_pairs_en" / "train.csv"))[:150]
+    rows[3][2], rows[7][2], rows[11][2] = " 2.5 ", "", "nan"
+    return _csv(tmp_path, "scores.csv", ["a", "b", "similarity"], rows)
+
+
+def _csv_rows(path):
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))[1:]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "folder_strings",
+        "jsonl_held_out",
+        "pairs",
+        "xlsx_numbers",
+        "subsampled",
+        "multi_label_lists",
+        "multi_label_delimited_held_out",
+        "multi_label_json_text",
+        "regression_pairs",
+        "regression_held_out_with_gaps",
+    ],
+)
 def test_script_reads_the_same_rows_into_the_same_splits(tmp_path, case):
     flat = {
         "folder_strings": {"dataset": "examples/data/sentiment_en"},
@@ -72,16 +118,103 @@ def test_script_reads_the_same_rows_into_the_same_splits(tmp_path, case):
         "pairs": {"dataset": "examples/data/paraphrase_en"},
         "xlsx_numbers": {},
         "subsampled": {"max_train_samples": 50, "max_eval_samples": 30},
+        "multi_label_lists": {"dataset": "examples/data/support_tickets_en", "max_train_samples": 200},
+        "multi_label_delimited_held_out": {
+            "dataset": "examples/data/weibo_tags_zh/comments.csv",
+            "label_delimiter": "|",
+            "validation_size": 0.2,
+            "split_seed": 3,
+        },
+        "multi_label_json_text": {"task": "multi_label"},
+        "regression_pairs": {"dataset": "examples/data/sts_pairs_en", "max_eval_samples": 100},
+        "regression_held_out_with_gaps": {"text_column": "a", "text_pair_column": "b", "validation_size": 0.25},
     }[case]
     if case == "xlsx_numbers":
         flat = {"dataset": _xlsx_with_numeric_labels(tmp_path), "label_names": "one,three,five"}
     if case == "subsampled":
         flat["dataset"] = str(shared_data_or_skip("rotten_tomatoes"))
+    if case == "multi_label_json_text":
+        flat["dataset"] = _json_list_labels_csv(tmp_path)
+    if case == "regression_held_out_with_gaps":
+        flat["dataset"] = _scores_with_gaps_csv(tmp_path)
     run_dir, prepared = _run_folder(tmp_path, checkpoint="bundled-minilm", **flat)
     script = export_script(run_dir)
     if case == "jsonl_held_out":
         assert 'stratify_by_column="label"' in script
+    if case == "multi_label_delimited_held_out":
+        assert "iterative_stratification(np.array(raw" in script and 'LABEL_DELIMITER = "|"' in script
+    if case == "multi_label_json_text":
+        assert prepared.report.dropped["train"] == {"empty_text": 1, "missing_label": 1}
+        assert "LABEL_DELIMITER = None" in script  # read as JSON lists: no delimiter needed
+    if case == "regression_held_out_with_gaps":
+        assert prepared.report.dropped["train"]["missing_label"] == 2
+        assert "train_test_split(test_size=0.25, seed=SPLIT_SEED)" in script  # random: no stratification
     _assert_same_splits(script, prepared)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_multi_label_script_decides_at_the_runs_tuned_threshold(tmp_path, style):
+    """The final scores at the threshold the run tuned (read from its metrics.json), evaluations during training
+    at the configured one; multi-hot labels, problem_type, the task's metrics and best-model metric."""
+    run_dir, _ = _run_folder(
+        tmp_path,
+        checkpoint="bundled-minilm",
+        dataset="examples/data/support_tickets_en",
+        tune_threshold=True,
+        threshold=0.6,
+        load_best_model_at_end=True,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+    )
+    write_json(run_dir / "metrics.json", {"validation": {"task": "multi_label", "threshold": 0.35, "metrics": {}}})
+    script = export_script(run_dir, style)
+    compile(script, "train.py", "exec")
+    for piece in (
+        "THRESHOLD = 0.35  # a label is predicted when its probability reaches this: the run tuned it",
+        "TRAINING_THRESHOLD = 0.6",
+        'PROBLEM_TYPE = "multi_label_classification"',
+        "problem_type=PROBLEM_TYPE,",
+        'Sequence(Value("float32"), length=len(LABEL_NAMES))',
+        "hamming_loss(references, predictions)",
+        '"subset_accuracy": float(accuracy_score(references, predictions))',
+    ):
+        assert piece in script, piece
+    if style == "trainer":
+        assert 'metric_for_best_model="f1_micro"' in script
+        assert "compute_metrics(eval_pred, THRESHOLD)" in script
+    else:
+        assert 'BEST_METRIC = "f1_micro"' in script and "GREATER_IS_BETTER = True" in script
+        assert "evaluate_model(model, loader, TRAINING_THRESHOLD)" in script
+    assert "ClassLabel" not in script and "matthews" not in script
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_regression_script_reads_numbers_and_scores_correlations(tmp_path, style):
+    run_dir, _ = _run_folder(
+        tmp_path,
+        checkpoint="bundled-minilm",
+        dataset="examples/data/sts_pairs_en",
+        metric_for_best_model="rmse",
+        load_best_model_at_end=True,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+    )
+    script = export_script(run_dir, style)
+    compile(script, "train.py", "exec")
+    for piece in (
+        'LABEL_NAMES = ["score"]',
+        'PROBLEM_TYPE = "regression"',
+        'raw.cast_column("label", Value("float32"))',
+        "from scipy.stats import pearsonr, spearmanr",
+        '"pearson": correlation(pearsonr, predictions, references)',
+        '"rmse": float(np.sqrt(mse))',
+    ):
+        assert piece in script, piece
+    if style == "trainer":
+        assert 'metric_for_best_model="rmse"' in script and "greater_is_better=False" in script
+    else:
+        assert 'BEST_METRIC = "rmse"' in script and "GREATER_IS_BETTER = False" in script
+    assert "THRESHOLD" not in script and "ClassLabel" not in script
 
 
 def test_script_is_standalone_and_valid_python(tmp_path):
@@ -166,6 +299,62 @@ def test_each_style_reproduces_the_runs_accuracy(tmp_path, finished_minilm_run, 
     print(f"{style}: validation accuracy: run {run_accuracy:.4f}, exported script {script_accuracy:.4f}")
     assert abs(script_accuracy - run_accuracy) <= 0.015, (style, script_accuracy, run_accuracy)
     assert os.path.isfile(tmp_path / "out" / "model.safetensors")
+
+
+TASK_RUNS = {
+    # the threshold is tuned on validation after training; the script's final scores use the tuned one
+    "multi_label": {"dataset": "examples/data/support_tickets_en", "tune_threshold": True, "num_train_epochs": 2},
+    # regression learns the targets' scale first: a higher rate and more epochs than classification
+    "regression": {"dataset": "examples/data/sts_pairs_en", "learning_rate": 3e-4, "num_train_epochs": 4},
+}
+MAIN_METRICS = {"multi_label": "f1_micro", "regression": "pearson"}
+
+
+@pytest.fixture(scope="module")
+def finished_task_runs(tmp_path_factory):
+    """A real run of the bundled checkpoint per task on 320 of its example rows, scored on 100 others:
+    {task: (run folder, validation main metric)}."""
+    from finetune.train.training import run_training
+
+    tmp_path = tmp_path_factory.mktemp("task-runs")
+    runs = {}
+    for task, flat in TASK_RUNS.items():
+        config = config_from_flat(
+            {
+                "checkpoint": "bundled-minilm",
+                "runs_dir": str(tmp_path / "runs"),
+                "max_train_samples": 320,
+                "max_eval_samples": 100,
+                "learning_rate": 1e-4,
+                "warmup_ratio": 0.1,
+                "max_length": 48,
+                "save_strategy": "no",
+                **flat,
+            }
+        )
+        run_dir = Run.create(tmp_path, config, task).path
+        assert run_training(config, run_dir)["status"] == "finished"
+        validation = json.loads((run_dir / "metrics.json").read_text())["validation"]
+        runs[task] = run_dir, validation["metrics"][MAIN_METRICS[task]]
+    return runs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("task", list(TASK_RUNS))
+def test_each_style_reproduces_the_main_metric_of_each_task(tmp_path, finished_task_runs, task, style):
+    """A multi-label run (micro F1 at its tuned threshold) and a regression run (Pearson), then their scripts
+    in a fresh process: the same main metric within 1.5 points."""
+    run_dir, run_score = finished_task_runs[task]
+    _run_script(export_script(run_dir, style), tmp_path, str(tmp_path / "out"))
+    metric = MAIN_METRICS[task]
+    script_score = json.loads((tmp_path / "out" / "eval_results.json").read_text())[f"eval_{metric}"]
+    print(f"{task} {style}: validation {metric}: run {run_score:.4f}, exported script {script_score:.4f}")
+    assert abs(script_score - run_score) <= 0.015, (task, style, script_score, run_score)
+    if task == "multi_label":
+        saved = json.loads((tmp_path / "out" / "config.json").read_text())
+        tuned = json.loads((run_dir / "metrics.json").read_text())["validation"]["threshold"]
+        assert saved["decision_threshold"] == tuned and saved["problem_type"] == "multi_label_classification"
 
 
 def _kfold_run(tmp_path, checkpoint, **flat):
@@ -256,6 +445,48 @@ def test_one_folds_run_exports_that_folds_training(tmp_path, tiny_checkpoint, st
     results = json.loads((tmp_path / "out" / "cv_results.json").read_text())
     assert list(results["folds"]) == ["2"]
     assert not (tmp_path / "out" / "fold-1").exists()
+
+
+@pytest.mark.parametrize("task", ["multi_label", "regression"])
+def test_a_kfold_script_of_each_task_folds_as_the_task_wants_and_reports_its_metrics(tmp_path, tiny_checkpoint, task):
+    """Multi-label folds by iterative stratification (equal shares, split_seed), regression by a shuffled KFold;
+    each fold's metrics are the task's, with their mean ± std in cv_results.json."""
+    import numpy as np
+    from sklearn.model_selection import KFold
+
+    from finetune.data.multi_label import iterative_stratification, multi_hot_column
+
+    dataset = {"multi_label": "examples/data/support_tickets_en", "regression": "examples/data/sts_pairs_en"}[task]
+    config = config_from_flat(
+        {
+            "runs_dir": str(tmp_path / "runs"),
+            "checkpoint": str(tiny_checkpoint),
+            "dataset": dataset,
+            "cv_folds": 2,
+            "cv_final_model": False,
+            "max_train_samples": 60,
+            "num_train_epochs": 1,
+            "max_length": 32,
+        }
+    )
+    run = Run.create(tmp_path, config, "cv")
+    prepared = prepare_data(config.data, hold_out=False)
+    write_json(run.data_report_path, prepared.report.to_dict())
+    script = export_script(run.path, "trainer")
+    out = _run_script(script, tmp_path, str(tmp_path / "out"))
+    train = prepared.splits["train"]
+    if task == "multi_label":
+        part = iterative_stratification(multi_hot_column(train), [0.5, 0.5], config.data.split_seed)
+        folds = [(np.flatnonzero(part != i), np.flatnonzero(part == i)) for i in range(2)]
+        assert "micro avg" in out.stdout  # the per-label classification report
+    else:
+        folds = list(KFold(2, shuffle=True, random_state=config.data.split_seed).split(np.zeros(len(train))))
+    for i, (train_rows, validation_rows) in enumerate(folds, start=1):
+        assert f"fold {i}/2: training on {len(train_rows)} rows, validating on {len(validation_rows)}" in out.stdout
+    results = json.loads((tmp_path / "out" / "cv_results.json").read_text())
+    main = {"multi_label": "f1_micro", "regression": "pearson"}[task]
+    assert sorted(results["folds"]) == ["1", "2"] and "accuracy" not in results["summary"]
+    assert results["summary"][main]["per_fold"] == [results["folds"][str(i)][main] for i in (1, 2)]
 
 
 def test_an_unknown_style_is_refused(tmp_path):

@@ -143,3 +143,126 @@ def test_a_zip_made_elsewhere_leaves_nothing_in_the_run(finished_run, tmp_path):
     assert archive.parent == tmp_path / "download" and "config.json" in zipfile.ZipFile(archive).namelist()
     after = sorted(p.relative_to(finished_run) for p in finished_run.rglob("*") if p.name != "README.md")
     assert after == before  # no export/ folder, no archive in the run
+
+
+@pytest.fixture(scope="module")
+def task_runs(tmp_path_factory, tiny_checkpoint):
+    """Finished tiny runs of the two other tasks: multi-label (support tickets, threshold tuned) and regression
+    (scored sentence pairs)."""
+    from finetune.runs.run import Run
+    from finetune.train.training import run_training
+    from tests.helpers import tiny_config
+
+    root = tmp_path_factory.mktemp("task-runs")
+    flats = {
+        "multi_label": {"dataset": "examples/data/support_tickets_en", "tune_threshold": True},
+        "regression": {"dataset": "examples/data/sts_pairs_en"},
+    }
+    runs = {}
+    for task, flat in flats.items():
+        config = tiny_config(tiny_checkpoint, root / "runs", max_train_samples=64, max_eval_samples=32, **flat)
+        run = Run.create(root / "runs", config, task)
+        assert run_training(config, run)["status"] == "finished"
+        runs[task] = run.path
+    return runs
+
+
+def _usage_code(card_text: str) -> str:
+    """The card's "How to use" code block."""
+    return card_text.split("## How to use")[1].split("```python\n")[1].split("```")[0]
+
+
+def _predictions(run_dir):
+    """The run's validation predictions (its texts)."""
+    from finetune.runs.run import Run
+
+    return Run(run_dir).predictions()
+
+
+def test_a_multi_label_card_states_the_threshold_and_carries_its_metrics(task_runs):
+    run_dir = task_runs["multi_label"]
+    text = render_model_card(run_dir, repo_id="alice/tickets")
+    validation = json.loads((run_dir / "metrics.json").read_text())["validation"]
+    threshold = validation["threshold"]
+    data = ModelCard(text).data.to_dict()
+    results = data["model-index"][0]["results"]
+    assert {r["task"]["type"] for r in results} == {"text-classification"}
+    values = {m["type"]: m["value"] for r in results for m in r["metrics"] if "(validation)" in m["name"]}
+    assert set(values) == {"f1_micro", "f1_macro", "precision_micro", "recall_micro", "subset_accuracy", "hamming_loss"}
+    assert values["f1_micro"] == round(validation["metrics"]["f1_micro"], 4)
+    assert values["hamming_loss"] == round(validation["metrics"]["hamming_loss"], 4)
+    assert "multi-label-classification" in data["tags"]
+    assert f"reaches **{threshold:g}**, tuned on the validation split" in text
+    assert f"### Per label (validation, threshold {threshold:g})" in text
+    for row in validation["per_class"]:
+        assert f"| {row['label']} | {row['precision']:.4f} | {row['recall']:.4f} | {row['f1']:.4f} |" in text
+    assert (
+        'pipeline("text-classification", model="alice/tickets", top_k=None, function_to_apply="sigmoid")'
+        in _usage_code(text)
+    )
+    assert f"THRESHOLD = {threshold:g}" in _usage_code(text)
+
+
+def test_a_regression_card_names_the_target_and_its_range(task_runs):
+    run_dir = task_runs["regression"]
+    text = render_model_card(run_dir, repo_id="alice/sts")
+    validation = json.loads((run_dir / "metrics.json").read_text())["validation"]
+    stats = json.loads((run_dir / "data_report.json").read_text())["target_stats"]["train"]
+    data = ModelCard(text).data.to_dict()
+    values = {m["type"]: m["value"] for r in data["model-index"][0]["results"] for m in r["metrics"]}
+    assert {"pearson", "spearman", "mse", "rmse", "mae"} <= set(values) and "accuracy" not in values
+    assert values["pearson"] == round(validation["metrics"]["pearson"], 4)
+    assert "widget" not in data  # the Hub's widget would put the number through a sigmoid
+    assert f"| 0 | score | {stats['min']:g} to {stats['max']:g} in the training data" in text
+    assert "Per class" not in text and "Per label" not in text
+    assert 'pipeline("text-classification", model="alice/sts", function_to_apply="none")' in _usage_code(text)
+
+
+def _run_usage(card_text: str, repo_id: str, model_dir) -> dict:
+    """The card's usage code with the model read from its local folder (offline), run; its names and output."""
+    import contextlib
+    import io
+
+    code = _usage_code(card_text).replace(f'model="{repo_id}"', f"model={str(model_dir)!r}")
+    assert f"model={str(model_dir)!r}" in code
+    namespace: dict = {}
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "card_usage.py", "exec"), namespace)
+    namespace["printed"] = printed.getvalue()
+    return namespace
+
+
+def test_the_multi_label_cards_pipeline_gives_the_predictors_sigmoid_scores(task_runs):
+    """The card's own code on the saved model: every label's sigmoid score and the labels kept at the threshold
+    are what Predict (finetune.predict) gives."""
+    from finetune.predict.predictor import Predictor
+
+    run_dir = task_runs["multi_label"]
+    text = render_model_card(run_dir, repo_id="alice/tickets")
+    usage = _run_usage(text, "alice/tickets", run_dir / "model")
+    predictor = Predictor(str(run_dir), device="cpu", precision="fp32")
+    assert usage["THRESHOLD"] == predictor.threshold
+    texts = [row["text"] for row in _predictions(run_dir)[:4]]
+    for text_in, prediction in zip(texts, predictor.predict(texts)):
+        scores = {s["label"]: s["score"] for s in usage["classifier"](text_in)[0]}
+        assert scores.keys() == prediction.probabilities.keys()
+        assert all(abs(scores[k] - v) < 1e-5 for k, v in prediction.probabilities.items()), (scores, prediction)
+    first = predictor.predict(texts[:1])[0]
+    expected = [s["label"] for s in usage["scores"] if s["score"] >= usage["THRESHOLD"]]
+    assert sorted(expected) == sorted(first.labels) and usage["printed"].strip() == repr(expected)
+
+
+def test_the_regression_cards_pipeline_gives_the_predictors_number(task_runs):
+    from finetune.predict.predictor import Predictor
+
+    run_dir = task_runs["regression"]
+    text = render_model_card(run_dir, repo_id="alice/sts")
+    usage = _run_usage(text, "alice/sts", run_dir / "model")
+    predictor = Predictor(str(run_dir), device="cpu", precision="fp32")
+    rows = _predictions(run_dir)[:4]
+    predictions = predictor.predict([r["text"] for r in rows], [r["text_pair"] for r in rows])
+    for row, prediction in zip(rows, predictions):
+        number = usage["regressor"]([{"text": row["text"], "text_pair": row["text_pair"]}])[0]["score"]
+        assert abs(number - prediction.value) < 1e-5, (number, prediction.value)
+    assert abs(float(usage["printed"]) - predictions[0].value) < 1e-5  # the card's own example: the first row
