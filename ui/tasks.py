@@ -1,0 +1,139 @@
+"""What the page shows differently per task (single-label, multi-label, regression), in one place.
+
+The engine owns the tasks (:mod:`finetune.config.tasks`): their metrics, the main one, which are lower-is-better,
+how ``auto`` decides. This module holds what the page adds: each task's name and the metrics its charts and
+tables show, the metrics' short names, why the preview says a task was detected, and the task of a run or of a
+saved model read from its files (without loading any weights).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+from finetune.config.tasks import (
+    AUTO,
+    DEFAULT_THRESHOLD,
+    LOWER_IS_BETTER,
+    MULTI_LABEL,
+    REGRESSION,
+    SINGLE_LABEL,
+    TASK_CHOICES,
+    TASK_METRICS,
+    TASKS,
+    task_of_problem_type,
+)
+
+from .i18n import say
+
+TASK_NAMES = {
+    AUTO: "auto (detected from the data)",
+    SINGLE_LABEL: "single-label (one class per text)",
+    MULTI_LABEL: "multi-label (any number of labels per text)",
+    REGRESSION: "regression (a number per text)",
+}
+# the metrics the live chart draws per task: scores of one scale each (regression: its errors are in the
+# target's unit, so that chart's y axis follows the values)
+CHART_METRICS = {
+    SINGLE_LABEL: ("accuracy", "f1", "matthews_correlation"),
+    MULTI_LABEL: ("f1_micro", "f1_macro", "subset_accuracy", "hamming_loss"),
+    REGRESSION: ("pearson", "spearman", "rmse", "mae"),
+}
+# the run history's metric columns per task
+HEADLINE_METRICS = {
+    SINGLE_LABEL: ("accuracy", "f1", "matthews_correlation"),
+    MULTI_LABEL: ("f1_micro", "f1_macro", "hamming_loss"),
+    REGRESSION: ("pearson", "spearman", "rmse"),
+}
+SHORT_NAMES = {  # shown names (short: a legend fits); the others are words of the catalogue
+    "f1": "F1",
+    "matthews_correlation": "MCC",
+    "f1_micro": "micro F1",
+    "f1_macro": "macro F1",
+    "precision_micro": "micro precision",
+    "recall_micro": "micro recall",
+    "subset_accuracy": "subset accuracy",
+    "hamming_loss": "Hamming loss",
+    "pearson": "Pearson r",
+    "spearman": "Spearman ρ",
+    "mse": "MSE",
+    "rmse": "RMSE",
+    "mae": "MAE",
+}
+PALETTE = ("#2563eb", "#16a34a", "#9333ea", "#f97316")
+
+
+def task_choices() -> list[tuple[str, str]]:
+    """The task dropdown's choices, named in the page's language (values are the config's)."""
+    return [(say(TASK_NAMES[task]), task) for task in TASK_CHOICES]
+
+
+def task_name(task: str) -> str:
+    """A task's short name in the page's language ("multi-label")."""
+    return say({SINGLE_LABEL: "single-label", MULTI_LABEL: "multi-label", REGRESSION: "regression"}.get(task, task))
+
+
+def effective_task(chosen: Optional[str], detected: Optional[str]) -> str:
+    """The task a run would have: the one chosen, else (auto) what the preview detected, else single-label."""
+    if chosen in TASKS:
+        return str(chosen)
+    return str(detected) if detected in TASKS else SINGLE_LABEL
+
+
+def metric_name(metric: str) -> str:
+    """A metric's shown name in the page's language, with ↓ where lower is better."""
+    name = say(SHORT_NAMES.get(metric, metric))
+    return f"{name} ↓" if metric in LOWER_IS_BETTER and metric != "loss" else name
+
+
+def metric_colours(task: str) -> dict[str, str]:
+    """The live metrics chart's colour per metric of ``task``, by its shown name."""
+    return {metric_name(m): PALETTE[i % len(PALETTE)] for i, m in enumerate(CHART_METRICS[task])}
+
+
+def metric_choices(task: str) -> list[str]:
+    """The metrics a run of ``task`` may be judged by (metric_for_best_model, a search's objective)."""
+    return list(TASK_METRICS[task])
+
+
+def detection_reason(task: str, chosen: Optional[str], delimiter: Optional[str]) -> str:
+    """Why the data is read as ``task``, in the page's language: chosen, or what ``auto`` saw in the label column."""
+    if chosen in TASKS:
+        return say("chosen in the task field")
+    if task == MULTI_LABEL and delimiter:
+        return say("detected: the label delimiter {delimiter} joins the labels", delimiter=f"'{delimiter}'")
+    if task == MULTI_LABEL:
+        return say("detected: the label column holds lists of labels")
+    if task == REGRESSION:
+        return say("detected: the label column holds fractional numbers")
+    return say("detected: one label per row")
+
+
+def run_task(run: Any) -> str:
+    """A run's task from what it wrote (its data report, then its metrics, then its config); single-label for a
+    run written before there were tasks."""
+    report = run.data_report()
+    if isinstance(report, dict) and report.get("task") in TASKS:
+        return str(report["task"])
+    validation = run.metrics().get("validation")
+    if isinstance(validation, dict) and validation.get("task") in TASKS:
+        return str(validation["task"])
+    data = run.config_dict().get("data")
+    chosen = data.get("task") if isinstance(data, dict) else None
+    return str(chosen) if chosen in TASKS else SINGLE_LABEL
+
+
+def saved_model_task(folder: Optional[str]) -> tuple[Optional[str], float]:
+    """(task, decision threshold) of a model saved in ``folder``, read from its config.json (no weights are
+    loaded); (None, the default threshold) when the folder holds none (a Hub id, a preset not downloaded)."""
+    path = Path(folder) / "config.json" if folder else None
+    if path is None or not path.is_file():
+        return None, DEFAULT_THRESHOLD
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, DEFAULT_THRESHOLD
+    labels = config.get("id2label") or {}
+    task = task_of_problem_type(config.get("problem_type"), len(labels) or int(config.get("num_labels") or 2))
+    return task, float(config.get("decision_threshold") or DEFAULT_THRESHOLD)
