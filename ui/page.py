@@ -12,7 +12,7 @@ listeners. What one tab does to another is listed in :func:`wire_across_tabs`:
 - the page's live stream (``studio.runs_version``) refreshes the run history, the Predict model
   list, the Model tab's list and the Hub run list when any run starts or ends;
 - on page load: the browser's visitor id (ui.access), the data preview, the tokenizer view of its
-  prefilled text, the Predict examples of the selected model, and the live view of the active (or
+  prefilled text, the Predict examples and task view of the selected model, and the live view of the active (or
   latest) run.
 """
 
@@ -213,6 +213,9 @@ def on_load(studio: Studio, demo: gr.Blocks) -> None:
         write_in_language(studio, ready)
     studio.listen(
         known.then, lambda v: runs_tab.refresh(settings, v), ["runs.pick", "runs.target"], runs_tab.LIST_OUTPUTS
+    )
+    studio.listen(
+        known.then, lambda v: predict_tab.model_view(settings, v), ["predict.model"], list(predict_tab.TASK_VIEW)
     )
     attached = studio.listen(known.then, lambda v: train_tab.attach(settings, v), [], ["train.run_state"])
     train_tab.stream_live_view(studio, attached)

@@ -8,6 +8,7 @@ saved model read from its files (without loading any weights).
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 from typing import Any, Optional
@@ -137,3 +138,39 @@ def saved_model_task(folder: Optional[str]) -> tuple[Optional[str], float]:
     labels = config.get("id2label") or {}
     task = task_of_problem_type(config.get("problem_type"), len(labels) or int(config.get("num_labels") or 2))
     return task, float(config.get("decision_threshold") or DEFAULT_THRESHOLD)
+
+
+def threshold_text(report: dict[str, Any], config: dict[str, Any]) -> str:
+    """A multi-label report's decision threshold and where it comes from ("0.35 (tuned on validation; configured
+    0.5)"); empty for the other tasks."""
+    if report.get("threshold") is None:
+        return ""
+    train = config.get("train") if isinstance(config.get("train"), dict) else {}
+    value = f"{float(report['threshold']):g}"
+    if train.get("tune_threshold"):
+        configured = train.get("threshold", DEFAULT_THRESHOLD)
+        return say("{value} (tuned on validation; configured {configured})", value=value, configured=f"{configured:g}")
+    return say("{value} (configured)", value=value)
+
+
+def report_lines(report: dict[str, Any], config: dict[str, Any]) -> list[tuple[str, str]]:
+    """What to read a report's metrics against, as (name, value) rows in the page's language (data escaped):
+    single-label, the majority class's rate; multi-label, the decision threshold and what always predicting
+    the most common labels scores; regression, what always predicting the mean scores."""
+    base = report.get("baseline") or {}
+    names = report.get("label_names") or []
+    rows: list[tuple[str, str]] = []
+    if base.get("majority_rate") is not None:  # what always answering the most frequent class would score
+        label = html.escape(str(base.get("majority_label")))
+        rows.append((say("majority class ({label}) rate", label=label), f"{base['majority_rate']:.4f}"))
+    if report.get("threshold") is not None:
+        rows.append((say("decision threshold"), html.escape(threshold_text(report, config))))
+    if base.get("f1_micro") is not None:
+        common = [html.escape(str(names[i])) for i in base.get("labels") or [] if 0 <= int(i) < len(names)]
+        labels = ", ".join(common) or say("none")
+        name = say("micro F1 of always predicting the labels at least half the rows have ({labels})", labels=labels)
+        rows.append((name, f"{base['f1_micro']:.4f}"))
+    if base.get("rmse") is not None and base.get("mean") is not None:
+        mean = f"{float(base['mean']):.4g}"
+        rows.append((say("RMSE of always predicting the mean ({mean})", mean=mean), f"{base['rmse']:.4f}"))
+    return rows

@@ -18,7 +18,13 @@ from finetune.runs.run import Run
 
 
 def misclassified(predictions: list[dict[str, Any]], limit: int = 200) -> list[dict[str, Any]]:
-    """Wrong predictions, most confident first."""
+    """Wrong predictions: single-label, most confident first; multi-label (rows with ``labels``), rows whose
+    predicted set differs, most wrong labels first; regression (rows with ``error``), the largest errors."""
+    if predictions and "error" in predictions[0]:
+        return sorted(predictions, key=lambda p: abs(float(p["error"])), reverse=True)[:limit]
+    if predictions and "labels" in predictions[0]:
+        wrong = [p for p in predictions if set(p["labels"]) != set(p["predicted"])]
+        return sorted(wrong, key=lambda p: len(set(p["labels"]) ^ set(p["predicted"])), reverse=True)[:limit]
     wrong = [p for p in predictions if p["label"] != p["prediction"]]
     return sorted(wrong, key=lambda p: p["confidence"], reverse=True)[:limit]
 
