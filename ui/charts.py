@@ -104,8 +104,8 @@ def probability_bars(
     """A multi-label prediction: a horizontal bar per label (its sigmoid probability, on 0..1), green at or above
     the decision threshold and grey below, and the threshold as a dashed red line with its value.
 
-    ``words``: the axis titles and legend entries in the page's language (keys: label, probability, above,
-    below, threshold)."""
+    ``words``: the title, axis titles and legend entries in the page's language (keys: title, label,
+    probability, above, below, threshold)."""
     rows = [
         {"label": name, "probability": round(float(p), 4), "side": words["above"] if p >= threshold else words["below"]}
         for name, p in probabilities.items()
@@ -113,6 +113,7 @@ def probability_bars(
     y = {"field": "label", "type": "nominal", "sort": None, "title": words["label"]}
     x_scale = {"domain": [0, 1]}
     return {
+        "title": words["title"],
         "width": width,
         "height": max(120, 28 * len(rows)),
         "layer": [
@@ -160,8 +161,8 @@ def truth_scatter(true: list[float], predicted: list[float], words: dict[str, st
     """A regression model's predictions against the true values: both axes numeric, titled, on the same range
     (a square chart, so the dashed y = x line, where a perfect prediction lies, runs at 45 degrees).
 
-    ``words``: the axis titles and the reference line's name in the page's language (keys: true, predicted,
-    reference)."""
+    ``words``: the title, the axis titles and the reference line's name in the page's language (keys: title, true,
+    predicted, reference)."""
     values = [float(v) for v in [*true, *predicted]] or [0.0, 1.0]
     low, high = min(values), max(values)
     pad = (high - low) * 0.05 or 0.5
@@ -169,6 +170,7 @@ def truth_scatter(true: list[float], predicted: list[float], words: dict[str, st
     axis = {"scale": {"domain": domain, "nice": False}, "type": "quantitative"}
     points = [{"true": float(t), "predicted": float(p)} for t, p in zip(true, predicted)]
     return {
+        "title": words["title"],
         "width": size,
         "height": size,
         "layer": [

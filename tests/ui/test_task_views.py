@@ -71,14 +71,14 @@ def test_a_multi_label_preview_says_why_and_counts_the_rows_having_each_label():
     assert out["data.task"] == MULTI_LABEL
     assert "**Task:** multi-label (detected: the label column holds lists of labels)" in out["data.summary"]
     rows = out["data.rows"]
-    assert list(rows.columns) == ["text", "labels"] and rows["labels"].iloc[1] == "feature_request, refund"
+    assert list(rows.columns) == ["labels", "text"] and rows["labels"].iloc[1] == "feature_request, refund"
     chart = out["data.dist"].constructor_args
     frame = chart["value"]
-    assert chart["y"] == "rows with the label" and chart["visible"] is True
+    assert chart["y_title"] == "rows with the label" and chart["visible"] is True
     assert set(frame["label"]) == {"billing", "bug", "feature_request", "login", "refund", "shipping"}
     # rows having each label: more than the rows of the split, since a row can have several
     train = frame[frame["split"] == "train"]
-    assert train["rows with the label"].sum() > 600 and train["rows with the label"].max() < 600
+    assert train["rows"].sum() > 600 and train["rows"].max() < 600
     delimited = _preview(TAGS)
     assert "detected: the label delimiter &#x27;|&#x27; joins the labels" in delimited["data.summary"]  # escaped
     assert "文化, 音乐" in delimited["data.rows"]["labels"].tolist()
@@ -95,7 +95,7 @@ def test_a_regression_preview_shows_the_targets_statistics_instead_of_class_coun
     assert "| split | rows | mean | std | min | max |" in summary and "| train | 700 |" in summary
     assert out["data.dist"].constructor_args["visible"] is False  # no classes to count
     rows = out["data.rows"]
-    assert list(rows.columns) == ["text", "second text", "score"] and rows["score"].dtype == float
+    assert list(rows.columns) == ["score", "text", "second text"] and rows["score"].dtype == float
     with use_lang("zh"):
         chinese = data_tab.summary_markdown(_report(PAIRS), "auto", None)
     assert "**任务：** 回归（检测结果：标签列是带小数的数值）" in chinese and "| 数据划分 | 行数 | 均值 |" in chinese
@@ -200,7 +200,7 @@ def test_a_multi_label_report_has_the_per_label_table_and_the_threshold_used(run
     assert "micro F1" in overall["metric"].tolist() and "accuracy" not in overall["metric"].tolist()
     assert out["predict.eval_matrix"] == "" and out["predict.eval_scatter"].constructor_args["visible"] is False
     mistakes = out["predict.eval_mistakes"].constructor_args["value"]
-    assert list(mistakes.columns) == ["text", "true", "predicted"]
+    assert list(mistakes.columns) == ["true", "predicted", "text"]
 
 
 def test_a_regression_report_draws_predicted_against_true_on_one_numeric_range(runs):
@@ -227,7 +227,7 @@ def test_a_regression_report_draws_predicted_against_true_on_one_numeric_range(r
         len(points["data"]["values"]) == len(saved["true"]) and low <= min(saved["true"]) <= max(saved["true"]) <= high
     )
     mistakes = out["predict.eval_mistakes"].constructor_args["value"]
-    assert list(mistakes.columns) == ["text", "true", "predicted", "error"]
+    assert list(mistakes.columns) == ["error", "true", "predicted", "text"]
     errors = mistakes["error"].abs().tolist()
     assert errors == sorted(errors, reverse=True)  # the largest errors first
 

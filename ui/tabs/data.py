@@ -198,12 +198,11 @@ def rows_with_names(rows: Any, names: list[str], task: str = SINGLE_LABEL) -> An
     frame = rows.copy()
     values = frame.pop("label")
     shown = {"text": say("text"), "text_pair": say("second text")}
-    if task == MULTI_LABEL:
-        frame["labels"] = [", ".join(n for n, on in zip(names, hot) if on) for hot in values]
+    if task == MULTI_LABEL:  # the labels first: a long text would push them out of sight
+        frame.insert(0, "labels", [", ".join(n for n, on in zip(names, hot) if on) for hot in values])
         shown["labels"] = say("labels")
     elif task == REGRESSION:
-        target = names[0] if names else "label"
-        frame[target] = [round(float(value), 4) for value in values]
+        frame.insert(0, names[0] if names else "label", [round(float(value), 4) for value in values])
     else:
         frame["label"] = [names[int(i)] for i in values]
         frame["label id"] = values
@@ -271,8 +270,7 @@ def distribution(report: dict[str, Any]) -> Any:
     task = report.get("task") or SINGLE_LABEL
     if task == REGRESSION:
         return gr.BarPlot(value=None, visible=False)
-    label, split = say("label"), say("split")
-    rows = say("rows with the label") if task == MULTI_LABEL else say("rows")
+    label, rows, split = say("label"), say("rows"), say("split")
     frame = pd.DataFrame(
         [
             {label: name, split: say(part), rows: count}
@@ -280,7 +278,8 @@ def distribution(report: dict[str, Any]) -> Any:
             for name, count in counts.items()
         ]
     )
-    return gr.BarPlot(value=frame, x=label, y=rows, color=split, visible=True)
+    y_title = say("rows with the label") if task == MULTI_LABEL else rows
+    return gr.BarPlot(value=frame, x=label, y=rows, color=split, y_title=y_title, visible=True)
 
 
 def preview_display(settings: Settings, v: Values) -> Values:

@@ -202,6 +202,7 @@ def behind_model(exp: Any, task: str, threshold: Optional[float]) -> str:
 def decision(probabilities: dict[str, float], threshold: float) -> Values:
     """A multi-label prediction at ``threshold``: the bar chart with the threshold drawn, and the label set."""
     words = {
+        "title": say("probability of every label (sigmoid), and the threshold"),
         "label": say("label"),
         "probability": say("probability"),
         "above": say("at or above the threshold"),
@@ -367,6 +368,7 @@ def report_view(report: dict[str, Any], title: str = "", config: Optional[dict[s
     if task == REGRESSION and report.get("scatter"):
         name = (report.get("label_names") or ["label"])[0]
         words = {
+            "title": say("predicted against true values"),
             "true": say("true {name}", name=name),
             "predicted": say("predicted {name}", name=name),
             "reference": say("y = x: a perfect prediction"),
@@ -392,12 +394,12 @@ def mistakes_table(rows: list[dict[str, Any]], task: str) -> Any:
     def text(m: dict[str, Any]) -> str:
         return m["text"] + (f"  ‖  {m['text_pair']}" if m.get("text_pair") else "")
 
-    if task == MULTI_LABEL:
-        columns = [say(c) for c in ("text", "true", "predicted")]
-        data = [(text(m), ", ".join(m.get("labels") or []), ", ".join(m.get("predicted") or [])) for m in rows]
+    if task == MULTI_LABEL:  # the labels first: a long text would push them out of sight
+        columns = [say(c) for c in ("true", "predicted", "text")]
+        data = [(", ".join(m.get("labels") or []), ", ".join(m.get("predicted") or []), text(m)) for m in rows]
     elif task == REGRESSION:
-        columns = [say(c) for c in ("text", "true", "predicted", "error")]
-        data = [(text(m), m["label"], round(m["prediction"], 4), round(m["error"], 4)) for m in rows]
+        columns = [say(c) for c in ("error", "true", "predicted", "text")]
+        data = [(round(m["error"], 4), m["label"], round(m["prediction"], 4), text(m)) for m in rows]
     else:
         columns = [say(c) for c in ("text", "true", "predicted", "confidence")]
         data = [(text(m), m["label_name"], m["prediction_name"], round(m["confidence"], 4)) for m in rows]
@@ -562,9 +564,7 @@ def build(studio: Studio) -> None:
     add("predict.label", gr.Label(label=t("probability of every label"), elem_id="pred-label"))
     add(
         "predict.chart",
-        gr.Plot(
-            label=t("probability of every label (sigmoid), and the threshold"), elem_id="pred-chart", visible=False
-        ),
+        gr.Plot(show_label=False, elem_id="pred-chart", visible=False),  # its title is the chart's own
     )
     with gr.Accordion(t("Behind the pipeline"), open=False):
         add("predict.behind", gr.Markdown(elem_id="pred-behind"))
@@ -607,7 +607,7 @@ def build(studio: Studio) -> None:
             )
             add(
                 "predict.eval_scatter",
-                gr.Plot(label=t("predicted against true values"), elem_id="eval-scatter", visible=False, scale=2),
+                gr.Plot(show_label=False, elem_id="eval-scatter", visible=False, scale=2),
             )
         add("predict.eval_matrix", gr.HTML(elem_id="eval-confusion"))
         add(
