@@ -74,7 +74,7 @@ def test_a_multi_label_preview_says_why_and_counts_the_rows_having_each_label():
     assert list(rows.columns) == ["labels", "text"] and rows["labels"].iloc[1] == "feature_request, refund"
     chart = out["data.dist"].constructor_args
     frame = chart["value"]
-    assert chart["y_title"] == "rows with the label" and chart["visible"] is True
+    assert chart["label"] == "rows having each label (a row can have several)" and chart["visible"] is True
     assert set(frame["label"]) == {"billing", "bug", "feature_request", "login", "refund", "shipping"}
     # rows having each label: more than the rows of the split, since a row can have several
     train = frame[frame["split"] == "train"]

@@ -278,8 +278,10 @@ def distribution(report: dict[str, Any]) -> Any:
             for name, count in counts.items()
         ]
     )
-    y_title = say("rows with the label") if task == MULTI_LABEL else rows
-    return gr.BarPlot(value=frame, x=label, y=rows, color=split, y_title=y_title, visible=True)
+    # the chart's title, not its axis, says what a multi-label count is: a changed axis title redraws the chart
+    # with the data it had before (gradio's native plot), so the axes stay the same for every task
+    title = say("rows having each label (a row can have several)") if task == MULTI_LABEL else say("label distribution")
+    return gr.BarPlot(value=frame, x=label, y=rows, color=split, label=title, visible=True)
 
 
 def preview_display(settings: Settings, v: Values) -> Values:
