@@ -85,6 +85,11 @@ def run_task_of(events: list[dict[str, Any]]) -> str:
     return str(started["task"]) if started.get("task") in TASKS else SINGLE_LABEL
 
 
+def has_started(events: list[dict[str, Any]]) -> bool:
+    """Whether the run has read its data (its ``started`` event says the task its metrics follow)."""
+    return any(e["type"] == "started" for e in events)
+
+
 def curves(events: list[dict[str, Any]]) -> tuple[Any, Any, Any]:
     """(training loss, validation loss, validation metrics) as typed DataFrames; the metrics are those of the
     run's task (:data:`ui.tasks.CHART_METRICS`).
@@ -132,7 +137,8 @@ def legend(events: list[dict[str, Any]]) -> str:
     """The charts' one legend (folds, then the metrics of the run's task), wrapping at any page width."""
     offsets, _ = fold_steps(events)
     folds = series_colours(events) if offsets else {}
-    return legend_html([(say("fold"), folds), (say("metric"), metric_colours(run_task_of(events)))], "live-legend")
+    metrics = metric_colours(run_task_of(events)) if has_started(events) else {}  # the task is known once started
+    return legend_html([(say("fold"), folds), (say("metric"), metrics)], "live-legend")
 
 
 def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:

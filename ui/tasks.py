@@ -111,18 +111,20 @@ def detection_reason(task: str, chosen: Optional[str], delimiter: Optional[str])
     return say("detected: one label per row")
 
 
-def run_task(run: Any) -> str:
+def run_task(run: Any) -> Optional[str]:
     """A run's task from what it wrote (its data report, then its metrics, then its config); single-label for a
-    run written before there were tasks."""
+    run written before there were tasks; None while a run with task ``auto`` has not read its data yet."""
     report = run.data_report()
-    if isinstance(report, dict) and report.get("task") in TASKS:
-        return str(report["task"])
+    if isinstance(report, dict) and report:
+        return str(report["task"]) if report.get("task") in TASKS else SINGLE_LABEL
     validation = run.metrics().get("validation")
-    if isinstance(validation, dict) and validation.get("task") in TASKS:
-        return str(validation["task"])
+    if isinstance(validation, dict) and validation:
+        return str(validation["task"]) if validation.get("task") in TASKS else SINGLE_LABEL
     data = run.config_dict().get("data")
     chosen = data.get("task") if isinstance(data, dict) else None
-    return str(chosen) if chosen in TASKS else SINGLE_LABEL
+    if chosen in TASKS:
+        return str(chosen)
+    return None if isinstance(data, dict) and "task" in data else SINGLE_LABEL
 
 
 def saved_model_task(folder: Optional[str]) -> tuple[Optional[str], float]:

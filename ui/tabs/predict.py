@@ -396,7 +396,11 @@ def mistakes_table(rows: list[dict[str, Any]], task: str) -> Any:
 
     if task == MULTI_LABEL:  # the labels first: a long text would push them out of sight
         columns = [say(c) for c in ("true", "predicted", "text")]
-        data = [(", ".join(m.get("labels") or []), ", ".join(m.get("predicted") or []), text(m)) for m in rows]
+
+        def names(labels: Any) -> str:
+            return ", ".join(labels or []) or say("none")
+
+        data = [(names(m.get("labels")), names(m.get("predicted")), text(m)) for m in rows]
     elif task == REGRESSION:
         columns = [say(c) for c in ("error", "true", "predicted", "text")]
         data = [(round(m["error"], 4), m["label"], round(m["prediction"], 4), text(m)) for m in rows]

@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 import gradio as gr
 
-from finetune.config.tasks import TASKS, main_metric
+from finetune.config.tasks import SINGLE_LABEL, TASKS, main_metric
 from finetune.errors import RunError
 from finetune.runs import compare
 from finetune.runs.run import Run, active_runs
@@ -147,7 +147,7 @@ def curve_metrics(settings: Settings, v: Values) -> Values:
     tasks = []
     for key in v.get("runs.pick") or []:
         try:
-            tasks.append(run_task(open_key(settings, key, visitor_of(v))))
+            tasks.append(run_task(open_key(settings, key, visitor_of(v))) or SINGLE_LABEL)
         except RunError:
             continue  # a run deleted meanwhile: the list's refresh drops it
     if not tasks:

@@ -107,8 +107,8 @@ def history(settings: Settings, v: Values) -> Values:
     import pandas as pd
 
     runs = visible_runs(settings, visitor_of(v))
-    tasks = {r.run_id: run_task(Run(r.path)) for r in runs}
-    columns = history_columns(set(tasks.values()))
+    tasks = {run_task(Run(r.path)) for r in runs}  # None: a run that has not read its data yet
+    columns = history_columns({task for task in tasks if task})
     rows = [{**r.as_row(), **history_cells(r, columns), "note": history_note(r)} for r in runs]
     frame = pd.DataFrame([{**row, "status": say(str(row["status"]))} for row in rows], columns=columns)
     shown = {name: say(name) if name in HISTORY_COLUMNS else metric_name(name) for name in columns}
