@@ -247,12 +247,12 @@ def train_finished(t: Tour, shot: str, dataset: str, tune: bool = False) -> None
 
 def show_report(t: Tour, ready: str, shot: str) -> None:
     page = t.page
-    page.get_by_text(t.w("Evaluation report")).click()
+    page.get_by_text(t.w("Evaluation report"), exact=True).click()
     page.locator("#eval-btn").click()
     t.wait(ready, 60)
     page.wait_for_timeout(1000)
     t.shot(shot)
-    page.get_by_text(t.w("Evaluation report")).click()  # closed again for the next stop
+    page.get_by_text(t.w("Evaluation report"), exact=True).click()  # closed again for the next stop
 
 
 def multi_label_stops(t: Tour) -> None:
@@ -275,11 +275,9 @@ def multi_label_stops(t: Tour) -> None:
     box.press("Enter")
     page.wait_for_timeout(1500)
     t.shot("25-predict-multi-label-threshold-0.2")
-    show_report(
-        t,
-        "() => (document.querySelector('#eval-per-class') || {innerText: ''}).innerText.includes('support')",
-        "26-predict-multi-label-report",
-    )
+    support = t.w("support")  # the per-label table's column
+    ready = f"() => (document.querySelector('#eval-per-class') || {{innerText: ''}}).innerText.includes('{support}')"
+    show_report(t, ready, "26-predict-multi-label-report")
 
 
 def regression_stops(t: Tour) -> None:

@@ -104,13 +104,13 @@ def probability_bars(
     """A multi-label prediction: a horizontal bar per label (its sigmoid probability, on 0..1), green at or above
     the decision threshold and grey below, and the threshold as a dashed red line with its value.
 
-    ``words``: the title, axis titles and legend entries in the page's language (keys: title, label,
+    ``words``: the title, the x axis's title and the legend entries in the page's language (keys: title,
     probability, above, below, threshold)."""
     rows = [
         {"label": name, "probability": round(float(p), 4), "side": words["above"] if p >= threshold else words["below"]}
         for name, p in probabilities.items()
     ]
-    y = {"field": "label", "type": "nominal", "sort": None, "title": words["label"]}
+    y = {"field": "label", "type": "nominal", "sort": None, "title": None}  # the names say it (a turned title did not)
     x_scale = {"domain": [0, 1]}
     return {
         "title": words["title"],
@@ -145,7 +145,14 @@ def probability_bars(
                         "encoding": {"x": {"field": "threshold", "type": "quantitative", "scale": x_scale}},
                     },
                     {
-                        "mark": {"type": "text", "color": THRESHOLD_COLOUR, "align": "left", "dx": 4, "dy": -6, "y": 0},
+                        "mark": {  # its value beside the line, on the side with room
+                            "type": "text",
+                            "color": THRESHOLD_COLOUR,
+                            "align": "left" if threshold < 0.7 else "right",
+                            "dx": 4 if threshold < 0.7 else -4,
+                            "dy": -6,
+                            "y": 0,
+                        },
                         "encoding": {
                             "x": {"field": "threshold", "type": "quantitative", "scale": x_scale},
                             "text": {"field": "text"},
@@ -161,8 +168,8 @@ def truth_scatter(true: list[float], predicted: list[float], words: dict[str, st
     """A regression model's predictions against the true values: both axes numeric, titled, on the same range
     (a square chart, so the dashed y = x line, where a perfect prediction lies, runs at 45 degrees).
 
-    ``words``: the title, the axis titles and the reference line's name in the page's language (keys: title, true,
-    predicted, reference)."""
+    ``words``: the title, the axis titles and the reference line's name (the subtitle) in the page's language
+    (keys: title, true, predicted, reference)."""
     values = [float(v) for v in [*true, *predicted]] or [0.0, 1.0]
     low, high = min(values), max(values)
     pad = (high - low) * 0.05 or 0.5
@@ -170,7 +177,7 @@ def truth_scatter(true: list[float], predicted: list[float], words: dict[str, st
     axis = {"scale": {"domain": domain, "nice": False}, "type": "quantitative"}
     points = [{"true": float(t), "predicted": float(p)} for t, p in zip(true, predicted)]
     return {
-        "title": words["title"],
+        "title": {"text": words["title"], "subtitle": words["reference"]},  # the line named off the plot: never cut
         "width": size,
         "height": size,
         "layer": [
@@ -182,15 +189,6 @@ def truth_scatter(true: list[float], predicted: list[float], words: dict[str, st
                 "encoding": {
                     "x": {"field": "true", **axis, "title": words["true"]},
                     "y": {"field": "predicted", **axis, "title": words["predicted"]},
-                },
-            },
-            {
-                "data": {"values": [{"true": domain[1], "predicted": domain[1], "text": words["reference"]}]},
-                "mark": {"type": "text", "color": "#6b7280", "align": "right", "dx": -4, "dy": 12},
-                "encoding": {
-                    "x": {"field": "true", **axis},
-                    "y": {"field": "predicted", **axis},
-                    "text": {"field": "text"},
                 },
             },
             {

@@ -113,7 +113,9 @@ def test_multi_label_from_the_preview_to_the_threshold_slider(page, app_server, 
     drawn = plot(page, "pred-chart")
     assert len(drawn["bars"]) == 6 and all(bar["w"] > 0 for bar in drawn["bars"]), drawn
     assert [t for t in drawn["axisLabels"] if t in LABELS] == LABELS  # one bar per label, in the model's order
-    assert {"probability", "label"} <= set(drawn["axisTitles"])
+    assert drawn["axisTitles"] == ["probability"] and drawn["title"] == [
+        "probability of every label (sigmoid), and the threshold"
+    ]
     numbers = [t for t in drawn["axisLabels"] if t not in LABELS]
     assert numbers and all(numeric(t) for t in numbers) and "1.0" in numbers  # a probability axis, 0 to 1
     assert len(drawn["rules"]) == 1  # the threshold

@@ -213,7 +213,8 @@ def test_a_regression_report_draws_predicted_against_true_on_one_numeric_range(r
     assert scatter["visible"] is True
     spec = _spec(out["predict.eval_scatter"])
     assert spec["usermeta"]["embedOptions"]["renderer"] == "svg" and spec["width"] == spec["height"]
-    line, _, points = spec["layer"]
+    line, points = spec["layer"]
+    assert spec["title"]["subtitle"] == "dashed line: y = x, a perfect prediction"
     assert line["mark"]["type"] == "line" and points["mark"]["type"] == "point"
     x, y = points["encoding"]["x"], points["encoding"]["y"]
     assert x["type"] == y["type"] == "quantitative" and x["scale"]["domain"] == y["scale"]["domain"]

@@ -203,7 +203,6 @@ def decision(probabilities: dict[str, float], threshold: float) -> Values:
     """A multi-label prediction at ``threshold``: the bar chart with the threshold drawn, and the label set."""
     words = {
         "title": say("probability of every label (sigmoid), and the threshold"),
-        "label": say("label"),
         "probability": say("probability"),
         "above": say("at or above the threshold"),
         "below": say("below the threshold"),
@@ -353,7 +352,9 @@ def report_view(report: dict[str, Any], title: str = "", config: Optional[dict[s
     out: Values = {
         "predict.eval_title": title,
         "predict.eval_overall": gr.Dataframe(value=metrics, visible=True),
-        "predict.eval_note": "\n".join(f"- {name}: **{shown}**" for name, shown in notes),
+        "predict.eval_note": "\n".join(
+            "- " + say("{name}: **{value}**", name=name, value=shown) for name, shown in notes
+        ),
         "predict.eval_matrix": "",
         "predict.eval_scatter": gr.Plot(value=None, visible=False),
         "predict.eval_per_class": gr.Dataframe(value=None, visible=False),
@@ -371,7 +372,7 @@ def report_view(report: dict[str, Any], title: str = "", config: Optional[dict[s
             "title": say("predicted against true values"),
             "true": say("true {name}", name=name),
             "predicted": say("predicted {name}", name=name),
-            "reference": say("y = x: a perfect prediction"),
+            "reference": say("dashed line: y = x, a perfect prediction"),
         }
         points = report["scatter"]
         plot = vega_plot(truth_scatter(points["true"], points["predicted"], words))
