@@ -164,9 +164,17 @@ def probability_bars(
     }
 
 
-def truth_scatter(true: list[float], predicted: list[float], words: dict[str, str], size: int = 360) -> dict[str, Any]:
+SCATTER_SIZE = 340
+SCATTER_BLOCK = SCATTER_SIZE + 100  # the axes' labels and titles, the block's padding
+
+
+def truth_scatter(
+    true: list[float], predicted: list[float], words: dict[str, str], size: int = SCATTER_SIZE
+) -> dict[str, Any]:
     """A regression model's predictions against the true values: both axes numeric, titled, on the same range
-    (a square chart, so the dashed y = x line, where a perfect prediction lies, runs at 45 degrees).
+    (a square chart, so the dashed y = x line, where a perfect prediction lies, runs at 45 degrees). Its block
+    needs about ``size`` + 80 pixels (``SCATTER_BLOCK``): the page gives it that much, on a line of its own when
+    narrow.
 
     ``words``: the title, the axis titles and the reference line's name (the subtitle) in the page's language
     (keys: title, true, predicted, reference)."""

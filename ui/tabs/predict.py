@@ -29,7 +29,7 @@ from finetune.model.checkpoints import PRESETS
 from finetune.runs.run import WITH_MODEL, Run
 
 from ..access import find_run, model_source, open_run, visible_runs, visible_runs_with_model, visitor_of
-from ..charts import probability_bars, truth_scatter, vega_plot
+from ..charts import SCATTER_BLOCK, probability_bars, truth_scatter, vega_plot
 from ..i18n import say, say_error, t
 from ..settings import Settings
 from ..studio import Studio, Values
@@ -612,7 +612,9 @@ def build(studio: Studio) -> None:
             )
             add(
                 "predict.eval_scatter",
-                gr.Plot(show_label=False, elem_id="eval-scatter", visible=False, scale=2),
+                gr.Plot(
+                    show_label=False, elem_id="eval-scatter", visible=False, scale=2, min_width=SCATTER_BLOCK
+                ),  # a line of its own when the page is narrow
             )
         add("predict.eval_matrix", gr.HTML(elem_id="eval-confusion"))
         add(

@@ -229,25 +229,25 @@ def build(studio: Studio) -> None:
     with gr.Row():
         add(
             "metric_for_best_model",
-            widget_for("metric_for_best_model", choices=metric_choices(SINGLE_LABEL), allow_custom_value=True, scale=2),
+            widget_for("metric_for_best_model", choices=metric_choices(SINGLE_LABEL), allow_custom_value=True),
         )
-        with add("train.threshold_box", gr.Row(visible=False, elem_id="threshold-box", scale=3)):
-            add(
-                "threshold",
-                gr.Slider(
-                    0.01,
-                    0.99,
-                    value=field_default("threshold"),
-                    step=0.01,
-                    label=field_label("threshold"),
-                    info=field_info("threshold"),
-                    elem_id="cfg-threshold",
-                ),
-            )
-            add("tune_threshold", widget_for("tune_threshold"))
-    with gr.Row():
         add("cv_folds", widget_for("cv_folds", label=t("k-fold cross-validation: folds (0: off)")))
         add("cv_final_model", widget_for("cv_final_model", label=t("then train a final model on all the data")))
+    with add("train.threshold_box", gr.Row(visible=False, elem_id="threshold-box")):  # multi-label only
+        add(
+            "threshold",
+            gr.Slider(
+                0.01,
+                0.99,
+                value=field_default("threshold"),
+                step=0.01,
+                label=field_label("threshold"),
+                info=field_info("threshold"),
+                elem_id="cfg-threshold",
+                scale=2,
+            ),
+        )
+        add("tune_threshold", widget_for("tune_threshold", scale=1))
     with gr.Accordion(t("Advanced hyperparameters"), open=False):
         for i in range(0, len(ADVANCED), 4):
             with gr.Row():
