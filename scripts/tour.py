@@ -1,13 +1,16 @@
 """Screenshot tour of the studio: a newcomer's first hour, as full-page PNGs to look at.
 
-    .venv/bin/python scripts/tour.py OUTDIR [--port 7990] [--width 1400] [--lang en|zh]
+    .venv/bin/python scripts/tour.py OUTDIR [--port 7990] [--width 1400] [--lang en|zh] [--only all|tasks]
 
 Starts ``app.py`` on a temporary runs folder, then in headless chromium (never reloading the page):
 landing, each tab on open, Train mid-run and finished (the preselected example, default settings),
 Inspect on open, Predict with a result and with the evaluation report open, Tokenizer with a pair and with the batch
 view, Hub with the model card preview, the tutorials' printouts, the run exported as a plain loop; then a
 3-fold run (mid-run and finished), Runs → Compare of both runs, and Compare, Train and Inspect again at
-800 px. Look at every picture: the tests cannot see a clipped legend.
+800 px; then a multi-label run (support tickets: preview, Train finished, Predict with the threshold, the
+report's per-label table) and a regression run (sentence-pair scores: preview, Train finished, Predict and the
+report's predicted-against-true scatter), at the tour's width. Look at every picture: the tests cannot see a
+clipped legend.
 ``--lang zh`` opens the page with a Chinese browser (the page follows it), so the same tour shows the
 Chinese page; run it at ``--width 1400`` and ``--width 800`` to see long Chinese labels wrap, not clip.
 """
@@ -33,8 +36,8 @@ LOCALES = {"en": "en-US", "zh": "zh-CN"}
 
 
 class Tour:
-    def __init__(self, page, out: Path, lang: str = "en", runs: Path = Path("runs")) -> None:
-        self.page, self.out, self.t0, self.runs = page, out, time.monotonic(), runs
+    def __init__(self, page, out: Path, lang: str = "en", runs: Path = Path("runs"), width: int = 1400) -> None:
+        self.page, self.out, self.t0, self.runs, self.width = page, out, time.monotonic(), runs, width
         catalogue = json.loads((ROOT / "ui" / "locales" / "zh.json").read_text(encoding="utf-8"))["text"]
         self.words = catalogue if lang == "zh" else {}
 
@@ -195,6 +198,104 @@ def kfold_and_compare(t: Tour) -> None:
     t.shot("20-train-kfold-800px")
     t.tab("Inspect", exact=True)
     t.shot("21-inspect-800px")
+    page.set_viewport_size({"width": t.width, "height": 1000})
+    multi_label_stops(t)
+    regression_stops(t)
+
+
+def task_tour(t: Tour) -> None:
+    """The landing, then only the multi-label and regression stops."""
+    t.wait("() => document.querySelector('#data-summary') && document.querySelector('#data-summary').innerText", 90)
+    t.shot("01-landing")
+    multi_label_stops(t)
+    regression_stops(t)
+
+
+def pick_preset(t: Tour, name: str, task_word: str) -> None:
+    """The Model & Data tab on an example preset, previewed (without the k-fold stop's row cap)."""
+    page = t.page
+    t.tab("Model & Data", exact=True)
+    box = page.locator("#dataset-preset input")
+    box.click()
+    box.fill(t.w(name))
+    box.press("Enter")
+    page.locator("body").click(position={"x": 5, "y": 5})
+    fill(page, "cfg-max_train_samples", 300)
+    fill(page, "cfg-max_eval_samples", 150)
+    page.locator("#preview-btn").click()
+    t.wait(
+        f"() => (document.querySelector('#data-task') || {{innerText: ''}}).innerText.includes('{t.w(task_word)}')", 90
+    )
+    page.wait_for_timeout(1500)
+
+
+def train_finished(t: Tour, shot: str, dataset: str, tune: bool = False) -> None:
+    """Train the previewed data (1 fold, 3 epochs) and shoot the finished run (``dataset``: a word of its run's
+    name, so the wait is for this run, not the one the page showed before)."""
+    page = t.page
+    t.tab("Train", exact=True)
+    fill(page, "cfg-cv_folds", 0)
+    fill(page, "cfg-num_train_epochs", 3)
+    if tune:
+        page.locator("#cfg-tune_threshold input").check()
+    page.locator("#start-btn").click()
+    t.wait(f"() => (document.querySelector('#run-header') || {{innerText: ''}}).innerText.includes('{dataset}')", 120)
+    t.wait(f"() => (document.querySelector('#run-status') || {{}}).textContent === '{t.w('finished')}'", 900)
+    page.wait_for_timeout(2500)
+    t.shot(shot)
+
+
+def show_report(t: Tour, ready: str, shot: str) -> None:
+    page = t.page
+    page.get_by_text(t.w("Evaluation report"), exact=True).click()
+    page.locator("#eval-btn").click()
+    t.wait(ready, 60)
+    page.wait_for_timeout(1000)
+    t.shot(shot)
+    page.get_by_text(t.w("Evaluation report"), exact=True).click()  # closed again for the next stop
+
+
+def multi_label_stops(t: Tour) -> None:
+    """Support tickets: the preview (task, per-label counts), the finished run, Predict with the threshold slider
+    (at the tuned threshold, then lower), the report's per-label table."""
+    page = t.page
+    pick_preset(t, "Example: English support tickets (multi-label)", "multi-label")
+    t.shot("22-model-data-multi-label")
+    train_finished(t, "23-train-multi-label-finished", "support_tickets", tune=True)
+    t.tab("Predict")
+    page.wait_for_timeout(2500)  # the model list follows the finished run
+    page.locator("#pred-text textarea").fill("I was charged twice this month and now the app will not let me log in.")
+    page.locator("#pred-text-pair textarea").fill("")
+    page.locator("#pred-btn").click()
+    t.wait("() => document.querySelector('#pred-chart svg.marks g.mark-rect') !== null", 60)
+    page.wait_for_timeout(1000)
+    t.shot("24-predict-multi-label")
+    box = page.locator("#pred-threshold input[type=number]")
+    box.fill("0.2")
+    box.press("Enter")
+    page.wait_for_timeout(1500)
+    t.shot("25-predict-multi-label-threshold-0.2")
+    support = t.w("support")  # the per-label table's column
+    ready = f"() => (document.querySelector('#eval-per-class') || {{innerText: ''}}).innerText.includes('{support}')"
+    show_report(t, ready, "26-predict-multi-label-report")
+
+
+def regression_stops(t: Tour) -> None:
+    """Sentence-pair scores: the preview (the target's statistics), the finished run, Predict (the number, and what
+    the model computes instead of a softmax), the report's scatter of predicted against true scores."""
+    page = t.page
+    pick_preset(t, "Example: English sentence pairs scored 0-5 (regression)", "regression")
+    t.shot("27-model-data-regression")
+    train_finished(t, "28-train-regression-finished", "sts_pairs")
+    t.tab("Predict")
+    page.wait_for_timeout(2500)
+    page.locator("#pred-text textarea").fill("A man is playing a guitar on the stage.")
+    page.locator("#pred-text-pair textarea").fill("On the stage, a man plays the guitar.")
+    page.locator("#pred-btn").click()
+    t.wait("() => document.querySelector('#pred-value') !== null", 60)
+    page.wait_for_timeout(800)
+    t.shot("29-predict-regression")
+    show_report(t, "() => document.querySelector('#eval-scatter svg.marks') !== null", "30-predict-regression-report")
 
 
 def main() -> None:
@@ -204,6 +305,12 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=1000)
     parser.add_argument("--lang", choices=sorted(LOCALES), default="en", help="the browser's language")
+    parser.add_argument(
+        "--only",
+        choices=("all", "tasks"),
+        default="all",
+        help="tasks: the landing, then the multi-label and regression stops",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -227,7 +334,8 @@ def main() -> None:
             page = browser.new_page(viewport={"width": args.width, "height": args.height}, locale=LOCALES[args.lang])
             page.set_default_timeout(60_000)
             page.goto(url)
-            run_tour(Tour(page, out, args.lang, Path(runs)))
+            tour = Tour(page, out, args.lang, Path(runs), args.width)
+            run_tour(tour) if args.only == "all" else task_tour(tour)
             browser.close()
     finally:
         app.terminate()

@@ -20,6 +20,16 @@ from .access import model_source
 from .settings import Settings
 from .studio import engine_call
 
+ANSWER_KEYS = ("task", "label", "probabilities", "labels", "threshold", "value")
+
+
+def answer(result: Any) -> dict[str, Any]:
+    """What the API returns of one prediction: the task, the label and probabilities, and the task's own fields."""
+    shown = result.to_dict()
+    return {
+        key: shown[key] for key in ("task", "label", "probabilities", "labels", "threshold", "value") if key in shown
+    }
+
 
 def register(settings: Settings) -> None:
     """Declare the public functions (inside the Blocks)."""
@@ -27,8 +37,10 @@ def register(settings: Settings) -> None:
     def predict(model: str, text: str, text_pair: str = "") -> dict[str, Any]:
         """Classify one text (or a pair with `text_pair`) with a run id, a model folder, bundled-minilm or a Hub id.
 
-        Returns {"label": best label, "probabilities": {label: probability}, "warning": text or null}; the
-        warning says when the model's classification head was never trained.
+        Returns {"task", "label": best label, "probabilities": {label: probability}, "warning": text or null}; the
+        warning says when the model's classification head was never trained. A multi-label model adds "labels"
+        (those at or above its decision threshold; "label" joins them) and "threshold", with sigmoid probabilities;
+        a regression model adds "value", the number ("probabilities" is empty).
         """
         from finetune.predict.predictor import get_predictor
 
@@ -36,15 +48,16 @@ def register(settings: Settings) -> None:
             raise DataError("predict: expected a text, found an empty one.")
         predictor = get_predictor(model_source(settings, model or BUNDLED_CHECKPOINT, None))
         result = predictor.predict([text], [text_pair] if text_pair else None)[0]
-        return {"label": result.label, "probabilities": result.probabilities, "warning": predictor.head_warning()}
+        return {**answer(result), "warning": predictor.head_warning()}
 
     def predict_batch(model: str, texts: list[str], text_pairs: Optional[list[str]] = None) -> list[dict[str, Any]]:
-        """Classify many texts (or pairs) at once; one {"label", "probabilities"} per text, in input order."""
+        """Classify many texts (or pairs) at once; one {"task", "label", "probabilities"} per text (plus "labels" and
+        "threshold", or "value", as `predict` has them), in input order."""
         from finetune.predict.predictor import get_predictor
 
         predictor = get_predictor(model_source(settings, model or BUNDLED_CHECKPOINT, None))
         results = predictor.predict(list(texts), list(text_pairs) if text_pairs else None)
-        return [{"label": r.label, "probabilities": r.probabilities} for r in results]
+        return [answer(r) for r in results]
 
     def tokenize(
         checkpoint: str, text: str, text_pair: str = "", add_special_tokens: bool = True, max_length: int = 0

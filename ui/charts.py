@@ -6,6 +6,11 @@ invisible, and vega's legend under a narrow chart keeps one truncated entry. :cl
 points instead whenever a series has fewer than two; :func:`legend_html` lists every series with its
 colour above the charts (the charts' own legends are switched off), wrapping at any width.
 Handlers update these charts with ``gr.LinePlot(...)``: gradio applies the update to the chart's own class.
+
+Two charts need a reference line that native plots cannot layer, so they are vega-lite specs shown by a
+``gr.Plot`` (:func:`vega_plot`): a multi-label prediction's probabilities with the decision threshold
+(:func:`probability_bars`) and a regression model's predictions against the true values with the line y = x
+(:func:`truth_scatter`).
 """
 
 from __future__ import annotations
@@ -69,3 +74,139 @@ def legend_html(groups: list[tuple[str, dict[str, str]]], elem_id: str) -> str:
         if parts
         else ""
     )
+
+
+# -- charts gradio's native plots cannot draw (a reference line over points or bars): vega-lite specs ---------------
+THRESHOLD_COLOUR = "#dc2626"
+ABOVE_COLOUR, BELOW_COLOUR = "#16a34a", "#9ca3af"
+
+
+def vega_plot(spec: dict[str, Any]) -> Any:
+    """A vega-lite ``spec`` as the value of a ``gr.Plot`` (its Altair renderer draws any vega-lite spec, so no
+    plotting library is needed), drawn as SVG: the browser tests read what it drew, as for the native plots."""
+    import json
+
+    from gradio.components.plot import PlotData
+
+    full = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "usermeta": {"embedOptions": {"renderer": "svg", "actions": False}},
+        "background": "transparent",
+        "config": {"axis": {"labelFontSize": 12, "titleFontSize": 12}, "legend": {"labelFontSize": 12}},
+        **spec,
+    }
+    return PlotData(type="altair", plot=json.dumps(full, ensure_ascii=False))
+
+
+def probability_bars(
+    probabilities: dict[str, float], threshold: float, words: dict[str, str], width: int = 420
+) -> dict[str, Any]:
+    """A multi-label prediction: a horizontal bar per label (its sigmoid probability, on 0..1), green at or above
+    the decision threshold and grey below, and the threshold as a dashed red line with its value.
+
+    ``words``: the title, the x axis's title and the legend entries in the page's language (keys: title,
+    probability, above, below, threshold)."""
+    rows = [
+        {"label": name, "probability": round(float(p), 4), "side": words["above"] if p >= threshold else words["below"]}
+        for name, p in probabilities.items()
+    ]
+    y = {"field": "label", "type": "nominal", "sort": None, "title": None}  # the names say it (a turned title did not)
+    x_scale = {"domain": [0, 1]}
+    return {
+        "title": words["title"],
+        "width": width,
+        "height": max(120, 28 * len(rows)),
+        "layer": [
+            {
+                "data": {"values": rows},
+                "mark": {"type": "bar", "cornerRadiusEnd": 3},
+                "encoding": {
+                    "y": y,
+                    "x": {
+                        "field": "probability",
+                        "type": "quantitative",
+                        "scale": x_scale,
+                        "title": words["probability"],
+                    },
+                    "color": {
+                        "field": "side",
+                        "type": "nominal",
+                        "scale": {"domain": [words["above"], words["below"]], "range": [ABOVE_COLOUR, BELOW_COLOUR]},
+                        "legend": {"orient": "bottom", "title": None},
+                    },
+                    "tooltip": [{"field": "label"}, {"field": "probability", "format": ".4f"}],
+                },
+            },
+            {
+                "data": {"values": [{"threshold": threshold, "text": f"{words['threshold']} {threshold:g}"}]},
+                "layer": [
+                    {
+                        "mark": {"type": "rule", "color": THRESHOLD_COLOUR, "strokeDash": [5, 3], "size": 2},
+                        "encoding": {"x": {"field": "threshold", "type": "quantitative", "scale": x_scale}},
+                    },
+                    {
+                        "mark": {  # its value beside the line, on the side with room
+                            "type": "text",
+                            "color": THRESHOLD_COLOUR,
+                            "align": "left" if threshold < 0.7 else "right",
+                            "dx": 4 if threshold < 0.7 else -4,
+                            "dy": -6,
+                            "y": 0,
+                        },
+                        "encoding": {
+                            "x": {"field": "threshold", "type": "quantitative", "scale": x_scale},
+                            "text": {"field": "text"},
+                        },
+                    },
+                ],
+            },
+        ],
+    }
+
+
+SCATTER_SIZE = 340
+SCATTER_BLOCK = SCATTER_SIZE + 100  # the axes' labels and titles, the block's padding
+
+
+def truth_scatter(
+    true: list[float], predicted: list[float], words: dict[str, str], size: int = SCATTER_SIZE
+) -> dict[str, Any]:
+    """A regression model's predictions against the true values: both axes numeric, titled, on the same range
+    (a square chart, so the dashed y = x line, where a perfect prediction lies, runs at 45 degrees). Its block
+    needs about ``size`` + 80 pixels (``SCATTER_BLOCK``): the page gives it that much, on a line of its own when
+    narrow.
+
+    ``words``: the title, the axis titles and the reference line's name (the subtitle) in the page's language
+    (keys: title, true, predicted, reference)."""
+    values = [float(v) for v in [*true, *predicted]] or [0.0, 1.0]
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.05 or 0.5
+    domain = [round(low - pad, 4), round(high + pad, 4)]
+    axis = {"scale": {"domain": domain, "nice": False}, "type": "quantitative"}
+    points = [{"true": float(t), "predicted": float(p)} for t, p in zip(true, predicted)]
+    return {
+        "title": {"text": words["title"], "subtitle": words["reference"]},  # the line named off the plot: never cut
+        "width": size,
+        "height": size,
+        "layer": [
+            {
+                "data": {
+                    "values": [{"true": domain[0], "predicted": domain[0]}, {"true": domain[1], "predicted": domain[1]}]
+                },
+                "mark": {"type": "line", "color": "#6b7280", "strokeDash": [6, 4], "clip": True},
+                "encoding": {
+                    "x": {"field": "true", **axis, "title": words["true"]},
+                    "y": {"field": "predicted", **axis, "title": words["predicted"]},
+                },
+            },
+            {
+                "data": {"values": points},
+                "mark": {"type": "point", "filled": True, "opacity": 0.6, "color": "#2563eb", "clip": True},
+                "encoding": {
+                    "x": {"field": "true", **axis, "title": words["true"]},
+                    "y": {"field": "predicted", **axis, "title": words["predicted"]},
+                    "tooltip": [{"field": "true", "format": ".3f"}, {"field": "predicted", "format": ".3f"}],
+                },
+            },
+        ],
+    }

@@ -35,6 +35,8 @@ DATA_FIELDS = (
     *SOURCE,
     *FILE_OPTIONS,
     *MAPPING,
+    "task",
+    "label_delimiter",
     "validation_size",
     "split_seed",
     "max_train_samples",
@@ -63,7 +65,7 @@ def config_from_widgets(values: dict[str, Any], settings: Settings) -> RunConfig
 def widget_for(name: str, **overrides: Any) -> gr.components.Component:
     """A widget for a config field, labelled and documented from the field itself."""
     default = overrides.pop("value", field_default(name))
-    choices = field_choices(name)
+    choices = overrides.pop("choices", None) or field_choices(name)
     kwargs: dict[str, Any] = {"label": field_label(name), "info": field_info(name), "elem_id": f"cfg-{name}"}
     kwargs.update(overrides)
     if choices:
@@ -127,6 +129,8 @@ def build_data_config(settings: Settings, v: dict[str, Any]) -> DataConfig:
         train_split=v.get("train_split") or "train",
         validation_split=v.get("validation_split") or None,
         label_names=label_names_from_text(v.get("label_names") or ""),
+        task=v.get("task") or "auto",
+        label_delimiter=v.get("label_delimiter") or None,
         sheet=v.get("sheet") or None,
         header_row=int(v["header_row"]) if v.get("header_row") else None,
         max_eval_samples=int(v["max_eval_samples"]) if v.get("max_eval_samples") else None,

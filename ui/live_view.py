@@ -23,6 +23,7 @@ from typing import Any, Optional
 
 import gradio as gr
 
+from finetune.config.tasks import REGRESSION, SINGLE_LABEL, TASKS
 from finetune.errors import restore_message
 from finetune.runs.events import EventLog, describe_precision, format_duration, format_eval_progress, format_event
 from finetune.runs.run import Run, RunStatus, active_runs, run_states
@@ -32,6 +33,7 @@ from .charts import X_FORMAT, Y_FORMAT, CurvePlot, colour_map, legend_html
 from .i18n import say, t, translate
 from .settings import Settings
 from .studio import Values
+from .tasks import CHART_METRICS, metric_colours, metric_name, report_lines
 
 VIEW = (
     "live.header",
@@ -43,9 +45,6 @@ VIEW = (
     "live.metrics",
     "live.summary",
 )
-METRICS = ("accuracy", "f1", "matthews_correlation")
-METRIC_COLORS = {"accuracy": "#2563eb", "f1": "#16a34a", "matthews_correlation": "#9333ea"}
-METRIC_NAMES = {"accuracy": "accuracy", "f1": "F1", "matthews_correlation": "MCC"}  # short: the legend fits
 POLL_SECONDS = 1.0
 IDLE_POLL_SECONDS = 2.0
 KEEPALIVE_POLLS = 10  # with nothing new, still send (nothing) this often, so a closed page's stream ends
@@ -80,8 +79,20 @@ def fold_steps(events: list[dict[str, Any]]) -> tuple[dict[Any, int], int]:
     return offsets, done + missing * list(totals.values())[-1]
 
 
+def run_task_of(events: list[dict[str, Any]]) -> str:
+    """The run's task from its ``started`` event (a run from before there were tasks is single-label)."""
+    started = next((e for e in reversed(events) if e["type"] == "started"), {})
+    return str(started["task"]) if started.get("task") in TASKS else SINGLE_LABEL
+
+
+def has_started(events: list[dict[str, Any]]) -> bool:
+    """Whether the run has read its data (its ``started`` event says the task its metrics follow)."""
+    return any(e["type"] == "started" for e in events)
+
+
 def curves(events: list[dict[str, Any]]) -> tuple[Any, Any, Any]:
-    """(training loss, validation loss, validation metrics) as typed DataFrames.
+    """(training loss, validation loss, validation metrics) as typed DataFrames; the metrics are those of the
+    run's task (:data:`ui.tasks.CHART_METRICS`).
 
     A k-fold run keeps every fold: each fold's steps follow the previous fold's (``step`` is the run's
     step), and the loss curves have one series per fold. The columns are numeric even before the
@@ -92,6 +103,7 @@ def curves(events: list[dict[str, Any]]) -> tuple[Any, Any, Any]:
 
     offsets, _ = fold_steps(events)
     plain = say("training loss")
+    chart_metrics = CHART_METRICS[run_task_of(events)]
     train, val_loss, metrics = [], [], []
     for e in events:
         if e.get("step") is None:
@@ -104,7 +116,7 @@ def curves(events: list[dict[str, Any]]) -> tuple[Any, Any, Any]:
             m = e.get("metrics", {})
             if "loss" in m:
                 val_loss.append({"step": step, "loss": m["loss"], "series": series})
-            metrics += [{"step": step, "value": m[k], "metric": say(METRIC_NAMES[k])} for k in METRICS if k in m]
+            metrics += [{"step": step, "value": m[k], "metric": metric_name(k)} for k in chart_metrics if k in m]
     numeric = {"step": "int64", "loss": "float64", "series": "string"}
     return (
         pd.DataFrame(train, columns=["step", "loss", "series"]).astype(numeric),
@@ -121,16 +133,12 @@ def series_colours(events: list[dict[str, Any]]) -> dict[str, str]:
     return colour_map([fold_label(f) for f in offsets] if offsets else [say("training loss")])
 
 
-def metric_colours() -> dict[str, str]:
-    """The metrics chart's colour per metric, by its shown (translated) name."""
-    return {say(METRIC_NAMES[k]): METRIC_COLORS[k] for k in METRICS}
-
-
 def legend(events: list[dict[str, Any]]) -> str:
-    """The charts' one legend (folds, then metrics), wrapping at any page width."""
+    """The charts' one legend (folds, then the metrics of the run's task), wrapping at any page width."""
     offsets, _ = fold_steps(events)
     folds = series_colours(events) if offsets else {}
-    return legend_html([(say("fold"), folds), (say("metric"), metric_colours())], "live-legend")
+    metrics = metric_colours(run_task_of(events)) if has_started(events) else {}  # the task is known once started
+    return legend_html([(say("fold"), folds), (say("metric"), metrics)], "live-legend")
 
 
 def progress_html(events: list[dict[str, Any]], status: dict[str, Any]) -> str:
@@ -210,12 +218,7 @@ def final_summary(run: Run, status: dict[str, Any]) -> str:
         metrics = run.metrics()
         validation = metrics.get("validation", {})
         rows = "\n".join(f"| {html.escape(k)} | {v:.4f} |" for k, v in validation.get("metrics", {}).items())
-        baseline = validation.get("baseline") or {}
-        if baseline.get("majority_rate") is not None:  # what always answering the most frequent class would score
-            rows += "\n| *" + say(
-                "majority class ({label}) rate", label=html.escape(str(baseline.get("majority_label")))
-            )
-            rows += f"* | {baseline['majority_rate']:.4f} |"
+        rows += "".join(f"\n| *{name}* | {value} |" for name, value in report_lines(validation, run.config_dict()))
         test = metrics.get("test", {}).get("metrics")
         extra = (
             "\n\n" + say("**Test:**") + " " + ", ".join(f"{html.escape(k)} {v:.4f}" for k, v in test.items())
@@ -254,7 +257,9 @@ def event_log(path: Path) -> EventLog:
     return EventLog(path)
 
 
-def _chart(kind: Any, frame: Any, total_steps: int, titles: tuple[str, str], colours: dict[str, str]) -> Any:
+def _chart(
+    kind: Any, frame: Any, total_steps: int, titles: tuple[str, str], colours: dict[str, str], **extra: Any
+) -> Any:
     """A chart update: the frame (None while empty), its colours, and the x axis from step 0 to the run's last step.
 
     All three charts share that axis, so a validation point lines up with the training loss at the
@@ -270,7 +275,14 @@ def _chart(kind: Any, frame: Any, total_steps: int, titles: tuple[str, str], col
         y_title=say(titles[1]),
         color_map=colours,
         colors_in_legend=[],
+        **extra,
     )
+
+
+def metrics_y_range(task: str) -> Optional[list[float]]:
+    """The metrics chart's y range: scores between 0 and 1 (MCC can dip below 0); a regression run's RMSE and MAE
+    are in the target's unit, so that chart's range follows its values."""
+    return None if task == REGRESSION else [-0.05, 1.05]
 
 
 def render(
@@ -318,14 +330,19 @@ def render(
     new["charts_sent"] = changed or new["points"] != seen.get("points")
     if new["charts_sent"] or resend:
         _, total = fold_steps(events)
-        colours = series_colours(events)
+        colours, task = series_colours(events), run_task_of(events)
         parts.update(
             {
                 "live.legend": legend(events),
                 "live.loss": _chart(gr.LinePlot, train, total, ("Training loss", "loss"), colours),
                 "live.val_loss": _chart(gr.ScatterPlot, val_loss, total, ("Validation loss", "loss"), colours),
                 "live.metrics": _chart(
-                    gr.ScatterPlot, metrics, total, ("Validation metrics", "score"), metric_colours()
+                    gr.ScatterPlot,
+                    metrics,
+                    total,
+                    ("Validation metrics", "score" if task != REGRESSION else "value"),
+                    metric_colours(task),
+                    y_lim=metrics_y_range(task),
                 ),
             }
         )
@@ -442,8 +459,8 @@ def build_charts(add: Any) -> None:
                 title=t("Validation metrics"),
                 x_title="step",
                 y_title="score",
-                color_map=metric_colours(),
-                y_lim=[-0.05, 1.05],
+                color_map=metric_colours(SINGLE_LABEL),
+                y_lim=metrics_y_range(SINGLE_LABEL),
                 label=t("validation metrics"),
                 elem_id="metric-plot",
                 **common,

@@ -6,11 +6,13 @@ listeners. What one tab does to another is listed in :func:`wire_across_tabs`:
 - a tutorial recipe (data tab) fills every config widget, the Train tab's too, then previews the data; its
   "Back to the defaults", or an uploaded file after it, puts them back to the defaults (the data kept);
 - the Runs tab's Clone fills the Train form, and its hyperparameter search starts from that form;
+- the task (chosen, or detected by the data preview) sets the Train form's metrics and multi-label threshold and
+  the search objective;
 - the tokenizer follows the training checkpoint, and its dataset-length tool reads the data tab;
 - the page's live stream (``studio.runs_version``) refreshes the run history, the Predict model
   list, the Model tab's list and the Hub run list when any run starts or ends;
 - on page load: the browser's visitor id (ui.access), the data preview, the tokenizer view of its
-  prefilled text, the Predict examples of the selected model, and the live view of the active (or
+  prefilled text, the Predict examples and task view of the selected model, and the live view of the active (or
   latest) run.
 """
 
@@ -23,7 +25,7 @@ import gradio as gr
 
 from . import api
 from .access import VISITOR, new_visitor_id
-from .config_form import CONFIG_WIDGETS, MAPPING
+from .config_form import CONFIG_WIDGETS
 from .i18n import CHOOSE_LANG_JS, LANG_CHOICES, i18n, initial_lang_js, normalize_lang, t, toast_titles_css
 from .limits import SESSIONS_KEPT, UPLOAD_CLEANUP
 from .settings import Settings
@@ -111,7 +113,7 @@ def wire_across_tabs(studio: Studio, demo: gr.Blocks) -> None:
         applied.success,
         lambda v: data_tab.preview(settings, v),
         data_tab.PREVIEW_INPUTS,
-        ["data.rows", "data.summary", "data.dist", *MAPPING],
+        data_tab.PREVIEW_OUTPUTS,
         progress=True,
     )
     shown = studio.listen(  # the printouts read the Train tab's max_length and padding
@@ -147,7 +149,20 @@ def wire_across_tabs(studio: Studio, demo: gr.Blocks) -> None:
     studio.listen(runs_changed, lambda v: hub_tab.refresh_runs(settings, v), ["hub.run", "hub.picked"], ["hub.run"])
     studio.listen(runs_changed, lambda v: model_tab.refresh_sources(settings, v), [], ["model.source"])
     wire_runs_to_train_form(studio)
+    wire_task(studio)
     on_load(studio, demo)
+
+
+def wire_task(studio: Studio) -> None:
+    """The task (chosen on the Model & Data tab, or detected by its preview) shapes the Train form (which metric
+    judges the run, the multi-label threshold) and the Runs tab's search objective."""
+    inputs = ["task", "data.task", "metric_for_best_model", "runs.search_metric"]
+    studio.listen(
+        [studio["task"].change, studio["data.task"].change],
+        lambda v: {**train_tab.follow_task(v), **runs_tab.follow_task(v)},
+        inputs,
+        [*train_tab.TASK_OUTPUTS, "runs.search_metric"],
+    )
 
 
 def wire_runs_to_train_form(studio: Studio) -> None:
@@ -199,6 +214,9 @@ def on_load(studio: Studio, demo: gr.Blocks) -> None:
     studio.listen(
         known.then, lambda v: runs_tab.refresh(settings, v), ["runs.pick", "runs.target"], runs_tab.LIST_OUTPUTS
     )
+    studio.listen(
+        known.then, lambda v: predict_tab.model_view(settings, v), ["predict.model"], list(predict_tab.TASK_VIEW)
+    )
     attached = studio.listen(known.then, lambda v: train_tab.attach(settings, v), [], ["train.run_state"])
     train_tab.stream_live_view(studio, attached)
     # a switch: the lists and the live view of the same run, written again in the new language
@@ -216,7 +234,7 @@ def write_in_language(studio: Studio, ready: Any) -> None:
         ready,
         lambda v: data_tab.preview_display(settings, v),
         data_tab.PREVIEW_INPUTS,
-        ["data.rows", "data.summary", "data.dist"],
+        data_tab.PREVIEW_DISPLAY,
     )
     studio.listen(
         ready, lambda v: tokenizer_tab.explore(settings, v), tokenizer_tab.EXPLORE_INPUTS, tokenizer_tab.EXPLORE_OUTPUTS

@@ -103,13 +103,15 @@ def predict_to_csv(
     progress: Optional[Callable[[BatchProgress], None]] = None,
     interval: float = 0.5,
     preview_rows: int = PREVIEW_ROWS,
+    threshold: Optional[float] = None,
 ) -> BatchResult:
     """Classify every row of ``path`` chunk by chunk, appending each chunk's predictions to ``output``.
 
     ``output``: a file path (written as UTF-8 with BOM, so Excel shows Chinese correctly) or an open text
     stream (no BOM). ``progress`` is called at most every ``interval`` seconds while a chunk is predicted,
     and after every chunk is written. On an error (say an empty text at row 70,001) the rows before it
-    stay in the output and the message says how many.
+    stay in the output and the message says how many. ``threshold`` (multi-label) replaces the model's saved
+    decision threshold.
     """
     path = Path(path)
     check_batch_size(batch_size)
@@ -147,6 +149,7 @@ def predict_to_csv(
                 batch_size,
                 lambda done, _: report(state["written"] + done),
                 output,
+                threshold,
             )
             frame.to_csv(handle, header=state["written"] == 0, index=False)
             handle.flush()
@@ -204,6 +207,7 @@ def _predict_chunk(
     batch_size: int,
     progress: Callable[[int, int], None],
     output: Any,
+    threshold: Optional[float] = None,
 ) -> Any:
     """One chunk's output table; an empty text is named by its row in the file (1 = first data row)."""
     texts = chunk[text_column].fillna("").astype(str).tolist()
@@ -219,7 +223,16 @@ def _predict_chunk(
                 f"Fill or remove those rows.{kept}",
             )
         )
-    return label_rows(predictor, texts, pairs, text_column, text_pair_column, batch_size=batch_size, progress=progress)
+    return label_rows(
+        predictor,
+        texts,
+        pairs,
+        text_column,
+        text_pair_column,
+        batch_size=batch_size,
+        progress=progress,
+        threshold=threshold,
+    )
 
 
 def _result(

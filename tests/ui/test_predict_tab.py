@@ -69,5 +69,7 @@ def test_labels_to_check_shows_the_flagged_rows_and_downloads_all_of_them(tmp_pa
 def test_switching_the_model_clears_the_previous_models_results_and_a_report_names_its_run():
     cleared = predict_tab.forget_results({})
     assert set(cleared) == set(predict_tab.RESULTS)
+    assert cleared.pop("predict.probs") is None  # the slider has nothing to decide again
     assert all(update["value"] is None for update in cleared.values())
-    assert cleared["predict.eval_overall"]["visible"] is False and cleared["predict.label"]["visible"] is True
+    assert cleared["predict.eval_overall"]["visible"] is False and cleared["predict.behind"]["visible"] is True
+    assert "visible" not in cleared["predict.label"]  # the model's task shows the label or the chart

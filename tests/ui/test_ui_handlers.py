@@ -103,7 +103,10 @@ def test_presets_fill_dataset_fields():
         "text_pair_column": "sentence2",
         "label_column": "label",
         "label_names": "",
+        "task": "auto",
+        "label_delimiter": "",
     }
+    assert apply_preset("Example: Chinese comments with |-joined tags (multi-label)")["label_delimiter"] == "|"
     assert all(v[0] for v in DATASET_PRESETS.values())
 
 

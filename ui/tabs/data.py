@@ -14,6 +14,7 @@ import gradio as gr
 
 from finetune.config.recipes import get_recipe, recipe_choices
 from finetune.config.run_config import BUNDLED_CHECKPOINT, RunConfig
+from finetune.config.tasks import AUTO, MULTI_LABEL, REGRESSION, SINGLE_LABEL
 from finetune.data.eval_cap import eval_cap_note
 from finetune.data.names import FILE_TYPES
 from finetune.errors import FinetuneError, message_of
@@ -30,9 +31,10 @@ from ..config_form import (
 from ..i18n import say, say_error, t, translate
 from ..settings import Settings
 from ..studio import Studio, Values
+from ..tasks import detection_reason, task_choices, task_name
 
-# name shown -> (dataset, dataset_config, text_column, text_pair_column, label_column)
-DATASET_PRESETS: dict[str, tuple[str, str, str, str, str]] = {
+# name shown -> (dataset, dataset_config, text_column, text_pair_column, label_column[, label_delimiter])
+DATASET_PRESETS: dict[str, tuple[str, ...]] = {
     "Example: English reviews (sentiment)": ("examples/data/sentiment_en", "", "", "", ""),
     "Example: English paraphrase pairs": ("examples/data/paraphrase_en", "", "", "", ""),
     "Example: Chinese variety-show comments (4 emotions)": (
@@ -42,6 +44,16 @@ DATASET_PRESETS: dict[str, tuple[str, str, str, str, str]] = {
         "",
         "label",
     ),
+    "Example: English support tickets (multi-label)": ("examples/data/support_tickets_en", "", "", "", ""),
+    "Example: Chinese comments with |-joined tags (multi-label)": (
+        "examples/data/weibo_tags_zh/comments.csv",
+        "",
+        "评论",
+        "",
+        "标签",
+        "|",
+    ),
+    "Example: English sentence pairs scored 0-5 (regression)": ("examples/data/sts_pairs_en", "", "", "", ""),
     "GLUE MRPC (Hub: nyu-mll/glue, mrpc)": ("nyu-mll/glue", "mrpc", "sentence1", "sentence2", "label"),
     "IMDB (Hub: stanfordnlp/imdb)": ("stanfordnlp/imdb", "", "text", "", "label"),
     "Yelp review full (Hub: Yelp/yelp_review_full)": ("Yelp/yelp_review_full", "", "text", "", "label"),
@@ -51,6 +63,7 @@ TRANSLATED_CHOICES = (
     "data.preset",
     "data.recipe",
     "checkpoint",
+    "task",
 )  # dropdowns whose choices are written in the page's language
 UPLOAD_TYPES = sorted(FILE_TYPES)
 PREVIEW_INPUTS = (
@@ -62,15 +75,20 @@ PREVIEW_INPUTS = (
     "train_split",
     "validation_split",
     "label_names",
+    "task",
+    "label_delimiter",
     *FILE_OPTIONS,
     "checkpoint",
     "max_eval_samples",
 )
+PREVIEW_DISPLAY = ("data.rows", "data.summary", "data.dist", "data.task")  # what a preview shows
+PREVIEW_OUTPUTS = (*PREVIEW_DISPLAY, *MAPPING)  # ...and the columns and label names it detected
 
 
 def apply_preset(name: str) -> Values:
-    """Dataset fields of a preset; label names are cleared (the preview fills them for the new data)."""
-    dataset, config, text, pair, label = DATASET_PRESETS.get(name, (name, "", "", "", ""))
+    """Dataset fields of a preset; label names are cleared (the preview fills them for the new data) and the task
+    is detected again (its label delimiter, for text-joined labels, comes with the preset)."""
+    dataset, config, text, pair, label, *delimiter = DATASET_PRESETS.get(name, (name, "", "", "", ""))
     return {
         "dataset": dataset,
         "dataset_config": config,
@@ -78,6 +96,8 @@ def apply_preset(name: str) -> Values:
         "text_pair_column": pair,
         "label_column": label,
         "label_names": "",
+        "task": AUTO,
+        "label_delimiter": delimiter[0] if delimiter else "",
     }
 
 
@@ -97,6 +117,7 @@ def choices_in_language(v: Values) -> Values:
         "data.preset": gr.Dropdown(choices=[(say(name), name) for name in DATASET_PRESETS]),
         "data.recipe": gr.Dropdown(choices=[(translate(label), key) for label, key in recipe_choices()]),
         "checkpoint": gr.Dropdown(choices=checkpoint_choices()),
+        "task": gr.Dropdown(choices=task_choices()),
     }
 
 
@@ -113,16 +134,23 @@ def vocabulary_markdown(vocabulary: dict[str, Any]) -> str:
     return line
 
 
-def summary_markdown(report: dict[str, Any]) -> str:
-    """The preview's summary; every data-controlled string is escaped (shown, never rendered)."""
+def summary_markdown(report: dict[str, Any], chosen: Optional[str] = None, delimiter: Optional[str] = None) -> str:
+    """The preview's summary: source, sizes, columns, the task and why, the labels (or the target); every
+    data-controlled string is escaped (shown, never rendered)."""
     esc = lambda value: html.escape(str(value))  # noqa: E731
     cols = report["columns"]
+    task = report.get("task") or SINGLE_LABEL
     sizes = ", ".join(
         say("**{split}**: {rows} rows", split=esc(say(k)), rows=f"{v:,}") for k, v in report["split_sizes"].items()
     )
     pair = say(", second text = {column}", column=f"<code>{esc(cols['text_pair'])}</code>") if cols["text_pair"] else ""
     notes = "".join(f"\n- {esc(translate(n))}" for n in report["notes"])
     names = ", ".join(esc(n) for n in report["label_names"])
+    labels = (
+        say("**Target:** {name} (a number per row)", name=f"<code>{esc(cols['label'])}</code>")
+        if task == REGRESSION
+        else say("**Labels ({count}):** {names}", count=len(report["label_names"]), names=names)
+    )
     return "  \n".join(
         [
             say("**Source:** {source}", source=esc(translate(report["source"]))),
@@ -134,29 +162,57 @@ def summary_markdown(report: dict[str, Any]) -> str:
                 pair=pair,
                 label=f"<code>{esc(cols['label'])}</code>",
             ),
-            say("**Labels ({count}):** {names}", count=len(report["label_names"]), names=names) + notes,
+            "<span id='data-task'>"
+            + say(
+                "**Task:** {task} ({why})",
+                task=esc(task_name(task)),
+                why=esc(detection_reason(task, chosen, delimiter)),
+            )
+            + "</span>",
+            labels + target_table(report) + notes,
         ]
     )
 
 
-def rows_with_names(rows: Any, names: list[str]) -> Any:
-    """The preview rows with the label's name first and its id beside it."""
+def target_table(report: dict[str, Any]) -> str:
+    """A regression target's statistics per split (rows, mean, std, min, max) as a table; empty otherwise."""
+    stats = report.get("target_stats") or {}
+    if not stats:
+        return ""
+    head = "| " + " | ".join(say(c) for c in ("split", "rows", "mean", "std", "min", "max")) + " |"
+    rows = [
+        f"| {html.escape(say(split))} | {int(s.get('rows', 0)):,} | "
+        + " | ".join(f"{float(s[k]):.4g}" if isinstance(s.get(k), (int, float)) else "" for k in TARGET_STATS)
+        + " |"
+        for split, s in stats.items()
+    ]
+    return "\n\n" + "\n".join([head, "|---|---:|---:|---:|---:|---:|", *rows]) + "\n"
+
+
+TARGET_STATS = ("mean", "std", "min", "max")
+
+
+def rows_with_names(rows: Any, names: list[str], task: str = SINGLE_LABEL) -> Any:
+    """The preview rows as a person reads them: single-label, the label's name first and its id beside it;
+    multi-label, the row's labels by name; regression, the number under the target's name."""
     frame = rows.copy()
-    ids = frame.pop("label")
-    frame["label"] = [names[int(i)] for i in ids]
-    frame["label id"] = ids
-    return frame.rename(
-        columns={
-            "text": say("text"),
-            "text_pair": say("second text"),
-            "label": say("label"),
-            "label id": say("label id"),
-        }
-    )
+    values = frame.pop("label")
+    shown = {"text": say("text"), "text_pair": say("second text")}
+    if task == MULTI_LABEL:  # the labels first: a long text would push them out of sight
+        frame.insert(0, "labels", [", ".join(n for n, on in zip(names, hot) if on) for hot in values])
+        shown["labels"] = say("labels")
+    elif task == REGRESSION:
+        frame.insert(0, names[0] if names else "label", [round(float(value), 4) for value in values])
+    else:
+        frame["label"] = [names[int(i)] for i in values]
+        frame["label id"] = values
+        shown.update({"label": say("label"), "label id": say("label id")})
+    return frame.rename(columns=shown)
 
 
 def preview(settings: Settings, v: Values) -> Values:
-    """Preview rows, sizes and label distribution, and fill the column dropdowns.
+    """Preview rows, sizes and label distribution (or the target's statistics), the task and why, and fill the
+    column dropdowns.
 
     A preview that fails after the columns were read still offers them in the dropdowns, and says
     what went wrong in the summary, so the person can pick the right column.
@@ -183,17 +239,21 @@ def preview(settings: Settings, v: Values) -> Values:
             "data.summary": say("**Preview failed:** {error}", error=message),
             "data.rows": None,
             "data.dist": None,
+            "data.task": None,
         }
     report = {**result["report"], "source": settings.shown(result["report"]["source"])}  # public: no server folder
-    cols = report["columns"]
-    summary = summary_markdown(report) + (vocabulary_markdown(result["vocabulary"]) if result.get("vocabulary") else "")
+    cols, task = report["columns"], report.get("task") or SINGLE_LABEL
+    summary = summary_markdown(report, config.task, config.label_delimiter)
+    if result.get("vocabulary"):
+        summary += vocabulary_markdown(result["vocabulary"])
     capped = eval_cap_note(report["split_sizes"], config.max_eval_samples)
     if capped:  # large data: the evaluation scores a sample, and the person reads so before training
         summary += f"  \nℹ️ {html.escape(say(capped))}"
     return {
-        "data.rows": rows_with_names(result["rows"], report["label_names"]),
+        "data.rows": rows_with_names(result["rows"], report["label_names"], task),
         "data.summary": summary,
         "data.dist": distribution(report),
+        "data.task": task,
         "text_column": gr.Dropdown(choices=choices, value=cols["text"]),
         "text_pair_column": gr.Dropdown(choices=choices, value=cols["text_pair"] or ""),
         "label_column": gr.Dropdown(choices=choices, value=cols["label"]),
@@ -202,9 +262,14 @@ def preview(settings: Settings, v: Values) -> Values:
 
 
 def distribution(report: dict[str, Any]) -> Any:
-    """Rows per label and split, for the bar chart (its axes named in the page's language)."""
+    """Rows per label and split for the bar chart, its axes named in the page's language: a multi-label set
+    counts the rows having each label; a regression target has no labels (its statistics are in the summary),
+    so the chart hides."""
     import pandas as pd
 
+    task = report.get("task") or SINGLE_LABEL
+    if task == REGRESSION:
+        return gr.BarPlot(value=None, visible=False)
     label, rows, split = say("label"), say("rows"), say("split")
     frame = pd.DataFrame(
         [
@@ -213,13 +278,16 @@ def distribution(report: dict[str, Any]) -> Any:
             for name, count in counts.items()
         ]
     )
-    return gr.BarPlot(value=frame, x=label, y=rows, color=split)
+    # the chart's title, not its axis, says what a multi-label count is: a changed axis title redraws the chart
+    # with the data it had before (gradio's native plot), so the axes stay the same for every task
+    title = say("rows having each label (a row can have several)") if task == MULTI_LABEL else say("label distribution")
+    return gr.BarPlot(value=frame, x=label, y=rows, color=split, label=title, visible=True)
 
 
 def preview_display(settings: Settings, v: Values) -> Values:
     """On page load only the display is filled: the mapping widgets may already hold what a person typed."""
     out = preview(settings, v)
-    return {k: out[k] for k in ("data.rows", "data.summary", "data.dist") if k in out}
+    return {k: out[k] for k in PREVIEW_DISPLAY if k in out}
 
 
 def upload_path(upload: Any) -> Optional[str]:
@@ -246,7 +314,8 @@ def uploaded_dataset(shown: Any, upload: Any) -> Any:
     return shown
 
 
-KEPT_ON_RESET = ("checkpoint", "dataset", *MAPPING)  # what the person chose, not what a recipe set
+# what the person chose, not what a recipe set
+KEPT_ON_RESET = ("checkpoint", "dataset", *MAPPING, "task", "label_delimiter")
 
 
 def default_values(v: Values) -> Values:
@@ -488,6 +557,10 @@ def build(studio: Studio) -> None:
         )
         add("label_names", widget_for("label_names", label=t("label names (one per line, in id order)")))
     with gr.Row():
+        add("task", widget_for("task", choices=task_choices(), scale=2))
+        add("label_delimiter", widget_for("label_delimiter", scale=1))
+        add("data.task", gr.State(None))  # the task the last preview found (the Train tab's metrics follow it)
+    with gr.Row():
         for name in ("validation_size", "split_seed", "max_train_samples", "max_eval_samples"):
             add(name, widget_for(name))
     add("data.preview_btn", gr.Button(t("Preview data"), elem_id="preview-btn"))
@@ -512,7 +585,16 @@ def build(studio: Studio) -> None:
 
     build_printouts(add)
 
-    preset_fields = ("dataset", "dataset_config", "text_column", "text_pair_column", "label_column", "label_names")
+    preset_fields = (
+        "dataset",
+        "dataset_config",
+        "text_column",
+        "text_pair_column",
+        "label_column",
+        "label_names",
+        "task",
+        "label_delimiter",
+    )
     studio.listen(studio["data.preset"].input, lambda v: apply_preset(v["data.preset"]), ["data.preset"], preset_fields)
     studio.listen(studio["dataset"].input, lambda v: clear_mapping(), [], MAPPING)
     uploaded = studio.listen(
@@ -522,14 +604,14 @@ def build(studio: Studio) -> None:
         uploaded.success,
         lambda v: preview(settings, v),
         PREVIEW_INPUTS,
-        ["data.rows", "data.summary", "data.dist", *MAPPING],
+        PREVIEW_OUTPUTS,
         progress=True,
     )
     studio.listen(
         studio["data.preview_btn"].click,
         lambda v: preview(settings, v),
         PREVIEW_INPUTS,
-        ["data.rows", "data.summary", "data.dist", *MAPPING],
+        PREVIEW_OUTPUTS,
         progress=True,
     )
     studio.listen(

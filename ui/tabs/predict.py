@@ -1,6 +1,11 @@
 """Predict tab: probabilities per label, behind-the-pipeline view, batch prediction, evaluation report,
 and the labels to check (label issues found by confident learning).
 
+The tab follows the model's task (read from its saved config): single-label shows every label's softmax
+probability; multi-label every label's sigmoid probability against the decision threshold, with a slider that
+starts at the model's saved threshold and decides the label set again as it moves (batch prediction uses it
+too); regression shows the number.
+
 The model list follows the runs folder: when a run finishes, the newest finished run is selected,
 unless the person picked a model themselves. A model whose classification head was never trained
 (any base checkpoint) is predicted with, but a warning says its numbers mean nothing.
@@ -17,15 +22,18 @@ from typing import Any, Optional
 import gradio as gr
 
 from finetune.config.run_config import BUNDLED_CHECKPOINT
+from finetune.config.tasks import DEFAULT_THRESHOLD, MULTI_LABEL, REGRESSION, SINGLE_LABEL
 from finetune.data.names import FILE_TYPES
-from finetune.errors import DataError, RunError
+from finetune.errors import DataError, FinetuneError, RunError
 from finetune.model.checkpoints import PRESETS
 from finetune.runs.run import WITH_MODEL, Run
 
 from ..access import find_run, model_source, open_run, visible_runs, visible_runs_with_model, visitor_of
+from ..charts import SCATTER_BLOCK, probability_bars, truth_scatter, vega_plot
 from ..i18n import say, say_error, t
 from ..settings import Settings
 from ..studio import Studio, Values
+from ..tasks import metric_name, report_lines, saved_model_task
 
 MODEL_HINT = "A finished/cancelled run, a model folder, bundled-minilm, or a Hub text-classification model id."
 PRESET_NAMES = frozenset(p.name for p in PRESETS)
@@ -86,52 +94,182 @@ def untrained_note(predictor: Any) -> str:
 
 
 def predict_one(settings: Settings, v: Values) -> Values:
-    """Probabilities of every label for one text (or pair), and every step behind them."""
+    """One text (or pair) as the model's task reads it: every label's probability (single-label), every label's
+    probability against the decision threshold and the labels that reach it (multi-label), or the number
+    (regression); and every step behind it."""
     from finetune.predict.predictor import get_predictor
 
     text, pair = v["predict.text"], v["predict.pair"]
     predictor = get_predictor(model_source(settings, v["predict.model"], visitor_of(v)))
     if not text or not text.strip():
         raise DataError(say("Type a text to classify."))
-    result = predictor.predict([text], [pair] if pair and pair.strip() else None)[0]
+    out: Values = {}
+    threshold = None
+    if predictor.task == MULTI_LABEL:
+        if v.get("predict.task") == MULTI_LABEL and v.get("predict.threshold") is not None:
+            threshold = float(v["predict.threshold"])
+        else:  # the slider was not set for this model (a Hub model): its saved threshold
+            threshold = predictor.threshold
+            out.update(task_view(MULTI_LABEL, threshold))
+    result = predictor.predict([text], [pair] if pair and pair.strip() else None, threshold=threshold)[0]
     exp = predictor.explain(text, pair or None)
+    notes = [model_note(settings, v["predict.model"], visitor_of(v)), untrained_note(predictor)]
+    out.update(
+        {
+            "predict.behind": tokenizer_step(exp) + behind_model(exp, predictor.task, threshold),
+            "predict.warning": "\n\n".join(note for note in notes if note),
+        }
+    )
+    if predictor.task == MULTI_LABEL:
+        out.update(decision(result.probabilities, threshold))
+    elif predictor.task == REGRESSION:
+        name = html.escape(predictor.labels[0])
+        out.update(
+            {
+                "predict.result": say(
+                    "**Predicted {name}:** <span id='pred-value'>{value}</span>", name=name, value=f"{result.value:.4f}"
+                ),
+                "predict.label": gr.Label(value=None, visible=False),
+                "predict.chart": gr.Plot(value=None, visible=False),
+            }
+        )
+    else:
+        out.update(
+            {
+                "predict.label": gr.Label(value=result.probabilities, visible=True),
+                "predict.chart": gr.Plot(value=None, visible=False),
+                "predict.result": "",
+            }
+        )
+    return out
+
+
+def tokenizer_step(exp: Any) -> str:
+    """Step 1 behind the pipeline: the tokens and the ids the model reads."""
     tokens = " ".join(f"<code>{html.escape(t)}</code>" for t in exp.tokens)
+    return (
+        say("**1. Tokenizer** → {count} ids: {tokens}", count=len(exp.input_ids), tokens=tokens) + "\n\n"
+        f"`input_ids` = {exp.input_ids}\n\n"
+        + (f"`token_type_ids` = {exp.token_type_ids}\n\n" if exp.token_type_ids is not None else "")
+    )
+
+
+def behind_model(exp: Any, task: str, threshold: Optional[float]) -> str:
+    """The steps after the tokenizer, as the model's task takes them: softmax over the classes (single-label),
+    a sigmoid per label and the threshold (multi-label), or the output itself (regression: no softmax)."""
+    if task == REGRESSION:
+        name = html.escape(exp.id2label.get(0, "label"))
+        return (
+            say("**2. Model** → one output, **no softmax**: the output is the number ({name}).", name=name)
+            + "\n\n"
+            + say("| output | value |")
+            + f"\n|---|---|\n| {name} | {exp.logits[0]:.4f} |\n\n"
+            + say("**Prediction:** {label}", label=f"{name} = {exp.logits[0]:.4f}")
+        )
+    if task == MULTI_LABEL:
+        cut = DEFAULT_THRESHOLD if threshold is None else threshold
+        yes, no = say("yes"), say("no")
+        table = "\n".join(
+            f"| {i} | {html.escape(exp.id2label[i])} | {exp.logits[i]:.4f} | {exp.probabilities[i]:.4f} | "
+            f"{yes if exp.probabilities[i] >= cut else no} |"
+            for i in range(len(exp.logits))
+        )
+        chosen = [exp.id2label[i] for i in range(len(exp.logits)) if exp.probabilities[i] >= cut]
+        return (
+            say(
+                "**2. Model** → logits, **3. sigmoid** on each logit by itself (not softmax: the probabilities need "
+                "not add up to 1) → probabilities, **4. threshold** {threshold}: every label at or above it:",
+                threshold=f"{cut:g}",
+            )
+            + "\n\n"
+            + say("| id | label | logit | probability | predicted |")
+            + f"\n|---|---|---|---|---|\n{table}\n\n"
+            + say("**Prediction:** {label}", label=html.escape(", ".join(chosen)) or say("none of the labels"))
+        )
     table = "\n".join(
         f"| {i} | {html.escape(exp.id2label[i])} | {exp.logits[i]:.4f} | {exp.probabilities[i]:.4f} |"
         for i in range(len(exp.logits))
     )
-    behind = (
-        say("**1. Tokenizer** → {count} ids: {tokens}", count=len(exp.input_ids), tokens=tokens) + "\n\n"
-        f"`input_ids` = {exp.input_ids}\n\n"
-        + (f"`token_type_ids` = {exp.token_type_ids}\n\n" if exp.token_type_ids is not None else "")
-        + say("**2. Model** → logits, **3. softmax** → probabilities, **4. id2label**:")
+    return (
+        say("**2. Model** → logits, **3. softmax** → probabilities, **4. id2label**:")
         + "\n\n"
         + say("| id | label | logit | probability |")
         + f"\n|---|---|---|---|\n{table}\n\n"
         + say("**Prediction:** {label}", label=html.escape(exp.prediction))
     )
-    notes = [model_note(settings, v["predict.model"], visitor_of(v)), untrained_note(predictor)]
+
+
+def decision(probabilities: dict[str, float], threshold: float) -> Values:
+    """A multi-label prediction at ``threshold``: the bar chart with the threshold drawn, and the label set."""
+    words = {
+        "title": say("probability of every label (sigmoid), and the threshold"),
+        "probability": say("probability"),
+        "above": say("at or above the threshold"),
+        "below": say("below the threshold"),
+        "threshold": say("threshold"),
+    }
+    chosen = [name for name, p in probabilities.items() if p >= threshold]
+    labels = ", ".join(f"<code>{html.escape(name)}</code>" for name in chosen) or say("none of the labels")
     return {
-        "predict.label": result.probabilities,
-        "predict.behind": behind,
-        "predict.warning": "\n\n".join(note for note in notes if note),
+        "predict.chart": gr.Plot(value=vega_plot(probability_bars(probabilities, threshold, words)), visible=True),
+        "predict.label": gr.Label(value=None, visible=False),
+        "predict.result": say(
+            "**Predicted labels** (probability at or above {threshold}): <span id='pred-set'>{labels}</span>",
+            threshold=f"{threshold:g}",
+            labels=labels,
+        ),
+        "predict.probs": dict(probabilities),
     }
 
 
+def redecide(v: Values) -> Values:
+    """The slider moved: the last multi-label prediction decided again at its value (the model is not run again)."""
+    probabilities = v.get("predict.probs")
+    if not probabilities or v.get("predict.threshold") is None:
+        return {}
+    return decision(probabilities, float(v["predict.threshold"]))
+
+
+def task_view(task: Optional[str], threshold: float) -> Values:
+    """The Predict tab for a model's task: the threshold slider at the model's saved threshold (multi-label only),
+    the probability of every label (single-label) or the bar chart (multi-label)."""
+    return {
+        "predict.task": task,
+        "predict.threshold": gr.Slider(value=threshold, visible=task == MULTI_LABEL),
+        "predict.label": gr.Label(visible=task not in (MULTI_LABEL, REGRESSION)),
+        "predict.chart": gr.Plot(visible=task == MULTI_LABEL),
+    }
+
+
+def model_view(settings: Settings, v: Values) -> Values:
+    """Another model: the tab follows its task, read from its saved config (no weights are loaded); a model that
+    is not at hand yet (a Hub id) is read when it first predicts."""
+    from finetune.predict.predictor import resolve_model_source
+
+    try:
+        _, folder = resolve_model_source(model_source(settings, v["predict.model"], visitor_of(v)))
+    except FinetuneError:
+        folder = None
+    task, threshold = saved_model_task(folder)
+    return task_view(task, threshold)
+
+
 def predict_batch(settings: Settings, v: Values) -> Values:
-    """Classify many lines or a file; a table to sort (a file's first rows) and the whole CSV to download.
+    """Classify many lines or a file; a table to sort (a file's first rows) and the whole CSV to download. A
+    multi-label model decides at the slider's threshold once the slider is set for it.
 
     A file streams (finetune.predict.batch): read, predicted and written in chunks, so memory stays flat
     and the progress bar shows rows done and rows/s. The CSV is UTF-8 with a BOM: Excel shows Chinese text.
     """
-    import pandas as pd
-
     from finetune.predict.batch import PREVIEW_ROWS, predict_to_csv
-    from finetune.predict.predictor import get_predictor, predict_frame
+    from finetune.predict.predictor import get_predictor, label_rows
 
     predictor = get_predictor(model_source(settings, v["predict.model"], visitor_of(v)))
     progress = v["progress"]
     file = v["predict.batch_file"]
+    threshold = None  # multi-label: the slider's threshold, once it is set for this model
+    if predictor.task == MULTI_LABEL and v.get("predict.task") == MULTI_LABEL and v.get("predict.threshold"):
+        threshold = float(v["predict.threshold"])
     path = Path(tempfile.mkdtemp(prefix="predictions-")) / download_name(v["predict.model"], file)
     if file is not None:
         result = predict_to_csv(
@@ -142,6 +280,7 @@ def predict_batch(settings: Settings, v: Values) -> Values:
             text_pair_column=v["predict.batch_pair_col"] or None,
             preview_rows=PREVIEW_ROWS,
             progress=lambda p: progress(p.fraction, desc=p.describe(say)),
+            threshold=threshold,
         )
         table = result.head
         label = (
@@ -157,13 +296,16 @@ def predict_batch(settings: Settings, v: Values) -> Values:
         texts = [line for line in (v["predict.batch_lines"] or "").splitlines() if line.strip()]
         if not texts:
             raise DataError(say("Type one text per line, or upload a file."))
-        table = predict_frame(
+        table = label_rows(
             predictor,
-            pd.DataFrame({"text": texts}),
-            text_column="text",
+            texts,
+            None,
+            "text",
+            None,
             progress=lambda done, total: progress(
                 done / total, desc=say("{done}/{total} rows", done=done, total=total)
             ),
+            threshold=threshold,
         )
         table.to_csv(path, index=False, encoding="utf-8-sig")  # with a BOM: Excel opens Chinese text correctly
         label = say("predictions (sortable)")
@@ -196,32 +338,77 @@ def confusion_html(matrix: list[list[int]], names: list[str]) -> str:
     return f"<table id='confusion-matrix'><tr><th>{corner}</th>{head}</tr>{body}</table>"
 
 
-def report_view(report: dict[str, Any], title: str = "") -> Values:
+def report_view(report: dict[str, Any], title: str = "", config: Optional[dict[str, Any]] = None) -> Values:
+    """A report as its task reads: overall metrics and what to read them against, then single-label's per-class
+    table, confusion matrix and most confident mistakes; multi-label's per-label table (precision, recall, F1,
+    support) at the decision threshold and the rows whose label set is wrong; regression's predicted-against-true
+    scatter and its largest errors."""
     import pandas as pd
 
-    metrics = pd.DataFrame([{say("metric"): k, say("value"): round(v, 4)} for k, v in report["metrics"].items()])
-    per_class = pd.DataFrame(report["per_class"]).round(4)
-    per_class = per_class.rename(columns={c: say(c) for c in per_class.columns})
-    columns = [say(c) for c in ("text", "true", "predicted", "confidence")]
-    mistakes = pd.DataFrame(
-        [
-            (
-                m["text"] + (f"  ‖  {m['text_pair']}" if m.get("text_pair") else ""),
-                m["label_name"],
-                m["prediction_name"],
-                round(m["confidence"], 4),
-            )
-            for m in report["mistakes"]
-        ],
-        columns=columns,
-    )
-    return {
+    task = report.get("task") or SINGLE_LABEL
+    value, metric = say("value"), say("metric")
+    metrics = pd.DataFrame([{metric: metric_name(k), value: round(v, 4)} for k, v in report["metrics"].items()])
+    notes = report_lines(report, config or {})
+    out: Values = {
         "predict.eval_title": title,
         "predict.eval_overall": gr.Dataframe(value=metrics, visible=True),
-        "predict.eval_per_class": gr.Dataframe(value=per_class, visible=True),
-        "predict.eval_matrix": confusion_html(report["confusion_matrix"], report["label_names"]),
-        "predict.eval_mistakes": gr.Dataframe(value=mistakes, visible=True),
+        "predict.eval_note": "\n".join(
+            "- " + say("{name}: **{value}**", name=name, value=shown) for name, shown in notes
+        ),
+        "predict.eval_matrix": "",
+        "predict.eval_scatter": gr.Plot(value=None, visible=False),
+        "predict.eval_per_class": gr.Dataframe(value=None, visible=False),
     }
+    if task != REGRESSION:
+        per_class = pd.DataFrame(report["per_class"]).round(4)
+        per_class = per_class.rename(columns={c: say(c) for c in per_class.columns})
+        label = say("per label, at the decision threshold") if task == MULTI_LABEL else say("per class")
+        out["predict.eval_per_class"] = gr.Dataframe(value=per_class, visible=True, label=label)
+    if task == SINGLE_LABEL:
+        out["predict.eval_matrix"] = confusion_html(report["confusion_matrix"], report["label_names"])
+    if task == REGRESSION and report.get("scatter"):
+        name = (report.get("label_names") or ["label"])[0]
+        words = {
+            "title": say("predicted against true values"),
+            "true": say("true {name}", name=name),
+            "predicted": say("predicted {name}", name=name),
+            "reference": say("dashed line: y = x, a perfect prediction"),
+        }
+        points = report["scatter"]
+        plot = vega_plot(truth_scatter(points["true"], points["predicted"], words))
+        out["predict.eval_scatter"] = gr.Plot(value=plot, visible=True)
+    out["predict.eval_mistakes"] = mistakes_table(report.get("mistakes") or [], task)
+    return out
+
+
+MISTAKE_TITLES = {
+    SINGLE_LABEL: "misclassified validation examples, most confident first",
+    MULTI_LABEL: "rows whose predicted labels differ from the true ones, most wrong labels first",
+    REGRESSION: "the largest errors",
+}
+
+
+def mistakes_table(rows: list[dict[str, Any]], task: str) -> Any:
+    """A report's wrong rows, as its task has them."""
+    import pandas as pd
+
+    def text(m: dict[str, Any]) -> str:
+        return m["text"] + (f"  ‖  {m['text_pair']}" if m.get("text_pair") else "")
+
+    if task == MULTI_LABEL:  # the labels first: a long text would push them out of sight
+        columns = [say(c) for c in ("true", "predicted", "text")]
+
+        def names(labels: Any) -> str:
+            return ", ".join(labels or []) or say("none")
+
+        data = [(names(m.get("labels")), names(m.get("predicted")), text(m)) for m in rows]
+    elif task == REGRESSION:
+        columns = [say(c) for c in ("error", "true", "predicted", "text")]
+        data = [(round(m["error"], 4), m["label"], round(m["prediction"], 4), text(m)) for m in rows]
+    else:
+        columns = [say(c) for c in ("text", "true", "predicted", "confidence")]
+        data = [(text(m), m["label_name"], m["prediction_name"], round(m["confidence"], 4)) for m in rows]
+    return gr.Dataframe(value=pd.DataFrame(data, columns=columns), visible=True, label=say(MISTAKE_TITLES[task]))
 
 
 def run_report(settings: Settings, v: Values) -> Values:
@@ -232,23 +419,27 @@ def run_report(settings: Settings, v: Values) -> Values:
     choice, dataset, split = v["predict.model"], v["predict.eval_data"], v["predict.eval_split"]
     if find_run(settings, choice, visitor_of(v)) is None:
         raise RunError(say("Choose a run (not a bare checkpoint) for its evaluation report."))
-    run_dir = open_run(settings, choice, visitor_of(v)).path
+    run = open_run(settings, choice, visitor_of(v))
     if dataset:
         settings.guard(dataset, "dataset")
-        report = evaluate_run(run_dir, dataset=dataset, split=split or None)
+        report = evaluate_run(run.path, dataset=dataset, split=split or None)
     elif split and split != "validation":
-        report = evaluate_run(run_dir, split=split)
+        report = evaluate_run(run.path, split=split)
     else:
-        report = saved_report(run_dir)
+        report = saved_report(run.path)
     data = Path(dataset).name if dataset else say(split or "validation")
     title = say("### Report of **{run}** on {data}", run=html.escape(str(choice)), data=html.escape(data))
-    return report_view(report, title)
+    return report_view(report, title, run.config_dict())
 
 
 def forget_results(v: Values) -> Values:
     """Another model: what the previous one predicted and its report are cleared (they named its labels); the
-    tables and the download hide until filled again (an empty table shows placeholder headers)."""
-    return {name: gr.update(value=None, visible=name not in HIDDEN_UNTIL_FILLED) for name in RESULTS}
+    tables, the charts and the download hide until filled again (an empty table shows placeholder headers). Which
+    of the probability views shows is the model's task's to say (:func:`model_view`)."""
+    out: Values = {name: gr.update(value=None, visible=name not in HIDDEN_UNTIL_FILLED) for name in RESULTS}
+    out.update({name: gr.update(value=None) for name in ("predict.label", "predict.chart")})
+    out["predict.probs"] = None
+    return out
 
 
 def labels_to_check(settings: Settings, v: Values) -> Values:
@@ -301,8 +492,10 @@ def use_example(v: Values) -> Values:
 REPORT = (
     "predict.eval_title",
     "predict.eval_overall",
+    "predict.eval_note",
     "predict.eval_per_class",
     "predict.eval_matrix",
+    "predict.eval_scatter",
     "predict.eval_mistakes",
 )
 HIDDEN_UNTIL_FILLED = (
@@ -310,9 +503,20 @@ HIDDEN_UNTIL_FILLED = (
     "predict.batch_download",
     "predict.eval_overall",
     "predict.eval_per_class",
+    "predict.eval_scatter",
     "predict.eval_mistakes",
 )
-RESULTS = ("predict.label", "predict.behind", "predict.batch_table", "predict.batch_download", *REPORT)
+RESULTS = (
+    "predict.label",
+    "predict.chart",
+    "predict.result",
+    "predict.probs",
+    "predict.behind",
+    "predict.batch_table",
+    "predict.batch_download",
+    *REPORT,
+)
+TASK_VIEW = ("predict.task", "predict.threshold", "predict.label", "predict.chart")
 EXAMPLE_INPUTS = ("predict.model", "predict.text")
 EXAMPLE_OUTPUTS = ("predict.examples", "predict.warning", "predict.text", "predict.pair")
 
@@ -346,7 +550,27 @@ def build(studio: Studio) -> None:
         )
         add("predict.go", gr.Button(t("Predict"), variant="primary", elem_id="pred-btn"))
     add("predict.warning", gr.Markdown(elem_id="pred-warning"))
+    add("predict.task", gr.State(None))  # the chosen model's task, read from its config (see model_view)
+    add("predict.probs", gr.State(None))  # the last multi-label prediction's probabilities, for the slider
+    add(
+        "predict.threshold",
+        gr.Slider(
+            0.01,
+            0.99,
+            value=DEFAULT_THRESHOLD,
+            step=0.01,
+            label=t("decision threshold: a label is predicted when its probability reaches it"),
+            info=t("Starts at the model's own threshold (tuned on validation when the run tuned it)."),
+            elem_id="pred-threshold",
+            visible=False,
+        ),
+    )
+    add("predict.result", gr.Markdown(elem_id="pred-result"))
     add("predict.label", gr.Label(label=t("probability of every label"), elem_id="pred-label"))
+    add(
+        "predict.chart",
+        gr.Plot(show_label=False, elem_id="pred-chart", visible=False),  # its title is the chart's own
+    )
     with gr.Accordion(t("Behind the pipeline"), open=False):
         add("predict.behind", gr.Markdown(elem_id="pred-behind"))
     with gr.Accordion(t("Batch prediction"), open=False):
@@ -379,13 +603,24 @@ def build(studio: Studio) -> None:
             add("predict.eval_go", gr.Button(t("Show report"), elem_id="eval-btn"))
         add("predict.eval_title", gr.Markdown(elem_id="eval-title"))
         with gr.Row():
-            add("predict.eval_overall", gr.Dataframe(label=t("overall"), elem_id="eval-overall", visible=False))
-            add("predict.eval_per_class", gr.Dataframe(label=t("per class"), elem_id="eval-per-class", visible=False))
+            with gr.Column(scale=1):
+                add("predict.eval_overall", gr.Dataframe(label=t("overall"), elem_id="eval-overall", visible=False))
+                add("predict.eval_note", gr.Markdown(elem_id="eval-note"))
+            add(
+                "predict.eval_per_class",
+                gr.Dataframe(label=t("per class"), elem_id="eval-per-class", visible=False, scale=2),
+            )
+            add(
+                "predict.eval_scatter",
+                gr.Plot(
+                    show_label=False, elem_id="eval-scatter", visible=False, scale=2, min_width=SCATTER_BLOCK
+                ),  # a line of its own when the page is narrow
+            )
         add("predict.eval_matrix", gr.HTML(elem_id="eval-confusion"))
         add(
             "predict.eval_mistakes",
             gr.Dataframe(
-                label=t("misclassified validation examples, most confident first"),
+                label=t(MISTAKE_TITLES[SINGLE_LABEL]),
                 elem_id="eval-mistakes",
                 max_height=360,
                 wrap=True,
@@ -408,11 +643,19 @@ def wire(studio: Studio) -> None:
     studio.listen(studio["predict.model"].input, lambda v: {"predict.picked": True}, [], ["predict.picked"])
     studio.listen(studio["predict.model"].change, lambda v: examples(settings, v), EXAMPLE_INPUTS, EXAMPLE_OUTPUTS)
     studio.listen(studio["predict.model"].change, forget_results, [], list(RESULTS))
+    studio.listen(studio["predict.model"].change, lambda v: model_view(settings, v), ["predict.model"], TASK_VIEW)
     studio.listen(studio["predict.examples"].input, use_example, ["predict.examples"], ["predict.text", "predict.pair"])
-    single = ["predict.model", "predict.text", "predict.pair"]
-    one_out = ["predict.label", "predict.behind", "predict.warning"]
+    single = ["predict.model", "predict.text", "predict.pair", "predict.task", "predict.threshold"]
+    one_out = [*TASK_VIEW, "predict.result", "predict.probs", "predict.behind", "predict.warning"]
     studio.listen(
         [studio["predict.go"].click, studio["predict.text"].submit], lambda v: predict_one(settings, v), single, one_out
+    )
+    studio.listen(
+        studio["predict.threshold"].change,
+        redecide,
+        ["predict.probs", "predict.threshold"],
+        ["predict.chart", "predict.label", "predict.result", "predict.probs"],
+        trigger_mode="always_last",
     )
     studio.listen(
         studio["predict.batch_go"].click,
@@ -423,6 +666,8 @@ def wire(studio: Studio) -> None:
             "predict.batch_file",
             "predict.batch_text_col",
             "predict.batch_pair_col",
+            "predict.task",
+            "predict.threshold",
         ],
         ["predict.batch_table", "predict.batch_download", "predict.warning"],
         progress=True,

@@ -20,6 +20,7 @@ from typing import Any, Optional
 
 import gradio as gr
 
+from finetune.config.tasks import SINGLE_LABEL, TASKS, main_metric
 from finetune.errors import RunError
 from finetune.runs import compare
 from finetune.runs.run import Run, active_runs
@@ -32,14 +33,14 @@ from ..config_form import CONFIG_WIDGETS, config_from_widgets, config_to_widget_
 from ..i18n import say, t
 from ..settings import Settings
 from ..studio import Studio, Values
+from ..tasks import effective_task, metric_choices, metric_name, run_task
 
 CHARTS = (
     ("runs.loss", "loss", "Training loss"),
     ("runs.val_loss", "eval_loss", "Validation loss"),
     ("runs.metric", None, "Validation metric"),
 )
-METRICS = ("accuracy", "f1", "matthews_correlation", "precision", "recall")
-METRIC_NAMES = {"f1": "F1", "matthews_correlation": "MCC"}  # shown names; the others are words of the catalogue
+METRICS = ("accuracy", "f1", "matthews_correlation", "precision", "recall")  # single-label's (the choices on open)
 SEARCH_FIELDS = (
     "runs.search_trials",
     "runs.lr_min",
@@ -131,13 +132,41 @@ def compare_runs(settings: Settings, v: Values) -> Values:
             color_map=colours,
             colors_in_legend=[],
             visible=True,
-            title=say(title) if series else say("Validation {metric}", metric=say(METRIC_NAMES.get(metric, metric))),
+            title=say(title) if series else say("Validation {metric}", metric=metric_name(metric)),
         )
     diff = pd.DataFrame(compare.config_diff(runs) or {"field": [say("(the configs are identical)")]})
     metrics = pd.DataFrame(compare.metrics_table(runs))
     out["runs.diff"] = gr.Dataframe(value=diff.rename(columns={c: say(c) for c in diff.columns}), visible=True)
     out["runs.metrics"] = gr.Dataframe(value=metrics.rename(columns={c: say(c) for c in metrics.columns}), visible=True)
     return out
+
+
+def curve_metrics(settings: Settings, v: Values) -> Values:
+    """The metric picker for the picked runs: the validation metrics of their tasks (runs of several tasks:
+    each task's, one after another), the current one kept when it is among them."""
+    tasks = []
+    for key in v.get("runs.pick") or []:
+        try:
+            tasks.append(run_task(open_key(settings, key, visitor_of(v))) or SINGLE_LABEL)
+        except RunError:
+            continue  # a run deleted meanwhile: the list's refresh drops it
+    if not tasks:
+        return {}
+    choices = list(dict.fromkeys(m for task in TASKS if task in tasks for m in metric_choices(task) if m != "loss"))
+    current = v.get("runs.metric_name")
+    return {"runs.metric_name": gr.Dropdown(choices=choices, value=current if current in choices else choices[0])}
+
+
+def follow_task(v: Values) -> Values:
+    """The search objective offers the metrics of the Train form's task (chosen, or detected by the preview);
+    the current one is kept when the task has it, else the task's main metric."""
+    if v.get("task") not in TASKS and v.get("data.task") not in TASKS:
+        return {}
+    task = effective_task(v.get("task"), v.get("data.task"))
+    choices = metric_choices(task)
+    current = v.get("runs.search_metric")
+    value = current if current in choices else main_metric(task)
+    return {"runs.search_metric": gr.Dropdown(choices=choices, value=value)}
 
 
 # -- management -------------------------------------------------------------------------------------
@@ -330,7 +359,9 @@ def build(studio: Studio) -> None:
         add("runs.axis", gr.Radio(axis_choices(), value="step", label=t("x axis"), elem_id="runs-axis"))
         add(
             "runs.metric_name",
-            gr.Dropdown(list(METRICS), value="accuracy", label=t("metric"), elem_id="runs-metric-name"),
+            gr.Dropdown(
+                list(METRICS), value="accuracy", label=t("metric"), elem_id="runs-metric-name", allow_custom_value=True
+            ),
         )
         add("runs.compare", gr.Button(t("Compare"), variant="primary", elem_id="runs-compare"))
     add("runs.legend", gr.HTML(elem_id="runs-legend-box", visible=False))
@@ -402,7 +433,13 @@ def _build_search_form(add: Any) -> None:
         add("runs.wd_max", gr.Number(0.1, label=t("weight decay to"), elem_id="runs-wd-max"))
         add(
             "runs.search_metric",
-            gr.Dropdown(list(METRICS) + ["loss"], value="accuracy", label=t("objective"), elem_id="runs-search-metric"),
+            gr.Dropdown(
+                metric_choices("single_label"),
+                value="accuracy",
+                label=t("objective"),
+                elem_id="runs-search-metric",
+                allow_custom_value=True,
+            ),
         )
     with gr.Row():
         add("runs.search_start", gr.Button(t("Start search"), variant="primary", elem_id="runs-search-start"))
@@ -424,6 +461,7 @@ def wire(studio: Studio) -> None:
         compare_inputs,
         COMPARE_OUTPUTS,
     )
+    listen(studio["runs.pick"].change, lambda v: curve_metrics(settings, v), compare_inputs, ["runs.metric_name"])
     listen(studio["runs.resume"].click, lambda v: resume_run(settings, v), ["runs.target"], ["runs.message"])
     listen(
         studio["runs.clone"].click, lambda v: clone(settings, v), ["runs.target"], ["runs.clone_values", "runs.message"]

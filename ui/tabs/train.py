@@ -10,11 +10,12 @@ import json
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import gradio as gr
 
-from finetune.config.run_config import RunConfig
+from finetune.config.run_config import RunConfig, field_default
+from finetune.config.tasks import MULTI_LABEL, SINGLE_LABEL, TASKS, main_metric
 from finetune.errors import RunError
 from finetune.runs.run import Run, active_runs
 from finetune.train.jobs import cancel, enqueue, queue_position, start_training
@@ -30,15 +31,18 @@ from ..config_form import (
     widget_for,
 )
 from ..downloads import SCRIPT_STYLES, export_run_script, redraw_code_js
-from ..i18n import say, t, translate
+from ..i18n import field_info, field_label, say, t, translate
 from ..limits import check_start
 from ..settings import Settings
 from ..studio import Studio, Values
+from ..tasks import HEADLINE_METRICS, effective_task, metric_choices, metric_name, run_task, task_name
 
 BASIC = ("learning_rate", "num_train_epochs", "per_device_train_batch_size", "max_length", "padding", "precision")
 CROSS_VALIDATION = ("cv_folds", "cv_final_model")
+DECISION = ("metric_for_best_model", "threshold", "tune_threshold")  # how the run is judged (per task)
 FIELDS = tuple(n for n in CONFIG_WIDGETS if n not in DATA_FIELDS)
-ADVANCED = tuple(n for n in FIELDS if n not in BASIC + CROSS_VALIDATION)
+ADVANCED = tuple(n for n in FIELDS if n not in BASIC + CROSS_VALIDATION + DECISION)
+TASK_OUTPUTS = ("train.task_note", "metric_for_best_model", "train.threshold_box")
 NO_RUN_YET = (
     "**No run yet.** Press **Start training** to fine-tune the checkpoint on the dataset chosen on the "
     "*Model & Data* tab. Progress, the log and the loss and metric curves appear here as it trains."
@@ -98,26 +102,43 @@ def stop(settings: Settings, v: Values) -> Values:
 
 
 def history(settings: Settings, v: Values) -> Values:
-    """The run history table and the run picker's choices (public mode: the visitor's own runs)."""
+    """The run history table and the run picker's choices (public mode: the visitor's own runs); its metric
+    columns are those of the tasks its runs have (no empty accuracy column for regression runs)."""
     import pandas as pd
 
     runs = visible_runs(settings, visitor_of(v))
-    rows = [{**r.as_row(), **history_cells(r), "note": history_note(r)} for r in runs]
-    frame = pd.DataFrame([{**row, "status": say(str(row["status"]))} for row in rows], columns=HISTORY_COLUMNS)
-    return {
-        "train.history": frame.rename(columns={name: say(name) for name in HISTORY_COLUMNS}),
-        "train.pick": gr.Dropdown(choices=[r.run_id for r in runs]),
-    }
+    tasks = {run_task(Run(r.path)) for r in runs}  # None: a run that has not read its data yet
+    columns = history_columns({task for task in tasks if task})
+    rows = [{**r.as_row(), **history_cells(r, columns), "note": history_note(r)} for r in runs]
+    frame = pd.DataFrame([{**row, "status": say(str(row["status"]))} for row in rows], columns=columns)
+    shown = {name: say(name) if name in HISTORY_COLUMNS else metric_name(name) for name in columns}
+    return {"train.history": frame.rename(columns=shown), "train.pick": gr.Dropdown(choices=[r.run_id for r in runs])}
 
 
-def history_cells(run: Any) -> dict[str, Any]:
+METRIC_COLUMNS = {m for names in HEADLINE_METRICS.values() for m in names}
+
+
+def history_columns(tasks: set[str]) -> list[str]:
+    """The history's columns: the run, then the headline metrics of each task present (single-label's alone when
+    there is no run yet), then date and note."""
+    present = [task for task in TASKS if task in tasks] or [SINGLE_LABEL]
+    metrics = list(dict.fromkeys(m for task in present for m in HEADLINE_METRICS[task]))
+    return [*HISTORY_COLUMNS[:4], *metrics, "date", "note"]
+
+
+def history_cells(run: Any, columns: Optional[list[str]] = None) -> dict[str, Any]:
     """What the history shows differently from the run's summary row: an uploaded file by its name (not
-    gradio's temporary path), and a k-fold run's metrics as 'mean ± std' over its folds, the numbers of its
-    cross-validation summary (the pooled out-of-fold F1/MCC differ from the folds' mean)."""
+    gradio's temporary path), every metric column the run has, and a k-fold run's metrics as 'mean ± std' over
+    its folds, the numbers of its cross-validation summary (the pooled out-of-fold F1/MCC differ from the
+    folds' mean)."""
+    wanted = [name for name in (columns or HISTORY_COLUMNS) if name in METRIC_COLUMNS]
     cells: dict[str, Any] = {"dataset": shown_dataset(run.dataset)}
+    for name in wanted:
+        value = run.metrics.get(name)
+        cells[name] = round(float(value), 4) if isinstance(value, (int, float)) else None
     summary = Run(run.path).metrics().get("cross_validation") or {}
     for name, stats in (summary.get("metrics") or {}).items():
-        if name in HISTORY_COLUMNS and isinstance(stats, dict) and isinstance(stats.get("mean"), (int, float)):
+        if name in wanted and isinstance(stats, dict) and isinstance(stats.get("mean"), (int, float)):
             cells[name] = f"{stats['mean']:.4f} ± {float(stats.get('std') or 0.0):.4f}"
     return cells
 
@@ -133,6 +154,31 @@ def history_note(run: Any) -> str:
     if str(run.status) in ("failed", "damaged"):
         return translate(run.message.splitlines()[0])[:200] if run.message else ""
     return translate(run.warnings[0])[:200] if run.warnings else ""
+
+
+def follow_task(v: Values) -> Values:
+    """The form for the run's task, chosen on the Model & Data tab or detected by its preview: the task named,
+    the metrics metric_for_best_model offers (a metric of another task becomes this task's main one; 'accuracy',
+    the default, means it anyway), and the multi-label decision threshold, shown for multi-label only. Nothing
+    changes while the task is unknown (auto, and no preview has read the data)."""
+    if v.get("task") not in TASKS and v.get("data.task") not in TASKS:
+        return {}
+    task = effective_task(v.get("task"), v.get("data.task"))
+    choices = metric_choices(task)
+    metric = v.get("metric_for_best_model")
+    metric = metric if metric in choices else main_metric(task)
+    how = say("chosen") if v.get("task") in TASKS else say("detected on the Model & Data tab")
+    note = say(
+        "**Task:** {task} ({how}); the best model is judged by {metric}.",
+        task=task_name(task),
+        how=how,
+        metric=f"`{metric}`",
+    )
+    return {
+        "train.task_note": note,
+        "metric_for_best_model": gr.Dropdown(choices=choices, value=metric),
+        "train.threshold_box": gr.Row(visible=task == MULTI_LABEL),
+    }
 
 
 def attach(settings: Settings, v: Values) -> Values:
@@ -179,9 +225,29 @@ def build(studio: Studio) -> None:
     with gr.Row():
         for name in BASIC:
             add(name, widget_for(name))
+    add("train.task_note", gr.Markdown(elem_id="train-task-note"))
     with gr.Row():
+        add(
+            "metric_for_best_model",
+            widget_for("metric_for_best_model", choices=metric_choices(SINGLE_LABEL), allow_custom_value=True),
+        )
         add("cv_folds", widget_for("cv_folds", label=t("k-fold cross-validation: folds (0: off)")))
         add("cv_final_model", widget_for("cv_final_model", label=t("then train a final model on all the data")))
+    with add("train.threshold_box", gr.Row(visible=False, elem_id="threshold-box")):  # multi-label only
+        add(
+            "threshold",
+            gr.Slider(
+                0.01,
+                0.99,
+                value=field_default("threshold"),
+                step=0.01,
+                label=field_label("threshold"),
+                info=field_info("threshold"),
+                elem_id="cfg-threshold",
+                scale=2,
+            ),
+        )
+        add("tune_threshold", widget_for("tune_threshold", scale=1))
     with gr.Accordion(t("Advanced hyperparameters"), open=False):
         for i in range(0, len(ADVANCED), 4):
             with gr.Row():
