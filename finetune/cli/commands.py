@@ -308,11 +308,7 @@ def prediction_threshold(predictor: Any, threshold: Optional[float]) -> Optional
 def predict_file_command(predictor: Any, args: argparse.Namespace) -> int:
     """``predict --file``: stream the file in chunks, write the CSV as it goes (--output, else stdout),
     progress with rows/s on stderr."""
-    if prediction_threshold(predictor, getattr(args, "threshold", None)) is not None:
-        raise FinetuneError(
-            f"predict --file: expected no --threshold (a file is predicted at the model's saved decision threshold, "
-            f"{predictor.threshold:g}), found --threshold {args.threshold:g}. Try thresholds with --text."
-        )
+    threshold = prediction_threshold(predictor, getattr(args, "threshold", None))
     console = ConsoleProgress(sys.stderr)
     if predictor.pair_warning(bool(args.text_pair_column)):
         print(f"WARNING: {predictor.pair_warning(bool(args.text_pair_column))}", file=sys.stderr)
@@ -326,6 +322,7 @@ def predict_file_command(predictor: Any, args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             chunk_rows=args.chunk_rows,
             progress=console,
+            threshold=threshold,
         )
     finally:
         console.close()

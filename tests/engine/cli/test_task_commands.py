@@ -112,11 +112,13 @@ def test_cli_trains_and_predicts_a_multi_label_model(tmp_path, tiny_checkpoint, 
     assert main(["predict", "--model", str(run.path), "--text", "x", "--threshold", "1.5"]) == 2
     source = tmp_path / "texts.csv"
     source.write_text("text\n这道菜真好吃\n")
-    assert main(["predict", "--model", str(run.path), "--file", str(source), "--threshold", "0.2"]) == 2
-    assert "expected no --threshold" in capsys.readouterr().err
     assert main(["predict", "--model", str(run.path), "--file", str(source)]) == 0
-    header = capsys.readouterr().out.splitlines()[0]
-    assert header.startswith("text,predicted_labels,threshold,p(")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("text,predicted_labels,threshold,p(")
+    assert float(lines[1].split(",")[2]) == pytest.approx(saved)
+    assert main(["predict", "--model", str(run.path), "--file", str(source), "--threshold", "0.0001"]) == 0
+    row = capsys.readouterr().out.splitlines()[1].split(",")
+    assert row[1] == "|".join(names) and float(row[2]) == pytest.approx(0.0001)
 
 
 def test_cli_trains_and_predicts_a_regression_model(tmp_path, tiny_checkpoint, capsys):
