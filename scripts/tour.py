@@ -246,13 +246,14 @@ def train_finished(t: Tour, shot: str, dataset: str, tune: bool = False) -> None
 
 
 def show_report(t: Tour, ready: str, shot: str) -> None:
+    """The Predict tab's evaluation report of the selected run (its accordion opened unless an earlier stop did)."""
     page = t.page
-    page.get_by_text(t.w("Evaluation report"), exact=True).click()
+    if not page.locator("#eval-btn").is_visible():
+        page.get_by_text(t.w("Evaluation report"), exact=True).click()
     page.locator("#eval-btn").click()
     t.wait(ready, 60)
     page.wait_for_timeout(1000)
     t.shot(shot)
-    page.get_by_text(t.w("Evaluation report"), exact=True).click()  # closed again for the next stop
 
 
 def multi_label_stops(t: Tour) -> None:
