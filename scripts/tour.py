@@ -246,13 +246,14 @@ def train_finished(t: Tour, shot: str, dataset: str, tune: bool = False) -> None
 
 
 def show_report(t: Tour, ready: str, shot: str) -> None:
+    """The Predict tab's evaluation report of the selected run (its accordion opened unless an earlier stop did)."""
     page = t.page
-    page.get_by_text(t.w("Evaluation report"), exact=True).click()
+    if not page.locator("#eval-btn").is_visible():
+        page.get_by_text(t.w("Evaluation report"), exact=True).click()
     page.locator("#eval-btn").click()
     t.wait(ready, 60)
     page.wait_for_timeout(1000)
     t.shot(shot)
-    page.get_by_text(t.w("Evaluation report"), exact=True).click()  # closed again for the next stop
 
 
 def multi_label_stops(t: Tour) -> None:
@@ -293,6 +294,8 @@ def regression_stops(t: Tour) -> None:
     page.locator("#pred-text-pair textarea").fill("On the stage, a man plays the guitar.")
     page.locator("#pred-btn").click()
     t.wait("() => document.querySelector('#pred-value') !== null", 60)
+    if not page.locator("#pred-behind").is_visible():  # what the model computes instead of a softmax
+        page.get_by_text(t.w("Behind the pipeline"), exact=True).click()
     page.wait_for_timeout(800)
     t.shot("29-predict-regression")
     show_report(t, "() => document.querySelector('#eval-scatter svg.marks') !== null", "30-predict-regression-report")

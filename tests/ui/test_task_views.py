@@ -277,7 +277,7 @@ def test_multi_label_predict_draws_every_probability_against_the_models_threshol
     assert "**3. sigmoid**" in out["predict.behind"] and "| probability | predicted |" in out["predict.behind"]
 
 
-def test_multi_label_batch_prediction_uses_the_sliders_threshold(runs):
+def test_multi_label_batch_prediction_uses_the_sliders_threshold(runs, tmp_path):
     settings = Settings(runs_dir=runs)
     values = {
         "predict.model": "tickets",
@@ -292,6 +292,13 @@ def test_multi_label_batch_prediction_uses_the_sliders_threshold(runs):
     table = predict_tab.predict_batch(settings, values)["predict.batch_table"].constructor_args["value"]
     assert list(table["threshold"]) == [0.01, 0.01]
     assert all(len(cell.split("|")) == 6 for cell in table["predicted_labels"])  # every label reaches 0.01
+    source = tmp_path / "tickets.csv"
+    pd.DataFrame({"text": ["I was charged twice", "Where is my parcel?", "Add a dark mode"]}).to_csv(
+        source, index=False
+    )
+    out = predict_tab.predict_batch(settings, {**values, "predict.batch_file": str(source), "predict.threshold": 0.99})
+    written = pd.read_csv(out["predict.batch_download"]["value"], encoding="utf-8-sig")
+    assert list(written["threshold"]) == [0.99] * 3 and written["predicted_labels"].isna().all()  # none reach 0.99
 
 
 def test_regression_predict_shows_the_number_and_no_softmax(runs):
