@@ -247,9 +247,11 @@ def multi_hot_column(split: Any) -> np.ndarray:
 def cardinality_note(matrix: np.ndarray, name: str) -> str:
     """How many labels rows have: the mean and the rows with none."""
     per_row = matrix.sum(axis=1) if len(matrix) else np.zeros(0)
+    mean = f"{per_row.mean() if len(per_row) else 0:.2f}"
     none = int((per_row == 0).sum())
-    note = f"{name}: {per_row.mean() if len(per_row) else 0:.2f} labels per row on average"
-    return note + (f"; {none} rows have none of the labels." if none else ".")
+    if none:
+        return f"{name}: {mean} labels per row on average; {none} rows have none of the labels."
+    return f"{name}: {mean} labels per row on average."
 
 
 # --------------------------------------------------------------------------- iterative stratification

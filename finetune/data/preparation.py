@@ -472,7 +472,8 @@ class EncodedTargets:
     values: Any
     feature: Any
     missing: np.ndarray
-    missing_note: str = MISSING_WORDS_NOTE
+    missing_note: str = MISSING_WORDS_NOTE  # the end of the dropped-rows note when labels are missing
+    own_note: Optional[str] = None  # a note of its own when labels are missing (regression: which rows)
 
 
 def resolve_task(config: DataConfig, train: Any, label_column: str) -> str:
@@ -500,9 +501,8 @@ def _encode_targets(
         targets = {}
         for name, split in chosen.items():
             values, missing = target_values(column(split, label_column), label_column, where(name))
-            targets[name] = EncodedTargets(
-                values, datasets.Value("float32"), missing, " " + missing_note(missing, name, label_column)
-            )
+            note = missing_note(missing, name, label_column)
+            targets[name] = EncodedTargets(values, datasets.Value("float32"), missing, "", note)
         return names, targets, []
     if task == MULTI_LABEL:
         sets = {
@@ -593,6 +593,8 @@ def _canonical(split: Any, mapping: ColumnMapping, targets: EncodedTargets, repo
             f"{name}: dropped {empty_text} rows with empty text and {missing_labels} rows with "
             f"missing labels ({len(split)} of {before} kept)." + (targets.missing_note if missing_labels else "")
         )
+    if missing_labels and targets.own_note:
+        report.notes.append(targets.own_note)
     if len(split) == 0 and name != "test":
         raise DataError(
             expected_found(

@@ -47,7 +47,7 @@ from transformers.trainer_callback import PrinterCallback
 
 from finetune import compat
 from finetune.config.run_config import RunConfig
-from finetune.config.tasks import MULTI_LABEL, PROBLEM_TYPES, REGRESSION, SINGLE_LABEL, main_metric, metric_for_task
+from finetune.config.tasks import MULTI_LABEL, PROBLEM_TYPES, REGRESSION, SINGLE_LABEL, metric_for_task
 from finetune.data.arrow_columns import column
 from finetune.data.caches import data_cache_report, describe_data_cache, folder_bytes, format_bytes
 from finetune.data.preparation import PreparedData
@@ -292,18 +292,26 @@ def _data_start(prepared: Optional[Union[PreparedData, DataStart]]) -> Optional[
 def task_notes(config: RunConfig, task: str) -> list[tuple[str, str]]:
     """The log lines that say what kind of task the run is and how it is judged."""
     metric = metric_for_task(config.train.metric_for_best_model, task)
-    if task == MULTI_LABEL:
-        how = f"a label is predicted when its probability reaches {config.train.threshold:g}" + (
-            " (tuned on validation after training)" if config.train.tune_threshold else ""
+    threshold = f"{config.train.threshold:g}"
+    if task == MULTI_LABEL and config.train.tune_threshold:
+        line = (
+            "multi-label: one sigmoid output per label, binary cross-entropy; a label is predicted when its "
+            f"probability reaches a threshold tuned on validation after training (from {threshold}); judged by "
+            f"{metric}"
         )
-        line = f"multi-label: one sigmoid output per label, binary cross-entropy; {how}; judged by {metric}"
+    elif task == MULTI_LABEL:
+        line = (
+            "multi-label: one sigmoid output per label, binary cross-entropy; a label is predicted when its "
+            f"probability reaches {threshold}; judged by {metric}"
+        )
     elif task == REGRESSION:
         line = f"regression: one output, the number itself, mean squared error; judged by {metric}"
     else:
         return []
+    notes = [(line, "info")]
     if config.train.metric_for_best_model == "accuracy" and metric != "accuracy":
-        line += f" (metric_for_best_model 'accuracy' stands for the task's main metric, {main_metric(task)})"
-    return [(line, "info")]
+        notes.append((f"metric_for_best_model 'accuracy' stands for the task's main metric here: {metric}", "info"))
+    return notes
 
 
 def run_notes(session: Session, data: RunData) -> list[tuple[str, str]]:
