@@ -257,7 +257,8 @@ def test_multi_label_predict_draws_every_probability_against_the_models_threshol
     slider = view["predict.threshold"].constructor_args
     assert view["predict.task"] == MULTI_LABEL and slider == {"value": tuned, "visible": True}
     assert view["predict.label"].constructor_args["visible"] is False
-    probabilities = out["predict.probs"]
+    last = out["predict.probs"]  # what the slider decides from
+    probabilities = last["probabilities"]
     assert len(probabilities) == 6 and all(0 < p < 1 for p in probabilities.values())
     spec = _spec(out["predict.chart"])
     bars, threshold = spec["layer"]
@@ -270,10 +271,12 @@ def test_multi_label_predict_draws_every_probability_against_the_models_threshol
     assert f"(probability at or above {tuned:g})" in out["predict.result"]
     # moving the slider decides again from the same probabilities
     with use_lang("en"):
-        none = predict_tab.redecide({"predict.probs": probabilities, "predict.threshold": 0.99})
-        every = predict_tab.redecide({"predict.probs": probabilities, "predict.threshold": 0.01})
+        none = predict_tab.redecide({"predict.probs": last, "predict.threshold": 0.99})
+        every = predict_tab.redecide({"predict.probs": last, "predict.threshold": 0.01})
     assert "<span id='pred-set'>none of the labels</span>" in none["predict.result"]
     assert all(f"<code>{name}</code>" in every["predict.result"] for name in probabilities)
+    assert "**4. threshold** 0.99" in none["predict.behind"] and "| yes |" not in none["predict.behind"]
+    assert every["predict.behind"].count("| yes |") == 6  # the steps behind follow the slider too
     assert "**3. sigmoid**" in out["predict.behind"] and "| probability | predicted |" in out["predict.behind"]
 
 

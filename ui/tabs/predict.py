@@ -13,6 +13,7 @@ unless the person picked a model themselves. A model whose classification head w
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import tempfile
@@ -120,8 +121,9 @@ def predict_one(settings: Settings, v: Values) -> Values:
             "predict.warning": "\n\n".join(note for note in notes if note),
         }
     )
-    if predictor.task == MULTI_LABEL:
+    if predictor.task == MULTI_LABEL:  # the slider decides again from these, without running the model
         out.update(decision(result.probabilities, threshold))
+        out["predict.probs"] = {"probabilities": dict(result.probabilities), "explanation": dataclasses.asdict(exp)}
     elif predictor.task == REGRESSION:
         name = html.escape(predictor.labels[0])
         out.update(
@@ -218,16 +220,21 @@ def decision(probabilities: dict[str, float], threshold: float) -> Values:
             threshold=f"{threshold:g}",
             labels=labels,
         ),
-        "predict.probs": dict(probabilities),
     }
 
 
 def redecide(v: Values) -> Values:
-    """The slider moved: the last multi-label prediction decided again at its value (the model is not run again)."""
-    probabilities = v.get("predict.probs")
-    if not probabilities or v.get("predict.threshold") is None:
+    """The slider moved: the last multi-label prediction decided again at its value, its chart, label set and
+    steps behind it (the model is not run again)."""
+    from finetune.predict.predictor import Explanation
+
+    last = v.get("predict.probs")
+    if not last or v.get("predict.threshold") is None:
         return {}
-    return decision(probabilities, float(v["predict.threshold"]))
+    threshold = float(v["predict.threshold"])
+    exp = Explanation(**last["explanation"])
+    behind = tokenizer_step(exp) + behind_model(exp, MULTI_LABEL, threshold)
+    return {**decision(last["probabilities"], threshold), "predict.behind": behind}
 
 
 def task_view(task: Optional[str], threshold: float) -> Values:
@@ -551,7 +558,7 @@ def build(studio: Studio) -> None:
         add("predict.go", gr.Button(t("Predict"), variant="primary", elem_id="pred-btn"))
     add("predict.warning", gr.Markdown(elem_id="pred-warning"))
     add("predict.task", gr.State(None))  # the chosen model's task, read from its config (see model_view)
-    add("predict.probs", gr.State(None))  # the last multi-label prediction's probabilities, for the slider
+    add("predict.probs", gr.State(None))  # the last multi-label prediction (probabilities, steps), for the slider
     add(
         "predict.threshold",
         gr.Slider(
@@ -654,7 +661,7 @@ def wire(studio: Studio) -> None:
         studio["predict.threshold"].change,
         redecide,
         ["predict.probs", "predict.threshold"],
-        ["predict.chart", "predict.label", "predict.result", "predict.probs"],
+        ["predict.chart", "predict.label", "predict.result", "predict.behind"],
         trigger_mode="always_last",
     )
     studio.listen(
