@@ -610,16 +610,22 @@ def _canonical(split: Any, mapping: ColumnMapping, targets: EncodedTargets, repo
 def _hold_out(train: Any, config: DataConfig, report: DataReport) -> tuple[Any, Any]:
     """Split validation off train: stratified by label when every class has >= 2 rows; multi-label data
     iteratively stratified by label; regression targets at random."""
-    held = f"{config.validation_size:.0%} of train held out"
     if report.task == REGRESSION:
         parts = split_indices(train, config.validation_size, config.split_seed, stratify=False)
-        report.validation_source = f"{held} (at random, seed {config.split_seed})"
-        return train.select(parts[0]), train.select(parts[1])
-    if report.task == MULTI_LABEL:
+        how = "at random"
+    elif report.task == MULTI_LABEL:
         shares = [1.0 - config.validation_size, config.validation_size]
         part = iterative_stratification(multi_hot_column(train), shares, config.split_seed)
-        report.validation_source = f"{held} (iteratively stratified by label, seed {config.split_seed})"
-        return train.select(np.flatnonzero(part == 0)), train.select(np.flatnonzero(part == 1))
+        parts = (np.flatnonzero(part == 0), np.flatnonzero(part == 1))
+        how = "iteratively stratified by label"
+    else:
+        parts, how = _stratified_hold_out(train, config, report)
+    report.validation_source = f"{config.validation_size:.0%} of train held out ({how}, seed {config.split_seed})"
+    return train.select(parts[0]), train.select(parts[1])
+
+
+def _stratified_hold_out(train: Any, config: DataConfig, report: DataReport) -> tuple[Any, str]:
+    """The single-label hold-out rows, stratified by class when every class has >= 2 rows, and how."""
     counts = _counts(train, report.label_names)
     n_val = max(1, int(round(len(train) * config.validation_size)))
     stratify = all(c >= 2 for c in counts.values() if c > 0) and n_val >= sum(1 for c in counts.values() if c)
@@ -628,9 +634,7 @@ def _hold_out(train: Any, config: DataConfig, report: DataReport) -> tuple[Any, 
     except ValueError:
         stratify = False
         parts = split_indices(train, config.validation_size, config.split_seed, stratify=False)
-    how = "stratified by label" if stratify else "not stratified (some class has too few rows)"
-    report.validation_source = f"{config.validation_size:.0%} of train held out ({how}, seed {config.split_seed})"
-    return train.select(parts[0]), train.select(parts[1])
+    return parts, "stratified by label" if stratify else "not stratified (some class has too few rows)"
 
 
 def split_indices(train: Any, test_size: float, seed: int, *, stratify: bool) -> tuple[np.ndarray, np.ndarray]:
