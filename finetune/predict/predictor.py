@@ -331,32 +331,12 @@ class Predictor:
         ]
 
     def explain(self, text: str, text_pair: Optional[str] = None) -> Explanation:
-        """Every step of ``pipeline("text-classification")`` for one input, spelled out."""
+        """Every step of ``pipeline("text-classification")`` for one input, spelled out, as the model's task
+        reads its outputs."""
         encoded = self._encode([text], [text_pair] if text_pair else None)
         logits = self.logits([text], [text_pair] if text_pair else None)[0]
         ids = list(encoded["input_ids"][0])
-        if self.task != SINGLE_LABEL:
-            return self._explain_other(encoded, ids, logits)
-        probs = softmax(logits[None, :])[0]
-        best = int(probs.argmax())
-        return Explanation(
-            tokens=self.tokenizer.convert_ids_to_tokens(ids),
-            input_ids=ids,
-            token_type_ids=list(encoded["token_type_ids"][0]) if "token_type_ids" in encoded else None,
-            attention_mask=list(encoded["attention_mask"][0]),
-            logits=[float(x) for x in logits],
-            probabilities=[float(p) for p in probs],
-            id2label=self.id2label,
-            prediction=self.id2label[best],
-        )
-
-    def _explain_other(self, encoded: dict[str, list], ids: list[int], logits: np.ndarray) -> Explanation:
-        """The explanation of a multi-label (sigmoid, threshold) or regression (the number) model."""
-        if self.task == MULTI_LABEL:
-            probs = sigmoid(logits)
-            prediction = ", ".join(self.labels[j] for j in np.flatnonzero(probs >= self.threshold))
-        else:
-            probs, prediction = np.zeros(0), f"{float(logits[0]):.4f}"
+        probs, prediction = self._read_outputs(logits)
         return Explanation(
             tokens=self.tokenizer.convert_ids_to_tokens(ids),
             input_ids=ids,
@@ -369,6 +349,17 @@ class Predictor:
             task=self.task,
             threshold=self.threshold if self.task == MULTI_LABEL else None,
         )
+
+    def _read_outputs(self, logits: np.ndarray) -> tuple[np.ndarray, str]:
+        """(probabilities, prediction) of one row's logits: softmax and the top class; a sigmoid per label and
+        those at or above the threshold (multi-label); none and the number (regression)."""
+        if self.task == MULTI_LABEL:
+            probs = sigmoid(logits)
+            return probs, ", ".join(self.labels[j] for j in np.flatnonzero(probs >= self.threshold))
+        if self.task == REGRESSION:
+            return np.zeros(0), f"{float(logits[0]):.4f}"
+        probs = softmax(logits[None, :])[0]
+        return probs, self.id2label[int(probs.argmax())]
 
 
 _predictors = ModelCache(CACHE_SIZE, lambda source: Predictor(source))
